@@ -1,0 +1,51 @@
+# The commands people type. `make run` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install run db test lint check admin-password db-stop clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed, found " + sys.version.split()[0] + ": run make with PYTHON=python3.12 (for example).")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed  ## Create .venv and install the dependencies
+
+db: install  ## Start the database (embedded unless DATABASE_URL is set), migrate, load the demo data
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo_data
+
+run: db  ## Everything above, then serve at http://127.0.0.1:$(PORT) (PORT=8123 make run for another port)
+	@$(BIN)/python manage.py ensure_local_admin --url http://127.0.0.1:$(PORT)/admin/
+	@echo "Site: http://127.0.0.1:$(PORT)/  Admin: http://127.0.0.1:$(PORT)/admin/"
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install lint  ## Lint, the migration check and the whole suite, on the embedded Postgres (or DATABASE_URL)
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest
+
+lint: install  ## ruff: lint and formatting
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: install  ## Django's system checks and the migration check
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+admin-password: install  ## Print a new password for the local admin account
+	$(BIN)/python manage.py ensure_local_admin --reset
+
+db-stop:  ## Stop the embedded Postgres server
+	@$(BIN)/python -c 'from kb.database import stop_embedded_server; stop_embedded_server()'
+
+clean: db-stop  ## Remove .venv and the embedded database's data
+	rm -rf $(VENV) .data

@@ -1,0 +1,186 @@
+from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
+from django_countries import countries
+from django_countries.filters import CountryFilter
+
+from kb.admin import CuratedAdmin, CuratedInline
+from sources.admin import CitationInline
+
+from .models import Affiliation, Alias, Attack, Attribution, Designation, Group
+from .normalization import normalize_name
+
+
+class AliasInlineFormSet(BaseInlineFormSet):
+    """Catches, within one submission, what the database would only see row by row."""
+
+    def clean(self):
+        super().clean()
+        group_name = (self.instance.name or "").casefold()
+        seen = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not data.get("name"):
+                continue
+            name = data["name"].casefold()
+            if name == group_name:
+                form.add_error("name", "This is the group's own name, not an alias.")
+            elif name in seen:
+                form.add_error("name", "This alias is listed twice.")
+            seen.add(name)
+
+
+class AliasInline(CuratedInline):
+    model = Alias
+    formset = AliasInlineFormSet
+    extra = 1
+    fields = [
+        "name", "kind", "language", "script", "valid_from", "valid_from_precision",
+        "valid_to", "valid_to_precision", "shared_name_acknowledged", "publication_status",
+    ]  # fmt: skip
+
+
+class OutgoingAffiliationInline(CuratedInline):
+    model = Affiliation
+    fk_name = "from_group"
+    verbose_name = "relationship"
+    verbose_name_plural = "Relationships (this group → other group)"
+    fields = [
+        "kind",
+        "to_group",
+        "started",
+        "started_precision",
+        "ended",
+        "ended_precision",
+        "confidence",
+        "description",
+        "publication_status",
+    ]
+    autocomplete_fields = ["to_group"]
+
+
+class IncomingAffiliationInline(admin.TabularInline):
+    model = Affiliation
+    fk_name = "to_group"
+    verbose_name_plural = "Relationships recorded from the other group's side (edit them there)"
+    fields = ["from_group", "kind", "started", "confidence", "publication_status"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class DesignationInline(CuratedInline):
+    model = Designation
+    fields = ["authority", "listing", "designated", "designated_precision", "description", "publication_status"]
+
+
+class GroupCountryFilter(admin.SimpleListFilter):
+    title = "country of operation"
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        used = set()
+        for codes in Group.objects.values_list("countries", flat=True):
+            used.update(code for code in (codes or "").split(",") if code)
+        return sorted(((code, countries.name(code)) for code in used), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(countries__contains=self.value())
+        return queryset
+
+
+@admin.register(Group)
+class GroupAdmin(CuratedAdmin):
+    list_display = ["name", "kind", "status", "founded", "publication_status", "updated_at"]
+    list_filter = ["publication_status", "status", "kind", GroupCountryFilter, ("founded", admin.DateFieldListFilter)]
+    search_fields = ["name", "slug", "aliases__name"]
+    prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kind", "status", "publication_status"]}),
+        ("Dates", {"fields": [("founded", "founded_precision"), ("dissolved", "dissolved_precision")]}),
+        ("Description", {"fields": ["summary", "ideology", "countries", "areas"]}),
+        (
+            "Identifiers in other data sets",
+            {"fields": ["wikidata_id", "gtd_name", "mitre_attack_id", "ucdp_actor_id"], "classes": ["collapse"]},
+        ),
+    ]
+    inlines = [AliasInline, OutgoingAffiliationInline, IncomingAffiliationInline, DesignationInline, CitationInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also find a group by any spelling of any of its names ("Tehreek e Taliban", "al qaida")."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        key = normalize_name(search_term)
+        if key:
+            by_spelling = queryset.filter(normalized_name__contains=key) | queryset.filter(aliases__normalized_name__contains=key)
+            results = results | by_spelling
+            may_have_duplicates = True
+        return results, may_have_duplicates
+
+
+@admin.register(Alias)
+class AliasAdmin(CuratedAdmin):
+    list_display = ["name", "group", "kind", "language", "script", "publication_status"]
+    list_filter = ["publication_status", "kind", "language", "script"]
+    search_fields = ["name", "group__name"]
+    autocomplete_fields = ["group"]
+    list_select_related = ["group"]
+    inlines = [CitationInline]
+
+
+@admin.register(Affiliation)
+class AffiliationAdmin(CuratedAdmin):
+    list_display = ["from_group", "kind", "to_group", "started", "confidence", "publication_status"]
+    list_filter = ["publication_status", "kind", "confidence"]
+    search_fields = ["from_group__name", "to_group__name", "description"]
+    autocomplete_fields = ["from_group", "to_group"]
+    list_select_related = ["from_group", "to_group"]
+    inlines = [CitationInline]
+
+
+@admin.register(Designation)
+class DesignationAdmin(CuratedAdmin):
+    list_display = ["group", "authority", "listing", "designated", "publication_status"]
+    list_filter = ["publication_status", "authority"]
+    search_fields = ["group__name", "authority", "listing"]
+    autocomplete_fields = ["group"]
+    list_select_related = ["group"]
+    inlines = [CitationInline]
+
+
+class AttributionInline(CuratedInline):
+    model = Attribution
+    extra = 1
+    fields = ["group", "kind", "attributed_by", "description", "publication_status"]
+    autocomplete_fields = ["group"]
+
+
+@admin.register(Attack)
+class AttackAdmin(CuratedAdmin):
+    list_display = ["title", "date", "country", "attack_type", "killed", "publication_status"]
+    list_filter = ["publication_status", ("country", CountryFilter), "attack_type", "target_type", ("date", admin.DateFieldListFilter)]
+    search_fields = ["title", "slug", "locality", "province", "description"]
+    prepopulated_fields = {"slug": ["title"]}
+    date_hierarchy = "date"
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "publication_status"]}),
+        ("When", {"fields": [("date", "date_precision"), "end_date"]}),
+        ("Where", {"fields": ["locality", "district", "province", "country", ("latitude", "longitude")]}),
+        ("What (GTD coding)", {"fields": ["attack_type", "target_type", "weapon_type", "suicide"]}),
+        ("Casualties as reported", {"fields": [("killed", "killed_qualifier"), ("wounded", "wounded_qualifier")]}),
+        (None, {"fields": ["description"]}),
+    ]
+    inlines = [AttributionInline, CitationInline]
+
+
+@admin.register(Attribution)
+class AttributionAdmin(CuratedAdmin):
+    list_display = ["attack", "kind", "group", "attributed_by", "publication_status"]
+    list_filter = ["publication_status", "kind"]
+    search_fields = ["attack__title", "group__name", "attributed_by"]
+    autocomplete_fields = ["attack", "group"]
+    list_select_related = ["attack", "group"]
+    inlines = [CitationInline]

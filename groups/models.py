@@ -1,0 +1,613 @@
+"""Groups, the names they go by, how they relate, and the attacks attributed to them."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django_countries.fields import CountryField
+
+from kb.dates import (
+    DatePrecision,
+    choices_constraint,
+    format_partial_date,
+    partial_date_constraints,
+    precision_field,
+)
+from kb.models import CuratedModel
+
+from .normalization import normalize_name
+
+
+def _end_not_before_start(model: str, start: str, end: str, label: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{start}__isnull": True}) | Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gte": F(start)}),
+        name=f"{model}_{end}_not_before_{start}",
+        violation_error_message=f"The {label} cannot come before the start.",
+    )
+
+
+class GroupKind(models.TextChoices):
+    ORGANISATION = "organisation", "Organisation"
+    BRANCH = "branch", "Branch or province"
+    FACTION = "faction", "Faction"
+    NETWORK = "network", "Network"
+    MOVEMENT = "movement", "Movement"
+    OTHER = "other", "Other"
+
+
+class GroupStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    INACTIVE = "inactive", "Inactive"
+    DEFUNCT = "defunct", "Defunct"
+    MERGED = "merged", "Merged"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Group(CuratedModel):
+    """A militant organisation, branch, faction or network that the sources report on."""
+
+    CITABLE_FIELDS = ("name", "kind", "status", "summary", "founded", "dissolved", "ideology", "countries", "areas")
+
+    name = models.CharField("canonical name", max_length=200)
+    normalized_name = models.CharField("search key", max_length=200, editable=False, db_index=True)
+    slug = models.SlugField(max_length=200, unique=True, help_text="Stable identifier used in URLs; do not change once published.")
+    kind = models.CharField(max_length=16, choices=GroupKind.choices, default=GroupKind.ORGANISATION)
+    status = models.CharField(max_length=16, choices=GroupStatus.choices, default=GroupStatus.UNKNOWN)
+    founded = models.DateField("founded", null=True, blank=True)
+    founded_precision = precision_field("founding date precision")
+    dissolved = models.DateField("dissolved", null=True, blank=True)
+    dissolved_precision = precision_field("dissolution date precision")
+    summary = models.TextField(blank=True, help_text="A short neutral summary; cite it.")
+    ideology = models.CharField(max_length=200, blank=True)
+    countries = CountryField("countries of operation", multiple=True, blank=True)
+    areas = models.CharField("areas of operation", max_length=500, blank=True, help_text="As the sources describe them.")
+
+    wikidata_id = models.CharField(
+        "Wikidata QID", max_length=20, blank=True, validators=[RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata QID looks like Q12345.")]
+    )
+    gtd_name = models.CharField("GTD group name", max_length=200, blank=True)
+    mitre_attack_id = models.CharField(
+        "MITRE ATT&CK group id",
+        max_length=10,
+        blank=True,
+        validators=[RegexValidator(r"^G[0-9]{4}$", "An ATT&CK group id looks like G0001.")],
+    )
+    ucdp_actor_id = models.PositiveIntegerField("UCDP actor id", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "group"
+        verbose_name_plural = "groups"
+        ordering = ["name", "id"]
+        permissions = [("publish_group", "Can publish or unpublish groups")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["normalized_name"],
+                name="group_name_unique",
+                violation_error_message="Another group already has this name, or a spelling of it.",
+            ),
+            models.UniqueConstraint(
+                fields=["wikidata_id"],
+                condition=~Q(wikidata_id=""),
+                name="group_wikidata_id_unique",
+                violation_error_message="Another group already has this Wikidata QID.",
+            ),
+            models.UniqueConstraint(
+                fields=["mitre_attack_id"],
+                condition=~Q(mitre_attack_id=""),
+                name="group_mitre_attack_id_unique",
+                violation_error_message="Another group already has this ATT&CK id.",
+            ),
+            choices_constraint("kind", GroupKind, model="group"),
+            choices_constraint("status", GroupStatus, model="group"),
+            *partial_date_constraints("founded", model="group", label="founding date"),
+            *partial_date_constraints("dissolved", model="group", label="dissolution date"),
+            _end_not_before_start("group", "founded", "dissolved", "dissolution date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def founded_display(self) -> str:
+        return format_partial_date(self.founded, self.founded_precision)
+
+    @property
+    def dissolved_display(self) -> str:
+        return format_partial_date(self.dissolved, self.dissolved_precision)
+
+    def clean(self):
+        self.normalized_name = normalize_name(self.name)
+        if not self.normalized_name:
+            raise ValidationError({"name": "A name needs at least one letter or digit."})
+        clash = Group.objects.filter(normalized_name=self.normalized_name).exclude(pk=self.pk).first()
+        if clash:
+            raise ValidationError({"name": f"“{clash.name}” already has this name (or a spelling of it)."})
+        alias = Alias.objects.filter(normalized_name=self.normalized_name).exclude(group_id=self.pk).select_related("group").first()
+        if alias:
+            raise ValidationError({"name": f"“{self.name}” is an alias of “{alias.group.name}”; rename or remove that alias first."})
+
+    def save(self, *args, **kwargs):
+        self.normalized_name = normalize_name(self.name)
+        super().save(*args, **kwargs)
+
+
+class AliasKind(models.TextChoices):
+    ACRONYM = "acronym", "Acronym"
+    VARIANT = "variant", "Spelling or transliteration variant"
+    TRANSLATION = "translation", "Translation"
+    SHORT_FORM = "short_form", "Short form"
+    FORMER_NAME = "former_name", "Former name"
+    SELF_DESIGNATION = "self_designation", "Self-designation"
+    EXONYM = "exonym", "Exonym (name used by others)"
+    PEJORATIVE = "pejorative", "Pejorative"
+
+
+class Alias(CuratedModel):
+    """Another name a group is known by, as a source writes it.
+
+    Spellings that share a search key (al-Qaida, al-Qaeda) may both be recorded for one
+    group; across groups a shared search key must be acknowledged by the editor.
+    """
+
+    CITABLE_FIELDS = ("name", "kind", "valid_from", "valid_to")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField("name as written", max_length=200)
+    normalized_name = models.CharField("search key", max_length=200, editable=False, db_index=True)
+    kind = models.CharField(max_length=20, choices=AliasKind.choices, default=AliasKind.VARIANT)
+    language = models.CharField(
+        max_length=35,
+        blank=True,
+        help_text="BCP 47 language tag: en, ar, ur, ps…",
+        validators=[RegexValidator(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", "Use a BCP 47 tag such as en, ar or ur-Latn.")],
+    )
+    script = models.CharField(
+        max_length=4,
+        blank=True,
+        help_text="ISO 15924 script code: Latn, Arab…",
+        validators=[RegexValidator(r"^[A-Z][a-z]{3}$", "Use an ISO 15924 code such as Latn or Arab.")],
+    )
+    valid_from = models.DateField("in use from", null=True, blank=True)
+    valid_from_precision = precision_field("in use from: precision")
+    valid_to = models.DateField("in use until", null=True, blank=True)
+    valid_to_precision = precision_field("in use until: precision")
+    shared_name_acknowledged = models.BooleanField(
+        "shared name acknowledged",
+        default=False,
+        help_text="Tick only when another group really is known by the same name; otherwise such a name is refused.",
+    )
+
+    class Meta:
+        verbose_name = "alias"
+        verbose_name_plural = "aliases"
+        ordering = ["name", "id"]
+        permissions = [("publish_alias", "Can publish or unpublish aliases")]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "group",
+                name="alias_name_unique_per_group",
+                violation_error_message="This group already has this alias.",
+            ),
+            choices_constraint("kind", AliasKind, model="alias"),
+            *partial_date_constraints("valid_from", model="alias", label="start of use"),
+            *partial_date_constraints("valid_to", model="alias", label="end of use"),
+            _end_not_before_start("alias", "valid_from", "valid_to", "end of use"),
+        ]
+        indexes = [models.Index(fields=["group", "kind"], name="alias_group_kind_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        self.normalized_name = normalize_name(self.name)
+        if not self.normalized_name:
+            raise ValidationError({"name": "An alias needs at least one letter or digit."})
+        if self.group_id:
+            group = self.group
+            if group.name.casefold() == self.name.casefold():
+                raise ValidationError({"name": f"“{self.name}” is the group's own name, not an alias."})
+            if Alias.objects.filter(group_id=self.group_id, name__iexact=self.name).exclude(pk=self.pk).exists():
+                raise ValidationError({"name": f"{group.name} already has the alias “{self.name}”."})
+        if not self.shared_name_acknowledged:
+            others = groups_known_by(self.normalized_name, excluding_group_id=self.group_id)
+            if others:
+                names = ", ".join(f"“{g.name}”" for g in others)
+                raise ValidationError(
+                    {
+                        "name": f"“{self.name}” is also a name of {names}. Tick “shared name acknowledged” "
+                        "if both groups really are known by it."
+                    }
+                )
+
+    def save(self, *args, **kwargs):
+        self.normalized_name = normalize_name(self.name)
+        super().save(*args, **kwargs)
+
+
+def groups_known_by(normalized_name: str, *, excluding_group_id: int | None = None) -> list[Group]:
+    """Every group whose name or one of whose aliases has this search key."""
+    matches = Group.objects.filter(Q(normalized_name=normalized_name) | Q(aliases__normalized_name=normalized_name))
+    if excluding_group_id is not None:
+        matches = matches.exclude(pk=excluding_group_id)
+    return list(matches.distinct().order_by("name", "id"))
+
+
+class AffiliationKind(models.TextChoices):
+    """How the first group stands to the second; the label reads "<from> <label> <to>"."""
+
+    BRANCH_OF = "branch_of", "branch or province of"
+    FACTION_OF = "faction_of", "faction of"
+    SPLINTER_FROM = "splinter_from", "splinter from"
+    FORMERLY_PART_OF = "formerly_part_of", "formerly part of"
+    MERGED_INTO = "merged_into", "merged into"
+    PLEDGED_ALLEGIANCE_TO = "pledged_allegiance_to", "pledged allegiance to"
+    SUPPORTED_BY = "supported_by", "supported by"
+    INSPIRED_BY = "inspired_by", "ideologically inspired by"
+    FORMED_BY_FORMER_MEMBERS_OF = "formed_by_former_members_of", "formed by former members of"
+    ALLIED_WITH = "allied_with", "allied with"
+    COOPERATED_WITH = "cooperated_with", "cooperated with"
+    AFFILIATED_WITH = "affiliated_with", "affiliated with"
+    RIVAL_OF = "rival_of", "rival of"
+
+
+SYMMETRIC_AFFILIATION_KINDS = frozenset(
+    {AffiliationKind.ALLIED_WITH, AffiliationKind.COOPERATED_WITH, AffiliationKind.AFFILIATED_WITH, AffiliationKind.RIVAL_OF}
+)
+
+# How a directed relationship reads from the second group's side.
+INVERSE_AFFILIATION_LABELS = {
+    AffiliationKind.BRANCH_OF: "has as branch or province",
+    AffiliationKind.FACTION_OF: "has as faction",
+    AffiliationKind.SPLINTER_FROM: "has as splinter group",
+    AffiliationKind.FORMERLY_PART_OF: "formerly included",
+    AffiliationKind.MERGED_INTO: "absorbed",
+    AffiliationKind.PLEDGED_ALLEGIANCE_TO: "received a pledge of allegiance from",
+    AffiliationKind.SUPPORTED_BY: "supported",
+    AffiliationKind.INSPIRED_BY: "ideologically inspired",
+    AffiliationKind.FORMED_BY_FORMER_MEMBERS_OF: "saw former members form",
+}
+
+
+class Confidence(models.TextChoices):
+    REPORTED = "reported", "Reported"
+    CONFIRMED = "confirmed", "Confirmed"
+    ALLEGED = "alleged", "Alleged"
+    DISPUTED = "disputed", "Disputed"
+
+
+class Affiliation(CuratedModel):
+    """A typed, dated relationship between two groups, read "<from group> <kind> <to group>"."""
+
+    CITABLE_FIELDS = ("kind", "started", "ended", "confidence", "description")
+
+    from_group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="affiliations_from", verbose_name="group")
+    to_group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="affiliations_to", verbose_name="related group")
+    kind = models.CharField("relationship", max_length=32, choices=AffiliationKind.choices)
+    started = models.DateField(null=True, blank=True)
+    started_precision = precision_field("start date precision")
+    ended = models.DateField(null=True, blank=True)
+    ended_precision = precision_field("end date precision")
+    confidence = models.CharField(max_length=16, choices=Confidence.choices, default=Confidence.REPORTED)
+    description = models.CharField(max_length=300, blank=True, help_text="One neutral line, attributed.")
+
+    class Meta:
+        verbose_name = "affiliation"
+        verbose_name_plural = "affiliations"
+        ordering = ["from_group__name", "kind", "to_group__name", "id"]
+        permissions = [("publish_affiliation", "Can publish or unpublish affiliations")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_group=F("to_group")),
+                name="affiliation_not_self",
+                violation_error_message="A group cannot have a relationship with itself.",
+            ),
+            models.UniqueConstraint(
+                fields=["from_group", "to_group", "kind", "started"],
+                nulls_distinct=False,
+                name="affiliation_unique",
+                violation_error_message="This relationship between these groups, from this date, is already recorded.",
+            ),
+            choices_constraint("kind", AffiliationKind, model="affiliation"),
+            choices_constraint("confidence", Confidence, model="affiliation"),
+            *partial_date_constraints("started", model="affiliation", label="start date"),
+            *partial_date_constraints("ended", model="affiliation", label="end date"),
+            _end_not_before_start("affiliation", "started", "ended", "end date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_group} {self.get_kind_display()} {self.to_group}"
+
+    @property
+    def is_symmetric(self) -> bool:
+        return self.kind in SYMMETRIC_AFFILIATION_KINDS
+
+    def label_from(self, group: Group) -> str:
+        """The relationship as it reads from `group`'s side."""
+        if group.pk == self.from_group_id or self.is_symmetric:
+            return self.get_kind_display()
+        return INVERSE_AFFILIATION_LABELS[self.kind]
+
+    def other_group(self, group: Group) -> Group:
+        return self.to_group if group.pk == self.from_group_id else self.from_group
+
+    def clean(self):
+        if self.from_group_id and self.to_group_id and self.is_symmetric:
+            reverse_exists = (
+                Affiliation.objects.filter(from_group_id=self.to_group_id, to_group_id=self.from_group_id, kind=self.kind)
+                .exclude(pk=self.pk)
+                .exists()
+            )
+            if reverse_exists:
+                raise ValidationError(
+                    f"“{self.get_kind_display()}” reads the same both ways and is already recorded from the other group's side."
+                )
+
+
+class Designation(CuratedModel):
+    """A group's listing by an authority: a UN sanctions listing, a US terrorist designation, a national ban."""
+
+    CITABLE_FIELDS = ("authority", "listing", "designated")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="designations")
+    authority = models.CharField(max_length=200, help_text="Who listed the group, e.g. “United Nations Security Council”.")
+    listing = models.CharField(max_length=200, help_text="The listing in the source's words, e.g. “foreign terrorist organization”.")
+    designated = models.DateField(null=True, blank=True)
+    designated_precision = precision_field("designation date precision")
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "designation"
+        verbose_name_plural = "designations"
+        ordering = ["group__name", "authority", "id"]
+        permissions = [("publish_designation", "Can publish or unpublish designations")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "authority", "listing"],
+                name="designation_unique",
+                violation_error_message="This listing of the group by this authority is already recorded.",
+            ),
+            *partial_date_constraints("designated", model="designation", label="designation date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.listing} ({self.authority})"
+
+    @property
+    def designated_display(self) -> str:
+        return format_partial_date(self.designated, self.designated_precision)
+
+
+class AttackType(models.TextChoices):
+    """GTD codebook `attacktype1`."""
+
+    ASSASSINATION = "assassination", "Assassination"
+    ARMED_ASSAULT = "armed_assault", "Armed assault"
+    BOMBING_EXPLOSION = "bombing_explosion", "Bombing/explosion"
+    HIJACKING = "hijacking", "Hijacking"
+    HOSTAGE_TAKING_BARRICADE = "hostage_taking_barricade", "Hostage taking (barricade incident)"
+    HOSTAGE_TAKING_KIDNAPPING = "hostage_taking_kidnapping", "Hostage taking (kidnapping)"
+    FACILITY_INFRASTRUCTURE_ATTACK = "facility_infrastructure_attack", "Facility/infrastructure attack"
+    UNARMED_ASSAULT = "unarmed_assault", "Unarmed assault"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class TargetType(models.TextChoices):
+    """GTD codebook `targtype1`."""
+
+    BUSINESS = "business", "Business"
+    GOVERNMENT_GENERAL = "government_general", "Government (general)"
+    POLICE = "police", "Police"
+    MILITARY = "military", "Military"
+    ABORTION_RELATED = "abortion_related", "Abortion related"
+    AIRPORTS_AIRCRAFT = "airports_aircraft", "Airports and aircraft"
+    GOVERNMENT_DIPLOMATIC = "government_diplomatic", "Government (diplomatic)"
+    EDUCATIONAL_INSTITUTION = "educational_institution", "Educational institution"
+    FOOD_WATER_SUPPLY = "food_water_supply", "Food or water supply"
+    JOURNALISTS_MEDIA = "journalists_media", "Journalists and media"
+    MARITIME = "maritime", "Maritime"
+    NGO = "ngo", "NGO"
+    OTHER = "other", "Other"
+    PRIVATE_CITIZENS_PROPERTY = "private_citizens_property", "Private citizens and property"
+    RELIGIOUS_FIGURES_INSTITUTIONS = "religious_figures_institutions", "Religious figures/institutions"
+    TELECOMMUNICATION = "telecommunication", "Telecommunication"
+    TERRORISTS_NON_STATE_MILITIA = "terrorists_non_state_militia", "Terrorists/non-state militia"
+    TOURISTS = "tourists", "Tourists"
+    TRANSPORTATION = "transportation", "Transportation"
+    UNKNOWN = "unknown", "Unknown"
+    UTILITIES = "utilities", "Utilities"
+    VIOLENT_POLITICAL_PARTY = "violent_political_party", "Violent political party"
+
+
+class WeaponType(models.TextChoices):
+    """GTD codebook `weaptype1`."""
+
+    BIOLOGICAL = "biological", "Biological"
+    CHEMICAL = "chemical", "Chemical"
+    RADIOLOGICAL = "radiological", "Radiological"
+    NUCLEAR = "nuclear", "Nuclear"
+    FIREARMS = "firearms", "Firearms"
+    EXPLOSIVES = "explosives", "Explosives"
+    FAKE_WEAPONS = "fake_weapons", "Fake weapons"
+    INCENDIARY = "incendiary", "Incendiary"
+    MELEE = "melee", "Melee"
+    VEHICLE = "vehicle", "Vehicle"
+    SABOTAGE_EQUIPMENT = "sabotage_equipment", "Sabotage equipment"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class CountQualifier(models.TextChoices):
+    """How a reported casualty figure was worded."""
+
+    EXACT = "exact", "exactly"
+    AT_LEAST = "at_least", "at least"
+    MORE_THAN = "more_than", "more than"
+    NEARLY = "nearly", "nearly"
+    ABOUT = "about", "about"
+    FEWER_THAN = "fewer_than", "fewer than"
+
+
+def _count_with_qualifier(model: str, count: str) -> list[models.CheckConstraint]:
+    qualifier = f"{count}_qualifier"
+    return [
+        models.CheckConstraint(
+            condition=(Q(**{f"{count}__isnull": True}) & Q(**{qualifier: ""})) | (Q(**{f"{count}__isnull": False}) & ~Q(**{qualifier: ""})),
+            name=f"{model}_{count}_qualified",
+            violation_error_message=f"Give the number {count} with how the source words it (exactly, at least, more than…), "
+            "or leave both empty when the source gives no number.",
+        ),
+        choices_constraint(qualifier, CountQualifier, model=model, blank=True),
+    ]
+
+
+class Attack(CuratedModel):
+    """A violent event the sources report, coded with GTD's vocabularies; who did it lives in attributions."""
+
+    CITABLE_FIELDS = (
+        "title", "date", "end_date", "place", "coordinates", "attack_type", "target_type",
+        "weapon_type", "suicide", "killed", "wounded", "description",
+    )  # fmt: skip
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, unique=True, help_text="Stable identifier used in URLs.")
+    date = models.DateField(null=True, blank=True)
+    date_precision = precision_field("date precision")
+    end_date = models.DateField(null=True, blank=True, help_text="Last day, for an attack that spans days.")
+    locality = models.CharField("city or locality", max_length=200, blank=True)
+    district = models.CharField(max_length=200, blank=True)
+    province = models.CharField("province or state", max_length=200, blank=True)
+    country = CountryField(blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    attack_type = models.CharField(max_length=32, choices=AttackType.choices, default=AttackType.UNKNOWN)
+    target_type = models.CharField(max_length=32, choices=TargetType.choices, default=TargetType.UNKNOWN)
+    weapon_type = models.CharField(max_length=32, choices=WeaponType.choices, default=WeaponType.UNKNOWN)
+    suicide = models.BooleanField("suicide attack", null=True, blank=True, help_text="Leave unknown unless a source says.")
+    killed = models.PositiveIntegerField(null=True, blank=True)
+    killed_qualifier = models.CharField(max_length=16, choices=CountQualifier.choices, blank=True)
+    wounded = models.PositiveIntegerField(null=True, blank=True)
+    wounded_qualifier = models.CharField(max_length=16, choices=CountQualifier.choices, blank=True)
+    description = models.TextField(blank=True, help_text="Neutral and attributed.")
+
+    class Meta:
+        verbose_name = "attack"
+        verbose_name_plural = "attacks"
+        ordering = [F("date").desc(nulls_last=True), "id"]
+        permissions = [("publish_attack", "Can publish or unpublish attacks")]
+        constraints = [
+            *partial_date_constraints("date", model="attack", label="attack date"),
+            _end_not_before_start("attack", "date", "end_date", "end date"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(date_precision=DatePrecision.DAY),
+                name="attack_end_date_needs_day",
+                violation_error_message="An end date only makes sense when the start is known to the day.",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True) | Q(latitude__isnull=False, longitude__isnull=False),
+                name="attack_coordinates_paired",
+                violation_error_message="Give both latitude and longitude, or neither.",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="attack_latitude_range",
+                violation_error_message="Latitude must lie between -90 and 90.",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="attack_longitude_range",
+                violation_error_message="Longitude must lie between -180 and 180.",
+            ),
+            *_count_with_qualifier("attack", "killed"),
+            *_count_with_qualifier("attack", "wounded"),
+            choices_constraint("attack_type", AttackType, model="attack"),
+            choices_constraint("target_type", TargetType, model="attack"),
+            choices_constraint("weapon_type", WeaponType, model="attack"),
+        ]
+        indexes = [models.Index(fields=["date", "id"], name="attack_date_idx"), models.Index(fields=["country"], name="attack_country_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def date_display(self) -> str:
+        return format_partial_date(self.date, self.date_precision)
+
+    @property
+    def place(self) -> str:
+        parts = [self.locality, self.district, self.province, self.country.name if self.country else ""]
+        return ", ".join(part for part in parts if part)
+
+    @property
+    def killed_display(self) -> str:
+        return _casualty_display(self.killed, self.killed_qualifier)
+
+    @property
+    def wounded_display(self) -> str:
+        return _casualty_display(self.wounded, self.wounded_qualifier)
+
+
+def _casualty_display(count: int | None, qualifier: str) -> str:
+    if count is None:
+        return "not reported"
+    if qualifier in ("", CountQualifier.EXACT):
+        return str(count)
+    return f"{CountQualifier(qualifier).label} {count}"
+
+
+class AttributionKind(models.TextChoices):
+    CLAIMED = "claimed", "Claimed by"
+    ATTRIBUTED = "attributed", "Attributed to"
+    SUSPECTED = "suspected", "Suspected"
+    DISPUTED = "disputed", "Disputed"
+    DENIED = "denied", "Denied by"
+
+
+class Attribution(CuratedModel):
+    """A statement that a group carried out an attack: its claim, an authority's attribution, a suspicion."""
+
+    CITABLE_FIELDS = ("kind", "attributed_by", "description")
+
+    attack = models.ForeignKey(Attack, on_delete=models.CASCADE, related_name="attributions")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="attributions")
+    kind = models.CharField(max_length=16, choices=AttributionKind.choices)
+    attributed_by = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Who made the attribution, e.g. “Pakistani authorities”; for a claim, the channel it came through.",
+    )
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "attribution"
+        verbose_name_plural = "attributions"
+        ordering = ["attack", "kind", "group__name", "id"]
+        permissions = [("publish_attribution", "Can publish or unpublish attributions")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attack", "group", "kind", "attributed_by"],
+                name="attribution_unique",
+                violation_error_message="This attribution of the attack to the group, by the same party, is already recorded.",
+            ),
+            choices_constraint("kind", AttributionKind, model="attribution"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attack}: {self.phrase} {self.group}"
+
+    @property
+    def phrase(self) -> str:
+        """Neutral wording: "Claimed by", "Attributed by Pakistani authorities to", "Suspected by police of"."""
+        by = self.attributed_by
+        if self.kind == AttributionKind.CLAIMED:
+            return "Claimed by"
+        if self.kind == AttributionKind.ATTRIBUTED:
+            return f"Attributed by {by} to" if by else "Attributed to"
+        if self.kind == AttributionKind.SUSPECTED:
+            return f"Suspected by {by}:" if by else "Suspected:"
+        if self.kind == AttributionKind.DISPUTED:
+            return f"Disputed by {by}:" if by else "Disputed:"
+        return "Denied by"

@@ -1,0 +1,68 @@
+"""Writes to groups, aliases, affiliations, designations, attacks and attributions.
+
+Each upsert names the record's natural key; values are validated by the model
+(`full_clean`) and saved through `kb.services.record_save`, so history always
+has a user and a reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kb.services import record_upsert
+
+from .models import Affiliation, Alias, Attack, Attribution, Designation, Group
+
+
+def group_upsert(*, slug: str, values: dict[str, Any], user, reason: str) -> tuple[Group, bool]:
+    return record_upsert(model=Group, lookup={"slug": slug}, values=values, user=user, reason=reason)
+
+
+def alias_upsert(*, group: Group, name: str, values: dict[str, Any], user, reason: str) -> tuple[Alias, bool]:
+    return record_upsert(
+        model=Alias,
+        lookup={"group": group, "name": name},
+        values=values,
+        user=user,
+        reason=reason,
+    )
+
+
+def affiliation_upsert(
+    *, from_group: Group, to_group: Group, kind: str, values: dict[str, Any], user, reason: str
+) -> tuple[Affiliation, bool]:
+    return record_upsert(
+        model=Affiliation,
+        lookup={"from_group": from_group, "to_group": to_group, "kind": kind},
+        values=values,
+        user=user,
+        reason=reason,
+    )
+
+
+def designation_upsert(
+    *, group: Group, authority: str, listing: str, values: dict[str, Any], user, reason: str
+) -> tuple[Designation, bool]:
+    return record_upsert(
+        model=Designation,
+        lookup={"group": group, "authority": authority, "listing": listing},
+        values=values,
+        user=user,
+        reason=reason,
+    )
+
+
+def attack_upsert(*, slug: str, values: dict[str, Any], user, reason: str) -> tuple[Attack, bool]:
+    return record_upsert(model=Attack, lookup={"slug": slug}, values=values, user=user, reason=reason)
+
+
+def attribution_upsert(
+    *, attack: Attack, group: Group, kind: str, attributed_by: str, values: dict[str, Any], user, reason: str
+) -> tuple[Attribution, bool]:
+    return record_upsert(
+        model=Attribution,
+        lookup={"attack": attack, "group": group, "kind": kind, "attributed_by": attributed_by},
+        values=values,
+        user=user,
+        reason=reason,
+    )

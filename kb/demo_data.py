@@ -1,0 +1,398 @@
+"""Loading the curated demo data set (data/demo.yaml) through the same services the admin uses.
+
+The file is checked in full before anything is written: unknown keys, missing
+keys and dangling references are all reported with their place in the file.
+Loading runs in one transaction and writes only what differs, so a second run
+changes nothing and adds no history.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from groups import services as group_services
+from kb.dates import DatePrecision
+from kb.models import PublicationStatus
+from sources.services import citation_upsert, source_upsert
+
+DEMO_DATA_FILE = Path(settings.BASE_DIR) / "data" / "demo.yaml"
+IMPORT_REASON = "Imported from seed articles"
+IMPORTER_USERNAME = "importer"
+
+_PARTIAL_DATE = {"date", "precision"}
+_CITATION = ({"source", "quote"}, {"field", "locator", "credibility"})
+_SCHEMA = {
+    "root": ({"sources", "groups", "affiliations", "attacks"}, set()),
+    "source": (
+        {"key", "file", "title", "outlet", "authors", "url", "published", "language"},
+        {"reliability", "archive_url", "accessed"},
+    ),
+    "group": (
+        {"slug", "name", "kind", "status", "summary", "citations"},
+        {
+            "founded",
+            "dissolved",
+            "ideology",
+            "countries",
+            "areas",
+            "aliases",
+            "designations",
+            "wikidata_id",
+            "gtd_name",
+            "mitre_attack_id",
+            "ucdp_actor_id",
+        },
+    ),  # fmt: skip
+    "alias": ({"name", "kind", "citations"}, {"language", "script", "shared", "valid_from", "valid_to"}),
+    "designation": ({"authority", "designation", "citations"}, {"date", "description"}),
+    "affiliation": ({"from", "to", "kind", "citations"}, {"start", "end", "confidence", "description"}),
+    "attack": (
+        {"slug", "title", "date", "citations", "attributions"},
+        {
+            "end_date",
+            "locality",
+            "district",
+            "province",
+            "country",
+            "latitude",
+            "longitude",
+            "attack_type",
+            "target_type",
+            "weapon_type",
+            "suicide",
+            "killed",
+            "killed_qualifier",
+            "wounded",
+            "wounded_qualifier",
+            "description",
+        },
+    ),  # fmt: skip
+    "attribution": ({"group", "kind", "citations"}, {"attributed_by", "description"}),
+    "citation": _CITATION,
+}
+
+
+class DemoDataError(Exception):
+    """The demo data file is malformed, or a record in it does not pass validation."""
+
+
+@dataclass
+class LoadReport:
+    written: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
+
+    def count(self, record, written: bool) -> None:
+        (self.written if written else self.unchanged)[record._meta.verbose_name_plural] += 1
+
+    @property
+    def total_written(self) -> int:
+        return sum(self.written.values())
+
+    def summary(self) -> str:
+        names = sorted(set(self.written) | set(self.unchanged))
+        totals = ", ".join(f"{self.written[n] + self.unchanged[n]} {n}" for n in names)
+        return f"{totals}; {self.total_written} written, {sum(self.unchanged.values())} already up to date."
+
+
+def importer_account():
+    """The account demo-data writes are recorded under: it exists for history and cannot log in."""
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username=IMPORTER_USERNAME, defaults={"is_active": False})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def read_demo_data(path: Path = DEMO_DATA_FILE) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise DemoDataError(f"Cannot read {path}: {error.strerror}") from error
+    except yaml.YAMLError as error:
+        raise DemoDataError(f"{path} is not valid YAML: {error}") from error
+    problems = _check_structure(data)
+    if problems:
+        raise DemoDataError(f"{path} has {len(problems)} problem(s):\n  " + "\n  ".join(problems))
+    return data
+
+
+def load_demo_data(*, path: Path = DEMO_DATA_FILE, user=None, reason: str = IMPORT_REASON) -> LoadReport:
+    data = read_demo_data(path)
+    user = user or importer_account()
+    loader = _Loader(base_dir=path.parent, user=user, reason=reason)
+    with transaction.atomic():
+        loader.load(data)
+    return loader.report
+
+
+def _check_structure(data: Any) -> list[str]:
+    problems: list[str] = []
+
+    def check(node: Any, kind: str, where: str) -> dict:
+        required, optional = _SCHEMA[kind]
+        if not isinstance(node, dict):
+            problems.append(f"{where}: expected a mapping with keys {sorted(required)}")
+            return {}
+        for key in sorted(set(node) - required - optional):
+            problems.append(f"{where}: unknown key '{key}'")
+        for key in sorted(required - set(node)):
+            problems.append(f"{where}: missing key '{key}'")
+        return node
+
+    def items(node: dict, key: str, where: str) -> list:
+        value = node.get(key) or []
+        if not isinstance(value, list):
+            problems.append(f"{where}.{key}: expected a list")
+            return []
+        return value
+
+    def citations(node: dict, where: str) -> None:
+        listed = items(node, "citations", where)
+        if not listed and "citations" in node:
+            problems.append(f"{where}: needs at least one citation")
+        for i, citation in enumerate(listed):
+            cited = check(citation, "citation", f"{where}.citations[{i}]")
+            if cited and cited.get("source") not in source_keys:
+                problems.append(f"{where}.citations[{i}]: unknown source '{cited.get('source')}'")
+
+    root = check(data, "root", "file")
+    source_keys = {s.get("key") for s in items(root, "sources", "file") if isinstance(s, dict)}
+    group_slugs = {g.get("slug") for g in items(root, "groups", "file") if isinstance(g, dict)}
+
+    for i, source in enumerate(items(root, "sources", "file")):
+        check(source, "source", f"sources[{i}]")
+    for i, group in enumerate(items(root, "groups", "file")):
+        where = f"groups[{i}] ({group.get('slug') if isinstance(group, dict) else '?'})"
+        group = check(group, "group", where)
+        citations(group, where)
+        for kind in ("alias", "designation"):
+            for j, child in enumerate(items(group, f"{kind}es" if kind == "alias" else f"{kind}s", where)):
+                child_where = f"{where}.{kind}[{j}]"
+                citations(check(child, kind, child_where), child_where)
+    for i, affiliation in enumerate(items(root, "affiliations", "file")):
+        where = f"affiliations[{i}]"
+        affiliation = check(affiliation, "affiliation", where)
+        citations(affiliation, where)
+        for end in ("from", "to"):
+            if affiliation and affiliation.get(end) not in group_slugs:
+                problems.append(f"{where}: unknown group '{affiliation.get(end)}' in '{end}'")
+    for i, attack in enumerate(items(root, "attacks", "file")):
+        where = f"attacks[{i}] ({attack.get('slug') if isinstance(attack, dict) else '?'})"
+        attack = check(attack, "attack", where)
+        citations(attack, where)
+        for j, attribution in enumerate(items(attack, "attributions", where)):
+            child_where = f"{where}.attributions[{j}]"
+            attribution = check(attribution, "attribution", child_where)
+            citations(attribution, child_where)
+            if attribution and attribution.get("group") not in group_slugs:
+                problems.append(f"{child_where}: unknown group '{attribution.get('group')}'")
+    return problems
+
+
+def _partial_date(field: str, node: dict | None) -> dict[str, Any]:
+    """`{date: ..., precision: ...}` in the file → the model's `<field>` and `<field>_precision` values."""
+    if not node:
+        return {field: None, f"{field}_precision": DatePrecision.UNKNOWN}
+    if not isinstance(node, dict) or set(node) != _PARTIAL_DATE:
+        raise DemoDataError(f"a partial date is written {{date: YYYY-MM-DD or null, precision: ...}}, not {node!r}")
+    return {field: node["date"], f"{field}_precision": node["precision"]}
+
+
+class _Loader:
+    def __init__(self, *, base_dir: Path, user, reason: str):
+        self.base_dir, self.user, self.reason = base_dir, user, reason
+        self.report = LoadReport()
+        self.sources: dict[str, Any] = {}
+        self.groups: dict[str, Any] = {}
+
+    def load(self, data: dict) -> None:
+        for node in data["sources"]:
+            self._source(node)
+        for node in data["groups"]:
+            self._group(node)
+        for index, node in enumerate(data["affiliations"]):
+            self._affiliation(node, f"affiliations[{index}]")
+        for node in data["attacks"]:
+            self._attack(node)
+
+    def _write(self, where: str, upsert, **kwargs):
+        try:
+            record, written = upsert(user=self.user, reason=self.reason, **kwargs)
+        except ValidationError as error:
+            messages = (
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+                if hasattr(error, "error_dict")
+                else " ".join(error.messages)
+            )
+            raise DemoDataError(f"{where}: {messages}") from error
+        self.report.count(record, written)
+        return record
+
+    def _cite(self, target, nodes: list[dict], where: str) -> None:
+        for index, node in enumerate(nodes):
+            self._write(
+                f"{where}.citations[{index}]",
+                citation_upsert,
+                target=target,
+                source=self.sources[node["source"]],
+                quote=node["quote"],
+                field=node.get("field", ""),
+                values={
+                    "locator": node.get("locator", ""),
+                    "credibility": str(node.get("credibility", "")),
+                    "publication_status": PublicationStatus.PUBLISHED,
+                },
+            )
+
+    def _source(self, node: dict) -> None:
+        text_path = self.base_dir / node["file"]
+        try:
+            text = text_path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise DemoDataError(f"source {node['key']}: cannot read {text_path}: {error.strerror}") from error
+        self.sources[node["key"]] = self._write(
+            f"source {node['key']}",
+            source_upsert,
+            slug=node["key"],
+            values={
+                "title": node["title"],
+                "outlet": node["outlet"],
+                "authors": list(node["authors"]),
+                "url": node["url"],
+                "archive_url": node.get("archive_url", ""),
+                **_partial_date("published", node["published"]),
+                "accessed": node.get("accessed"),
+                "language": node["language"],
+                "text": text,
+                "reliability": node.get("reliability", ""),
+                "publication_status": PublicationStatus.PUBLISHED,
+            },
+        )
+
+    def _group(self, node: dict) -> None:
+        where = f"group {node['slug']}"
+        group = self._write(
+            where,
+            group_services.group_upsert,
+            slug=node["slug"],
+            values={
+                "name": node["name"],
+                "kind": node["kind"],
+                "status": node["status"],
+                **_partial_date("founded", node.get("founded")),
+                **_partial_date("dissolved", node.get("dissolved")),
+                "summary": node["summary"],
+                "ideology": node.get("ideology", ""),
+                "countries": list(node.get("countries") or []),
+                "areas": node.get("areas", ""),
+                "wikidata_id": node.get("wikidata_id", ""),
+                "gtd_name": node.get("gtd_name", ""),
+                "mitre_attack_id": node.get("mitre_attack_id", ""),
+                "ucdp_actor_id": node.get("ucdp_actor_id"),
+                "publication_status": PublicationStatus.PUBLISHED,
+            },
+        )
+        self.groups[node["slug"]] = group
+        self._cite(group, node["citations"], where)
+        for alias_node in node.get("aliases") or []:
+            alias_where = f"{where} alias {alias_node['name']!r}"
+            alias = self._write(
+                alias_where,
+                group_services.alias_upsert,
+                group=group,
+                name=alias_node["name"],
+                values={
+                    "kind": alias_node["kind"],
+                    "language": alias_node.get("language", ""),
+                    "script": alias_node.get("script", ""),
+                    "shared_name_acknowledged": bool(alias_node.get("shared", False)),
+                    **_partial_date("valid_from", alias_node.get("valid_from")),
+                    **_partial_date("valid_to", alias_node.get("valid_to")),
+                    "publication_status": PublicationStatus.PUBLISHED,
+                },
+            )
+            self._cite(alias, alias_node["citations"], alias_where)
+        for designation_node in node.get("designations") or []:
+            designation_where = f"{where} designation by {designation_node['authority']!r}"
+            designation = self._write(
+                designation_where,
+                group_services.designation_upsert,
+                group=group,
+                authority=designation_node["authority"],
+                listing=designation_node["designation"],
+                values={
+                    **_partial_date("designated", designation_node.get("date")),
+                    "description": designation_node.get("description", ""),
+                    "publication_status": PublicationStatus.PUBLISHED,
+                },
+            )
+            self._cite(designation, designation_node["citations"], designation_where)
+
+    def _affiliation(self, node: dict, where: str) -> None:
+        affiliation = self._write(
+            where,
+            group_services.affiliation_upsert,
+            from_group=self.groups[node["from"]],
+            to_group=self.groups[node["to"]],
+            kind=node["kind"],
+            values={
+                **_partial_date("started", node.get("start")),
+                **_partial_date("ended", node.get("end")),
+                "confidence": node.get("confidence", "reported"),
+                "description": node.get("description", ""),
+                "publication_status": PublicationStatus.PUBLISHED,
+            },
+        )
+        self._cite(affiliation, node["citations"], where)
+
+    def _attack(self, node: dict) -> None:
+        where = f"attack {node['slug']}"
+        attack = self._write(
+            where,
+            group_services.attack_upsert,
+            slug=node["slug"],
+            values={
+                "title": node["title"],
+                **_partial_date("date", node["date"]),
+                "end_date": node.get("end_date"),
+                "locality": node.get("locality", ""),
+                "district": node.get("district", ""),
+                "province": node.get("province", ""),
+                "country": node.get("country", ""),
+                "latitude": node.get("latitude"),
+                "longitude": node.get("longitude"),
+                "attack_type": node.get("attack_type", "unknown"),
+                "target_type": node.get("target_type", "unknown"),
+                "weapon_type": node.get("weapon_type", "unknown"),
+                "suicide": node.get("suicide"),
+                "killed": node.get("killed"),
+                "killed_qualifier": node.get("killed_qualifier", ""),
+                "wounded": node.get("wounded"),
+                "wounded_qualifier": node.get("wounded_qualifier", ""),
+                "description": node.get("description", ""),
+                "publication_status": PublicationStatus.PUBLISHED,
+            },
+        )
+        self._cite(attack, node["citations"], where)
+        for index, attribution_node in enumerate(node["attributions"]):
+            attribution_where = f"{where}.attributions[{index}]"
+            attribution = self._write(
+                attribution_where,
+                group_services.attribution_upsert,
+                attack=attack,
+                group=self.groups[attribution_node["group"]],
+                kind=attribution_node["kind"],
+                attributed_by=attribution_node.get("attributed_by", ""),
+                values={"description": attribution_node.get("description", ""), "publication_status": PublicationStatus.PUBLISHED},
+            )
+            self._cite(attribution, attribution_node["citations"], attribution_where)

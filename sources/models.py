@@ -1,0 +1,181 @@
+"""Sources (news articles, reports) and the citations that tie each fact to their words."""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from kb.dates import choices_constraint, format_partial_date, partial_date_constraints, precision_field
+from kb.models import CuratedModel
+
+from .text import canonicalize_url, check_quote
+
+
+class SourceReliability(models.TextChoices):
+    """Admiralty (NATO) grading of a source's reliability."""
+
+    A = "A", "A – completely reliable"
+    B = "B", "B – usually reliable"
+    C = "C", "C – fairly reliable"
+    D = "D", "D – not usually reliable"
+    E = "E", "E – unreliable"
+    F = "F", "F – reliability cannot be judged"
+
+
+class InformationCredibility(models.TextChoices):
+    """Admiralty (NATO) grading of a cited piece of information."""
+
+    CONFIRMED = "1", "1 – confirmed by other sources"
+    PROBABLY_TRUE = "2", "2 – probably true"
+    POSSIBLY_TRUE = "3", "3 – possibly true"
+    DOUBTFUL = "4", "4 – doubtful"
+    IMPROBABLE = "5", "5 – improbable"
+    CANNOT_BE_JUDGED = "6", "6 – truth cannot be judged"
+
+
+class Source(CuratedModel):
+    """A news article or report that facts are cited from; quotes are checked against its stored text."""
+
+    slug = models.SlugField(max_length=200, unique=True, help_text="Stable identifier of the source.")
+    title = models.CharField(max_length=500, blank=True)
+    outlet = models.CharField(max_length=200, blank=True, help_text="Publication or agency, as the article states it.")
+    authors = ArrayField(models.CharField(max_length=200), blank=True, default=list, help_text="Comma-separated.")
+    url = models.URLField("URL", max_length=1000, blank=True, help_text="Stored in canonical form.")
+    archive_url = models.URLField("archived copy", max_length=1000, blank=True)
+    published = models.DateField("publication date", null=True, blank=True)
+    published_precision = precision_field("publication date precision")
+    language = models.CharField(max_length=35, default="en", help_text="BCP 47 language tag.")
+    text = models.TextField(help_text="The article's full text. Quotes are verified against it; it is shown to editors only.")
+    accessed = models.DateField("accessed on", null=True, blank=True)
+    reliability = models.CharField(max_length=1, choices=SourceReliability.choices, blank=True)
+
+    class Meta:
+        verbose_name = "source"
+        verbose_name_plural = "sources"
+        ordering = [F("published").desc(nulls_last=True), "id"]
+        permissions = [("publish_source", "Can publish or unpublish sources")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["url"],
+                condition=~Q(url=""),
+                name="source_url_unique",
+                violation_error_message="A source with this URL is already recorded.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="source_has_text",
+                violation_error_message="Store the article's text: citations are checked against it.",
+            ),
+            *partial_date_constraints("published", model="source", label="publication date"),
+            choices_constraint("reliability", SourceReliability, model="source", blank=True),
+        ]
+
+    def __str__(self) -> str:
+        label = self.title or self.outlet or self.slug
+        if self.published:
+            return f"{label} ({format_partial_date(self.published, self.published_precision)})"
+        return label
+
+    @property
+    def published_display(self) -> str:
+        return format_partial_date(self.published, self.published_precision)
+
+    def clean(self):
+        self.url = canonicalize_url(self.url)
+        if self.pk and self.text:
+            broken = [c for c in self.citations.all() if not check_quote(c.quote, self.text).found]
+            if broken:
+                quotes = "; ".join(f"“{c.quote[:80]}”" for c in broken[:5])
+                raise ValidationError(
+                    {"text": f"This edit would break {len(broken)} citation(s) whose quotes no longer appear in the text: {quotes}"}
+                )
+
+    def save(self, *args, **kwargs):
+        self.url = canonicalize_url(self.url)
+        super().save(*args, **kwargs)
+
+
+CITATION_TARGETS = ("group", "alias", "affiliation", "designation", "attack", "attribution")
+
+
+def _exactly_one_of(fields: tuple[str, ...]) -> Q:
+    return reduce(
+        or_,
+        (Q(**{f"{field}__isnull": False}, **{f"{other}__isnull": True for other in fields if other != field}) for field in fields),
+    )
+
+
+class Citation(CuratedModel):
+    """The words of a source that support one fact: a group's summary or founding date, an alias, an attack…"""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    quote = models.TextField(help_text="Copied verbatim from the source's text (whitespace and curly quotes may differ).")
+    locator = models.CharField(max_length=100, blank=True, help_text="Where in the source: paragraph, caption, page…")
+    field = models.CharField(
+        "supports",
+        max_length=40,
+        blank=True,
+        help_text="Which part of the fact the quote supports (e.g. founded); empty for the whole record.",
+    )
+    credibility = models.CharField(max_length=1, choices=InformationCredibility.choices, blank=True)
+
+    group = models.ForeignKey("groups.Group", on_delete=models.CASCADE, null=True, blank=True, related_name="citations")
+    alias = models.ForeignKey("groups.Alias", on_delete=models.CASCADE, null=True, blank=True, related_name="citations")
+    affiliation = models.ForeignKey("groups.Affiliation", on_delete=models.CASCADE, null=True, blank=True, related_name="citations")
+    designation = models.ForeignKey("groups.Designation", on_delete=models.CASCADE, null=True, blank=True, related_name="citations")
+    attack = models.ForeignKey("groups.Attack", on_delete=models.CASCADE, null=True, blank=True, related_name="citations")
+    attribution = models.ForeignKey("groups.Attribution", on_delete=models.CASCADE, null=True, blank=True, related_name="citations")
+
+    class Meta:
+        verbose_name = "citation"
+        verbose_name_plural = "citations"
+        ordering = ["source", "id"]
+        permissions = [("publish_citation", "Can publish or unpublish citations")]
+        constraints = [
+            models.CheckConstraint(
+                condition=_exactly_one_of(CITATION_TARGETS),
+                name="citation_exactly_one_target",
+                violation_error_message="A citation supports exactly one fact: choose one group, alias, affiliation, "
+                "designation, attack or attribution.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(quote=""),
+                name="citation_has_quote",
+                violation_error_message="A citation needs the quoted words.",
+            ),
+            choices_constraint("credibility", InformationCredibility, model="citation", blank=True),
+        ]
+
+    def __str__(self) -> str:
+        quote = self.quote if len(self.quote) <= 60 else self.quote[:59] + "…"
+        return f"“{quote}” ({self.source})"
+
+    @property
+    def target(self):
+        return next((getattr(self, name) for name in CITATION_TARGETS if getattr(self, f"{name}_id")), None)
+
+    def clean(self):
+        errors = {}
+        targets = [name for name in CITATION_TARGETS if getattr(self, f"{name}_id")]
+        if len(targets) > 1:
+            errors["__all__"] = "A citation supports exactly one fact; choose only one of: " + ", ".join(targets) + "."
+        elif len(targets) == 1 and self.field:
+            citable = type(self.target).CITABLE_FIELDS
+            if self.field not in citable:
+                errors["field"] = (
+                    f"{type(self.target)._meta.verbose_name.capitalize()} citations can support: {', '.join(citable)} (or leave it empty)."
+                )
+        if self.source_id and self.quote:
+            check = check_quote(self.quote, self.source.text)
+            if not check.found:
+                errors["quote"] = (
+                    f"This quote does not appear verbatim in the text of “{self.source}”. {check.mismatch_hint} "
+                    "Copy the words exactly; only whitespace and curly quotes may differ."
+                )
+        if errors:
+            raise ValidationError(errors)

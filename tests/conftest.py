@@ -1,0 +1,30 @@
+import pytest
+from django.contrib.auth.models import Group as Role
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def editor(db):
+    user = UserFactory(username="editor", is_staff=True)
+    user.groups.add(Role.objects.get(name="Editor"))
+    return user
+
+
+@pytest.fixture
+def reviewer(db):
+    user = UserFactory(username="reviewer", is_staff=True)
+    user.groups.add(Role.objects.get(name="Reviewer"))
+    return user
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def reviewer_client(client, reviewer):
+    client.force_login(reviewer)
+    return client

@@ -1,0 +1,104 @@
+"""Test data builders. They write straight to the models; services are tested on their own."""
+
+import factory
+from django.contrib.auth import get_user_model
+
+from groups.models import Affiliation, AffiliationKind, Alias, Attack, Attribution, AttributionKind, Designation, Group
+from kb.models import PublicationStatus
+from sources.models import Citation, Source
+
+ARTICLE_TEXT = (
+    "Islamabad: A major Pakistani militant group worked with the Islamic State to carry out a huge raid "
+    "on a police academy this week that left more than 60 dead, a spokesman said Wednesday.\n\n"
+    "Pakistani authorities said the attack was carried out by the Al-Alami faction of the Lashkar-e-Jhangvi (LeJ) group. "
+    "It was also claimed by the Islamic State group, known as “Daesh” to its critics."
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+
+    slug = factory.Sequence(lambda n: f"article-{n}")
+    title = factory.Sequence(lambda n: f"Article {n}")
+    outlet = "Example News"
+    text = ARTICLE_TEXT
+    publication_status = PublicationStatus.PUBLISHED
+
+
+class GroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Group
+
+    name = factory.Sequence(lambda n: f"Test Front {n}")
+    slug = factory.Sequence(lambda n: f"test-front-{n}")
+    summary = "A group reported by the test article."
+    publication_status = PublicationStatus.PUBLISHED
+
+
+class AliasFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Alias
+
+    group = factory.SubFactory(GroupFactory)
+    name = factory.Sequence(lambda n: f"Other Name {n}")
+    publication_status = PublicationStatus.PUBLISHED
+
+
+class AffiliationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Affiliation
+
+    from_group = factory.SubFactory(GroupFactory)
+    to_group = factory.SubFactory(GroupFactory)
+    kind = AffiliationKind.FACTION_OF
+    publication_status = PublicationStatus.PUBLISHED
+
+
+class DesignationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Designation
+
+    group = factory.SubFactory(GroupFactory)
+    authority = "United Nations"
+    listing = "global terrorist"
+    publication_status = PublicationStatus.PUBLISHED
+
+
+class AttackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Attack
+
+    title = factory.Sequence(lambda n: f"Attack {n}")
+    slug = factory.Sequence(lambda n: f"attack-{n}")
+    country = "PK"
+    publication_status = PublicationStatus.PUBLISHED
+
+
+class AttributionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Attribution
+
+    attack = factory.SubFactory(AttackFactory)
+    group = factory.SubFactory(GroupFactory)
+    kind = AttributionKind.CLAIMED
+    publication_status = PublicationStatus.PUBLISHED
+
+
+class CitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Citation
+
+    source = factory.SubFactory(SourceFactory)
+    quote = "It was also claimed by the Islamic State group"
+    group = factory.SubFactory(GroupFactory)
+    publication_status = PublicationStatus.PUBLISHED

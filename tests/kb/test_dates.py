@@ -1,0 +1,21 @@
+import datetime
+
+import pytest
+
+from kb.dates import DatePrecision, format_partial_date
+
+
+@pytest.mark.parametrize(
+    "value, precision, expected",
+    [
+        (datetime.date(2016, 10, 26), DatePrecision.DAY, "26 Oct 2016"),
+        (datetime.date(2016, 10, 1), DatePrecision.MONTH, "Oct 2016"),
+        (datetime.date(2017, 1, 1), DatePrecision.EARLY, "early 2017"),
+        (datetime.date(2017, 1, 1), DatePrecision.MID, "mid-2017"),
+        (datetime.date(2017, 1, 1), DatePrecision.LATE, "late 2017"),
+        (datetime.date(2015, 1, 1), DatePrecision.YEAR, "2015"),
+        (None, DatePrecision.UNKNOWN, "date unknown"),
+    ],
+)
+def test_partial_dates_render_with_their_precision(value, precision, expected):
+    assert format_partial_date(value, precision) == expected

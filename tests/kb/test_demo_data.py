@@ -1,0 +1,143 @@
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import CommandError, call_command
+
+from groups.models import Affiliation, Alias, Attack, Attribution, Designation, Group
+from kb.demo_data import DEMO_DATA_FILE, IMPORT_REASON, DemoDataError, load_demo_data
+from kb.models import PublicationStatus
+from sources.models import Citation, Source
+
+pytestmark = pytest.mark.django_db
+
+CURATED = [Source, Group, Alias, Affiliation, Designation, Attack, Attribution, Citation]
+CITED = {
+    Group: "group",
+    Alias: "alias",
+    Affiliation: "affiliation",
+    Designation: "designation",
+    Attack: "attack",
+    Attribution: "attribution",
+}
+
+
+@pytest.fixture
+def loaded():
+    return load_demo_data()
+
+
+def history_rows():
+    return sum(model.history.count() for model in CURATED)
+
+
+def test_loads_the_curated_data_set(loaded):
+    data = yaml.safe_load(DEMO_DATA_FILE.read_text())
+    assert Source.objects.count() == len(data["sources"]) == 5
+    assert Group.objects.count() == len(data["groups"])
+    assert Attack.objects.count() == len(data["attacks"])
+    assert Affiliation.objects.count() == len(data["affiliations"])
+    assert loaded.total_written == sum(model.objects.count() for model in CURATED)
+
+
+def test_loading_twice_changes_nothing(loaded):
+    rows_before = {model: list(model.objects.order_by("pk").values()) for model in CURATED}
+    history_before = history_rows()
+    second = load_demo_data()
+    assert second.total_written == 0
+    assert history_rows() == history_before
+    assert {model: list(model.objects.order_by("pk").values()) for model in CURATED} == rows_before
+
+
+def test_every_fact_carries_at_least_one_citation(loaded):
+    for model, target in CITED.items():
+        uncited = model.objects.exclude(pk__in=Citation.objects.filter(**{f"{target}__isnull": False}).values(target))
+        assert not uncited.exists(), f"{model.__name__} without a citation: {list(uncited)}"
+
+
+def test_every_quote_appears_in_its_article(loaded):
+    from sources.text import check_quote
+
+    for citation in Citation.objects.select_related("source"):
+        assert check_quote(citation.quote, citation.source.text).found, citation.quote
+
+
+def test_sources_store_the_article_text_verbatim(loaded):
+    articles = Path(DEMO_DATA_FILE.parent, "articles")
+    for source in Source.objects.all():
+        (article,) = articles.glob(f"*_{source.slug}.txt")
+        assert source.text == article.read_text(encoding="utf-8")
+
+
+def test_history_says_who_and_why(loaded):
+    for model in CURATED:
+        reasons = set(model.history.values_list("history_change_reason", flat=True))
+        users = set(model.history.values_list("history_user__username", flat=True))
+        assert reasons == {IMPORT_REASON} and users == {"importer"}, model
+
+
+def test_everything_is_published(loaded):
+    for model in CURATED:
+        assert not model.objects.exclude(publication_status=PublicationStatus.PUBLISHED).exists()
+
+
+def test_the_spellings_in_the_articles_find_their_groups(loaded):
+    from groups.models import groups_known_by
+    from groups.normalization import normalize_name
+
+    expectations = {
+        "Tehreek-e-Taliban Pakistan": "tehrik-e-taliban-pakistan",
+        "Tehrik-e Taliban Pakistan": "tehrik-e-taliban-pakistan",
+        "daesh": "islamic-state",
+        "ISKP": "islamic-state-khorasan-province",
+        "IS-K": "islamic-state-khorasan-province",
+        "al qaida": "al-qaeda",
+    }
+    for spelling, slug in expectations.items():
+        assert [g.slug for g in groups_known_by(normalize_name(spelling))] == [slug], spelling
+
+
+def write(tmp_path, data) -> Path:
+    (tmp_path / "articles").mkdir(exist_ok=True)
+    for article in Path(DEMO_DATA_FILE.parent, "articles").iterdir():
+        (tmp_path / "articles" / article.name).write_text(article.read_text(encoding="utf-8"), encoding="utf-8")
+    path = tmp_path / "demo.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_unknown_keys_are_reported_with_their_place_and_nothing_loads(tmp_path):
+    data = yaml.safe_load(DEMO_DATA_FILE.read_text())
+    data["groups"][0]["founder"] = "someone"
+    with pytest.raises(DemoDataError, match=r"groups\[0\] \(islamic-state\): unknown key 'founder'"):
+        load_demo_data(path=write(tmp_path, data))
+    assert not Source.objects.exists()
+
+
+def test_a_quote_not_in_the_article_stops_the_whole_load(tmp_path):
+    data = yaml.safe_load(DEMO_DATA_FILE.read_text())
+    data["attacks"][-1]["citations"][0]["quote"] = "a sentence the article never printed"
+    with pytest.raises(DemoDataError, match="does not appear verbatim"):
+        load_demo_data(path=write(tmp_path, data))
+    assert not Group.objects.exists() and not Source.objects.exists()
+
+
+def test_dangling_references_are_reported(tmp_path):
+    data = yaml.safe_load(DEMO_DATA_FILE.read_text())
+    data["affiliations"][0]["to"] = "no-such-group"
+    data["groups"][0]["aliases"][0]["citations"] = []
+    with pytest.raises(DemoDataError) as error:
+        load_demo_data(path=write(tmp_path, data))
+    assert "unknown group 'no-such-group' in 'to'" in str(error.value)
+    assert "needs at least one citation" in str(error.value)
+
+
+def test_the_command_reports_counts_and_errors(tmp_path, capsys):
+    call_command("load_demo_data")
+    assert "5 sources" in capsys.readouterr().out
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("sources: [", encoding="utf-8")
+    with pytest.raises(CommandError, match="Nothing was loaded.*not valid YAML"):
+        call_command("load_demo_data", file=broken)
+    with pytest.raises(CommandError, match="No user named 'nobody'"):
+        call_command("load_demo_data", user="nobody")

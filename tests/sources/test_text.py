@@ -1,0 +1,54 @@
+import pytest
+
+from sources.text import canonicalize_url, check_quote, fold_text
+
+TEXT = "He added the group has been focusing attacks on “the police only.”\n\nPakistani   media reported it."
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "focusing attacks on “the police only.”",
+        'focusing attacks on "the police only."',  # straight quotes for curly ones
+        "the police only.”\nPakistani media reported",  # whitespace differs
+        "  Pakistani media reported it.  ",
+    ],
+)
+def test_verbatim_quotes_are_found(quote):
+    assert check_quote(quote, TEXT).found
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "focusing attacks on the police",  # dropped quotation mark
+        "Focusing attacks",  # case differs
+        "the group focused attacks on the police",  # paraphrase
+        "focusing attacks ... police only",  # elision
+    ],
+)
+def test_altered_quotes_are_not_found(quote):
+    assert not check_quote(quote, TEXT).found
+
+
+def test_mismatch_says_where_the_quote_diverges():
+    check = check_quote("He added the group has been targeting soldiers", TEXT)
+    assert check.matched_prefix == "He added the group has been "
+    assert "differs after that" in check.mismatch_hint
+
+
+def test_fold_text():
+    assert fold_text("  a\u00a0 “b”\t‘c’ ") == "a \"b\" 'c'"
+
+
+@pytest.mark.parametrize(
+    "url, canonical",
+    [
+        ("HTTPS://WWW.Example.com:443/news/story/?utm_source=x&b=2&a=1#top", "https://www.example.com/news/story?a=1&b=2"),
+        ("http://example.com:8080/a", "http://example.com:8080/a"),
+        ("https://example.com", "https://example.com/"),
+        ("", ""),
+    ],
+)
+def test_canonical_urls(url, canonical):
+    assert canonicalize_url(url) == canonical
