@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.forms.models import BaseInlineFormSet
 from django_countries import countries
 from django_countries.filters import CountryFilter
@@ -33,10 +34,8 @@ class AliasInline(CuratedInline):
     model = Alias
     formset = AliasInlineFormSet
     extra = 1
-    fields = [
-        "name", "kind", "language", "script", "valid_from", "valid_from_precision",
-        "valid_to", "valid_to_precision", "shared_name_acknowledged", "publication_status",
-    ]  # fmt: skip
+    # Dates of use are edited on the alias's own page (the change link), with its citations.
+    fields = ["name", "kind", "language", "script", "shared_name_acknowledged", "publication_status"]
 
 
 class OutgoingAffiliationInline(CuratedInline):
@@ -109,6 +108,11 @@ class GroupAdmin(CuratedAdmin):
         ),
     ]
     inlines = [AliasInline, OutgoingAffiliationInline, IncomingAffiliationInline, DesignationInline, CitationInline]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "countries":
+            kwargs["widget"] = FilteredSelectMultiple("countries", is_stacked=False)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):
         """Also find a group by any spelling of any of its names ("Tehreek e Taliban", "al qaida")."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import QueryDict
+from django.http import HttpResponseRedirect, QueryDict
 from simple_history.admin import SimpleHistoryAdmin
 
 from kb.services import record_delete, record_save
@@ -63,6 +64,14 @@ class CuratedAdmin(PublishingRightsMixin, SimpleHistoryAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            # The services refused what the form accepted: the whole save was rolled back.
+            self.message_user(request, f"Nothing was saved: {' '.join(error.messages)}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         record_save(instance=obj, user=request.user, reason=form.cleaned_data["change_reason"])

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 
 from kb.admin import CuratedAdmin, CuratedInline
@@ -12,6 +13,13 @@ class CitationInline(CuratedInline):
     extra = 1
     fields = ["source", "quote", "field", "locator", "credibility", "publication_status"]
     autocomplete_fields = ["source"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "field":
+            # Offer exactly the parts of the parent record that can be cited.
+            choices = [("", "the whole record"), *((name, name.replace("_", " ")) for name in self.parent_model.CITABLE_FIELDS)]
+            return forms.ChoiceField(choices=choices, required=False, label=db_field.verbose_name, help_text=db_field.help_text)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class SourceCitationInline(admin.TabularInline):

@@ -253,3 +253,43 @@ class TestRoles:
     def test_anonymous_visitors_are_sent_to_the_login_page(self, client):
         response = client.get(admin_url(Group, "changelist"))
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_countries_of_operation_save_and_filter_the_list(admin_client):
+    group = GroupFactory(name="Islamic State Khorasan Province")
+    GroupFactory(name="Jaish-e-Muhammad", countries=["PK"])
+    url = admin_url(Group, "change", group.pk)
+    data = {**form_data(admin_client.get(url)), "countries": ["PK", "AF"], "change_reason": "Bases in Afghanistan, cells in Pakistan"}
+    assert admin_client.post(url, data).status_code == 302
+    group.refresh_from_db()
+    assert [c.code for c in group.countries] == ["AF", "PK"]
+    afghanistan = admin_client.get(admin_url(Group, "changelist"), {"country": "AF"})
+    assert list(afghanistan.context["cl"].result_list) == [group]
+    assert len(admin_client.get(admin_url(Group, "changelist"), {"country": "PK"}).context["cl"].result_list) == 2
+
+
+def test_citation_inline_offers_only_the_parents_citable_fields(admin_client):
+    page = admin_client.get(admin_url(Attack, "change", AttackFactory().pk))
+    field = next(i for i in page.context["inline_admin_formsets"] if i.formset.prefix == "citations").formset.empty_form.fields["field"]
+    assert [value for value, _ in field.choices] == ["", *Attack.CITABLE_FIELDS]
+
+
+def test_a_refusal_from_the_services_rolls_everything_back_with_a_message(admin_client, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    group = GroupFactory(summary="Old summary")
+    url = admin_url(Group, "change", group.pk)
+    data = add_inline_row(form_data(admin_client.get(url)), "aliases", name="Daesh", kind="exonym")
+    data.update(summary="New summary", change_reason="edit")
+    real_save = __import__("kb.services", fromlist=["record_save"]).record_save
+
+    def refuse_aliases(*, instance, user, reason):
+        if isinstance(instance, Alias):
+            raise ValidationError("Simulated refusal.")
+        return real_save(instance=instance, user=user, reason=reason)
+
+    monkeypatch.setattr("kb.admin.record_save", refuse_aliases)
+    response = admin_client.post(url, data, follow=True)
+    assert "Nothing was saved: Simulated refusal." in response.content.decode()
+    group.refresh_from_db()
+    assert group.summary == "Old summary" and not Alias.objects.exists() and group.history.count() == 1
