@@ -80,7 +80,7 @@ class Group(CuratedModel):
     class Meta:
         verbose_name = "group"
         verbose_name_plural = "groups"
-        ordering = ["name", "id"]
+        ordering = [Lower("name"), "id"]  # "al-Qaeda" among the A's, whatever the database collation
         permissions = [("publish_group", "Can publish or unpublish groups")]
         constraints = [
             models.UniqueConstraint(
@@ -183,7 +183,7 @@ class Alias(CuratedModel):
     class Meta:
         verbose_name = "alias"
         verbose_name_plural = "aliases"
-        ordering = ["name", "id"]
+        ordering = [Lower("name"), "id"]
         permissions = [("publish_alias", "Can publish or unpublish aliases")]
         constraints = [
             models.UniqueConstraint(
@@ -233,7 +233,7 @@ def groups_known_by(normalized_name: str, *, excluding_group_id: int | None = No
     matches = Group.objects.filter(Q(normalized_name=normalized_name) | Q(aliases__normalized_name=normalized_name))
     if excluding_group_id is not None:
         matches = matches.exclude(pk=excluding_group_id)
-    return list(matches.distinct().order_by("name", "id"))
+    return list(matches.distinct().order_by(Lower("name"), "id"))
 
 
 class AffiliationKind(models.TextChoices):

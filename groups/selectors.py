@@ -6,6 +6,4 @@ from .models import Alias, Group
 
 
 def published_groups_with_aliases() -> QuerySet[Group]:
-    return Group.objects.published().prefetch_related(
-        Prefetch("aliases", queryset=Alias.objects.published().order_by("name", "id"), to_attr="published_aliases")
-    )
+    return Group.objects.published().prefetch_related(Prefetch("aliases", queryset=Alias.objects.published(), to_attr="published_aliases"))

@@ -228,7 +228,8 @@ class TestAttributions:
         assert "already recorded" in messages(error.value)
 
 
-def test_group_str_and_ordering():
-    GroupFactory(name="Zeta Front")
-    GroupFactory(name="Alpha Front")
-    assert [str(g) for g in Group.objects.all()] == ["Alpha Front", "Zeta Front"]
+def test_groups_are_listed_alphabetically_whatever_the_case():
+    GroupFactory(name="Tehrik-e-Taliban Pakistan")
+    GroupFactory(name="al-Qaeda")
+    GroupFactory(name="Afghan Taliban")
+    assert [str(g) for g in Group.objects.all()] == ["Afghan Taliban", "al-Qaeda", "Tehrik-e-Taliban Pakistan"]
