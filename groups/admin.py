@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.forms.models import BaseInlineFormSet
@@ -111,7 +112,9 @@ class GroupAdmin(CuratedAdmin):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "countries":
-            kwargs["widget"] = FilteredSelectMultiple("countries", is_stacked=False)
+            kwargs["widget"] = FilteredSelectMultiple("countries", is_stacked=True)
+        elif db_field.name == "areas":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 2, "cols": 80})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):
