@@ -233,7 +233,7 @@ def groups_known_by(normalized_name: str, *, excluding_group_id: int | None = No
     matches = Group.objects.filter(Q(normalized_name=normalized_name) | Q(aliases__normalized_name=normalized_name))
     if excluding_group_id is not None:
         matches = matches.exclude(pk=excluding_group_id)
-    return list(matches.distinct().order_by(Lower("name"), "id"))
+    return list(matches.distinct())
 
 
 class AffiliationKind(models.TextChoices):

@@ -3,10 +3,12 @@
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from groups.models import Affiliation, Alias, Attack, Attribution, Designation, Group
 from kb.models import PublicationStatus
+from kb.services import record_save
 from sources.models import Citation, Source
 from tests.admin.page_forms import add_inline_row, form_data
 from tests.factories import (
@@ -275,18 +277,15 @@ def test_citation_inline_offers_only_the_parents_citable_fields(admin_client):
 
 
 def test_a_refusal_from_the_services_rolls_everything_back_with_a_message(admin_client, monkeypatch):
-    from django.core.exceptions import ValidationError
-
     group = GroupFactory(summary="Old summary")
     url = admin_url(Group, "change", group.pk)
     data = add_inline_row(form_data(admin_client.get(url)), "aliases", name="Daesh", kind="exonym")
     data.update(summary="New summary", change_reason="edit")
-    real_save = __import__("kb.services", fromlist=["record_save"]).record_save
 
     def refuse_aliases(*, instance, user, reason):
         if isinstance(instance, Alias):
             raise ValidationError("Simulated refusal.")
-        return real_save(instance=instance, user=user, reason=reason)
+        return record_save(instance=instance, user=user, reason=reason)
 
     monkeypatch.setattr("kb.admin.record_save", refuse_aliases)
     response = admin_client.post(url, data, follow=True)
