@@ -1,5 +1,6 @@
 """Docker does not run on our machines; these checks keep the deployment files honest all the same."""
 
+from fnmatch import fnmatch
 from pathlib import Path
 
 import yaml
@@ -28,3 +29,13 @@ def test_every_setting_production_requires_is_in_the_example_env():
     example = (ROOT / ".env.example").read_text()
     for name in ("SECRET_KEY", "ALLOWED_HOSTS", "POSTGRES_PASSWORD"):
         assert f"{name}=" in example
+
+
+def test_the_image_ships_the_data_the_app_reads_at_run_time():
+    ignored = [
+        line.strip().rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines() if line.strip() and not line.startswith("#")
+    ]
+    shipped = "groups/data/country_outlines.json"
+    assert (ROOT / shipped).is_file()
+    parents = [shipped.rsplit("/", depth)[0] for depth in range(shipped.count("/") + 1)]
+    assert not any(fnmatch(path, pattern) for pattern in ignored for path in parents)

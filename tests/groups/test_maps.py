@@ -1,0 +1,149 @@
+import json
+import math
+import re
+from decimal import Decimal
+
+import pytest
+from django.template.loader import render_to_string
+from django.utils import translation
+from django_countries import countries
+
+from groups.maps import CLIP_MARGIN, MIN_SPAN_DEGREES, OUTLINES_FILE, MapPoint, attack_map
+
+QUETTA = MapPoint(latitude=30.18, longitude=66.99, label="8 Aug 2016 — Quetta, Pakistan: hospital bombing", url="/attacks/quetta-2016/")
+KABUL = MapPoint(latitude=34.53, longitude=69.17, label="Kabul, Afghanistan", url="/attacks/kabul/")
+KARACHI = MapPoint(latitude=24.86, longitude=67.01, label="Karachi, Pakistan", url="/attacks/karachi/")
+
+
+def rings_of(path: str) -> list[list[tuple[float, float]]]:
+    """The rings of an `M…L…Z` path as lists of (x, y)."""
+    return [[(float(x), float(y)) for x, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", ring)] for ring in path.split("Z") if ring]
+
+
+def inside(point: tuple[float, float], rings: list[list[tuple[float, float]]]) -> bool:
+    """Even-odd ray casting, as the template's fill-rule draws it."""
+    x, y = point
+    crossings = 0
+    for ring in rings:
+        for (ax, ay), (bx, by) in zip(ring, ring[1:] + ring[:1], strict=True):
+            if (ay > y) != (by > y) and x < ax + (y - ay) * (bx - ax) / (by - ay):
+                crossings += 1
+    return crossings % 2 == 1
+
+
+def country(attack_map_, name):
+    return next(c for c in attack_map_.countries if c.name == name)
+
+
+def test_no_points_no_map():
+    assert attack_map([]) is None
+
+
+def test_an_attack_in_quetta_is_drawn_inside_pakistan_among_its_neighbours():
+    quetta_map = attack_map([QUETTA])
+    (point,) = quetta_map.points
+    assert inside((point.x, point.y), rings_of(country(quetta_map, "Pakistan").path))
+    assert not inside((point.x, point.y), rings_of(country(quetta_map, "Afghanistan").path))
+    names = {c.name for c in quetta_map.countries}
+    assert {"Pakistan", "Afghanistan"} <= names
+    assert "Brazil" not in names and "Russia" not in names
+    assert country(quetta_map, "Pakistan").code == "PK"
+    assert (point.label, point.url) == (QUETTA.label, QUETTA.url)
+
+
+def test_a_single_attack_shows_its_surroundings_centred_on_it():
+    quetta_map = attack_map([QUETTA], width=480, height=320)
+    bounds = quetta_map.bounds
+    assert bounds.north - bounds.south >= MIN_SPAN_DEGREES
+    assert bounds.south < QUETTA.latitude < bounds.north and bounds.west < QUETTA.longitude < bounds.east
+    assert (quetta_map.points[0].x, quetta_map.points[0].y) == (240.0, 160.0)
+    assert quetta_map.view_box == "0 0 480 320"
+
+
+def test_distant_attacks_both_fit_with_room_around_them():
+    kabul_karachi = attack_map([KABUL, KARACHI])
+    for point in kabul_karachi.points:
+        assert 0.1 * kabul_karachi.width < point.x < 0.9 * kabul_karachi.width
+        assert 0.1 * kabul_karachi.height < point.y < 0.9 * kabul_karachi.height
+    kabul, karachi = kabul_karachi.points
+    assert kabul.y < karachi.y  # north is up
+    assert {label.name for label in kabul_karachi.labels} >= {"Pakistan", "Afghanistan"}
+
+
+@pytest.mark.parametrize("width, height", [(480, 320), (300, 300), (200, 400)])
+def test_the_view_keeps_the_shapes_of_countries(width, height):
+    bounds = attack_map([KABUL, KARACHI], width=width, height=height).bounds
+    middle_latitude = math.radians((bounds.north + bounds.south) / 2)
+    ground_width = (bounds.east - bounds.west) * math.cos(middle_latitude)
+    assert ground_width / (bounds.north - bounds.south) == pytest.approx(width / height, rel=0.01)
+
+
+def test_decimal_coordinates_from_the_database_are_accepted():
+    from_decimals = attack_map([MapPoint(latitude=Decimal("30.180000"), longitude=Decimal("66.990000"), label="Quetta", url="/q/")])
+    from_floats = attack_map([MapPoint(latitude=30.18, longitude=66.99, label="Quetta", url="/q/")])
+    assert from_decimals == from_floats
+
+
+def test_attacks_at_the_same_place_each_get_a_marker_of_their_own():
+    same_place = [MapPoint(latitude=30.18, longitude=66.99, label=f"Attack {n}", url=f"/attacks/{n}/") for n in range(5)]
+    markers = attack_map(same_place).points
+    assert [marker.url for marker in markers] == [f"/attacks/{n}/" for n in range(5)]
+    assert len({(marker.x, marker.y) for marker in markers}) == 5
+    first = markers[0]
+    assert (first.x, first.y) == (240.0, 160.0)
+    assert all(math.dist((first.x, first.y), (marker.x, marker.y)) < 20 for marker in markers)
+
+
+def test_outlines_are_cut_to_the_view():
+    kabul_map = attack_map([KABUL])
+    for drawn in kabul_map.countries:
+        for x, y in (point for ring in rings_of(drawn.path) for point in ring):
+            assert -CLIP_MARGIN <= x <= kabul_map.width + CLIP_MARGIN and -CLIP_MARGIN <= y <= kabul_map.height + CLIP_MARGIN
+
+
+@pytest.mark.parametrize("place", [MapPoint(64.73, 177.5, "Anadyr", "/a/"), MapPoint(-17.8, 178.0, "Suva", "/s/")])
+def test_countries_across_the_antimeridian_draw_no_stripe_over_the_map(place):
+    near_antimeridian = attack_map([place])
+    on_frame = (-CLIP_MARGIN, near_antimeridian.width + CLIP_MARGIN, near_antimeridian.height + CLIP_MARGIN)
+    for drawn in near_antimeridian.countries:
+        for ring in rings_of(drawn.path):
+            for a, b in zip(ring, ring[1:] + ring[:1], strict=True):
+                along_the_frame = any(a[axis] == b[axis] and a[axis] in on_frame for axis in (0, 1))
+                assert along_the_frame or math.dist(a, b) < near_antimeridian.width / 2, (drawn.name, a, b)
+
+
+def test_places_off_the_globe_are_refused():
+    with pytest.raises(ValueError, match="not a latitude and longitude"):
+        attack_map([MapPoint(latitude=66.99, longitude=190, label="swapped", url="/x/")])
+
+
+def test_the_outlines_name_countries_by_the_codes_the_site_uses():
+    outlines = json.loads(OUTLINES_FILE.read_text(encoding="utf-8"))
+    assert len(outlines) > 170
+    codes = [outline["code"] for outline in outlines if outline["code"]]
+    assert len(codes) == len(set(codes))
+    assert all(countries.name(code) for code in codes)
+    assert {outline["name"]: outline["code"] for outline in outlines}["Pakistan"] == "PK"
+
+
+def test_the_include_draws_one_link_per_attack_with_labels_escaped():
+    hostile = MapPoint(latitude=31.5, longitude=65.7, label='<script>alert("x")</script> Kandahar', url="/attacks/kandahar/")
+    html = render_to_string("groups/includes/attack_map.html", {"attack_map": attack_map([QUETTA, KABUL, hostile])})
+    assert "<svg" in html and 'viewBox="0 0 480 320"' in html
+    assert html.count("<a href") == 3 and html.count('class="map-point"') == 3
+    assert 'href="/attacks/kandahar/"' in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert '<path class="map-country"' in html and "<title>Pakistan</title>" in html
+    assert "Places of attacks with known coordinates (3)" in html and "Natural Earth" in html
+    assert "http" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing fetched from elsewhere
+
+
+def test_the_include_writes_coordinates_svg_can_read_in_any_language():
+    with translation.override("de"):
+        html = render_to_string("groups/includes/attack_map.html", {"attack_map": attack_map([QUETTA, KABUL])})
+    coordinates = re.findall(r' (?:cx|cy|x|y)="([^"]*)"', html)
+    assert coordinates and all(re.fullmatch(r"-?\d+(\.\d)?", value) for value in coordinates)
+
+
+def test_the_include_renders_nothing_without_a_map():
+    assert render_to_string("groups/includes/attack_map.html", {"attack_map": attack_map([])}).strip() == ""
