@@ -7,12 +7,15 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.translation import get_language_info
 from django_countries.fields import CountryField
 
 from kb.dates import (
     DatePrecision,
     choices_constraint,
     format_partial_date,
+    format_period,
     partial_date_constraints,
     precision_field,
 )
@@ -110,6 +113,9 @@ class Group(CuratedModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("groups:group_detail", kwargs={"slug": self.slug})
+
     @property
     def founded_display(self) -> str:
         return format_partial_date(self.founded, self.founded_precision)
@@ -153,6 +159,7 @@ class Alias(CuratedModel):
     """
 
     CITABLE_FIELDS = ("name", "kind", "valid_from", "valid_to")
+    PUBLISHED_WITH = ("group",)
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField("name as written", max_length=200)
@@ -201,6 +208,20 @@ class Alias(CuratedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def language_name(self) -> str:
+        """ "Arabic" for ar; the tag itself when Django does not know the language."""
+        if not self.language:
+            return ""
+        try:
+            return get_language_info(self.language)["name"]
+        except KeyError:
+            return self.language
+
+    @property
+    def period_display(self) -> str:
+        return format_period(self.valid_from, self.valid_from_precision, self.valid_to, self.valid_to_precision)
 
     def clean(self):
         self.normalized_name = normalize_name(self.name)
@@ -283,6 +304,7 @@ class Affiliation(CuratedModel):
     """A typed, dated relationship between two groups, read "<from group> <kind> <to group>"."""
 
     CITABLE_FIELDS = ("kind", "started", "ended", "confidence", "description")
+    PUBLISHED_WITH = ("from_group", "to_group")
 
     from_group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="affiliations_from", verbose_name="group")
     to_group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="affiliations_to", verbose_name="related group")
@@ -322,6 +344,10 @@ class Affiliation(CuratedModel):
         return f"{self.from_group} {self.get_kind_display()} {self.to_group}"
 
     @property
+    def period_display(self) -> str:
+        return format_period(self.started, self.started_precision, self.ended, self.ended_precision)
+
+    @property
     def is_symmetric(self) -> bool:
         return self.kind in SYMMETRIC_AFFILIATION_KINDS
 
@@ -351,6 +377,7 @@ class Designation(CuratedModel):
     """A group's listing by an authority: a UN sanctions listing, a US terrorist designation, a national ban."""
 
     CITABLE_FIELDS = ("authority", "listing", "designated")
+    PUBLISHED_WITH = ("group",)
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="designations")
     authority = models.CharField(max_length=200, help_text="Who listed the group, e.g. “United Nations Security Council”.")
@@ -532,6 +559,9 @@ class Attack(CuratedModel):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("groups:attack_detail", kwargs={"key": self.slug})
+
     @property
     def date_display(self) -> str:
         return format_partial_date(self.date, self.date_precision)
@@ -539,7 +569,11 @@ class Attack(CuratedModel):
     @property
     def place(self) -> str:
         parts = [self.locality, self.district, self.province, self.country.name if self.country else ""]
-        return ", ".join(part for part in parts if part)
+        named: list[str] = []
+        for part in parts:
+            if part and part not in named:  # a district named after its town (Mastung, Mastung) reads once
+                named.append(str(part))
+        return ", ".join(named)
 
     @property
     def killed_display(self) -> str:
@@ -548,6 +582,15 @@ class Attack(CuratedModel):
     @property
     def wounded_display(self) -> str:
         return _casualty_display(self.wounded, self.wounded_qualifier)
+
+    @property
+    def casualties_display(self) -> str:
+        """ "more than 60 killed, 12 wounded"; "not reported" when the sources give no figure."""
+        parts = [f"{display} {word}" for count, display, word in (
+            (self.killed, self.killed_display, "killed"),
+            (self.wounded, self.wounded_display, "wounded"),
+        ) if count is not None]  # fmt: skip
+        return ", ".join(parts) or "not reported"
 
 
 def _casualty_display(count: int | None, qualifier: str) -> str:
@@ -570,6 +613,7 @@ class Attribution(CuratedModel):
     """A statement that a group carried out an attack: its claim, an authority's attribution, a suspicion."""
 
     CITABLE_FIELDS = ("kind", "attributed_by", "description")
+    PUBLISHED_WITH = ("attack", "group")
 
     attack = models.ForeignKey(Attack, on_delete=models.CASCADE, related_name="attributions")
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="attributions")
@@ -611,3 +655,14 @@ class Attribution(CuratedModel):
         if self.kind == AttributionKind.DISPUTED:
             return f"Disputed by {by}:" if by else "Disputed:"
         return "Denied by"
+
+    @property
+    def role(self) -> str:
+        """The same statement seen from the group's side: "Claimed", "Attributed by Pakistani authorities"."""
+        by = f" by {self.attributed_by}" if self.attributed_by else ""
+        if self.kind == AttributionKind.CLAIMED:
+            channel = self.attributed_by if self.attributed_by.casefold() != self.group.name.casefold() else ""
+            return f"Claimed ({channel})" if channel else "Claimed"
+        if self.kind == AttributionKind.DENIED:
+            return "Denied involvement"
+        return f"{AttributionKind(self.kind).label.removesuffix(' to')}{by}"

@@ -1,9 +1,360 @@
-"""Reads of groups for the public faces: published records only, with what they render prefetched."""
+"""Reads of groups and attacks for the public faces: public records only, with everything they render fetched up front.
 
-from django.db.models import Prefetch, QuerySet
+Every page here runs a fixed number of queries, however many aliases, relationships,
+attacks or citations a group has: related rows come in by `Prefetch`, never row by row.
+"""
 
-from .models import Alias, Group
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db.models import (
+    Case,
+    DateTimeField,
+    Exists,
+    FloatField,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django_countries import countries
+
+from kb.search import all_words_in, query_words
+from sources.references import Reference, References
+from sources.selectors import prefetch_public_citations
+
+from .charts import AttackTimeline, attack_timeline
+from .graphs import RelationshipGraph, relationship_graph
+from .maps import AttackMap, MapPoint, attack_map
+from .models import Affiliation, Alias, AliasKind, Attack, Attribution, Designation, Group
+from .normalization import normalize_name
+
+# --- Groups -----------------------------------------------------------------
 
 
-def published_groups_with_aliases() -> QuerySet[Group]:
-    return Group.objects.published().prefetch_related(Prefetch("aliases", queryset=Alias.objects.published(), to_attr="published_aliases"))
+def _newest_update(queryset: QuerySet, link: str) -> Subquery:
+    return Subquery(
+        queryset.filter(**{link: OuterRef("pk")}).order_by().values(link).annotate(newest=Max("updated_at")).values("newest")[:1],
+        output_field=DateTimeField(),
+    )
+
+
+def public_groups() -> QuerySet[Group]:
+    """Published groups, each with `last_updated`: the newest change to the group or to anything its profile shows."""
+    return Group.objects.public().annotate(
+        last_updated=Greatest(
+            "updated_at",
+            _newest_update(Alias.objects.public(), "group"),
+            _newest_update(Designation.objects.public(), "group"),
+            _newest_update(Affiliation.objects.public(), "from_group"),
+            _newest_update(Affiliation.objects.public(), "to_group"),
+            _newest_update(Attribution.objects.public(), "group"),
+        )
+    )
+
+
+def groups_for_list() -> QuerySet[Group]:
+    return public_groups().prefetch_related(Prefetch("aliases", queryset=Alias.objects.public(), to_attr="public_aliases"))
+
+
+def recently_updated_groups(limit: int = 6) -> list[Group]:
+    return list(groups_for_list().order_by("-last_updated", "id")[:limit])
+
+
+@dataclass(frozen=True)
+class AliasEntry:
+    alias: Alias
+    notes: list[Reference]
+
+
+@dataclass(frozen=True)
+class AliasSection:
+    kind_label: str
+    entries: list[AliasEntry]
+
+
+@dataclass(frozen=True)
+class RelationshipEntry:
+    affiliation: Affiliation
+    label: str  # as it reads from the profile's group: "branch or province of", "has as faction"
+    other: Group
+    notes: list[Reference]
+
+
+@dataclass(frozen=True)
+class AttackRole:
+    attribution: Attribution
+    notes: list[Reference]
+
+
+@dataclass(frozen=True)
+class AttackEntry:
+    attack: Attack
+    roles: list[AttackRole]
+    notes: list[Reference]
+
+
+@dataclass(frozen=True)
+class DesignationEntry:
+    designation: Designation
+    notes: list[Reference]
+
+
+@dataclass
+class GroupProfile:
+    group: Group
+    notes: dict[str, list[Reference]]  # by cited field; "record" for the group as a whole
+    alias_sections: list[AliasSection]
+    relationships: list[RelationshipEntry]
+    designations: list[DesignationEntry]
+    attacks: list[AttackEntry]
+    graph: RelationshipGraph | None
+    timeline: AttackTimeline | None
+    attack_map: AttackMap | None
+    references: list[Reference] = field(default_factory=list)
+
+
+def group_profile(slug: str) -> GroupProfile:
+    """Everything a group's public profile shows, footnoted in reading order. Raises Group.DoesNotExist."""
+    group = (
+        public_groups()
+        .prefetch_related(
+            prefetch_public_citations(),
+            Prefetch("aliases", queryset=Alias.objects.public().prefetch_related(prefetch_public_citations()), to_attr="public_aliases"),
+            Prefetch(
+                "affiliations_from",
+                queryset=Affiliation.objects.public().select_related("to_group").prefetch_related(prefetch_public_citations()),
+                to_attr="public_affiliations_from",
+            ),
+            Prefetch(
+                "affiliations_to",
+                queryset=Affiliation.objects.public().select_related("from_group").prefetch_related(prefetch_public_citations()),
+                to_attr="public_affiliations_to",
+            ),
+            Prefetch(
+                "designations",
+                queryset=Designation.objects.public().prefetch_related(prefetch_public_citations()),
+                to_attr="public_designations",
+            ),
+            Prefetch(
+                "attributions",
+                queryset=Attribution.objects.public()
+                .select_related("attack")
+                .prefetch_related(prefetch_public_citations(), prefetch_public_citations("attack__"))
+                .order_by("attack", "kind", "id"),
+                to_attr="public_attributions",
+            ),
+        )
+        .get(slug=slug)
+    )
+
+    references = References()
+    notes = references.notes_by_field(group, group.public_citations)
+
+    alias_sections = _alias_sections(group, references)
+    relationships = _relationships(group, references)
+    designations = [
+        DesignationEntry(d, references.notes_for(d.public_citations, supports=f"{d.listing} ({d.authority})"))
+        for d in sorted(group.public_designations, key=lambda d: (d.designated is None, d.designated, d.authority))
+    ]
+    attacks = _attack_entries(group, references)
+
+    neighbour_ids = {entry.other.pk for entry in relationships}
+    among_neighbours = Affiliation.objects.public().filter(from_group__in=neighbour_ids, to_group__in=neighbour_ids)
+    graph = relationship_graph(
+        group,
+        [entry.affiliation for entry in relationships] + list(among_neighbours.select_related("from_group", "to_group")),
+        url_for=Group.get_absolute_url,
+    )
+    return GroupProfile(
+        group=group,
+        notes=notes,
+        alias_sections=alias_sections,
+        relationships=relationships,
+        designations=designations,
+        attacks=attacks,
+        graph=graph,
+        timeline=attack_timeline(entry.attack.date for entry in attacks),
+        attack_map=attack_map([_map_point(entry.attack) for entry in attacks if entry.attack.latitude is not None]),
+        references=references.entries,
+    )
+
+
+def _map_point(attack: Attack) -> MapPoint:
+    label = f"{attack.date_display} — {attack.place}: {attack.title}"
+    return MapPoint(attack.latitude, attack.longitude, label, attack.get_absolute_url())
+
+
+def _alias_sections(group: Group, references: References) -> list[AliasSection]:
+    by_kind: dict[str, list[AliasEntry]] = defaultdict(list)
+    for alias in group.public_aliases:
+        by_kind[alias.kind].append(AliasEntry(alias, references.notes_for(alias.public_citations, supports=f"the name “{alias.name}”")))
+    return [AliasSection(kind.label, by_kind[kind]) for kind in AliasKind if by_kind.get(kind)]
+
+
+def _relationships(group: Group, references: References) -> list[RelationshipEntry]:
+    affiliations = sorted(
+        group.public_affiliations_from + group.public_affiliations_to,
+        key=lambda a: (a.started is None, a.started, a.other_group(group).name.casefold(), a.pk),
+    )
+    return [
+        RelationshipEntry(
+            affiliation=affiliation,
+            label=affiliation.label_from(group),
+            other=affiliation.other_group(group),
+            notes=references.notes_for(affiliation.public_citations, supports=str(affiliation)),
+        )
+        for affiliation in affiliations
+    ]
+
+
+def _attack_entries(group: Group, references: References) -> list[AttackEntry]:
+    """One row per attack, newest first, with every role the group is given in it."""
+    by_attack: dict[int, list[Attribution]] = defaultdict(list)
+    for attribution in group.public_attributions:
+        by_attack[attribution.attack_id].append(attribution)
+    attacks = sorted(
+        (attributions[0].attack for attributions in by_attack.values()),
+        key=lambda attack: (attack.date is not None, attack.date, attack.pk),
+        reverse=True,
+    )
+    entries = []
+    for attack in attacks:
+        attack_notes = references.notes_for(attack.public_citations, supports=attack.title)
+        roles = [
+            AttackRole(attribution, references.notes_for(attribution.public_citations, supports=f"{attribution.role}: {attack.title}"))
+            for attribution in by_attack[attack.pk]
+        ]
+        entries.append(AttackEntry(attack=attack, roles=roles, notes=attack_notes))
+    return entries
+
+
+# --- Attacks ----------------------------------------------------------------
+
+
+def attacks_for_list() -> QuerySet[Attack]:
+    return Attack.objects.public().prefetch_related(
+        Prefetch("attributions", queryset=Attribution.objects.public().select_related("group"), to_attr="public_attributions")
+    )
+
+
+def recent_attacks(limit: int = 6) -> list[Attack]:
+    return list(attacks_for_list()[:limit])
+
+
+@dataclass(frozen=True)
+class AttackPage:
+    attack: Attack
+    notes: dict[str, list[Reference]]
+    attributions: list[AttackRole]
+    references: list[Reference]
+
+
+def attack_page(key: str) -> AttackPage:
+    """A published attack by slug (or by id, for short links) with every attribution side by side. Raises Attack.DoesNotExist."""
+    attack = (
+        Attack.objects.public()
+        .prefetch_related(
+            prefetch_public_citations(),
+            Prefetch(
+                "attributions",
+                queryset=Attribution.objects.public().select_related("group").prefetch_related(prefetch_public_citations()),
+                to_attr="public_attributions",
+            ),
+        )
+        .get_by_slug_or_id(key)
+    )
+    references = References()
+    notes = references.notes_by_field(attack, attack.public_citations)
+    attributions = [
+        AttackRole(attribution, references.notes_for(attribution.public_citations, supports=f"{attribution.phrase} {attribution.group}"))
+        for attribution in attack.public_attributions
+    ]
+    return AttackPage(attack=attack, notes=notes, attributions=attributions, references=references.entries)
+
+
+# --- Search -----------------------------------------------------------------
+
+# pg_trgm's similarity above which a misspelt name still counts as a match.
+NAME_SIMILARITY_THRESHOLD = 0.3
+
+
+@dataclass(frozen=True)
+class GroupMatch:
+    group: Group
+    matched_name: str  # the name or alias that matched, when it is not the group's own name
+    exact: bool
+    approximate: bool  # found by a similar spelling only
+
+
+def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
+    """Groups known by a name like `query`, exact name or alias matches first.
+
+    Names and queries meet on their search key (`normalize_name`): case, accents, hyphens,
+    spacing and common transliteration variants are folded, so "tehreek e taliban" finds
+    "Tehrik-e-Taliban Pakistan" and "IS-K" and "isk" are one name. After exact matches come
+    names that start with the query, then names that contain it, then near spellings (trigram similarity).
+    """
+    key = normalize_name(query)
+    if not key:
+        return []
+    public_aliases = Alias.objects.public().filter(group=OuterRef("pk"))
+
+    def name_or_alias(lookup: str) -> Q:
+        return Q(**{f"normalized_name{lookup}": key}) | Q(Exists(public_aliases.filter(**{f"normalized_name{lookup}": key})))
+
+    alias_similarity = Subquery(
+        public_aliases.annotate(similarity=_similarity("normalized_name", key)).order_by("-similarity").values("similarity")[:1],
+        output_field=FloatField(),
+    )
+    exact, prefix, contains = name_or_alias(""), name_or_alias("__startswith"), name_or_alias("__contains")
+    candidates = (
+        groups_for_list()
+        .annotate(similarity=Greatest(_similarity("normalized_name", key), Coalesce(alias_similarity, Value(0.0))))
+        .filter(contains | Q(similarity__gte=NAME_SIMILARITY_THRESHOLD))
+        .annotate(
+            tier=_tier((exact, 0), (prefix, 1), (contains, 2), default=3),
+        )
+        .order_by("tier", "-similarity", *Group._meta.ordering)[:limit]
+    )
+    return [_group_match(group, key) for group in candidates]
+
+
+def _similarity(field_name: str, key: str) -> TrigramSimilarity:
+    return TrigramSimilarity(field_name, key)
+
+
+def _tier(*tiers: tuple[Q, int], default: int) -> Case:
+    return Case(*(When(condition, then=Value(rank)) for condition, rank in tiers), default=Value(default), output_field=IntegerField())
+
+
+def _group_match(group: Group, key: str) -> GroupMatch:
+    names = [(group.normalized_name, group.name)] + [(alias.normalized_name, alias.name) for alias in group.public_aliases]
+    for test in (str.__eq__, str.startswith, str.__contains__):
+        for name_key, name in names:
+            if test(name_key, key):
+                return GroupMatch(group, "" if name == group.name else name, exact=test is str.__eq__, approximate=False)
+    return GroupMatch(group, "", exact=False, approximate=True)
+
+
+def search_attacks(query: str, *, limit: int = 20) -> list[Attack]:
+    """Attacks with every word of `query` in their title or place; a country's name finds the attacks in it."""
+    words = query_words(query)
+    if not words:
+        return []
+
+    def in_country(text: str) -> Q:
+        code = countries.by_name(text)
+        return Q(country=code) if code else Q(pk__in=[])
+
+    condition = all_words_in(words, ("title", "locality", "district", "province"), also=in_country) | in_country(query.strip())
+    return list(attacks_for_list().filter(condition)[:limit])

@@ -89,3 +89,16 @@ def format_partial_date(value: datetime.date | None, precision: str) -> str:
         word = _YEAR_PART_WORDS[precision]
         return f"{word}{value.year}" if word.endswith("-") else f"{word} {value.year}"
     return str(value.year)
+
+
+def format_period(start: datetime.date | None, start_precision: str, end: datetime.date | None, end_precision: str) -> str:
+    """A span of partial dates as a reader says it: "since Oct 2016", "2014–2017", "until 2017", or ""."""
+    known_start = start is not None and start_precision != DatePrecision.UNKNOWN
+    known_end = end is not None and end_precision != DatePrecision.UNKNOWN
+    if known_start and known_end:
+        return f"{format_partial_date(start, start_precision)} – {format_partial_date(end, end_precision)}"
+    if known_start:
+        return f"since {format_partial_date(start, start_precision)}"
+    if known_end:
+        return f"until {format_partial_date(end, end_precision)}"
+    return ""

@@ -1,6 +1,7 @@
 """What every curated record shares: publication state, timestamps and full history."""
 
 from django.db import models
+from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 
@@ -11,7 +12,20 @@ class PublicationStatus(models.TextChoices):
 
 class CuratedQuerySet(models.QuerySet):
     def published(self):
+        """Records whose own status is published (their parents may still be drafts)."""
         return self.filter(publication_status=PublicationStatus.PUBLISHED)
+
+    def public(self):
+        """What the public faces may show: published, and so is every record it is shown through."""
+        return self.filter(self.model.public_q())
+
+    def get_by_slug_or_id(self, key: str):
+        """The record whose slug is `key`, or else (for short links) whose id is; a slug wins, so "2016" stays a slug."""
+        lookup = Q(slug=key) | Q(pk=int(key)) if key.isdigit() else Q(slug=key)
+        matches = sorted(self.filter(lookup), key=lambda record: record.slug != key)
+        if not matches:
+            raise self.model.DoesNotExist(f"No {self.model._meta.verbose_name} {key!r} here.")
+        return matches[0]
 
 
 class CuratedModel(models.Model):
@@ -31,8 +45,19 @@ class CuratedModel(models.Model):
     history = HistoricalRecords(inherit=True)
     objects = CuratedQuerySet.as_manager()
 
+    # Foreign keys to the records this one is shown through: a published alias of a draft group stays hidden.
+    PUBLISHED_WITH: tuple[str, ...] = ()
+
     class Meta:
         abstract = True
+
+    @classmethod
+    def public_q(cls, prefix: str = "") -> Q:
+        """The condition for a public record, for this model or (with `prefix`, e.g. "alias__") through a relation."""
+        condition = Q(**{f"{prefix}publication_status": PublicationStatus.PUBLISHED})
+        for name in cls.PUBLISHED_WITH:
+            condition &= cls._meta.get_field(name).related_model.public_q(f"{prefix}{name}__")
+        return condition
 
     @property
     def is_published(self) -> bool:

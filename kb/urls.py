@@ -1,14 +1,18 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from kb import views
 
 admin.site.site_header = "Militant groups knowledge base — editors"
 admin.site.site_title = "KB editors"
 admin.site.index_title = "Curation"
+admin.site.site_url = "/"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("", include("groups.urls")),
+    path("", include("sources.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

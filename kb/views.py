@@ -1,4 +1,4 @@
-"""Views that belong to no single app: the home page and the health check."""
+"""Views that belong to no single app: the home page, search across groups, attacks and sources, and the health check."""
 
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
@@ -6,12 +6,42 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from groups.selectors import published_groups_with_aliases
+from groups import selectors as group_selectors
+from groups.models import Attack, Group
+from sources import selectors as source_selectors
+
+from .search import MAX_QUERY_LENGTH
 
 
 @require_GET
 def home(request):
-    return render(request, "home.html", {"groups": published_groups_with_aliases()})
+    context = {
+        "counts": {
+            "groups": Group.objects.public().count(),
+            "attacks": Attack.objects.public().count(),
+            "sources": source_selectors.public_sources().count(),
+        },
+        "recent_groups": group_selectors.recently_updated_groups(),
+        "recent_attacks": group_selectors.recent_attacks(),
+    }
+    return render(request, "home.html", context)
+
+
+@require_GET
+def search(request):
+    query = request.GET.get("q", "").strip()
+    context = {"query": query, "max_length": MAX_QUERY_LENGTH}
+    if len(query) > MAX_QUERY_LENGTH:
+        context["error"] = f"Searches are limited to {MAX_QUERY_LENGTH} characters; this one has {len(query)}."
+        return render(request, "search.html", context, status=400)
+    if query:
+        context.update(
+            searched=True,
+            groups=group_selectors.search_groups(query),
+            attacks=group_selectors.search_attacks(query),
+            sources=source_selectors.search_sources(query),
+        )
+    return render(request, "search.html", context)
 
 
 @never_cache

@@ -9,6 +9,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 
 from kb.dates import choices_constraint, format_partial_date, partial_date_constraints, precision_field
 from kb.models import CuratedModel
@@ -76,10 +77,21 @@ class Source(CuratedModel):
         ]
 
     def __str__(self) -> str:
-        label = self.title or self.outlet or self.slug
+        label = self.title or self.outlet or self.display_title
         if self.published:
             return f"{label} ({format_partial_date(self.published, self.published_precision)})"
         return label
+
+    @property
+    def display_title(self) -> str:
+        """The title, or for an article that states none, its opening words."""
+        if self.title:
+            return self.title
+        opening = " ".join(self.text.split()[:8])
+        return f"Untitled article beginning “{opening}…”" if opening else f"Untitled article {self.slug}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("sources:source_detail", kwargs={"key": self.slug})
 
     @property
     def published_display(self) -> str:
@@ -154,6 +166,12 @@ class Citation(CuratedModel):
     def __str__(self) -> str:
         quote = self.quote if len(self.quote) <= 60 else self.quote[:59] + "…"
         return f"“{quote}” ({self.source})"
+
+    @classmethod
+    def public_q(cls, prefix: str = "") -> Q:
+        """Published, from a published source, and supporting a fact that is itself public."""
+        target_is_public = reduce(or_, (cls._meta.get_field(name).related_model.public_q(f"{prefix}{name}__") for name in CITATION_TARGETS))
+        return super().public_q(prefix) & Source.public_q(f"{prefix}source__") & target_is_public
 
     @property
     def target(self):

@@ -233,3 +233,38 @@ def test_groups_are_listed_alphabetically_whatever_the_case():
     GroupFactory(name="al-Qaeda")
     GroupFactory(name="Afghan Taliban")
     assert [str(g) for g in Group.objects.all()] == ["Afghan Taliban", "al-Qaeda", "Tehrik-e-Taliban Pakistan"]
+
+
+# --- How records read on the public site ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "by", "phrase", "role"),
+    [
+        ("claimed", "Islamic State", "Claimed by", "Claimed"),
+        ("claimed", "LeJ Al-Alami spokesman", "Claimed by", "Claimed (LeJ Al-Alami spokesman)"),
+        ("attributed", "Pakistani authorities", "Attributed by Pakistani authorities to", "Attributed by Pakistani authorities"),
+        ("attributed", "", "Attributed to", "Attributed"),
+        ("suspected", "police", "Suspected by police:", "Suspected by police"),
+        ("denied", "", "Denied by", "Denied involvement"),
+    ],
+)
+def test_attribution_wording_is_neutral_from_either_side(kind, by, phrase, role):
+    attribution = Attribution(kind=kind, attributed_by=by, group=Group(name="Islamic State"))
+    assert (attribution.phrase, attribution.role) == (phrase, role)
+
+
+def test_casualties_read_with_their_qualifier():
+    attack = Attack(killed=60, killed_qualifier="more_than", wounded=12, wounded_qualifier="exact")
+    assert attack.casualties_display == "more than 60 killed, 12 wounded"
+    assert Attack().casualties_display == "not reported"
+
+
+def test_alias_language_and_period_read_as_words():
+    alias = Alias(language="ar", valid_from=datetime.date(2016, 10, 1), valid_from_precision="month")
+    assert (alias.language_name, alias.period_display) == ("Arabic", "since Oct 2016")
+    assert Alias(language="ps").language_name == "ps"  # a tag Django has no name for stays as written
+
+
+def test_a_place_names_each_part_once():
+    assert Attack(locality="Mastung", district="Mastung", province="Balochistan", country="PK").place == "Mastung, Balochistan, Pakistan"

@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from kb.dates import DatePrecision, format_partial_date
+from kb.dates import DatePrecision, format_partial_date, format_period
 
 
 @pytest.mark.parametrize(
@@ -19,3 +19,16 @@ from kb.dates import DatePrecision, format_partial_date
 )
 def test_partial_dates_render_with_their_precision(value, precision, expected):
     assert format_partial_date(value, precision) == expected
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        ((datetime.date(2016, 10, 1), "month"), (None, "unknown"), "since Oct 2016"),
+        ((datetime.date(2014, 1, 1), "year"), (datetime.date(2017, 1, 1), "late"), "2014 – late 2017"),
+        ((None, "unknown"), (datetime.date(2017, 1, 1), "year"), "until 2017"),
+        ((None, "unknown"), (None, "unknown"), ""),
+    ],
+)
+def test_periods_read_as_a_researcher_would_say_them(start, end, expected):
+    assert format_period(*start, *end) == expected

@@ -1,0 +1,34 @@
+"""Filtered, paginated lists for the public pages: one FilterSet validates the query string, a Paginator pages the result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import django_filters
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ListPage:
+    filterset: django_filters.FilterSet
+    page: Page | None  # None when the filters were invalid
+    is_filtered: bool
+
+    @property
+    def status(self) -> int:
+        return 400 if self.page is None else 200
+
+
+def filtered_list(request: HttpRequest, filterset_class: type[django_filters.FilterSet], queryset: QuerySet) -> ListPage:
+    data = request.GET.copy()
+    data.pop("page", None)
+    filterset = filterset_class(data or None, queryset=queryset, request=request)
+    if filterset.is_bound and not filterset.is_valid():
+        return ListPage(filterset, None, is_filtered=True)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    is_filtered = any(value for name, value in data.items() if name != "sort")
+    return ListPage(filterset, page, is_filtered=is_filtered)

@@ -1,0 +1,118 @@
+"""Reads of sources and citations for the public faces: public records only, with what they render fetched up front."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from kb.search import all_words_in, query_words
+
+from .models import Citation, Source
+from .references import field_label
+from .text import fold_text
+
+
+def public_citations() -> QuerySet[Citation]:
+    """Citations a reader may see, with their source: for prefetching under the facts they support."""
+    return Citation.objects.public().select_related("source").order_by("source__published", "source_id", "id")
+
+
+def public_sources() -> QuerySet[Source]:
+    return Source.objects.published()
+
+
+def sources_for_list() -> QuerySet[Source]:
+    counted = public_sources().annotate(public_citation_count=Count("citations", filter=Citation.public_q("citations__"), distinct=True))
+    return counted.order_by(*Source._meta.ordering)  # aggregation drops the model's default ordering
+
+
+# What each kind of cited fact needs loaded to be named and linked on a source's page.
+_TARGET_RELATIONS = {
+    "group": ("group",),
+    "alias": ("alias__group",),
+    "affiliation": ("affiliation__from_group", "affiliation__to_group"),
+    "designation": ("designation__group",),
+    "attack": ("attack",),
+    "attribution": ("attribution__attack", "attribution__group"),
+}
+
+
+@dataclass(frozen=True)
+class CitedFact:
+    """A fact a quote supports, named for a reader and linked to the page that shows it."""
+
+    kind: str
+    label: str
+    url: str
+    supports: str  # the field the quote supports ("founded"), or "" for the whole record
+
+
+@dataclass
+class QuotedPassage:
+    quote: str
+    locator: str
+    position: int  # where the quote starts in the article, for reading order
+    facts: list[CitedFact] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SourcePage:
+    source: Source
+    passages: list[QuotedPassage]
+
+    @property
+    def fact_count(self) -> int:
+        return len({(fact.kind, fact.label) for passage in self.passages for fact in passage.facts})
+
+
+def source_page(key: str) -> SourcePage:
+    """A published source by slug (or by id, for short links) with its public quotes, in the article's order, and the facts they support."""
+    source = public_sources().get_by_slug_or_id(key)
+    citations = (
+        Citation.objects.public()
+        .filter(source=source)
+        .select_related(*(relation for relations in _TARGET_RELATIONS.values() for relation in relations))
+        .order_by("id")
+    )
+    folded_text = fold_text(source.text)
+    passages: dict[tuple[str, str], QuotedPassage] = {}
+    for citation in citations:
+        folded_quote = fold_text(citation.quote)
+        passage = passages.get((folded_quote, citation.locator))
+        if passage is None:
+            passage = QuotedPassage(quote=citation.quote, locator=citation.locator, position=folded_text.find(folded_quote))
+            passages[(folded_quote, citation.locator)] = passage
+        passage.facts.append(cited_fact(citation))
+    return SourcePage(source=source, passages=sorted(passages.values(), key=lambda passage: passage.position))
+
+
+def cited_fact(citation: Citation) -> CitedFact:
+    target = citation.target
+    kind = type(target)._meta.verbose_name
+    if citation.group_id:
+        label, url = target.name, target.get_absolute_url()
+    elif citation.alias_id:
+        label, url = f"“{target.name}”, a name of {target.group.name}", target.group.get_absolute_url()
+    elif citation.affiliation_id:
+        label, url = str(target), target.from_group.get_absolute_url()
+    elif citation.designation_id:
+        label, url = f"{target.group.name}: {target.listing} ({target.authority})", target.group.get_absolute_url()
+    elif citation.attack_id:
+        label, url = target.title, target.get_absolute_url()
+    else:
+        label, url = f"{target.phrase} {target.group.name}: {target.attack.title}", target.attack.get_absolute_url()
+    return CitedFact(kind=kind, label=label, url=url, supports=field_label(type(target), citation.field))
+
+
+def prefetch_public_citations(prefix: str = "") -> Prefetch:
+    """Prefetch a record's public citations into `.public_citations`."""
+    return Prefetch(f"{prefix}citations", queryset=public_citations(), to_attr="public_citations")
+
+
+def search_sources(query: str, *, limit: int = 20) -> list[Source]:
+    """Published sources with every word of `query` in their title or outlet."""
+    words = query_words(query)
+    if not words:
+        return []
+    return list(public_sources().filter(all_words_in(words, ("title", "outlet")))[:limit])

@@ -1,0 +1,57 @@
+"""`public()`: a record reaches the public faces only when it and everything it is shown through are published."""
+
+import pytest
+
+from groups.models import Affiliation, Alias, Attribution, Designation, Group
+from kb.models import PublicationStatus
+from sources.models import Citation
+from tests.factories import (
+    AffiliationFactory,
+    AliasFactory,
+    AttributionFactory,
+    CitationFactory,
+    DesignationFactory,
+    GroupFactory,
+    SourceFactory,
+)
+
+pytestmark = pytest.mark.django_db
+DRAFT = PublicationStatus.DRAFT
+
+
+def test_a_group_is_public_when_published():
+    shown, hidden = GroupFactory(), GroupFactory(publication_status=DRAFT)
+    assert list(Group.objects.public()) == [shown] and hidden
+
+
+@pytest.mark.parametrize(("model", "factory"), [(Alias, AliasFactory), (Designation, DesignationFactory)])
+def test_children_of_a_draft_group_are_hidden_even_when_published(model, factory):
+    shown = factory()
+    factory(group=GroupFactory(publication_status=DRAFT))
+    factory(publication_status=DRAFT)
+    assert list(model.objects.public()) == [shown]
+
+
+def test_an_affiliation_needs_both_groups_public():
+    shown = AffiliationFactory()
+    AffiliationFactory(from_group=GroupFactory(publication_status=DRAFT))
+    AffiliationFactory(to_group=GroupFactory(publication_status=DRAFT))
+    assert list(Affiliation.objects.public()) == [shown]
+
+
+def test_an_attribution_needs_its_attack_and_group_public():
+    shown = AttributionFactory()
+    AttributionFactory(group=GroupFactory(publication_status=DRAFT))
+    AttributionFactory(attack__publication_status=DRAFT)
+    assert list(Attribution.objects.public()) == [shown]
+
+
+def test_a_citation_needs_its_source_and_the_fact_it_supports_public():
+    shown = CitationFactory()
+    CitationFactory(publication_status=DRAFT)
+    CitationFactory(source=SourceFactory(publication_status=DRAFT))
+    CitationFactory(group=GroupFactory(publication_status=DRAFT))
+    CitationFactory(group=None, alias=AliasFactory(group=GroupFactory(publication_status=DRAFT)))
+    CitationFactory(group=None, attribution=AttributionFactory(attack__publication_status=DRAFT))
+    shown_alias = CitationFactory(group=None, alias=AliasFactory())
+    assert set(Citation.objects.public()) == {shown, shown_alias}

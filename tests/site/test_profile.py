@@ -1,0 +1,274 @@
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+
+from groups.models import AffiliationKind, AliasKind, AttributionKind, CountQualifier
+from kb.dates import DatePrecision
+from kb.models import PublicationStatus
+from tests.factories import (
+    AffiliationFactory,
+    AliasFactory,
+    AttackFactory,
+    AttributionFactory,
+    CitationFactory,
+    DesignationFactory,
+    GroupFactory,
+    SourceFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+DRAFT = PublicationStatus.DRAFT
+QUOTE_LEJ = "Pakistani authorities said the attack was carried out by the Al-Alami faction"
+QUOTE_CLAIM = "It was also claimed by the Islamic State group"
+QUOTE_RAID = "a huge raid on a police academy this week that left more than 60 dead"
+
+
+def profile_url(group):
+    return reverse("groups:group_detail", kwargs={"slug": group.slug})
+
+
+def references(page: str) -> dict[str, str]:
+    """The references list: anchor → the text of its entry."""
+    section = page.split('id="references-heading"', 1)[1]
+    return {
+        anchor: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
+        for anchor, body in re.findall(r'<li id="(ref-\d+)"[^>]*>(.*?)</li>', section, re.S)
+    }
+
+
+def table_row(page: str, text: str) -> str:
+    body = page.split("<tbody>", 1)[1]
+    return body.split(text, 1)[1].split("</tr>", 1)[0]
+
+
+def footnote_targets(html: str) -> list[str]:
+    return re.findall(r'<sup class="fn"><a href="#(ref-\d+)"', html)
+
+
+@pytest.fixture
+def world():
+    """A group with every kind of profile content, cited from one article."""
+    source = SourceFactory(
+        title="Pak militant group worked with ISIS",
+        outlet="Agence France-Presse",
+        url="https://example.org/a",
+        published=datetime.date(2016, 10, 26),
+        published_precision=DatePrecision.DAY,
+    )
+    group = GroupFactory(
+        name="Lashkar-e-Jhangvi Al-Alami",
+        slug="lej-al-alami",
+        summary="A faction of Lashkar-e-Jhangvi.",
+        founded=datetime.date(2017, 1, 1),
+        founded_precision=DatePrecision.EARLY,
+        countries=["PK"],
+    )
+    CitationFactory(group=group, source=source, quote=QUOTE_LEJ, field="summary")
+    parent = GroupFactory(name="Lashkar-e-Jhangvi", slug="lej")
+    state = GroupFactory(name="Islamic State", slug="islamic-state")
+    acronym = AliasFactory(group=group, name="LeJ-AA", kind=AliasKind.ACRONYM, language="en")
+    CitationFactory(alias=acronym, group=None, source=source, quote=QUOTE_LEJ)
+    AliasFactory(
+        group=group,
+        name="العالمي",
+        kind=AliasKind.SELF_DESIGNATION,
+        language="ar",
+        valid_from=datetime.date(2016, 10, 1),
+        valid_from_precision=DatePrecision.MONTH,
+    )
+    faction = AffiliationFactory(from_group=group, to_group=parent, kind=AffiliationKind.FACTION_OF)
+    CitationFactory(affiliation=faction, group=None, source=source, quote=QUOTE_LEJ)
+    AffiliationFactory(
+        from_group=state,
+        to_group=group,
+        kind=AffiliationKind.COOPERATED_WITH,
+        started=datetime.date(2016, 10, 1),
+        started_precision=DatePrecision.MONTH,
+    )
+    AffiliationFactory(from_group=state, to_group=parent, kind=AffiliationKind.RIVAL_OF)  # among the neighbours
+    attack = AttackFactory(
+        title="Attack on the Balochistan Police College",
+        slug="quetta-2016",
+        date=datetime.date(2016, 10, 1),
+        date_precision=DatePrecision.MONTH,
+        locality="Quetta",
+        province="Balochistan",
+        killed=60,
+        killed_qualifier=CountQualifier.MORE_THAN,
+        latitude=30.18,
+        longitude=66.99,
+    )
+    CitationFactory(attack=attack, group=None, source=source, quote=QUOTE_RAID, field="killed")
+    attributed = AttributionFactory(attack=attack, group=group, kind=AttributionKind.ATTRIBUTED, attributed_by="Pakistani authorities")
+    CitationFactory(attribution=attributed, group=None, source=source, quote=QUOTE_LEJ)
+    claim = AttributionFactory(attack=attack, group=state, kind=AttributionKind.CLAIMED, attributed_by="Islamic State")
+    CitationFactory(attribution=claim, group=None, source=source, quote=QUOTE_CLAIM)
+    DesignationFactory(
+        group=group,
+        authority="United States",
+        listing="foreign terrorist organization",
+        designated=datetime.date(2018, 1, 1),
+        designated_precision=DatePrecision.YEAR,
+    )
+    return {"group": group, "parent": parent, "state": state, "source": source, "attack": attack}
+
+
+def test_profile_shows_names_grouped_by_kind_with_language_and_dates(client, world):
+    page = client.get(profile_url(world["group"])).content.decode()
+    assert "<h1>Lashkar-e-Jhangvi Al-Alami" in page
+    assert page.index("<h3>Acronym</h3>") < page.index("LeJ-AA") < page.index("<h3>Self-designation</h3>")
+    assert '<span class="alias-name" lang="ar">العالمي</span>' in page
+    assert "(Arabic, since Oct 2016)" in page
+
+
+def test_dates_keep_their_honest_precision(client, world):
+    page = client.get(profile_url(world["group"])).content.decode()
+    assert "<dt>Founded</dt><dd>early 2017" in page
+    assert "Oct 2016" in page and "1 Oct 2016" not in page  # month precision never becomes a day
+    assert "Foreign terrorist organization — United States, 2018" in page
+
+
+def test_relationships_read_from_this_group_in_both_directions(client, world):
+    page = client.get(profile_url(world["group"])).content.decode()
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "Faction of Lashkar-e-Jhangvi" in text
+    assert "Cooperated with Islamic State, since Oct 2016" in text
+    parent_page = re.sub(r"<[^>]+>", "", client.get(profile_url(world["parent"])).content.decode())
+    assert "Has as faction Lashkar-e-Jhangvi Al-Alami" in parent_page
+
+
+def test_attack_timeline_table_gives_casualties_with_qualifier_and_the_groups_role(client, world):
+    page = client.get(profile_url(world["group"])).content.decode()
+    row = table_row(page, "Attack on the Balochistan Police College")
+    assert "More than 60 killed" in row
+    assert "Attributed by Pakistani authorities" in row
+    state_page = client.get(profile_url(world["state"])).content.decode()
+    assert "Claimed" in table_row(state_page, "Attack on the Balochistan Police College")
+
+
+def test_every_footnote_resolves_to_its_source_and_quoted_words(client, world):
+    page = client.get(profile_url(world["group"])).content.decode()
+    notes = footnote_targets(page)
+    entries = references(page)
+    assert notes and set(notes) == set(entries)
+    for anchor in notes:
+        entry = entries[anchor]
+        assert "Agence France-Presse" in entry and "Pak militant group worked with ISIS" in entry and "26 Oct 2016" in entry
+    assert any(QUOTE_LEJ in entry for entry in entries.values())
+    assert any(QUOTE_RAID in entry for entry in entries.values())
+    assert reverse("sources:source_detail", kwargs={"key": world["source"].slug}) in page
+    assert 'href="https://example.org/a"' in page
+
+
+def test_the_same_quote_keeps_one_number(client, world):
+    page = client.get(profile_url(world["group"])).content.decode()
+    entries = references(page)
+    assert sum(QUOTE_LEJ in entry for entry in entries.values()) == 1
+    numbered = [anchor for anchor, entry in entries.items() if QUOTE_LEJ in entry]
+    assert footnote_targets(page).count(numbered[0]) >= 4  # summary, alias, relationship, attribution
+
+
+def test_the_relationship_graph_is_svg_with_typed_edges_links_and_a_legend(client, world):
+    page = client.get(profile_url(world["group"])).content.decode()
+    graph = page.split('<figure class="relationship-graph">', 1)[1].split("</figure>", 1)[0]
+    assert "<svg" in graph and "<script" not in page
+    for group in ("lej", "islamic-state", "lej-al-alami"):
+        assert f'href="/groups/{group}/"' in graph
+    assert "edge-structure" in graph and "edge-cooperation" in graph and "edge-rivalry" in graph  # rivalry among the neighbours
+    assert "Rivalry" in graph and "Structure: branch, faction, splinter, merger" in graph
+
+
+def test_the_timeline_and_map_show_the_attacks(client, world):
+    page = client.get(profile_url(world["group"])).content.decode()
+    assert 'class="attack-timeline"' in page and "2016: 1 attack" in page
+    attack_map = page.split('class="attack-map"', 1)[1].split("</figure>", 1)[0]
+    assert 'href="/attacks/quetta-2016/"' in attack_map and "Pakistan" in attack_map
+
+
+def test_without_coordinates_there_is_no_map(client, world):
+    world["attack"].latitude = world["attack"].longitude = None
+    world["attack"].save()
+    assert 'class="attack-map"' not in client.get(profile_url(world["group"])).content.decode()
+
+
+def test_cite_this_page_gives_the_address_and_last_update(client, world):
+    page = client.get(profile_url(world["group"])).content.decode()
+    block = page.split('id="cite-heading"', 1)[1]
+    assert "http://testserver/groups/lej-al-alami/" in block and "Lashkar-e-Jhangvi Al-Alami" in block
+    assert "last updated" in block
+
+
+def test_last_updated_follows_changes_to_what_the_profile_shows(client, world):
+    group = world["group"]
+    alias = group.aliases.first()
+    alias.name = "LeJ-A"
+    alias.save()
+    from groups.selectors import group_profile
+
+    assert group_profile(group.slug).group.last_updated == alias.updated_at
+
+
+def test_drafts_never_appear_on_a_profile(client, world):
+    group = world["group"]
+    hidden = GroupFactory(name="Hidden Front", slug="hidden", publication_status=DRAFT)
+    AffiliationFactory(from_group=group, to_group=hidden, kind=AffiliationKind.ALLIED_WITH)
+    AliasFactory(group=group, name="Draft Name", publication_status=DRAFT)
+    AffiliationFactory(from_group=group, to_group=world["state"], kind=AffiliationKind.RIVAL_OF, publication_status=DRAFT)
+    secret_attack = AttackFactory(title="Unverified attack", publication_status=DRAFT)
+    AttributionFactory(attack=secret_attack, group=group)
+    AttributionFactory(attack=AttackFactory(title="Unconfirmed claim"), group=group, publication_status=DRAFT)
+    CitationFactory(group=group, source=SourceFactory(title="Unvetted article", publication_status=DRAFT), quote=QUOTE_CLAIM)
+    CitationFactory(group=group, source=world["source"], quote=QUOTE_CLAIM, field="status", publication_status=DRAFT)
+    page = client.get(profile_url(group)).content.decode()
+    for hidden_text in (
+        "Hidden Front",
+        "/groups/hidden/",
+        "Draft Name",
+        "Rival of",
+        "Unverified attack",
+        "Unconfirmed claim",
+        "Unvetted article",
+        QUOTE_CLAIM,
+    ):
+        assert hidden_text not in page, hidden_text
+
+
+@pytest.mark.parametrize("slug", ["no-such-group", "hidden"])
+def test_unknown_and_draft_groups_are_404(client, slug):
+    GroupFactory(slug="hidden", publication_status=DRAFT)
+    response = client.get(f"/groups/{slug}/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def grow(world, n):
+    """n more of everything the profile shows, each cited."""
+    group, source = world["group"], world["source"]
+    for i in range(n):
+        alias = AliasFactory(group=group)
+        CitationFactory(alias=alias, group=None, source=source, quote=QUOTE_CLAIM)
+        other = GroupFactory()
+        affiliation = AffiliationFactory(from_group=group, to_group=other, kind=AffiliationKind.ALLIED_WITH)
+        CitationFactory(affiliation=affiliation, group=None, source=source, quote=QUOTE_CLAIM)
+        AffiliationFactory(from_group=other, to_group=world["parent"], kind=AffiliationKind.FACTION_OF)
+        attack = AttackFactory(date=datetime.date(2010 + i, 1, 1), date_precision=DatePrecision.YEAR, latitude=33 + i / 10, longitude=70)
+        CitationFactory(attack=attack, group=None, source=SourceFactory(), quote=QUOTE_RAID)
+        attribution = AttributionFactory(attack=attack, group=group)
+        CitationFactory(attribution=attribution, group=None, source=source, quote=QUOTE_CLAIM)
+        designation = DesignationFactory(group=group, authority=f"Authority {i}")
+        CitationFactory(designation=designation, group=None, source=source, quote=QUOTE_CLAIM)
+        CitationFactory(group=group, source=SourceFactory(), quote=QUOTE_LEJ, field="founded")
+
+
+PROFILE_QUERIES = 14
+
+
+@pytest.mark.parametrize("more", [0, 12])
+def test_profile_query_count_does_not_grow_with_the_data(client, world, django_assert_num_queries, more):
+    grow(world, more)
+    with django_assert_num_queries(PROFILE_QUERIES):
+        response = client.get(profile_url(world["group"]))
+    assert response.status_code == 200

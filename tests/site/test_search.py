@@ -1,0 +1,145 @@
+import datetime
+
+import pytest
+
+from groups.selectors import search_groups
+from kb.dates import DatePrecision
+from kb.demo_data import load_demo_data
+from kb.models import PublicationStatus
+from kb.search import MAX_QUERY_LENGTH
+from tests.factories import AliasFactory, AttackFactory, GroupFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def groups():
+    state = GroupFactory(name="Islamic State", slug="islamic-state")
+    for alias in ("IS", "ISIS", "Daesh"):
+        AliasFactory(group=state, name=alias)
+    khorasan = GroupFactory(name="Islamic State Khorasan Province", slug="iskp")
+    for alias in ("IS-K", "ISKP"):
+        AliasFactory(group=khorasan, name=alias)
+    ttp = GroupFactory(name="Tehrik-e-Taliban Pakistan", slug="ttp")
+    AliasFactory(group=ttp, name="TTP")
+    qaeda = GroupFactory(name="al-Qaeda", slug="al-qaeda")
+    AliasFactory(group=qaeda, name="al-Qaida")
+    GroupFactory(name="al-Qaeda in the Indian Subcontinent", slug="aqis")
+    return {"state": state, "khorasan": khorasan, "ttp": ttp, "qaeda": qaeda}
+
+
+def found(client, query) -> list[str]:
+    return [match.group.slug for match in client.get("/search/", {"q": query}).context["groups"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [
+        ("daesh", "islamic-state"),
+        ("DAESH", "islamic-state"),
+        ("Dāʿish", "islamic-state"),
+        ("ISKP", "iskp"),
+        ("IS-K", "iskp"),
+        ("is k", "iskp"),
+        ("tehreek e taliban", "ttp"),
+        ("Tehreek-e-Taliban Pakistan", "ttp"),
+        ("tehrik i taliban", "ttp"),
+        ("al qaida", "al-qaeda"),
+        ("Al-Qa'ida", "al-qaeda"),
+    ],
+)
+def test_finds_a_group_by_any_spelling_with_the_best_match_first(client, groups, query, slug):
+    assert found(client, query)[0] == slug
+
+
+def test_exact_name_or_alias_matches_rank_first(client, groups):
+    results = found(client, "IS")
+    assert results[0] == "islamic-state"  # "IS" is an alias; ISIS, IS-K… only start with it
+    assert set(results) >= {"islamic-state", "iskp"}
+    assert found(client, "al-Qaeda")[:2] == ["al-qaeda", "aqis"]
+
+
+def test_says_which_alias_matched(client, groups):
+    match = client.get("/search/", {"q": "daesh"}).context["groups"][0]
+    assert match.matched_name == "Daesh" and match.exact
+    page = client.get("/search/", {"q": "daesh"}).content.decode()
+    assert "matched “Daesh”" in page and 'href="/groups/islamic-state/"' in page
+
+
+def test_near_spellings_are_found_and_marked(client, groups):
+    matches = search_groups("Tehrik-e-Talibaan Pakistn")
+    assert matches[0].group.slug == "ttp" and matches[0].approximate
+
+
+def test_drafts_are_not_found(client, groups):
+    GroupFactory(name="Hidden Front", publication_status=PublicationStatus.DRAFT)
+    AliasFactory(group=groups["ttp"], name="Hidden Name", publication_status=PublicationStatus.DRAFT)
+    AttackFactory(title="Hidden attack", publication_status=PublicationStatus.DRAFT)
+    assert found(client, "Hidden Front") == [] and found(client, "Hidden Name") == []
+    assert "Nothing published matches “hidden”" in client.get("/search/", {"q": "hidden"}).content.decode()
+
+
+def test_finds_attacks_and_sources_by_words_in_title_place_or_outlet(client):
+    AttackFactory(
+        title="Attack on the Balochistan Police College",
+        locality="Quetta",
+        country="PK",
+        date=datetime.date(2016, 10, 1),
+        date_precision=DatePrecision.MONTH,
+    )
+    AttackFactory(title="Easter Sunday bombings", country="LK")
+    SourceFactory(title="IS emerging in Karachi?", outlet="Pakistan Today")
+    response = client.get("/search/", {"q": "quetta police"})
+    assert [a.title for a in response.context["attacks"]] == ["Attack on the Balochistan Police College"]
+    assert [a.title for a in client.get("/search/", {"q": "Sri Lanka"}).context["attacks"]] == ["Easter Sunday bombings"]
+    assert [s.title for s in client.get("/search/", {"q": "karachi"}).context["sources"]] == ["IS emerging in Karachi?"]
+    assert [s.title for s in client.get("/search/", {"q": "pakistan today"}).context["sources"]] == ["IS emerging in Karachi?"]
+    assert [a.title for a in client.get("/search/", {"q": "QUÉTTA"}).context["attacks"]] == ["Attack on the Balochistan Police College"]
+
+
+def test_says_clearly_when_nothing_matches(client, groups):
+    response = client.get("/search/", {"q": "zzzqqq"})
+    assert response.status_code == 200
+    assert "Nothing published matches “zzzqqq”" in response.content.decode()
+
+
+def test_an_empty_search_shows_the_form_only(client):
+    response = client.get("/search/")
+    page = response.content.decode()
+    assert response.status_code == 200 and 'name="q"' in page and "Nothing published matches" not in page
+
+
+def test_an_overlong_query_is_a_400_with_the_reason(client):
+    response = client.get("/search/", {"q": "x" * (MAX_QUERY_LENGTH + 1)})
+    assert response.status_code == 400
+    assert f"limited to {MAX_QUERY_LENGTH} characters" in response.content.decode()
+
+
+def test_punctuation_only_queries_find_nothing_without_error(client, groups):
+    response = client.get("/search/", {"q": "%_'\""})
+    assert response.status_code == 200 and response.context["groups"] == []
+
+
+@pytest.mark.parametrize("extra", [0, 20])
+def test_query_count_does_not_grow(client, groups, django_assert_num_queries, extra):
+    AttackFactory(title="Islamic State attack")
+    for i in range(extra):
+        AliasFactory.create_batch(2, group=GroupFactory(name=f"Islamic Front {i}"))
+        AttackFactory(title=f"Islamic attack {i}")
+    with django_assert_num_queries(5):  # groups, their aliases, attacks, their attributions, sources
+        client.get("/search/", {"q": "islamic"})
+
+
+def test_the_demo_data_answers_the_spellings_researchers_use(client):
+    load_demo_data()
+    expected = {
+        "daesh": "islamic-state",
+        "ISKP": "islamic-state-khorasan-province",
+        "IS-K": "islamic-state-khorasan-province",
+        "tehreek e taliban": "tehrik-e-taliban-pakistan",
+        "al qaida": "al-qaeda",
+        "Pakistani Taliban": "tehrik-e-taliban-pakistan",
+        "LeJ": "lashkar-e-jhangvi",
+    }
+    for query, slug in expected.items():
+        assert found(client, query)[0] == slug, query
