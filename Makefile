@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run db test lint check admin-password db-stop clean
+.PHONY: help install run db test browser chromium lint check admin-password db-stop clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -29,9 +29,15 @@ run: db  ## Everything above, then serve at http://127.0.0.1:$(PORT) (PORT=8123 
 	@echo "Site: http://127.0.0.1:$(PORT)/  Admin: http://127.0.0.1:$(PORT)/admin/"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install lint  ## Lint, the migration check and the whole suite, on the embedded Postgres (or DATABASE_URL)
+test: install lint chromium  ## Lint, the migration check and the whole suite, browser tests included, on the embedded Postgres (or DATABASE_URL)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest
+
+browser: install chromium  ## The browser tests alone, in headless Chromium
+	$(BIN)/python -m pytest -m browser
+
+chromium:  ## Install Debian's chromium for the browser tests when it is missing (needs root or sudo)
+	@scripts/ensure-chromium
 
 lint: install  ## ruff: lint and formatting
 	$(BIN)/ruff check .
