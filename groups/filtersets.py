@@ -1,22 +1,51 @@
-"""Filters over groups and attacks, one FilterSet per model, shared by the public site and the API."""
+"""Filters over groups, aliases, affiliations and attacks: one FilterSet per model, shared by the public site and the API."""
 
 from __future__ import annotations
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower
 from django_countries import countries
 
-from .models import Affiliation, AffiliationKind, Attack, AttackType, Attribution, Group, GroupKind, GroupStatus
+from kb.filtersets import CuratedFilterSet, NamedOrderingFilter, SlugOrIdFilter, updated_since_filter
+from kb.search import all_words_in, query_words
+
+from .models import (
+    Affiliation,
+    AffiliationKind,
+    Alias,
+    AliasKind,
+    Attack,
+    AttackType,
+    Attribution,
+    AttributionKind,
+    Group,
+    GroupKind,
+    GroupStatus,
+)
+from .normalization import normalize_name
 
 YEAR_RANGE = {"min_value": 1800, "max_value": 2200}
 
 
-def public_group_filter(**options) -> django_filters.ModelChoiceFilter:
-    """A published group, named by its slug in the query string (?related_to=islamic-state)."""
-    return django_filters.ModelChoiceFilter(queryset=Group.objects.public(), to_field_name="slug", empty_label="Any group", **options)
+def public_group_filter(**options) -> SlugOrIdFilter:
+    """A published group, by slug or id: `?related_to=islamic-state` or `?related_to=7`."""
+    return SlugOrIdFilter(queryset=Group.objects.public(), to_field_name="slug", empty_label="Any group", **options)
 
 
-class GroupFilterSet(django_filters.FilterSet):
+def _known_by(key: str) -> Q:
+    """A group whose own name or a public alias has this search key."""
+    return Q(normalized_name=key) | Q(Exists(Alias.objects.public().filter(group=OuterRef("pk"), normalized_name=key)))
+
+
+class GroupFilterSet(CuratedFilterSet):
+    updated_since = updated_since_filter("last_updated")  # a group changes when anything its record shows does
+    q = django_filters.CharFilter(method="filter_q", label="Name contains", help_text="Any name or alias, spelling variants folded.")
+    alias = django_filters.CharFilter(
+        method="filter_alias",
+        label="Known as",
+        help_text="Exactly this name or alias, spelling folded: alias=daesh finds the Islamic State.",
+    )
     status = django_filters.ChoiceFilter(choices=GroupStatus.choices, empty_label="Any status")
     kind = django_filters.ChoiceFilter(choices=GroupKind.choices, empty_label="Any kind")
     country = django_filters.ChoiceFilter(
@@ -36,18 +65,29 @@ class GroupFilterSet(django_filters.FilterSet):
         help_text="Founded by then and not yet dissolved, or named in an attack that year.",
         **YEAR_RANGE,
     )
-    sort = django_filters.ChoiceFilter(
-        choices=[("name", "Name"), ("-updated", "Last updated")],
-        method="sort_by",
+    ordering = NamedOrderingFilter(
+        orderings={"name": ("Name", Lower("name")), "updated": ("Last updated", "last_updated"), "founded": ("Founded", "founded")},
+        default="name",
         label="Sort by",
         empty_label="Name",
     )
 
     class Meta:
         model = Group
-        fields = ["status", "kind", "country", "related_to", "relationship", "active_in", "sort"]
+        fields = ["q", "alias", "status", "kind", "country", "related_to", "relationship", "active_in", "updated_since", "ordering"]
 
-    def filter_country(self, queryset, name, value):
+    def filter_q(self, queryset, name, value):
+        key = normalize_name(value)
+        if not key:
+            return queryset.none()
+        alias_contains = Alias.objects.public().filter(group=OuterRef("pk"), normalized_name__contains=key)
+        return queryset.filter(Q(normalized_name__contains=key) | Q(Exists(alias_contains)))
+
+    def filter_alias(self, queryset, name, value):
+        key = normalize_name(value)
+        return queryset.filter(_known_by(key)) if key else queryset.none()
+
+    def filter_country(self, queryset, name, value: str):
         # `countries` is stored as comma-separated two-letter codes: a code can only match as a whole.
         return queryset.filter(countries__contains=value)
 
@@ -72,23 +112,87 @@ class GroupFilterSet(django_filters.FilterSet):
         attacked_that_year = Exists(Attribution.objects.public().filter(group=OuterRef("pk"), attack__date__year=year))
         return queryset.filter(within_lifetime | Q(attacked_that_year))
 
-    def sort_by(self, queryset, name, value):
-        if value == "-updated":
-            return queryset.order_by("-last_updated", "id")
-        return queryset
+
+class AliasFilterSet(CuratedFilterSet):
+    group = public_group_filter(field_name="group", label="Group")
+    name = django_filters.CharFilter(method="filter_name", label="Name", help_text="This name, spelling folded (daesh = Daish).")
+    kind = django_filters.ChoiceFilter(choices=AliasKind.choices, empty_label="Any kind")
+    language = django_filters.CharFilter(label="Language", help_text="BCP 47 tag, e.g. ar.")
+    ordering = NamedOrderingFilter(
+        orderings={"name": ("Name", Lower("name")), "updated": ("Last updated", "updated_at")}, default="name", label="Sort by"
+    )
+
+    class Meta:
+        model = Alias
+        fields = ["group", "name", "kind", "language", "updated_since", "ordering"]
+
+    def filter_name(self, queryset, name, value):
+        key = normalize_name(value)
+        return queryset.filter(normalized_name=key) if key else queryset.none()
 
 
-class AttackFilterSet(django_filters.FilterSet):
-    group = public_group_filter(
-        method="filter_group", label="Group", help_text="Attacks claimed by, attributed to or suspected of the group."
+class AffiliationFilterSet(CuratedFilterSet):
+    group = public_group_filter(method="filter_group", label="Group", help_text="Relationships of this group, in either direction.")
+    from_group = public_group_filter(field_name="from_group", label="From group")
+    to_group = public_group_filter(field_name="to_group", label="To group")
+    kind = django_filters.ChoiceFilter(choices=AffiliationKind.choices, label="Relationship", empty_label="Any relationship")
+    active_in = django_filters.NumberFilter(method="filter_active_in", label="In effect in (year)", **YEAR_RANGE)
+    ordering = NamedOrderingFilter(
+        orderings={"started": ("Start", "started"), "updated": ("Last updated", "updated_at")}, default="id", label="Sort by"
+    )
+
+    class Meta:
+        model = Affiliation
+        fields = ["group", "from_group", "to_group", "kind", "active_in", "updated_since", "ordering"]
+
+    def filter_group(self, queryset, name, value):
+        return queryset.filter(Q(from_group=value) | Q(to_group=value))
+
+    def filter_active_in(self, queryset, name, value):
+        year = int(value)
+        return queryset.filter(Q(started__year__lte=year) & (Q(ended__isnull=True) | Q(ended__year__gte=year)))
+
+
+class AttackFilterSet(CuratedFilterSet):
+    q = django_filters.CharFilter(method="filter_q", label="Words", help_text="Every word in the title or place.")
+    group = public_group_filter(method="filter_attribution", label="Group", help_text="Attacks the group is named in.")
+    attribution_kind = django_filters.ChoiceFilter(
+        choices=AttributionKind.choices,
+        method="filter_attribution",
+        label="Attribution",
+        empty_label="Any attribution",
+        help_text="With “group”: how that group is named (claimed, attributed…).",
     )
     country = django_filters.ChoiceFilter(choices=countries, empty_label="Any country")
     year = django_filters.NumberFilter(field_name="date", lookup_expr="year", label="Year", **YEAR_RANGE)
+    date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte", label="From date", help_text="YYYY-MM-DD")
+    date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte", label="To date", help_text="YYYY-MM-DD")
     attack_type = django_filters.ChoiceFilter(choices=AttackType.choices, label="Attack type", empty_label="Any type")
+    ordering = NamedOrderingFilter(
+        orderings={"date": ("Date", "date_sort"), "updated": ("Last updated", "updated_at"), "id": ("Id", "id")},
+        default="-date",
+        label="Sort by",
+        empty_label="Newest first",
+    )
 
     class Meta:
         model = Attack
-        fields = ["group", "country", "year", "attack_type"]
+        fields = [
+            "q", "group", "attribution_kind", "country", "year", "date_after", "date_before", "attack_type", "updated_since", "ordering",
+        ]  # fmt: skip
 
-    def filter_group(self, queryset, name, value):
-        return queryset.filter(Exists(Attribution.objects.public().filter(attack=OuterRef("pk"), group=value)))
+    def filter_q(self, queryset, name, value):
+        words = query_words(value)
+        return queryset.filter(all_words_in(words, ("title", "locality", "district", "province"))) if words else queryset.none()
+
+    def filter_attribution(self, queryset, name, value):
+        """`group` and `attribution_kind` apply to the same attribution: `group=islamic-state&attribution_kind=claimed`."""
+        group, kind = self.form.cleaned_data.get("group"), self.form.cleaned_data.get("attribution_kind")
+        if name == "attribution_kind" and group:
+            return queryset  # applied with `group`
+        attributions = Attribution.objects.public().filter(attack=OuterRef("pk"))
+        if group:
+            attributions = attributions.filter(group=group)
+        if kind:
+            attributions = attributions.filter(kind=kind)
+        return queryset.filter(Exists(attributions))

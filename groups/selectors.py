@@ -6,6 +6,7 @@ attacks or citations a group has: related rows come in by `Prefetch`, never row 
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -62,6 +63,29 @@ def public_groups() -> QuerySet[Group]:
     )
 
 
+def groups_with_facts() -> QuerySet[Group]:
+    """Public groups with their own citations, public aliases, relationships both ways and designations, each cited."""
+    return public_groups().prefetch_related(
+        prefetch_public_citations(),
+        Prefetch("aliases", queryset=Alias.objects.public().prefetch_related(prefetch_public_citations()), to_attr="public_aliases"),
+        Prefetch(
+            "affiliations_from",
+            queryset=Affiliation.objects.public().select_related("to_group").prefetch_related(prefetch_public_citations()),
+            to_attr="public_affiliations_from",
+        ),
+        Prefetch(
+            "affiliations_to",
+            queryset=Affiliation.objects.public().select_related("from_group").prefetch_related(prefetch_public_citations()),
+            to_attr="public_affiliations_to",
+        ),
+        Prefetch(
+            "designations",
+            queryset=Designation.objects.public().prefetch_related(prefetch_public_citations()),
+            to_attr="public_designations",
+        ),
+    )
+
+
 def groups_for_list() -> QuerySet[Group]:
     return public_groups().prefetch_related(Prefetch("aliases", queryset=Alias.objects.public(), to_attr="public_aliases"))
 
@@ -82,12 +106,15 @@ class AliasSection:
     entries: list[AliasEntry]
 
 
-@dataclass(frozen=True)
+@dataclass
 class RelationshipEntry:
+    """An affiliation as it reads from one of its two groups."""
+
     affiliation: Affiliation
-    label: str  # as it reads from the profile's group: "branch or province of", "has as faction"
+    label: str  # "branch or province of", "has as faction"
     other: Group
-    notes: list[Reference]
+    direction: str  # "outgoing" when the group is the affiliation's from_group
+    notes: list[Reference] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -126,25 +153,8 @@ class GroupProfile:
 def group_profile(slug: str) -> GroupProfile:
     """Everything a group's public profile shows, footnoted in reading order. Raises Group.DoesNotExist."""
     group = (
-        public_groups()
+        groups_with_facts()
         .prefetch_related(
-            prefetch_public_citations(),
-            Prefetch("aliases", queryset=Alias.objects.public().prefetch_related(prefetch_public_citations()), to_attr="public_aliases"),
-            Prefetch(
-                "affiliations_from",
-                queryset=Affiliation.objects.public().select_related("to_group").prefetch_related(prefetch_public_citations()),
-                to_attr="public_affiliations_from",
-            ),
-            Prefetch(
-                "affiliations_to",
-                queryset=Affiliation.objects.public().select_related("from_group").prefetch_related(prefetch_public_citations()),
-                to_attr="public_affiliations_to",
-            ),
-            Prefetch(
-                "designations",
-                queryset=Designation.objects.public().prefetch_related(prefetch_public_citations()),
-                to_attr="public_designations",
-            ),
             Prefetch(
                 "attributions",
                 queryset=Attribution.objects.public()
@@ -161,7 +171,9 @@ def group_profile(slug: str) -> GroupProfile:
     notes = references.notes_by_field(group, group.public_citations)
 
     alias_sections = _alias_sections(group, references)
-    relationships = _relationships(group, references)
+    relationships = relationships_of(group)
+    for entry in relationships:
+        entry.notes = references.notes_for(entry.affiliation.public_citations, supports=str(entry.affiliation))
     designations = [
         DesignationEntry(d, references.notes_for(d.public_citations, supports=f"{d.listing} ({d.authority})"))
         for d in sorted(group.public_designations, key=lambda d: (d.designated is None, d.designated, d.authority))
@@ -201,7 +213,8 @@ def _alias_sections(group: Group, references: References) -> list[AliasSection]:
     return [AliasSection(kind.label, by_kind[kind]) for kind in AliasKind if by_kind.get(kind)]
 
 
-def _relationships(group: Group, references: References) -> list[RelationshipEntry]:
+def relationships_of(group: Group) -> list[RelationshipEntry]:
+    """A group's public relationships in both directions (prefetched by `groups_with_facts`), oldest first."""
     affiliations = sorted(
         group.public_affiliations_from + group.public_affiliations_to,
         key=lambda a: (a.started is None, a.started, a.other_group(group).name.casefold(), a.pk),
@@ -211,7 +224,7 @@ def _relationships(group: Group, references: References) -> list[RelationshipEnt
             affiliation=affiliation,
             label=affiliation.label_from(group),
             other=affiliation.other_group(group),
-            notes=references.notes_for(affiliation.public_citations, supports=str(affiliation)),
+            direction="outgoing" if affiliation.from_group_id == group.pk else "incoming",
         )
         for affiliation in affiliations
     ]
@@ -241,8 +254,16 @@ def _attack_entries(group: Group, references: References) -> list[AttackEntry]:
 # --- Attacks ----------------------------------------------------------------
 
 
+# Undated attacks sort as the oldest: last when newest come first. Cursor pagination needs a key that is never null.
+UNDATED_SORTS_AS = datetime.date(1, 1, 1)
+
+
+def public_attacks() -> QuerySet[Attack]:
+    return Attack.objects.public().annotate(date_sort=Coalesce("date", Value(UNDATED_SORTS_AS)))
+
+
 def attacks_for_list() -> QuerySet[Attack]:
-    return Attack.objects.public().prefetch_related(
+    return public_attacks().prefetch_related(
         Prefetch("attributions", queryset=Attribution.objects.public().select_related("group"), to_attr="public_attributions")
     )
 

@@ -30,5 +30,5 @@ def filtered_list(request: HttpRequest, filterset_class: type[django_filters.Fil
     if filterset.is_bound and not filterset.is_valid():
         return ListPage(filterset, None, is_filtered=True)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    is_filtered = any(value for name, value in data.items() if name != "sort")
+    is_filtered = any(value for name, value in data.items() if name != "ordering")
     return ListPage(filterset, page, is_filtered=is_filtered)

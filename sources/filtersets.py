@@ -1,18 +1,73 @@
-"""Filters over sources, shared by the public site and the API."""
+"""Filters over sources and citations, shared by the public site and the API."""
 
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Q
 
-from groups.filtersets import YEAR_RANGE
+from groups.filtersets import YEAR_RANGE, public_group_filter
+from groups.models import Attack
+from kb.filtersets import CuratedFilterSet, NamedOrderingFilter, SlugOrIdFilter
+from kb.search import all_words_in, query_words
 
-from .models import Source
+from .models import CITATION_TARGETS, Citation, Source
 
 
-class SourceFilterSet(django_filters.FilterSet):
+class SourceFilterSet(CuratedFilterSet):
+    q = django_filters.CharFilter(method="filter_q", label="Words", help_text="Every word in the title or outlet.")
     outlet = django_filters.CharFilter(lookup_expr="icontains", label="Outlet")
     year = django_filters.NumberFilter(field_name="published", lookup_expr="year", label="Published in (year)", **YEAR_RANGE)
+    published_after = django_filters.DateFilter(field_name="published", lookup_expr="gte", label="Published from", help_text="YYYY-MM-DD")
+    published_before = django_filters.DateFilter(field_name="published", lookup_expr="lte", label="Published until", help_text="YYYY-MM-DD")
+    ordering = NamedOrderingFilter(
+        orderings={"published": ("Publication date", "published"), "updated": ("Last updated", "updated_at")},
+        default="-published",
+        label="Sort by",
+        empty_label="Newest first",
+    )
 
     class Meta:
         model = Source
-        fields = ["outlet", "year"]
+        fields = ["q", "outlet", "year", "published_after", "published_before", "updated_since", "ordering"]
+
+    def filter_q(self, queryset, name, value):
+        words = query_words(value)
+        return queryset.filter(all_words_in(words, ("title", "outlet"))) if words else queryset.none()
+
+
+class CitationFilterSet(CuratedFilterSet):
+    source = SlugOrIdFilter(queryset=Source.objects.published(), field_name="source", to_field_name="slug", label="Source")
+    group = public_group_filter(method="filter_group", label="Group", help_text="Citations of the group itself or of anything about it.")
+    attack = SlugOrIdFilter(
+        queryset=Attack.objects.public(), method="filter_attack", label="Attack", help_text="Citations of the attack or its attributions."
+    )
+    supports = django_filters.ChoiceFilter(
+        choices=[(name, name) for name in CITATION_TARGETS], method="filter_supports", label="Kind of fact", empty_label="Any fact"
+    )
+    field = django_filters.CharFilter(label="Field", help_text="The field the quote supports, e.g. founded.")
+    q = django_filters.CharFilter(method="filter_q", label="Words", help_text="Every word in the quote.")
+    ordering = NamedOrderingFilter(orderings={"id": ("Id", "id"), "updated": ("Last updated", "updated_at")}, default="id", label="Sort by")
+
+    class Meta:
+        model = Citation
+        fields = ["source", "group", "attack", "supports", "field", "q", "updated_since", "ordering"]
+
+    def filter_group(self, queryset, name, value):
+        return queryset.filter(
+            Q(group=value)
+            | Q(alias__group=value)
+            | Q(affiliation__from_group=value)
+            | Q(affiliation__to_group=value)
+            | Q(designation__group=value)
+            | Q(attribution__group=value)
+        )
+
+    def filter_attack(self, queryset, name, value):
+        return queryset.filter(Q(attack=value) | Q(attribution__attack=value))
+
+    def filter_supports(self, queryset, name, value):
+        return queryset.filter(**{f"{value}__isnull": False})
+
+    def filter_q(self, queryset, name, value):
+        words = query_words(value)
+        return queryset.filter(all_words_in(words, ("quote",))) if words else queryset.none()

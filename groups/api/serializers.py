@@ -1,0 +1,163 @@
+"""How groups, aliases, affiliations and attacks read in the API.
+
+Brief serializers name a related record for embedding; list serializers embed only brief
+records; detail serializers embed what a reader of the record needs, each fact with its citations.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from kb.api.fields import PageURLField, PartialDateField
+from sources.api.serializers import CitationBriefSerializer
+
+from ..models import Affiliation, Alias, Attack, Attribution, Designation, Group
+from ..selectors import relationships_of
+
+
+class GroupBriefSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:group-detail", lookup_field="slug")
+
+    class Meta:
+        model = Group
+        fields = ["id", "url", "slug", "name"]
+
+
+class CitedSerializer(serializers.ModelSerializer):
+    """A record with its public citations (prefetched into `public_citations`)."""
+
+    citations = CitationBriefSerializer(source="public_citations", many=True, read_only=True)
+
+
+class GroupListSerializer(GroupBriefSerializer):
+    html_url = PageURLField()
+    founded = PartialDateField("founded")
+    dissolved = PartialDateField("dissolved")
+    countries = serializers.SerializerMethodField(help_text="ISO 3166-1 alpha-2 codes.")
+    aliases = serializers.SerializerMethodField(help_text="Every public alias, as written.")
+    updated_at = serializers.DateTimeField(source="last_updated", help_text="The newest change to the group or anything its profile shows.")
+
+    class Meta:
+        model = Group
+        fields = ["id", "url", "html_url", "slug", "name", "kind", "status", "founded", "dissolved", "countries", "aliases", "updated_at"]
+
+    def get_countries(self, group) -> list[str]:
+        return [country.code for country in group.countries]
+
+    def get_aliases(self, group) -> list[str]:
+        return [alias.name for alias in group.public_aliases]
+
+
+class AliasInGroupSerializer(CitedSerializer):
+    valid_from = PartialDateField("valid_from")
+    valid_to = PartialDateField("valid_to")
+
+    class Meta:
+        model = Alias
+        fields = ["id", "name", "kind", "language", "script", "valid_from", "valid_to", "citations"]
+
+
+class RelationshipSerializer(serializers.Serializer):
+    """An affiliation as it reads from the group whose detail embeds it."""
+
+    id = serializers.IntegerField(source="affiliation.id")
+    kind = serializers.CharField(source="affiliation.kind")
+    label = serializers.CharField(help_text="As it reads from this group: “branch or province of”, “has as faction”.")
+    direction = serializers.ChoiceField(choices=["outgoing", "incoming"], help_text="outgoing: this group is the affiliation's from_group.")
+    other_group = GroupBriefSerializer(source="other")
+    started = PartialDateField("started", of="affiliation")
+    ended = PartialDateField("ended", of="affiliation")
+    confidence = serializers.CharField(source="affiliation.confidence")
+    description = serializers.CharField(source="affiliation.description")
+    citations = CitationBriefSerializer(source="affiliation.public_citations", many=True)
+
+
+class DesignationSerializer(CitedSerializer):
+    designated = PartialDateField("designated")
+
+    class Meta:
+        model = Designation
+        fields = ["id", "authority", "listing", "designated", "description", "citations"]
+
+
+class GroupSerializer(GroupListSerializer, CitedSerializer):
+    aliases = AliasInGroupSerializer(source="public_aliases", many=True)
+    relationships = serializers.SerializerMethodField(help_text="In both directions.")
+    designations = DesignationSerializer(source="public_designations", many=True)
+
+    class Meta:
+        model = Group
+        fields = [
+            "id", "url", "html_url", "slug", "name", "kind", "status", "founded", "dissolved", "summary", "ideology", "countries",
+            "areas", "wikidata_id", "gtd_name", "mitre_attack_id", "ucdp_actor_id", "aliases", "relationships", "designations",
+            "citations", "created_at", "updated_at",
+        ]  # fmt: skip
+
+    @extend_schema_field(RelationshipSerializer(many=True))
+    def get_relationships(self, group) -> list[dict]:
+        return RelationshipSerializer(relationships_of(group), many=True, context=self.context).data
+
+
+class AliasSerializer(AliasInGroupSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:alias-detail")
+    group = GroupBriefSerializer()
+
+    class Meta:
+        model = Alias
+        fields = ["id", "url", "group", "name", "kind", "language", "script", "valid_from", "valid_to", "citations", "updated_at"]
+
+
+class AffiliationSerializer(CitedSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:affiliation-detail")
+    from_group = GroupBriefSerializer()
+    to_group = GroupBriefSerializer()
+    label = serializers.CharField(source="get_kind_display", help_text="Reads “<from_group> <label> <to_group>”.")
+    symmetric = serializers.BooleanField(source="is_symmetric", help_text="The relationship reads the same from both sides.")
+    started = PartialDateField("started")
+    ended = PartialDateField("ended")
+
+    class Meta:
+        model = Affiliation
+        fields = [
+            "id", "url", "from_group", "kind", "label", "symmetric", "to_group", "started", "ended", "confidence", "description",
+            "citations", "updated_at",
+        ]  # fmt: skip
+
+
+class AttributionBriefSerializer(serializers.ModelSerializer):
+    group = GroupBriefSerializer()
+    statement = serializers.CharField(source="phrase", help_text="Neutral wording: “Attributed by Pakistani authorities to”.")
+
+    class Meta:
+        model = Attribution
+        fields = ["id", "kind", "attributed_by", "statement", "group"]
+
+
+class AttributionSerializer(AttributionBriefSerializer, CitedSerializer):
+    class Meta:
+        model = Attribution
+        fields = ["id", "kind", "attributed_by", "statement", "group", "description", "citations"]
+
+
+class AttackListSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:attack-detail", lookup_field="slug")
+    html_url = PageURLField()
+    date = PartialDateField("date")
+    place = serializers.CharField(read_only=True)
+    attributions = AttributionBriefSerializer(source="public_attributions", many=True)
+
+    class Meta:
+        model = Attack
+        fields = [
+            "id", "url", "html_url", "slug", "title", "date", "end_date", "locality", "district", "province", "country", "place",
+            "latitude", "longitude", "attack_type", "target_type", "weapon_type", "suicide", "killed", "killed_qualifier",
+            "wounded", "wounded_qualifier", "attributions", "updated_at",
+        ]  # fmt: skip
+
+
+class AttackSerializer(AttackListSerializer, CitedSerializer):
+    attributions = AttributionSerializer(source="public_attributions", many=True)
+
+    class Meta(AttackListSerializer.Meta):
+        fields = [*AttackListSerializer.Meta.fields[:-1], "description", "citations", "created_at", "updated_at"]

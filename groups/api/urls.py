@@ -1,0 +1,11 @@
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("groups", views.GroupViewSet, basename="group")
+router.register("aliases", views.AliasViewSet, basename="alias")
+router.register("affiliations", views.AffiliationViewSet, basename="affiliation")
+router.register("attacks", views.AttackViewSet, basename="attack")
+
+urlpatterns = router.urls

@@ -1,0 +1,173 @@
+"""What every API endpoint shares: read-only viewsets with CSV export and JSON errors, the API root, and the deletions feed."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.db.models import CharField, Max, Q, Value
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kb.models import PublicationStatus
+
+from .csv import Column, CSVRenderer, csv_response
+
+FORMAT_PARAMETER = OpenApiParameter(
+    "format", str, enum=["json", "csv"], description="csv streams the whole filtered list as a spreadsheet (no paging)."
+)
+
+
+class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    """An API endpoint: list and detail of public records; any other method answers 405.
+
+    Lists may use a lighter serializer (`list_serializer_class`) and queryset than details
+    (`detail_queryset`); `csv_columns` makes `?format=csv` stream the filtered list.
+    """
+
+    list_serializer_class: type[serializers.Serializer] | None = None
+    detail_queryset = None
+    csv_columns: list[Column] | None = None
+    csv_filename = ""
+
+    def get_queryset(self):
+        if self.action == "retrieve" and self.detail_queryset is not None:
+            return self.detail_queryset.all()
+        return super().get_queryset()
+
+    def get_serializer_class(self):
+        if self.action == "list" and self.list_serializer_class is not None:
+            return self.list_serializer_class
+        return super().get_serializer_class()
+
+    def get_renderers(self):
+        renderers = [JSONRenderer()]
+        if self.csv_columns and getattr(self, "action", None) == "list":
+            renderers.append(CSVRenderer())
+        return renderers
+
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format == CSVRenderer.format:
+            return csv_response(self.filter_queryset(self.get_queryset()), self.csv_columns, self.csv_filename)
+        return super().list(request, *args, **kwargs)
+
+    def handle_exception(self, exc):
+        # Errors answer in JSON, whatever format was asked for: a client can always read why.
+        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
+        return super().handle_exception(exc)
+
+
+class ApiRootView(APIView):
+    """The endpoints of version 1."""
+
+    ENDPOINTS = {
+        "groups": "api:group-list",
+        "aliases": "api:alias-list",
+        "affiliations": "api:affiliation-list",
+        "attacks": "api:attack-list",
+        "sources": "api:source-list",
+        "citations": "api:citation-list",
+        "deletions": "api:deletions",
+        "schema": "api:schema",
+        "docs": "api:docs",
+    }
+
+    @extend_schema(exclude=True)
+    def get(self, request):
+        return Response({name: request.build_absolute_uri(reverse(route)) for name, route in self.ENDPOINTS.items()})
+
+
+# Every model whose records the API publishes, by the name the deletions feed gives them.
+TRACKED_MODELS = {
+    "group": "groups.Group",
+    "alias": "groups.Alias",
+    "affiliation": "groups.Affiliation",
+    "designation": "groups.Designation",
+    "attack": "groups.Attack",
+    "attribution": "groups.Attribution",
+    "source": "sources.Source",
+    "citation": "sources.Citation",
+}
+
+
+def tracked_models():
+    return [apps.get_model(label) for label in TRACKED_MODELS.values()]
+
+
+class DeletionsPagination(LimitOffsetPagination):
+    default_limit = 500
+    max_limit = 5000
+
+
+class DeletionsView(APIView):
+    """What left the public data set since a moment: deleted, or set back to draft, and not public again since.
+
+    Built from the history tables, so a client can mirror the data set with `updated_since` on each
+    list plus this feed, without downloading everything again. When a group leaves, what is shown
+    only through it (its aliases, designations, relationships and attributions) leaves with it even
+    when not listed here on its own.
+    """
+
+    pagination_class = DeletionsPagination
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.DATETIME, required=True, description="ISO 8601 moment with a time zone."),
+            OpenApiParameter("limit", int, description=f"Rows per page, at most {DeletionsPagination.max_limit}."),
+            OpenApiParameter("offset", int),
+        ],
+        responses=inline_serializer(
+            "DeletionPage",
+            {
+                "count": serializers.IntegerField(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": inline_serializer(
+                    "Deletion",
+                    {
+                        "type": serializers.ChoiceField(choices=list(TRACKED_MODELS)),
+                        "id": serializers.IntegerField(),
+                        "removed_at": serializers.DateTimeField(),
+                    },
+                    many=True,
+                ),
+            },
+        ),
+    )
+    def get(self, request):
+        since = _parse_since(request.query_params.get("since", ""))
+        removed = None
+        for model in tracked_models():
+            history = model.history.model.objects
+            once_published = history.filter(publication_status=PublicationStatus.PUBLISHED).values("id")
+            rows = (
+                history.filter(Q(history_type="-") | Q(publication_status=PublicationStatus.DRAFT), history_date__gte=since)
+                .filter(id__in=once_published)  # a draft that was never public stays unmentioned
+                .exclude(id__in=model.objects.public().values("pk"))
+                .values("id")
+                .annotate(removed_at=Max("history_date"), type=Value(model._meta.model_name, output_field=CharField()))
+                .values("type", "id", "removed_at")
+                .order_by()
+            )
+            removed = rows if removed is None else removed.union(rows, all=True)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(removed.order_by("removed_at", "type", "id"), request, view=self)
+        return paginator.get_paginated_response(page)
+
+
+def _parse_since(value: str):
+    try:
+        moment = parse_datetime(value.strip()) if value else None
+    except ValueError:  # well-formed but impossible, e.g. month 13
+        moment = None
+    if moment is None:
+        raise ValidationError({"since": ["Required: an ISO 8601 moment such as 2026-11-01T00:00:00Z."]})
+    if moment.tzinfo is None:
+        raise ValidationError({"since": ["Give a time zone, e.g. 2026-11-01T00:00:00Z."]})
+    return moment

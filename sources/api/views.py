@@ -1,0 +1,31 @@
+"""API endpoints for sources and citations."""
+
+from __future__ import annotations
+
+from kb.api.pagination import SyncCursorPagination
+from kb.api.views import ReadOnlyViewSet
+
+from ..filtersets import CitationFilterSet, SourceFilterSet
+from ..models import Citation
+from ..selectors import public_sources
+from . import serializers
+
+
+class SourceViewSet(ReadOnlyViewSet):
+    """The articles facts are cited from, addressed by slug: metadata and link, never the stored full text."""
+
+    queryset = public_sources()
+    serializer_class = serializers.SourceSerializer
+    filterset_class = SourceFilterSet
+    lookup_field = "slug"
+
+
+class CitationViewSet(ReadOnlyViewSet):
+    """Quotes and the fact each supports; lists page by cursor."""
+
+    queryset = Citation.objects.public().select_related("source")
+    serializer_class = serializers.CitationSerializer
+    filterset_class = CitationFilterSet
+    pagination_class = SyncCursorPagination
+    cursor_orderings = {"id": ("id",), "-id": ("-id",), "updated": ("updated_at", "id"), "-updated": ("-updated_at", "-id")}
+    default_cursor_ordering = "id"

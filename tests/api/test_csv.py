@@ -1,0 +1,75 @@
+import csv
+import datetime
+import io
+
+import pytest
+from django.http import StreamingHttpResponse
+
+from groups.models import AffiliationKind, AttributionKind
+from kb.api import csv as api_csv
+from kb.dates import DatePrecision
+from kb.models import PublicationStatus
+from tests.factories import AffiliationFactory, AliasFactory, AttackFactory, AttributionFactory, GroupFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def rows(response) -> list[dict]:
+    assert isinstance(response, StreamingHttpResponse) and response["Content-Type"] == "text/csv; charset=utf-8"
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_groups_csv_has_readable_headers_and_applies_the_filters(client):
+    state = GroupFactory(
+        name="Islamic State",
+        slug="islamic-state",
+        countries=["IQ", "SY"],
+        founded=datetime.date(2014, 1, 1),
+        founded_precision=DatePrecision.YEAR,
+    )
+    AliasFactory(group=state, name="Daesh")
+    AliasFactory(group=state, name="داعش")
+    AliasFactory(group=state, name="Hidden", publication_status=PublicationStatus.DRAFT)
+    GroupFactory(name="Other Front", countries=["PK"])
+    GroupFactory(name="Hidden Front", publication_status=PublicationStatus.DRAFT)
+    response = client.get("/api/v1/groups/", {"format": "csv", "country": "SY"})
+    assert response["Content-Disposition"] == 'attachment; filename="groups.csv"'
+    [row] = rows(response)
+    assert row["Name"] == "Islamic State" and row["Founded"] == "2014-01-01" and row["Founded (precision)"] == "year"
+    assert row["Countries of operation"] == "Iraq; Syria" and row["Aliases"] == "Daesh; داعش"
+    assert row["Page"] == "/groups/islamic-state/"
+    assert len(rows(client.get("/api/v1/groups/", {"format": "csv"}))) == 2
+
+
+def test_attacks_csv_names_who_according_to_whom(client):
+    attack = AttackFactory(title="Quetta attack", killed=60, killed_qualifier="more_than", suicide=None)
+    AttributionFactory(attack=attack, group=GroupFactory(name="Islamic State"), kind=AttributionKind.CLAIMED)
+    [row] = rows(client.get("/api/v1/attacks/", {"format": "csv"}))
+    assert row["Killed"] == "60" and row["Killed (as worded)"] == "more than" and row["Suicide attack"] == "unknown"
+    assert row["Claimed by or attributed to"] == "Claimed by Islamic State"
+
+
+def test_aliases_and_affiliations_csv(client):
+    khorasan, state = GroupFactory(name="Khorasan Province"), GroupFactory(name="Islamic State")
+    AffiliationFactory(from_group=khorasan, to_group=state, kind=AffiliationKind.BRANCH_OF)
+    AliasFactory(group=state, name="Daesh")
+    [affiliation] = rows(client.get("/api/v1/affiliations/", {"format": "csv"}))
+    assert (affiliation["Group"], affiliation["Relationship"], affiliation["Related group"]) == (
+        "Khorasan Province",
+        "branch or province of",
+        "Islamic State",
+    )
+    [alias] = rows(client.get("/api/v1/aliases/", {"format": "csv"}))
+    assert (alias["Alias"], alias["Group"]) == ("Daesh", "Islamic State")
+
+
+def test_the_export_reads_in_chunks_rather_than_all_at_once(client, monkeypatch, django_assert_max_num_queries):
+    monkeypatch.setattr(api_csv, "CHUNK_SIZE", 5)
+    for _ in range(12):
+        AttributionFactory(attack=AttackFactory())
+    response = client.get("/api/v1/attacks/", {"format": "csv"})
+    stream = iter(response.streaming_content)
+    with django_assert_max_num_queries(2):  # the first chunk of attacks and its attributions, nothing more yet
+        next(stream), next(stream)
+    assert len(list(stream)) == 11

@@ -1,0 +1,129 @@
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from groups.models import AffiliationKind, Alias
+from kb.models import PublicationStatus
+from kb.services import record_delete, record_save
+from tests.factories import (
+    AffiliationFactory,
+    AliasFactory,
+    AttackFactory,
+    AttributionFactory,
+    CitationFactory,
+    GroupFactory,
+    SourceFactory,
+)
+
+pytestmark = pytest.mark.django_db
+QUOTE = "It was also claimed by the Islamic State group"
+DRAFT = PublicationStatus.DRAFT
+
+
+def test_aliases_filter_by_group_and_folded_name(get_json):
+    state = GroupFactory(slug="islamic-state")
+    AliasFactory(group=state, name="Daesh", language="ar")
+    AliasFactory(group=GroupFactory(slug="other"), name="Other Name")
+    AliasFactory(group=state, name="Hidden Name", publication_status=DRAFT)
+    body = get_json("/api/v1/aliases/", {"group": "islamic-state"})[1]
+    assert [a["name"] for a in body["results"]] == ["Daesh"] and body["results"][0]["group"]["slug"] == "islamic-state"
+    assert [a["name"] for a in get_json("/api/v1/aliases/", {"name": "daish"})[1]["results"]] == ["Daesh"]
+    assert [a["name"] for a in get_json("/api/v1/aliases/", {"group": state.pk})[1]["results"]] == ["Daesh"]
+
+
+def test_affiliations_read_from_group_to_group_and_filter_both_ways(get_json):
+    state, khorasan = GroupFactory(slug="islamic-state"), GroupFactory(slug="iskp")
+    affiliation = AffiliationFactory(from_group=khorasan, to_group=state, kind=AffiliationKind.BRANCH_OF)
+    CitationFactory(affiliation=affiliation, group=None, quote=QUOTE)
+    AffiliationFactory(from_group=state, to_group=GroupFactory(slug="hidden", publication_status=DRAFT))
+    status, body = get_json(f"/api/v1/affiliations/{affiliation.pk}/")
+    assert status == 200
+    assert (body["from_group"]["slug"], body["label"], body["to_group"]["slug"], body["symmetric"]) == (
+        "iskp",
+        "branch or province of",
+        "islamic-state",
+        False,
+    )
+    assert body["citations"][0]["quote"] == QUOTE
+    assert [a["id"] for a in get_json("/api/v1/affiliations/", {"group": "islamic-state"})[1]["results"]] == [affiliation.pk]
+    assert get_json("/api/v1/affiliations/", {"to_group": "iskp"})[1]["count"] == 0
+    assert get_json("/api/v1/affiliations/", {"kind": "branch_of"})[1]["count"] == 1
+
+
+def test_sources_never_carry_their_text(get_json):
+    SourceFactory(
+        slug="afp",
+        title="AFP report",
+        outlet="AFP",
+        url="https://example.org/a",
+        published=datetime.date(2016, 10, 26),
+        published_precision="day",
+    )
+    SourceFactory(slug="unvetted", publication_status=DRAFT)
+    status, body = get_json("/api/v1/sources/afp/")
+    assert status == 200 and "text" not in body and body["link"] == "https://example.org/a"
+    assert body["published"]["display"] == "26 Oct 2016"
+    assert get_json("/api/v1/sources/", {"outlet": "afp"})[1]["count"] == 1
+    assert get_json("/api/v1/sources/", {"published_after": "2017-01-01"})[1]["count"] == 0
+    assert get_json("/api/v1/sources/unvetted/")[0] == 404
+
+
+def test_citations_name_the_fact_and_filter_by_group_attack_and_source(get_json):
+    state = GroupFactory(slug="islamic-state")
+    source = SourceFactory(slug="afp")
+    attack = AttackFactory(slug="quetta")
+    on_group = CitationFactory(group=state, source=source, quote=QUOTE)
+    on_alias = CitationFactory(alias=AliasFactory(group=state), group=None, source=source, quote=QUOTE)
+    on_attribution = CitationFactory(attribution=AttributionFactory(group=state, attack=attack), group=None, quote=QUOTE)
+    CitationFactory(group=state, source=SourceFactory(publication_status=DRAFT), quote=QUOTE)
+    ids = lambda query: sorted(c["id"] for c in get_json("/api/v1/citations/", query)[1]["results"])  # noqa: E731
+    assert ids({"group": "islamic-state"}) == sorted([on_group.pk, on_alias.pk, on_attribution.pk])
+    assert ids({"attack": "quetta"}) == [on_attribution.pk]
+    assert ids({"source": "afp"}) == sorted([on_group.pk, on_alias.pk])
+    assert ids({"supports": "alias"}) == [on_alias.pk]
+    body = get_json(f"/api/v1/citations/{on_alias.pk}/")[1]
+    assert body["fact"] == {"type": "alias", "id": on_alias.alias_id} and body["source"]["slug"] == "afp"
+
+
+@pytest.fixture
+def importer():
+    return get_user_model().objects.create(username="curator")
+
+
+def test_the_sync_feed_follows_an_edit_a_delete_and_an_unpublish(get_json, importer):
+    state = GroupFactory(slug="islamic-state")
+    alias = AliasFactory(group=state, name="Daesh")
+    gone = AliasFactory(group=state, name="Daish")
+    withdrawn = AttackFactory(slug="withdrawn")
+    AttackFactory(slug="never-published", publication_status=DRAFT)
+    start = datetime.datetime.now(datetime.UTC).isoformat()
+
+    alias.language = "ar"
+    record_save(instance=alias, user=importer, reason="Language from the article")
+    gone_id = gone.pk
+    record_delete(instance=gone, user=importer, reason="Duplicate spelling")
+    withdrawn.publication_status = DRAFT
+    record_save(instance=withdrawn, user=importer, reason="Unverified")
+
+    changed = get_json("/api/v1/aliases/", {"updated_since": start})[1]["results"]
+    assert [(a["name"], a["language"]) for a in changed] == [("Daesh", "ar")]
+    removed = get_json("/api/v1/deletions/", {"since": start})[1]["results"]
+    assert {(row["type"], row["id"]) for row in removed} == {("alias", gone_id), ("attack", withdrawn.pk)}
+    assert all(row["removed_at"] >= start for row in removed)
+
+    withdrawn.publication_status = PublicationStatus.PUBLISHED
+    record_save(instance=withdrawn, user=importer, reason="Verified")
+    assert {row["type"] for row in get_json("/api/v1/deletions/", {"since": start})[1]["results"]} == {"alias"}
+    assert not Alias.objects.filter(pk=gone_id).exists()
+
+
+@pytest.mark.parametrize("since", ["", "yesterday", "2026-13-01T00:00:00Z", "2026-11-01T00:00:00"])
+def test_the_sync_feed_needs_a_moment_with_a_time_zone(get_json, since):
+    status, body = get_json("/api/v1/deletions/", {"since": since} if since else None)
+    assert status == 400 and "since" in body
+
+
+def test_the_root_lists_every_endpoint(get_json):
+    body = get_json("/api/v1/")[1]
+    assert {"groups", "aliases", "affiliations", "attacks", "sources", "citations", "deletions", "schema", "docs"} <= set(body)
