@@ -85,10 +85,7 @@ class Source(CuratedModel):
     @property
     def display_title(self) -> str:
         """The title, or for an article that states none, its opening words."""
-        if self.title:
-            return self.title
-        opening = " ".join(self.text.split()[:8])
-        return f"Untitled article beginning “{opening}…”" if opening else f"Untitled article {self.slug}"
+        return self.title or untitled_article_title(self.text, self.slug)
 
     def get_absolute_url(self) -> str:
         return reverse("sources:source_detail", kwargs={"key": self.slug})
@@ -110,6 +107,12 @@ class Source(CuratedModel):
     def save(self, *args, **kwargs):
         self.url = canonicalize_url(self.url)
         super().save(*args, **kwargs)
+
+
+def untitled_article_title(text: str, slug: str) -> str:
+    """What an article that states no title is called: "Untitled article beginning “Islamabad: A major…”"."""
+    opening = " ".join(text.split()[:8])
+    return f"Untitled article beginning “{opening}…”" if opening else f"Untitled article {slug}"
 
 
 CITATION_TARGETS = ("group", "alias", "affiliation", "designation", "attack", "attribution")
