@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run db test browser chromium lint check admin-password db-stop clean
+.PHONY: help install run db test browser chromium lint check schema admin-password db-stop clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ lint: install  ## ruff: lint and formatting
 check: install  ## Django's system checks and the migration check
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+schema: install  ## Regenerate the committed OpenAPI schema (docs/api/openapi.yaml) after changing the API
+	$(BIN)/python manage.py spectacular --file docs/api/openapi.yaml --validate --fail-on-warn
 
 admin-password: install  ## Print a new password for the local admin account
 	$(BIN)/python manage.py ensure_local_admin --reset

@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django_countries import countries
 
-from kb.filtersets import CuratedFilterSet, NamedOrderingFilter, SlugOrIdFilter, updated_since_filter
+from kb.filtersets import CuratedFilterSet, NamedOrderingFilter, SlugOrIdFilter, YearFilter, updated_since_filter
 from kb.search import all_words_in, query_words
 
 from .models import (
@@ -25,7 +25,7 @@ from .models import (
 )
 from .normalization import normalize_name
 
-YEAR_RANGE = {"min_value": 1800, "max_value": 2200}
+COUNTRY_CHOICES = [(country.code, country.name) for country in countries]
 
 
 def public_group_filter(**options) -> SlugOrIdFilter:
@@ -49,7 +49,7 @@ class GroupFilterSet(CuratedFilterSet):
     status = django_filters.ChoiceFilter(choices=GroupStatus.choices, empty_label="Any status")
     kind = django_filters.ChoiceFilter(choices=GroupKind.choices, empty_label="Any kind")
     country = django_filters.ChoiceFilter(
-        choices=countries, method="filter_country", label="Country of operation", empty_label="Any country"
+        choices=COUNTRY_CHOICES, method="filter_country", label="Country of operation", empty_label="Any country"
     )
     related_to = public_group_filter(method="filter_related_to", label="Related to")
     relationship = django_filters.ChoiceFilter(
@@ -59,11 +59,10 @@ class GroupFilterSet(CuratedFilterSet):
         empty_label="Any relationship",
         help_text="With “related to”: only this kind of relationship, in either direction.",
     )
-    active_in = django_filters.NumberFilter(
+    active_in = YearFilter(
         method="filter_active_in",
         label="Active in (year)",
         help_text="Founded by then and not yet dissolved, or named in an attack that year.",
-        **YEAR_RANGE,
     )
     ordering = NamedOrderingFilter(
         orderings={"name": ("Name", Lower("name")), "updated": ("Last updated", "last_updated"), "founded": ("Founded", "founded")},
@@ -136,7 +135,7 @@ class AffiliationFilterSet(CuratedFilterSet):
     from_group = public_group_filter(field_name="from_group", label="From group")
     to_group = public_group_filter(field_name="to_group", label="To group")
     kind = django_filters.ChoiceFilter(choices=AffiliationKind.choices, label="Relationship", empty_label="Any relationship")
-    active_in = django_filters.NumberFilter(method="filter_active_in", label="In effect in (year)", **YEAR_RANGE)
+    active_in = YearFilter(method="filter_active_in", label="In effect in (year)")
     ordering = NamedOrderingFilter(
         orderings={"started": ("Start", "started"), "updated": ("Last updated", "updated_at")}, default="id", label="Sort by"
     )
@@ -163,8 +162,8 @@ class AttackFilterSet(CuratedFilterSet):
         empty_label="Any attribution",
         help_text="With “group”: how that group is named (claimed, attributed…).",
     )
-    country = django_filters.ChoiceFilter(choices=countries, empty_label="Any country")
-    year = django_filters.NumberFilter(field_name="date", lookup_expr="year", label="Year", **YEAR_RANGE)
+    country = django_filters.ChoiceFilter(choices=COUNTRY_CHOICES, empty_label="Any country")
+    year = YearFilter(field_name="date", lookup_expr="year", label="Year")
     date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte", label="From date", help_text="YYYY-MM-DD")
     date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte", label="To date", help_text="YYYY-MM-DD")
     attack_type = django_filters.ChoiceFilter(choices=AttackType.choices, label="Attack type", empty_label="Any type")

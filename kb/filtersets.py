@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
 from django import forms
 from django.db.models import F
+from django_filters.fields import BaseCSVField, IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from kb.models import as_id
+
 
 class SlugOrIdChoiceField(forms.ModelChoiceField):
-    """A record named by its slug (`islamic-state`) or, as the API's ids allow, by its id (`7`)."""
+    """A record named by its slug (`islamic-state`) or, as the API's ids allow, by its id (`7`).
+
+    A name that matches no public record filters everything out, as a well-formed value
+    should; it never says whether an unpublished record goes by that name.
+    """
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -18,11 +27,12 @@ class SlugOrIdChoiceField(forms.ModelChoiceField):
         value = str(value).strip()
         queryset = self.queryset
         record = queryset.filter(slug=value).first()
-        if record is None and value.isdigit():
-            record = queryset.filter(pk=int(value)).first()
-        if record is None:
-            raise forms.ValidationError(f"No published record has the slug or id “{value}”.", code="invalid_choice")
-        return record
+        if record is None and (record_id := as_id(value)) is not None:
+            record = queryset.filter(pk=record_id).first()
+        return record if record is not None else queryset.model(pk=NO_RECORD)
+
+
+NO_RECORD = 0  # ids start at 1: a filter on this one matches nothing
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -32,9 +42,19 @@ class SlugOrIdFilter(django_filters.ModelChoiceFilter):
     field_class = SlugOrIdChoiceField
 
 
+class NoEmptyItemsCSVField(BaseCSVField):
+    def clean(self, value):
+        cleaned = super().clean(value)
+        if cleaned and any(item in ("", None) for item in cleaned):
+            raise forms.ValidationError("Name a sort order for each item between the commas.", code="invalid")
+        return cleaned
+
+
 class NamedOrderingFilter(django_filters.OrderingFilter):
     """`?ordering=name,-updated`: each public name maps to one or more model fields or expressions (so "name"
     can sort case-insensitively and always end on a unique key)."""
+
+    base_field_class = NoEmptyItemsCSVField
 
     def __init__(self, *, orderings: dict[str, tuple], default: str, **kwargs):
         self.orderings = orderings
@@ -58,8 +78,25 @@ class NamedOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*(part for param in value for part in self.get_ordering_value(param)), "pk")
 
 
+class UTCDateTimeField(IsoDateTimeField):
+    """An ISO 8601 moment, kept in UTC: the database takes offsets up to ±15:59 only, and years from 1 only."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(datetime.UTC)
+        except OverflowError:
+            raise forms.ValidationError("This moment lies outside the years 1 to 9999.", code="invalid") from None
+
+
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
+
+
 def updated_since_filter(field_name: str = "updated_at") -> django_filters.IsoDateTimeFilter:
-    return django_filters.IsoDateTimeFilter(
+    return UTCDateTimeFilter(
         field_name=field_name,
         lookup_expr="gte",
         label="Updated since",
@@ -71,3 +108,14 @@ class CuratedFilterSet(django_filters.FilterSet):
     """Every list can be asked for what changed since a moment: `?updated_since=2026-11-01T00:00:00Z`."""
 
     updated_since = updated_since_filter()
+
+
+YEARS = (1800, 2200)
+
+
+@extend_schema_field({"type": "integer", "minimum": YEARS[0], "maximum": YEARS[1]})
+class YearFilter(django_filters.NumberFilter):
+    """A year between 1800 and 2200."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=YEARS[0], max_value=YEARS[1], **kwargs)

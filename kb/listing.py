@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import django_filters
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 
 PAGE_SIZE = 50
 
@@ -24,8 +24,11 @@ class ListPage:
 
 
 def filtered_list(request: HttpRequest, filterset_class: type[django_filters.FilterSet], queryset: QuerySet) -> ListPage:
-    data = request.GET.copy()
-    data.pop("page", None)
+    # A submitted form sends its empty fields too ("?status=&kind=active"): they mean "any".
+    data = QueryDict(mutable=True)
+    for name, values in request.GET.lists():
+        if name != "page" and (given := [value for value in values if value != ""]):
+            data.setlist(name, given)
     filterset = filterset_class(data or None, queryset=queryset, request=request)
     if filterset.is_bound and not filterset.is_valid():
         return ListPage(filterset, None, is_filtered=True)

@@ -10,6 +10,17 @@ class PublicationStatus(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
+MAX_ID = 2**63 - 1  # Postgres bigint
+
+
+def as_id(value: str) -> int | None:
+    """`value` as a record id, or None when it cannot be one ("²" is a digit to Python, 10**20 too big for Postgres)."""
+    value = value.strip()
+    if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
+        return int(value)
+    return None
+
+
 class CuratedQuerySet(models.QuerySet):
     def published(self):
         """Records whose own status is published (their parents may still be drafts)."""
@@ -21,7 +32,8 @@ class CuratedQuerySet(models.QuerySet):
 
     def get_by_slug_or_id(self, key: str):
         """The record whose slug is `key`, or else (for short links) whose id is; a slug wins, so "2016" stays a slug."""
-        lookup = Q(slug=key) | Q(pk=int(key)) if key.isdigit() else Q(slug=key)
+        record_id = as_id(key)
+        lookup = Q(slug=key) | Q(pk=record_id) if record_id is not None else Q(slug=key)
         matches = sorted(self.filter(lookup), key=lambda record: record.slug != key)
         if not matches:
             raise self.model.DoesNotExist(f"No {self.model._meta.verbose_name} {key!r} here.")

@@ -17,3 +17,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "kb.views.page_not_found"
+handler500 = "kb.views.server_error"

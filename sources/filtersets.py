@@ -5,9 +5,9 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
-from groups.filtersets import YEAR_RANGE, public_group_filter
+from groups.filtersets import public_group_filter
 from groups.models import Attack
-from kb.filtersets import CuratedFilterSet, NamedOrderingFilter, SlugOrIdFilter
+from kb.filtersets import CuratedFilterSet, NamedOrderingFilter, SlugOrIdFilter, YearFilter
 from kb.search import all_words_in, query_words
 
 from .models import CITATION_TARGETS, Citation, Source
@@ -16,7 +16,7 @@ from .models import CITATION_TARGETS, Citation, Source
 class SourceFilterSet(CuratedFilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Words", help_text="Every word in the title or outlet.")
     outlet = django_filters.CharFilter(lookup_expr="icontains", label="Outlet")
-    year = django_filters.NumberFilter(field_name="published", lookup_expr="year", label="Published in (year)", **YEAR_RANGE)
+    year = YearFilter(field_name="published", lookup_expr="year", label="Published in (year)")
     published_after = django_filters.DateFilter(field_name="published", lookup_expr="gte", label="Published from", help_text="YYYY-MM-DD")
     published_before = django_filters.DateFilter(field_name="published", lookup_expr="lte", label="Published until", help_text="YYYY-MM-DD")
     ordering = NamedOrderingFilter(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework.decorators import action
 
 from kb.api.csv import Column
 from kb.api.pagination import SyncCursorPagination
-from kb.api.views import FORMAT_PARAMETER, ReadOnlyViewSet
+from kb.api.views import FORMAT_PARAMETER, STIX_MEDIA_TYPE, ReadOnlyViewSet, stix_response
 from sources.selectors import prefetch_public_citations
 
 from .. import selectors
@@ -39,6 +41,14 @@ class GroupViewSet(ReadOnlyViewSet):
     filterset_class = GroupFilterSet
     lookup_field = "slug"
     csv_filename = "groups.csv"
+
+    @extend_schema(responses={(200, STIX_MEDIA_TYPE): OpenApiTypes.OBJECT}, parameters=[])
+    @action(detail=True, url_path="stix", url_name="stix")
+    def stix(self, request, slug=None):
+        """A STIX 2.1 bundle of the group's neighbourhood: the group, its relationships and the groups they join it to,
+        the attacks it is named in, and the sources cited for them."""
+        return stix_response(request, group=self.get_object(), filename=f"{self.get_object().slug}.stix.json")
+
     csv_columns = [
         Column("Id", lambda g: g.pk),
         Column("Slug", lambda g: g.slug),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.apps import apps
 from django.db.models import CharField, Max, Q, Value
+from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
@@ -18,6 +21,7 @@ from rest_framework.views import APIView
 from kb.models import PublicationStatus
 
 from .csv import Column, CSVRenderer, csv_response
+from .pagination import positive_int_parameter
 
 FORMAT_PARAMETER = OpenApiParameter(
     "format", str, enum=["json", "csv"], description="csv streams the whole filtered list as a spreadsheet (no paging)."
@@ -36,6 +40,15 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     csv_columns: list[Column] | None = None
     csv_filename = ""
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        refuse_empty_parameters(request)
+        if self.action == "list" and self.paginator is not None:
+            # Bad paging parameters are a 400 even for CSV, which does not page.
+            self.paginator.get_page_size(request)
+            if page_parameter := getattr(self.paginator, "page_query_param", None):
+                positive_int_parameter(request, page_parameter, default=1)
+
     def get_queryset(self):
         if self.action == "retrieve" and self.detail_queryset is not None:
             return self.detail_queryset.all()
@@ -48,7 +61,8 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_renderers(self):
         renderers = [JSONRenderer()]
-        if self.csv_columns and getattr(self, "action", None) == "list":
+        # On list routes, any method: a POST with ?format=csv should hear 405, not 404.
+        if self.csv_columns and not getattr(self, "detail", False):
             renderers.append(CSVRenderer())
         return renderers
 
@@ -63,6 +77,36 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
         return super().handle_exception(exc)
 
 
+STIX_MEDIA_TYPE = "application/stix+json"
+
+
+def stix_response(request, *, group=None, filename: str) -> StreamingHttpResponse:
+    """A STIX 2.1 bundle, streamed object by object (see `groups.stix`)."""
+    from groups.stix import stix_bundle_chunks
+
+    base_url = request.build_absolute_uri("/").rstrip("/")
+    chunks = (chunk.encode() for chunk in stix_bundle_chunks(base_url=base_url, group=group))
+    response = StreamingHttpResponse(chunks, content_type=f"{STIX_MEDIA_TYPE};version=2.1")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+class StixExportView(APIView):
+    """The whole published data set as one STIX 2.1 bundle: groups as intrusion sets, attacks as incidents,
+    sources as reports, relationships and attributions as relationships. Streamed."""
+
+    @extend_schema(responses={(200, STIX_MEDIA_TYPE): OpenApiTypes.OBJECT})
+    def get(self, request):
+        return stix_response(request, filename="militant-groups-kb.stix.json")
+
+
+def refuse_empty_parameters(request) -> None:
+    """`?status=` is a mistake in a program's request (the site's forms drop empty fields themselves): say so."""
+    empty = [name for name, values in request.query_params.lists() if any(value == "" for value in values)]
+    if empty:
+        raise ValidationError({name: ["Give a value, or leave the parameter out."] for name in empty})
+
+
 class ApiRootView(APIView):
     """The endpoints of version 1."""
 
@@ -74,6 +118,7 @@ class ApiRootView(APIView):
         "sources": "api:source-list",
         "citations": "api:citation-list",
         "deletions": "api:deletions",
+        "stix": "api:stix-export",
         "schema": "api:schema",
         "docs": "api:docs",
     }
@@ -103,6 +148,12 @@ def tracked_models():
 class DeletionsPagination(LimitOffsetPagination):
     default_limit = 500
     max_limit = 5000
+
+    def get_limit(self, request):
+        return positive_int_parameter(request, self.limit_query_param, default=self.default_limit, maximum=self.max_limit)
+
+    def get_offset(self, request):
+        return positive_int_parameter(request, self.offset_query_param, default=0, minimum=0)
 
 
 class DeletionsView(APIView):
@@ -141,6 +192,7 @@ class DeletionsView(APIView):
         ),
     )
     def get(self, request):
+        refuse_empty_parameters(request)
         since = _parse_since(request.query_params.get("since", ""))
         removed = None
         for model in tracked_models():
@@ -170,4 +222,7 @@ def _parse_since(value: str):
         raise ValidationError({"since": ["Required: an ISO 8601 moment such as 2026-11-01T00:00:00Z."]})
     if moment.tzinfo is None:
         raise ValidationError({"since": ["Give a time zone, e.g. 2026-11-01T00:00:00Z."]})
-    return moment
+    try:
+        return moment.astimezone(datetime.UTC)  # the database takes offsets up to ±15:59 only
+    except OverflowError:
+        raise ValidationError({"since": ["This moment lies outside the years 1 to 9999."]}) from None

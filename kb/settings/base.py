@@ -34,6 +34,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     # ETags from the response body, and 304 Not Modified when the client's copy is current.
     "django.middleware.http.ConditionalGetMiddleware",
+    "kb.middleware.RefuseNulCharacters",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -100,10 +101,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "kb.api.pagination.NumberedPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kb.api.schema.KnowledgeBaseSchema",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANONYMOUS_RATE", "600/minute")},
     "UNAUTHENTICATED_USER": None,
+    # OPTIONS answers CORS preflights (django-cors-headers) and otherwise 405: the schema describes the API.
+    "DEFAULT_METADATA_CLASS": None,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -120,6 +123,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "kb.api.schema.require_values"],
     "ENUM_NAME_OVERRIDES": {
         "GroupKind": "groups.models.GroupKind",
         "AliasKind": "groups.models.AliasKind",

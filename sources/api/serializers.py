@@ -22,7 +22,7 @@ class SourceBriefSerializer(serializers.ModelSerializer):
 
 class SourceSerializer(SourceBriefSerializer):
     html_url = PageURLField()
-    link = serializers.URLField(source="url", help_text="The article at its publisher.")
+    link = serializers.URLField(source="url", allow_blank=True, help_text="The article at its publisher; empty when not known.")
 
     class Meta:
         model = Source

@@ -1,8 +1,10 @@
 import csv
 import datetime
 import io
+import re
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.http import StreamingHttpResponse
 
 from groups.models import AffiliationKind, AttributionKind
@@ -73,3 +75,27 @@ def test_the_export_reads_in_chunks_rather_than_all_at_once(client, monkeypatch,
     with django_assert_max_num_queries(2):  # the first chunk of attacks and its attributions, nothing more yet
         next(stream), next(stream)
     assert len(list(stream)) == 11
+
+
+def test_the_export_command_writes_the_same_rows_with_the_filters(client, tmp_path):
+    AttackFactory(title="Quetta attack", country="PK")
+    AttackFactory(title="Colombo attack", country="LK")
+    AttackFactory(title="Unverified", country="PK", publication_status=PublicationStatus.DRAFT)
+    output = tmp_path / "attacks.csv"
+    call_command("export_csv", "attacks", "--filter", "country=PK", "--output", str(output), "--no-progress", stdout=io.StringIO())
+    from_file = list(csv.DictReader(io.StringIO(output.read_text(encoding="utf-8-sig"))))
+    assert from_file == rows(client.get("/api/v1/attacks/", {"format": "csv", "country": "PK"}))
+    assert [row["Title"] for row in from_file] == ["Quetta attack"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["attacks", "--filter", "year=soon"], "Invalid filter: year: Enter a number."),
+        (["attacks", "--filter", "colour=red"], "Unknown filter(s) for attacks: colour."),
+        (["attacks", "--filter", "country"], "--filter takes NAME=VALUE"),
+    ],
+)
+def test_the_export_command_explains_bad_filters(arguments, message):
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("export_csv", *arguments, "--no-progress", stdout=io.StringIO())

@@ -1,4 +1,5 @@
 import datetime
+import json
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -127,3 +128,56 @@ def test_the_sync_feed_needs_a_moment_with_a_time_zone(get_json, since):
 def test_the_root_lists_every_endpoint(get_json):
     body = get_json("/api/v1/")[1]
     assert {"groups", "aliases", "affiliations", "attacks", "sources", "citations", "deletions", "schema", "docs"} <= set(body)
+
+
+def test_stix_bundles_stream_for_the_whole_data_set_and_per_group(client):
+    state = GroupFactory(slug="islamic-state", name="Islamic State")
+    AliasFactory(group=state, name="Daesh")
+    GroupFactory(slug="hidden", publication_status=DRAFT)
+    whole = client.get("/api/v1/export/stix/")
+    assert whole.status_code == 200 and whole["Content-Type"] == "application/stix+json;version=2.1"
+    bundle = json.loads(b"".join(whole.streaming_content))
+    names = {obj.get("name") for obj in bundle["objects"] if obj["type"] == "intrusion-set"}
+    assert names == {"Islamic State"}
+    per_group = json.loads(b"".join(client.get("/api/v1/groups/islamic-state/stix/").streaming_content))
+    [intrusion_set] = [obj for obj in per_group["objects"] if obj["type"] == "intrusion-set"]
+    assert intrusion_set["aliases"] == ["Daesh"]
+    assert client.get("/api/v1/groups/hidden/stix/").status_code == 404
+
+
+def _grow(records: int) -> None:
+    for _ in range(records):
+        group = GroupFactory()
+        alias = AliasFactory(group=group)
+        CitationFactory(alias=alias, group=None, quote=QUOTE)
+        affiliation = AffiliationFactory(from_group=group)
+        CitationFactory(affiliation=affiliation, group=None, quote=QUOTE)
+        CitationFactory(group=group, source=SourceFactory(), quote=QUOTE)
+
+
+@pytest.mark.parametrize(
+    ("path", "queries"),
+    [
+        ("/api/v1/aliases/", 3),  # count, page with groups, citations with sources
+        ("/api/v1/affiliations/", 3),
+        ("/api/v1/sources/", 2),  # count, page
+        ("/api/v1/citations/", 1),  # one page by cursor, sources joined
+    ],
+)
+@pytest.mark.parametrize("records", [1, 12])
+def test_list_query_counts_do_not_grow(client, django_assert_num_queries, path, queries, records):
+    _grow(records)
+    with django_assert_num_queries(queries):
+        assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("removed", [1, 12])
+def test_the_deletions_feed_query_count_does_not_grow(client, importer, django_assert_num_queries, removed):
+    for _ in range(removed):
+        record_delete(instance=AliasFactory(), user=importer, reason="Duplicate")
+        attack = AttackFactory()
+        attack.publication_status = DRAFT
+        record_save(instance=attack, user=importer, reason="Unverified")
+    with django_assert_num_queries(2):  # count and page of one union over the history tables
+        body = client.get("/api/v1/deletions/", {"since": "2000-01-01T00:00:00Z"}).json()
+    assert body["count"] == 2 * removed

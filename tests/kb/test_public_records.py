@@ -55,3 +55,11 @@ def test_a_citation_needs_its_source_and_the_fact_it_supports_public():
     CitationFactory(group=None, attribution=AttributionFactory(attack__publication_status=DRAFT))
     shown_alias = CitationFactory(group=None, alias=AliasFactory())
     assert set(Citation.objects.public()) == {shown, shown_alias}
+
+
+@pytest.mark.parametrize("key", ["99999999999999999999999", "²", " 12 ", "-1"])
+def test_a_key_that_cannot_be_an_id_is_only_a_slug(key):
+    from groups.models import Attack
+
+    with pytest.raises(Attack.DoesNotExist):
+        Attack.objects.public().get_by_slug_or_id(key)

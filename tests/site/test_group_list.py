@@ -47,11 +47,13 @@ def test_filters_by_relationship_to_another_group_in_either_direction(client):
     assert names(client.get("/groups/?relationship=rival_of")) == ["al-Qaeda", "Islamic State"]
 
 
-def test_a_draft_group_cannot_be_used_as_a_filter(client):
-    GroupFactory(slug="hidden", publication_status=PublicationStatus.DRAFT)
-    response = client.get("/groups/?related_to=hidden")
-    assert response.status_code == 400
-    assert "Related to: No published record has the slug or id “hidden”." in response.content.decode()
+def test_a_draft_group_filters_like_a_name_nobody_has(client):
+    hidden = GroupFactory(slug="hidden", publication_status=PublicationStatus.DRAFT)
+    AffiliationFactory(from_group=GroupFactory(name="Shown Front"), to_group=hidden)
+    for slug in ("hidden", "nobody"):
+        response = client.get(f"/groups/?related_to={slug}")
+        assert response.status_code == 200 and names(response) == []
+        assert "No published group matches these filters." in response.content.decode()
 
 
 def test_active_in_a_year_uses_the_lifetime_or_an_attack_that_year(client):

@@ -143,3 +143,10 @@ def test_the_demo_data_answers_the_spellings_researchers_use(client):
     }
     for query, slug in expected.items():
         assert found(client, query)[0] == slug, query
+
+
+def test_a_nul_character_is_refused_with_a_clear_400(client):
+    response = client.get("/search/", {"q": "isis\x00"})
+    assert response.status_code == 400 and "NUL character" in response.content.decode()
+    api = client.get("/api/v1/groups/", {"q": "\x00"})
+    assert api.status_code == 400 and "NUL character" in api.json()["query"][0]

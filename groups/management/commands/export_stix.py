@@ -1,6 +1,4 @@
-import os
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -10,6 +8,7 @@ from tqdm import tqdm
 
 from groups.models import Group
 from groups.stix import bundle_chunks, stix_bundle_id, stix_object_count, stix_objects
+from kb.exports import write_in_place, write_to_stdout
 
 
 class Command(BaseCommand):
@@ -53,30 +52,7 @@ class Command(BaseCommand):
         )
         chunks = bundle_chunks(stix_bundle_id(record), counted(objects))
         if output == "-":
-            for chunk in chunks:
-                self.stdout.write(chunk, ending="")
+            write_to_stdout(self.stdout, chunks)
         else:
-            _write_in_place(Path(output), chunks)
+            write_in_place(Path(output), chunks)
             self.stdout.write(self.style.SUCCESS(f"Wrote {written} STIX objects to {output}."))
-
-
-def _write_in_place(path: Path, chunks: Iterable[str]) -> None:
-    """Write beside `path`, then move the file into place: a failed export leaves no half-written bundle behind."""
-    if path.is_dir():
-        raise CommandError(f"Cannot write {path}: it is a directory.")
-    try:
-        handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False)
-    except OSError as error:
-        raise CommandError(f"Cannot write {path}: {error.strerror}.") from error
-    try:
-        with handle:
-            for chunk in chunks:
-                handle.write(chunk)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(handle.name, 0o666 & ~umask)  # as an ordinary new file, not the temporary file's owner-only mode
-        os.replace(handle.name, path)
-    except OSError as error:
-        raise CommandError(f"Cannot write {path}: {error.strerror}.") from error
-    finally:
-        Path(handle.name).unlink(missing_ok=True)
