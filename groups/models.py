@@ -116,6 +116,12 @@ class Group(CuratedModel):
     def get_absolute_url(self) -> str:
         return reverse("groups:group_detail", kwargs={"slug": self.slug})
 
+    def version_url(self, moment) -> str:
+        """The permanent address of the profile as it was at `moment`."""
+        from .revisions import revision_key
+
+        return reverse("groups:group_revision", kwargs={"slug": self.slug, "key": revision_key(moment)})
+
     @property
     def founded_display(self) -> str:
         return format_partial_date(self.founded, self.founded_precision)

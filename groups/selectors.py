@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import TrigramSimilarity
@@ -167,6 +168,16 @@ def group_profile(slug: str) -> GroupProfile:
         .get(slug=slug)
     )
 
+    def among(neighbour_ids: set[int]) -> list[Affiliation]:
+        public = Affiliation.objects.public().filter(from_group__in=neighbour_ids, to_group__in=neighbour_ids)
+        return list(public.select_related("from_group", "to_group"))
+
+    return build_profile(group, among_neighbours=among)
+
+
+def build_profile(group: Group, *, among_neighbours: Callable[[set[int]], list[Affiliation]]) -> GroupProfile:
+    """The profile of a group loaded as `group_profile` loads it (or as `groups.revisions` loads a past version);
+    `among_neighbours` gives the relationships among the related groups, for the graph."""
     references = References()
     notes = references.notes_by_field(group, group.public_citations)
 
@@ -181,10 +192,9 @@ def group_profile(slug: str) -> GroupProfile:
     attacks = _attack_entries(group, references)
 
     neighbour_ids = {entry.other.pk for entry in relationships}
-    among_neighbours = Affiliation.objects.public().filter(from_group__in=neighbour_ids, to_group__in=neighbour_ids)
     graph = relationship_graph(
         group,
-        [entry.affiliation for entry in relationships] + list(among_neighbours.select_related("from_group", "to_group")),
+        [entry.affiliation for entry in relationships] + (among_neighbours(neighbour_ids) if neighbour_ids else []),
         url_for=Group.get_absolute_url,
     )
     return GroupProfile(

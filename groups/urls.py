@@ -7,6 +7,8 @@ app_name = "groups"
 urlpatterns = [
     path("groups/", views.group_list, name="group_list"),
     path("groups/<slug:slug>/", views.group_detail, name="group_detail"),
+    path("groups/<slug:slug>/changes/", views.group_changes, name="group_changes"),
+    path("groups/<slug:slug>/as-of/<str:key>/", views.group_revision, name="group_revision"),
     path("attacks/", views.attack_list, name="attack_list"),
     path("attacks/<str:key>/", views.attack_detail, name="attack_detail"),
 ]

@@ -1,5 +1,7 @@
 """The public pages of groups and attacks. Views stay thin: selectors fetch, templates render."""
 
+import datetime
+
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -9,6 +11,7 @@ from kb.listing import filtered_list
 from . import selectors
 from .filtersets import AttackFilterSet, GroupFilterSet
 from .models import Attack, Group
+from .revisions import group_profile_as_of, parse_revision_key, profile_revisions
 
 
 @require_GET
@@ -23,6 +26,8 @@ def group_detail(request, slug):
         profile = selectors.group_profile(slug)
     except Group.DoesNotExist:
         raise Http404("No published group has this address.") from None
+    # The version as of the next whole second after the newest change: the same profile at a permanent address.
+    version = profile.group.last_updated.replace(microsecond=0) + datetime.timedelta(seconds=1)
     return render(
         request,
         "groups/group_detail.html",
@@ -31,8 +36,39 @@ def group_detail(request, slug):
             "profile": profile,
             "group": profile.group,
             "page_url": request.build_absolute_uri(),
+            "version_url": request.build_absolute_uri(profile.group.version_url(version)),
         },
     )
+
+
+@require_GET
+def group_changes(request, slug):
+    """The profile's public change log: when it changed and what, never who."""
+    group = selectors.public_groups().filter(slug=slug).first()
+    if group is None:
+        raise Http404("No published group has this address.")
+    return render(request, "groups/group_changes.html", {"section": "groups", "group": group, "revisions": profile_revisions(group)})
+
+
+@require_GET
+def group_revision(request, slug, key):
+    """The profile as it was at a revision: a permanent address for citing it."""
+    moment = parse_revision_key(key)
+    if moment is None:
+        raise Http404("This is not a revision of the profile.")
+    try:
+        profile = group_profile_as_of(slug, moment)
+    except Group.DoesNotExist:
+        raise Http404("The group was not published at that moment.") from None
+    context = {
+        "section": "groups",
+        "profile": profile,
+        "group": profile.group,
+        "revision": moment,
+        "page_url": request.build_absolute_uri(),
+        "version_url": request.build_absolute_uri(),
+    }
+    return render(request, "groups/group_detail.html", context)
 
 
 @require_GET

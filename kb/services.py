@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
 from django.db.models.deletion import Collector
+from django.utils import timezone
+
+from kb.history import latest_revision
 
 
 def _require_reason(reason: str) -> str:
@@ -41,10 +45,57 @@ def record_delete(*, instance: models.Model, user, reason: str) -> None:
     reason = _require_reason(reason)
     collector = Collector(using=router.db_for_write(type(instance), instance=instance))
     collector.collect([instance])
+    # One moment for every row of the cascade: it is how `record_restore` finds what went together.
+    moment = timezone.now()
     for instances in collector.data.values():
         for obj in instances:
             _mark_for_history(obj, user=user, reason=reason)
+            obj._history_date = moment
     collector.delete()
+
+
+# Restored parents first, so that what refers to them can be saved after.
+RESTORE_ORDER = (
+    "sources.Source", "groups.Group", "groups.Attack", "groups.Alias", "groups.Affiliation",
+    "groups.Designation", "groups.Attribution", "sources.Citation",
+)  # fmt: skip
+
+
+class RestoreError(Exception):
+    pass
+
+
+@transaction.atomic
+def record_restore(*, model: type[models.Model], record_id: int, user, reason: str) -> list[models.Model]:
+    """Bring back a deleted record, and every row deleted with it, with the same ids, as history's new entries.
+
+    Refuses (RestoreError) when the record exists, was never deleted, or a restored row would clash with
+    what was created since (a new group with the same slug, say); nothing is restored then.
+    """
+    reason = _require_reason(reason)
+    if model.objects.filter(pk=record_id).exists():
+        raise RestoreError(f"{model._meta.verbose_name.capitalize()} {record_id} exists; there is nothing to restore.")
+    deletion = model.history.filter(id=record_id, history_type="-").order_by("-history_id").first()
+    if deletion is None:
+        raise RestoreError(f"No deleted {model._meta.verbose_name} {record_id} is in the history.")
+    restored = []
+    for label in RESTORE_ORDER:
+        deleted_model = apps.get_model(label)
+        rows = deleted_model.history.filter(history_type="-", history_date=deletion.history_date).order_by("id")
+        for row in rows:
+            if deleted_model.objects.filter(pk=row.id).exists():
+                continue
+            instance = row.instance
+            try:
+                record_save(instance=instance, user=user, reason=f"Restored: {reason}")
+            except ValidationError as error:
+                raise RestoreError(f"Cannot restore {deleted_model._meta.verbose_name} {row.id}: {' '.join(error.messages)}") from error
+            # The insert stamped a new creation time; the record and its new history row keep the first one.
+            deleted_model.objects.filter(pk=row.id).update(created_at=row.created_at)
+            deleted_model.history.filter(id=row.id, history_id=latest_revision(instance)).update(created_at=row.created_at)
+            instance.created_at = row.created_at
+            restored.append(instance)
+    return restored
 
 
 def record_upsert(

@@ -83,6 +83,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # Every historical record keeps why it was made; reasons can be long.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+# A history row without a user and a reason is refused (kb/audit.py).
+KB_AUDIT_WRITES = True
 
 LOGGING = {
     "version": 1,

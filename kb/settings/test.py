@@ -16,3 +16,6 @@ DATABASES = {"default": database_settings(BASE_DIR)}  # noqa: F405
 
 # The suite (schemathesis above all) sends thousands of API requests; throttling is tested on its own.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1000000/minute"}}  # noqa: F405
+
+# Factories build test data without a user or reason; tests/kb/test_audit.py switches the guard back on.
+KB_AUDIT_WRITES = False

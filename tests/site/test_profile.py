@@ -197,8 +197,8 @@ def test_without_coordinates_there_is_no_map(client, world):
 def test_cite_this_page_gives_the_address_and_last_update(client, world):
     page = client.get(profile_url(world["group"])).content.decode()
     block = page.split('id="cite-heading"', 1)[1]
-    assert "http://testserver/groups/lej-al-alami/" in block and "Lashkar-e-Jhangvi Al-Alami" in block
-    assert "last updated" in block
+    assert "http://testserver/groups/lej-al-alami/as-of/" in block and "Lashkar-e-Jhangvi Al-Alami" in block
+    assert "Last updated" in block and "version of" in block and "/groups/lej-al-alami/as-of/" in block
 
 
 def test_last_updated_follows_changes_to_what_the_profile_shows(client, world):

@@ -1,0 +1,31 @@
+"""Every write says who and why: a curated record is not saved or deleted without a user and a reason.
+
+Writes go through `kb.services`, which mark each record with the user and the reason that
+django-simple-history then records. This guard catches any other path (a shell session, a
+future command, a stray `.save()` or `.delete()`): the write is refused before anything reaches
+the database. `QuerySet.update()` sends no signal; `tests/kb/test_audit.py` looks for it in the code.
+Factories in the test settings write without a reason (`KB_AUDIT_WRITES = False`); the audit
+test switches the guard on and walks every write path.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+
+class UnauditedWrite(RuntimeError):
+    pass
+
+
+def require_user_and_reason(sender, instance, **kwargs) -> None:
+    from kb.models import CuratedModel
+
+    if not getattr(settings, "KB_AUDIT_WRITES", True) or not isinstance(instance, CuratedModel) or kwargs.get("raw"):
+        return
+    user, reason = getattr(instance, "_history_user", None), (getattr(instance, "_change_reason", "") or "").strip()
+    if user is None or not reason:
+        missing = " and ".join(part for part, absent in (("a user", user is None), ("a reason", not reason)) if absent)
+        raise UnauditedWrite(
+            f"A change to {sender._meta.verbose_name} “{instance}” was refused: it came without {missing}. Write through "
+            "kb.services (record_save, record_delete, record_upsert, record_restore), which record both."
+        )

@@ -1,0 +1,52 @@
+"""Reading the history tables: what a record looked like at a revision, and which fields changed since."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+# Bookkeeping that changes on every save and says nothing about the record itself.
+UNTRACKED_FIELDS = frozenset({"id", "created_at", "updated_at"})
+
+
+def latest_revision(instance: models.Model) -> int | None:
+    """The id of the newest history row of this record: what an editor saw when they opened it."""
+    return type(instance).history.filter(id=instance.pk).order_by("-history_id").values_list("history_id", flat=True).first()
+
+
+def revision(model: type[models.Model], record_id: Any, revision_id: int):
+    return model.history.filter(id=record_id, history_id=revision_id).first()
+
+
+def tracked_fields(model: type[models.Model]) -> list[models.Field]:
+    return [field for field in model._meta.concrete_fields if field.name not in UNTRACKED_FIELDS and field.editable]
+
+
+def comparable(field: models.Field, value: Any) -> Any:
+    """A value as the database stores it, so that 33.5 equals 33.500000 and a Group equals its id."""
+    if field.is_relation:
+        return getattr(value, "pk", value)
+    return field.get_prep_value(field.to_python(value))
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: models.Field
+    before: Any
+    after: Any
+
+    @property
+    def label(self) -> str:
+        return str(self.field.verbose_name)
+
+
+def changes_between(before, after, fields: list[models.Field]) -> dict[str, FieldChange]:
+    """The fields whose stored values differ between two versions (historical rows or model instances)."""
+    changes = {}
+    for field in fields:
+        old, new = field.value_from_object(before), field.value_from_object(after)
+        if comparable(field, old) != comparable(field, new):
+            changes[field.name] = FieldChange(field, old, new)
+    return changes
