@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run db test browser chromium lint check schema admin-password db-stop clean
+.PHONY: help install run db test browser chromium lint check schema admin-password backup restore load db-stop clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -52,6 +52,16 @@ schema: install  ## Regenerate the committed OpenAPI schema (docs/api/openapi.ya
 
 admin-password: install  ## Print a new password for the local admin account
 	$(BIN)/python manage.py ensure_local_admin --reset
+
+backup: install  ## Write a pg_dump archive of the database to backups/kb-<UTC timestamp>.dump (OUTPUT=file for another)
+	$(BIN)/python manage.py backup_database $(if $(OUTPUT),--output "$(OUTPUT)")
+
+restore: install  ## Load FILE=backups/kb-….dump into an empty database (FORCE=1 replaces what a non-empty one holds)
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=backups/kb-<timestamp>.dump [FORCE=1]"; exit 2; }
+	$(BIN)/python manage.py restore_database "$(FILE)" $(if $(FORCE),--force)
+
+load: install  ## 32 clients for 60 s on profile, search and API pages under gunicorn (after make db; DURATION=, CLIENTS=)
+	$(BIN)/python bench/load.py --duration $(or $(DURATION),60) --connections $(or $(CLIENTS),32)
 
 db-stop:  ## Stop the embedded Postgres server
 	@$(BIN)/python -c 'from kb.database import stop_embedded_server; stop_embedded_server()'
