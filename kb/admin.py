@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpResponseRedirect, QueryDict
 from simple_history.admin import SimpleHistoryAdmin
 
+from kb.models import as_id
 from kb.services import record_delete, record_save
 
 CHANGE_REASON_HELP = "Why you are making this change (kept in the history with your name), e.g. “Added spelling used by Dawn”."
@@ -94,3 +96,17 @@ class CuratedAdmin(PublishingRightsMixin, SimpleHistoryAdmin):
 
     def delete_model(self, request, obj):
         record_delete(instance=obj, user=request.user, reason=request.POST["change_reason"])
+
+    def history_view(self, request, object_id, extra_context=None):
+        _require_ids(object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        _require_ids(object_id, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def _require_ids(*values: str) -> None:
+    """django-simple-history filters by whatever the URL holds, and "abc" where an id belongs would be a 500."""
+    if any(as_id(unquote(value)) is None for value in values):
+        raise Http404("No record has this id.")
