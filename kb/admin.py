@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpResponseRedirect, QueryDict
@@ -13,6 +14,7 @@ from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from kb.history import changes_between, comparable, latest_revision, revision, tracked_fields
+from kb.models import as_id
 from kb.services import RESTORE_ORDER, RestoreError, record_delete, record_restore, record_save
 
 CHANGE_REASON_HELP = "Why you are making this change (kept in the history with your name), e.g. “Added spelling used by Dawn”."
@@ -167,6 +169,14 @@ class CuratedAdmin(PublishingRightsMixin, SimpleHistoryAdmin):
     def delete_model(self, request, obj):
         record_delete(instance=obj, user=request.user, reason=request.POST["change_reason"])
 
+    def history_view(self, request, object_id, extra_context=None):
+        _require_ids(object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        _require_ids(object_id, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     # --- Deleted records and their restoration -------------------------------------------------
 
     def get_urls(self):
@@ -245,3 +255,9 @@ def deleted_together(deletion) -> list:
         model = apps.get_model(label)
         rows += list(model.history.filter(history_type="-", history_date=deletion.history_date).exclude(id__in=model.objects.values("pk")))
     return rows
+
+
+def _require_ids(*values: str) -> None:
+    """django-simple-history filters by whatever the URL holds, and "abc" where an id belongs would be a 500."""
+    if any(as_id(unquote(value)) is None for value in values):
+        raise Http404("No record has this id.")

@@ -117,5 +117,7 @@ YEARS = (1800, 2200)
 class YearFilter(django_filters.NumberFilter):
     """A year between 1800 and 2200."""
 
+    field_class = forms.IntegerField  # NumberFilter's DecimalField would take "2016.5" for 2016
+
     def __init__(self, **kwargs):
         super().__init__(min_value=YEARS[0], max_value=YEARS[1], **kwargs)

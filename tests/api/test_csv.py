@@ -91,7 +91,7 @@ def test_the_export_command_writes_the_same_rows_with_the_filters(client, tmp_pa
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["attacks", "--filter", "year=soon"], "Invalid filter: year: Enter a number."),
+        (["attacks", "--filter", "year=soon"], "Invalid filter: year: Enter a whole number."),
         (["attacks", "--filter", "colour=red"], "Unknown filter(s) for attacks: colour."),
         (["attacks", "--filter", "country"], "--filter takes NAME=VALUE"),
     ],
