@@ -129,7 +129,7 @@ def test_query_count_does_not_grow(client, groups, django_assert_num_queries, ex
     for i in range(extra):
         AliasFactory.create_batch(2, group=GroupFactory(name=f"Islamic Front {i}"))
         AttackFactory(title=f"Islamic attack {i}")
-    with django_assert_num_queries(5):  # groups, their aliases, attacks, their attributions, sources
+    with django_assert_num_queries(6):  # data version, groups, their aliases, attacks, their attributions, sources
         client.get("/search/", {"q": "islamic"})
 
 
