@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from kb.cache import bump_data_version
 from kb.history import comparable
 from kb.models import PublicationStatus
 from kb.services import _require_reason, record_upsert
@@ -157,6 +158,8 @@ def attacks_bulk_import(
         report.attributions_created = len(attributions)
         if attributions and not dry_run:
             bulk_create_with_history(attributions, Attribution, batch_size=BULK_BATCH_SIZE, **history)
+        if not dry_run and (new or changed or attributions):
+            bump_data_version()  # bulk writes send no save signals: cached public pages must still go stale
     if not dry_run:
         for name, group_id in learned.items():
             matcher.learn(name, group_id)

@@ -468,3 +468,11 @@ def test_a_file_without_gtd_columns_is_refused(tmp_path, importer):
         import_gtd(path)
     with pytest.raises(CommandError, match="No file at"):
         import_gtd(tmp_path / "missing.csv")
+
+
+def test_an_import_makes_cached_public_pages_stale(tmp_path, importer):
+    from kb.cache import data_version
+
+    before = data_version()
+    import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [gtd_row()]))
+    assert data_version() > before
