@@ -1,6 +1,8 @@
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+# Cached public pages, shared by the gunicorn workers (kb/cache.py); somewhere the app user may write.
+ENV PUBLIC_CACHE_DIR=/tmp/kb-public-cache
 WORKDIR /app
 
 COPY pyproject.toml README.md ./

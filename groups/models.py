@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -85,6 +86,8 @@ class Group(CuratedModel):
         verbose_name_plural = "groups"
         ordering = [Lower("name"), "id"]  # "al-Qaeda" among the A's, whatever the database collation
         permissions = [("publish_group", "Can publish or unpublish groups")]
+        # Search by any spelling: LIKE '%key%' and pg_trgm's % operator both use a trigram index.
+        indexes = [GinIndex(fields=["normalized_name"], opclasses=["gin_trgm_ops"], name="group_search_key_trgm")]
         constraints = [
             models.UniqueConstraint(
                 fields=["normalized_name"],
@@ -210,7 +213,10 @@ class Alias(CuratedModel):
             *partial_date_constraints("valid_to", model="alias", label="end of use"),
             _end_not_before_start("alias", "valid_from", "valid_to", "end of use"),
         ]
-        indexes = [models.Index(fields=["group", "kind"], name="alias_group_kind_idx")]
+        indexes = [
+            models.Index(fields=["group", "kind"], name="alias_group_kind_idx"),
+            GinIndex(fields=["normalized_name"], opclasses=["gin_trgm_ops"], name="alias_search_key_trgm"),
+        ]
 
     def __str__(self) -> str:
         return self.name

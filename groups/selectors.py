@@ -315,9 +315,6 @@ def attack_page(key: str) -> AttackPage:
 
 # --- Search -----------------------------------------------------------------
 
-# pg_trgm's similarity above which a misspelt name still counts as a match.
-NAME_SIMILARITY_THRESHOLD = 0.3
-
 
 @dataclass(frozen=True)
 class GroupMatch:
@@ -348,10 +345,14 @@ def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
         output_field=FloatField(),
     )
     exact, prefix, contains = name_or_alias(""), name_or_alias("__startswith"), name_or_alias("__contains")
+    # Find the candidates first, in ways the trigram indexes on the search keys serve (LIKE '%key%' and
+    # pg_trgm's % operator: similarity above its default threshold, 0.3); rank only those.
+    found_by_key = Q(normalized_name__contains=key) | Q(normalized_name__trigram_similar=key)
+    found_ids = Group.objects.filter(found_by_key).values("pk").union(Alias.objects.public().filter(found_by_key).values("group_id"))
     candidates = (
         groups_for_list()
+        .filter(pk__in=found_ids)
         .annotate(similarity=Greatest(_similarity("normalized_name", key), Coalesce(alias_similarity, Value(0.0))))
-        .filter(contains | Q(similarity__gte=NAME_SIMILARITY_THRESHOLD))
         .annotate(
             tier=_tier((exact, 0), (prefix, 1), (contains, 2), default=3),
         )

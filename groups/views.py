@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from kb.cache import cache_public_page
 from kb.listing import filtered_list
 
 from . import selectors
@@ -15,12 +16,14 @@ from .revisions import group_profile_as_of, parse_revision_key, profile_revision
 
 
 @require_GET
+@cache_public_page
 def group_list(request):
     listing = filtered_list(request, GroupFilterSet, selectors.groups_for_list())
     return render(request, "groups/group_list.html", {"listing": listing, "section": "groups"}, status=listing.status)
 
 
 @require_GET
+@cache_public_page
 def group_detail(request, slug):
     try:
         profile = selectors.group_profile(slug)
@@ -42,6 +45,7 @@ def group_detail(request, slug):
 
 
 @require_GET
+@cache_public_page
 def group_changes(request, slug):
     """The profile's public change log: when it changed and what, never who."""
     group = selectors.public_groups().filter(slug=slug).first()
@@ -51,6 +55,7 @@ def group_changes(request, slug):
 
 
 @require_GET
+@cache_public_page
 def group_revision(request, slug, key):
     """The profile as it was at a revision: a permanent address for citing it."""
     moment = parse_revision_key(key)
@@ -72,12 +77,14 @@ def group_revision(request, slug, key):
 
 
 @require_GET
+@cache_public_page
 def attack_list(request):
     listing = filtered_list(request, AttackFilterSet, selectors.attacks_for_list())
     return render(request, "groups/attack_list.html", {"listing": listing, "section": "attacks"}, status=listing.status)
 
 
 @require_GET
+@cache_public_page
 def attack_detail(request, key):
     try:
         page = selectors.attack_page(key)

@@ -11,10 +11,12 @@ from groups import selectors as group_selectors
 from groups.models import Attack, Group
 from sources import selectors as source_selectors
 
+from .cache import cache_public_page
 from .search import MAX_QUERY_LENGTH
 
 
 @require_GET
+@cache_public_page
 def home(request):
     context = {
         "counts": {
@@ -29,6 +31,7 @@ def home(request):
 
 
 @require_GET
+@cache_public_page
 def search(request):
     query = request.GET.get("q", "").strip()
     context = {"query": query, "max_length": MAX_QUERY_LENGTH}

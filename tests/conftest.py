@@ -28,3 +28,13 @@ def editor_client(client, editor):
 def reviewer_client(client, reviewer):
     client.force_login(reviewer)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _empty_public_cache():
+    """Cached pages are keyed by a database sequence that rollbacks do not rewind: start every test with none."""
+    from django.core.cache import caches
+
+    caches["public"].clear()
+    yield
+    caches["public"].clear()

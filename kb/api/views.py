@@ -18,6 +18,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kb.cache import cache_key, cached_response
 from kb.models import PublicationStatus
 
 from .csv import Column, CSVRenderer, csv_response
@@ -69,7 +70,19 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == CSVRenderer.format:
             return csv_response(self.filter_queryset(self.get_queryset()), self.csv_columns, self.csv_filename)
-        return super().list(request, *args, **kwargs)
+        return self._cached(request, lambda: super(ReadOnlyViewSet, self).list(request, *args, **kwargs))
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._cached(request, lambda: super(ReadOnlyViewSet, self).retrieve(request, *args, **kwargs))
+
+    def _cached(self, request, build):
+        """After the throttle and the parameter checks: the rendered JSON, until the data changes."""
+
+        def rendered():
+            response = self.finalize_response(request, build())
+            return response.render()
+
+        return cached_response(cache_key(request, "api", request.accepted_media_type), rendered)
 
     def handle_exception(self, exc):
         # Errors answer in JSON, whatever format was asked for: a client can always read why.

@@ -19,3 +19,8 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1000000/
 
 # Factories build test data without a user or reason; tests/kb/test_audit.py switches the guard back on.
 KB_AUDIT_WRITES = False
+
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "public": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "public-pages"},
+}

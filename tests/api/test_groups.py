@@ -162,8 +162,8 @@ def test_query_counts_do_not_grow(client, state, django_assert_num_queries, extr
         CitationFactory(alias=AliasFactory(group=state), group=None, quote=QUOTE)
         AffiliationFactory(from_group=group, to_group=state, kind=AffiliationKind.ALLIED_WITH)
         DesignationFactory(group=state, authority=f"Authority {i}")
-    with django_assert_num_queries(3):  # count, page, aliases
+    with django_assert_num_queries(4):  # data version, count, page, aliases
         assert client.get("/api/v1/groups/").status_code == 200
     # group; its citations; aliases and theirs; both directions of affiliations and theirs; designations and theirs
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):  # and the data version
         assert client.get("/api/v1/groups/islamic-state/").status_code == 200

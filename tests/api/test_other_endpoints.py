@@ -158,10 +158,10 @@ def _grow(records: int) -> None:
 @pytest.mark.parametrize(
     ("path", "queries"),
     [
-        ("/api/v1/aliases/", 3),  # count, page with groups, citations with sources
-        ("/api/v1/affiliations/", 3),
-        ("/api/v1/sources/", 2),  # count, page
-        ("/api/v1/citations/", 1),  # one page by cursor, sources joined
+        ("/api/v1/aliases/", 4),  # data version, count, page with groups, citations with sources
+        ("/api/v1/affiliations/", 4),
+        ("/api/v1/sources/", 3),  # data version, count, page
+        ("/api/v1/citations/", 2),  # data version, one page by cursor with sources joined
     ],
 )
 @pytest.mark.parametrize("records", [1, 12])

@@ -112,7 +112,7 @@ def test_detail_query_count_does_not_grow(client, quetta, django_assert_num_quer
         attribution = AttributionFactory(attack=quetta)
         CitationFactory(attribution=attribution, group=None, quote=QUOTE_CLAIM)
         CitationFactory(attack=quetta, group=None, quote=QUOTE_LEJ)
-    with django_assert_num_queries(4):  # attack, its citations, attributions with groups, their citations
+    with django_assert_num_queries(5):  # data version, attack, its citations, attributions with groups, their citations
         assert client.get("/attacks/quetta-2016/").status_code == 200
 
 
@@ -120,5 +120,5 @@ def test_detail_query_count_does_not_grow(client, quetta, django_assert_num_quer
 def test_list_query_count_does_not_grow(client, django_assert_num_queries, attacks):
     for _ in range(attacks):
         AttributionFactory.create_batch(2, attack=AttackFactory())
-    with django_assert_num_queries(4):  # count, page, attributions with groups, the groups offered by the filter
+    with django_assert_num_queries(5):  # data version, count, page, attributions with groups, the groups offered by the filter
         assert client.get("/attacks/").status_code == 200

@@ -88,7 +88,7 @@ def test_detail_query_count_does_not_grow(client, article, django_assert_num_que
     for _ in range(more):
         CitationFactory(source=article, quote=QUOTE_FIRST)
         CitationFactory(attribution=AttributionFactory(), group=None, source=article, quote=QUOTE_LATER)
-    with django_assert_num_queries(2):  # the source, its citations with what they support
+    with django_assert_num_queries(3):  # data version, the source, its citations with what they support
         assert client.get("/sources/afp-2016/").status_code == 200
 
 
@@ -96,5 +96,5 @@ def test_detail_query_count_does_not_grow(client, article, django_assert_num_que
 def test_list_query_count_does_not_grow(client, django_assert_num_queries, sources):
     for _ in range(sources):
         CitationFactory(source=SourceFactory())
-    with django_assert_num_queries(2):  # count, page with citation counts
+    with django_assert_num_queries(3):  # data version, count, page with citation counts
         assert client.get("/sources/").status_code == 200

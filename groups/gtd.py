@@ -1,0 +1,651 @@
+"""Reading a CSV in the Global Terrorism Database's column layout: one GTD row becomes one attack and its attributions.
+
+The functions here parse and map; they write nothing (`groups.services.attacks_bulk_import` does, and
+`manage.py import_gtd` drives both). The mapping:
+
+- `eventid` → the attack's slug `gtd-<eventid>`, so importing a file again updates those attacks
+  instead of adding new ones.
+- `iyear`/`imonth`/`iday` → a partial date. GTD writes 0 for a month or day it does not know: day 0 gives
+  a date known to the month, month 0 a date known to the year. No day is ever invented.
+- `country_txt` → an ISO 3166 code, by django-countries' names and the GTD names in `GTD_COUNTRY_NAMES`.
+  States that split into several countries (Soviet Union, Yugoslavia, Czechoslovakia, Serbia-Montenegro),
+  "International" and Kosovo (no ISO 3166-1 code) are row errors: the attack cannot be placed in one country.
+- `provstate`, `city` → province, locality ("Unknown" → empty). `latitude`, `longitude` → coordinates:
+  both or neither, in range, rounded to the 6 decimals we store.
+- `attacktype1_txt`, `targtype1_txt`, `weaptype1_txt` → our GTD vocabularies, by the codebook labels in
+  the tables below (case and spacing ignored). A label not in them is a row error.
+- `suicide` 0/1 → no/yes (empty: unknown).
+- `nkill`, `nwound` → killed, wounded. Empty is unknown (no figure, no qualifier). A number is stored
+  with the qualifier "exact": GTD gives one figure per event, as its sources reported it, without their
+  wording ("at least", "more than"); GTD's own rule is to record the lowest figure the sources give.
+- `gname`, `gname2`, `gname3` → attributions, each matched to a group by its search key
+  (`normalize_name`) against, in this order, groups' GTD names, their names, their aliases.
+  "Unknown" makes no attribution. With `claimed` (or `claim2`/`claim3` for the others) = 1 the
+  attribution is a claim ("Claimed by"); otherwise GTD attributed it, so it is kind "attributed" with
+  `attributed_by` "GTD", or kind "suspected" by "GTD" when `guncertain1` (`guncertain2`/`3`) = 1, which is
+  GTD's mark for an attribution based on speculation or a dubious claim.
+- `summary` → the attack's description, attributed: "GTD summary: …".
+- A title is made from the attack type and place ("Bombing/explosion in Quetta, Pakistan"); GTD has none.
+
+Not imported: `scite1`..`scite3` (free-text references to GTD's sources, not articles we hold as
+Source records, so they cannot be cited here), and every other GTD column: `approxdate`, `extended` and
+`resolution` (end dates), the region, the second and third attack, target and weapon types and the
+subtypes, target names and nationalities, perpetrator counts, hostages, ransom, property damage, motive,
+`success`, the inclusion criteria and `dbsource`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django_countries import countries
+
+from kb.dates import DatePrecision
+
+from .models import Alias, AttackType, AttributionKind, CountQualifier, Group, TargetType, WeaponType
+from .normalization import normalize_name
+
+REQUIRED_COLUMNS = (
+    "eventid", "iyear", "imonth", "iday", "country_txt", "provstate", "city", "latitude", "longitude",
+    "attacktype1_txt", "targtype1_txt", "weaptype1_txt", "suicide", "nkill", "nwound",
+    "gname", "gname2", "gname3", "claimed", "guncertain1", "summary",
+)  # fmt: skip
+# The fields of an attack that GTD gives; an import compares and writes these and leaves the rest
+# (publication status, end date, district) to the editors.
+IMPORTED_FIELDS = (
+    "title", "date", "date_precision", "locality", "province", "country", "latitude", "longitude",
+    "attack_type", "target_type", "weapon_type", "suicide", "killed", "killed_qualifier",
+    "wounded", "wounded_qualifier", "description",
+)  # fmt: skip
+SLUG_PREFIX = "gtd-"
+GTD_ATTRIBUTED_BY = "GTD"
+UNKNOWN = "unknown"
+PLACE_MAX_LENGTH = 200
+TITLE_MAX_LENGTH = 300
+MAX_COUNT = 2**31 - 1  # PositiveIntegerField
+
+# The GTD codebook's labels, as its CSV files write them.
+GTD_ATTACK_TYPES = {
+    "Assassination": AttackType.ASSASSINATION,
+    "Armed Assault": AttackType.ARMED_ASSAULT,
+    "Bombing/Explosion": AttackType.BOMBING_EXPLOSION,
+    "Hijacking": AttackType.HIJACKING,
+    "Hostage Taking (Barricade Incident)": AttackType.HOSTAGE_TAKING_BARRICADE,
+    "Hostage Taking (Kidnapping)": AttackType.HOSTAGE_TAKING_KIDNAPPING,
+    "Facility/Infrastructure Attack": AttackType.FACILITY_INFRASTRUCTURE_ATTACK,
+    "Unarmed Assault": AttackType.UNARMED_ASSAULT,
+    "Unknown": AttackType.UNKNOWN,
+}
+GTD_TARGET_TYPES = {
+    "Business": TargetType.BUSINESS,
+    "Government (General)": TargetType.GOVERNMENT_GENERAL,
+    "Police": TargetType.POLICE,
+    "Military": TargetType.MILITARY,
+    "Abortion Related": TargetType.ABORTION_RELATED,
+    "Airports & Aircraft": TargetType.AIRPORTS_AIRCRAFT,
+    "Government (Diplomatic)": TargetType.GOVERNMENT_DIPLOMATIC,
+    "Educational Institution": TargetType.EDUCATIONAL_INSTITUTION,
+    "Food or Water Supply": TargetType.FOOD_WATER_SUPPLY,
+    "Journalists & Media": TargetType.JOURNALISTS_MEDIA,
+    "Maritime": TargetType.MARITIME,
+    "NGO": TargetType.NGO,
+    "Other": TargetType.OTHER,
+    "Private Citizens & Property": TargetType.PRIVATE_CITIZENS_PROPERTY,
+    "Religious Figures/Institutions": TargetType.RELIGIOUS_FIGURES_INSTITUTIONS,
+    "Telecommunication": TargetType.TELECOMMUNICATION,
+    "Terrorists/Non-State Militia": TargetType.TERRORISTS_NON_STATE_MILITIA,
+    "Tourists": TargetType.TOURISTS,
+    "Transportation": TargetType.TRANSPORTATION,
+    "Unknown": TargetType.UNKNOWN,
+    "Utilities": TargetType.UTILITIES,
+    "Violent Political Party": TargetType.VIOLENT_POLITICAL_PARTY,
+}
+GTD_WEAPON_TYPES = {
+    "Biological": WeaponType.BIOLOGICAL,
+    "Chemical": WeaponType.CHEMICAL,
+    "Radiological": WeaponType.RADIOLOGICAL,
+    "Nuclear": WeaponType.NUCLEAR,
+    "Firearms": WeaponType.FIREARMS,
+    "Explosives": WeaponType.EXPLOSIVES,
+    "Explosives/Bombs/Dynamite": WeaponType.EXPLOSIVES,  # the label before the 2017 codebook
+    "Fake Weapons": WeaponType.FAKE_WEAPONS,
+    "Incendiary": WeaponType.INCENDIARY,
+    "Melee": WeaponType.MELEE,
+    "Vehicle (not to include vehicle-borne explosives, i.e., car or truck bombs)": WeaponType.VEHICLE,
+    "Vehicle": WeaponType.VEHICLE,
+    "Sabotage Equipment": WeaponType.SABOTAGE_EQUIPMENT,
+    "Other": WeaponType.OTHER,
+    "Unknown": WeaponType.UNKNOWN,
+}
+
+# GTD's country names that django-countries does not know, each the same territory as today's country.
+GTD_COUNTRY_NAMES = {
+    "West Bank and Gaza Strip": "PS",
+    "Ivory Coast": "CI",
+    "Bosnia-Herzegovina": "BA",
+    "Republic of the Congo": "CG",
+    "People's Republic of the Congo": "CG",
+    "Congo (Brazzaville)": "CG",
+    "Congo (Kinshasa)": "CD",
+    "Zaire": "CD",
+    "East Timor": "TL",
+    "United States": "US",
+    "St. Kitts and Nevis": "KN",
+    "St. Lucia": "LC",
+    "Falkland Islands": "FK",
+    "Macau": "MO",
+    "Slovak Republic": "SK",
+    "Cape Verde": "CV",
+    "Burma": "MM",
+    "Great Britain": "GB",
+    "Northern Ireland": "GB",
+    "Corsica": "FR",
+    "Rhodesia": "ZW",
+    "New Hebrides": "VU",
+    "South Vietnam": "VN",
+    "North Yemen": "YE",
+    "South Yemen": "YE",
+    "West Germany (FRG)": "DE",
+    "East Germany (GDR)": "DE",
+}
+# GTD's names for what no single ISO 3166-1 code covers.
+GTD_UNPLACEABLE_COUNTRIES = {
+    "Soviet Union": "it split into several countries, and GTD does not say which one the place is in today",
+    "Yugoslavia": "it split into several countries, and GTD does not say which one the place is in today",
+    "Czechoslovakia": "it split into two countries, and GTD does not say which one the place is in today",
+    "Serbia-Montenegro": "it split into two countries, and GTD does not say which one the place is in today",
+    "International": "GTD uses it for attacks in no country (at sea, in the air)",
+    "Kosovo": "Kosovo has no ISO 3166-1 code",
+}
+
+
+class GtdFileError(Exception):
+    """The file cannot be read as a GTD CSV at all: wrong encoding, missing columns."""
+
+
+class GtdRowError(Exception):
+    """One row cannot be imported; the message says why (all its problems, separated by semicolons)."""
+
+
+@dataclass(frozen=True)
+class Perpetrator:
+    """A group named in a GTD row, and how GTD says it is linked to the attack."""
+
+    name: str
+    kind: str
+    attributed_by: str
+
+
+@dataclass(frozen=True)
+class GtdAttack:
+    """One parsed GTD row: the attack's slug and values, and who did it."""
+
+    line: int
+    eventid: str
+    slug: str
+    values: dict[str, Any]
+    perpetrators: tuple[Perpetrator, ...]
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    line: int
+    eventid: str
+    message: str
+
+    def __str__(self) -> str:
+        event = f" (eventid {self.eventid})" if self.eventid else ""
+        return f"line {self.line}{event}: {self.message}"
+
+
+def _label_key(label: str) -> str:
+    return " ".join(label.split()).casefold()
+
+
+def _table(labels: dict[str, str]) -> dict[str, str]:
+    return {_label_key(label): value for label, value in labels.items()}
+
+
+_ATTACK_TYPES, _TARGET_TYPES, _WEAPON_TYPES = _table(GTD_ATTACK_TYPES), _table(GTD_TARGET_TYPES), _table(GTD_WEAPON_TYPES)
+_COUNTRY_NAMES = _table(GTD_COUNTRY_NAMES)
+_UNPLACEABLE = _table(GTD_UNPLACEABLE_COUNTRIES)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reading the file
+
+
+def check_encoding(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError as error:
+        raise GtdFileError(f"Unknown encoding {encoding!r}; GTD files are UTF-8 or Latin-1 (--encoding latin-1).") from error
+
+
+def _decoded_lines(binary: Iterable[bytes], encoding: str) -> Iterator[str]:
+    for number, raw in enumerate(binary, start=1):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError as error:
+            byte = raw[error.start : error.start + 1].hex()
+            raise GtdFileError(
+                f"Line {number} is not valid {encoding} (byte 0x{byte} at position {error.start + 1}). "
+                "GTD files are often Latin-1: try --encoding latin-1."
+            ) from error
+        yield text.removeprefix("\ufeff") if number == 1 else text
+
+
+def read_rows(path: Path, *, encoding: str = "utf-8") -> Iterator[tuple[int, dict[str, str]]]:
+    """Each data row as (the line it starts on, {column: value}); rows that are entirely empty are skipped.
+
+    Raises GtdFileError when the file cannot be decoded or lacks a column the import needs. A row with
+    more or fewer fields than the header comes back with the key `None` holding the reason.
+    """
+    encoding = check_encoding(encoding)
+    with path.open("rb") as binary:
+        reader = csv.reader(_decoded_lines(binary, encoding), strict=False)
+        try:
+            header = [name.strip() for name in next(reader)]
+        except StopIteration:
+            raise GtdFileError(f"{path} is empty; a GTD file starts with a header row (eventid, iyear, …).") from None
+        missing = [name for name in REQUIRED_COLUMNS if name not in header]
+        if missing:
+            raise GtdFileError(f"{path} lacks the GTD column(s) {', '.join(missing)}; the header has {', '.join(header[:12])}…")
+        width = len(header)
+        previous_end = reader.line_num
+        for fields in reader:
+            line, previous_end = previous_end + 1, reader.line_num
+            if not any(value.strip() for value in fields):
+                continue
+            record = dict(zip(header, fields, strict=False))
+            if len(fields) != width:
+                record[None] = f"the row has {len(fields)} fields where the header has {width}"
+            yield line, record
+
+
+def count_rows(path: Path, *, encoding: str = "utf-8") -> int:
+    """How many data rows the file holds; reading it through once also finds decoding problems before anything is written."""
+    return sum(1 for _ in read_rows(path, encoding=encoding))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Mapping one row
+
+
+def parse_row(record: dict[str, str], line: int) -> GtdAttack:
+    """Map one GTD row to an attack; raises GtdRowError naming every problem in the row."""
+    problems: list[str] = []
+
+    def attempt(parse, *args):
+        try:
+            return parse(*args)
+        except GtdRowError as error:
+            problems.append(str(error))
+            return None
+
+    if record.get(None):
+        raise GtdRowError(record[None])
+    if any("\x00" in value for value in record.values() if value):
+        raise GtdRowError("the row holds a NUL character")
+    eventid = record["eventid"].strip()
+    if not (eventid.isascii() and eventid.isdigit()):
+        problems.append(f"eventid must be a number, not “{eventid}”")
+    date = attempt(partial_date, record["iyear"], record["imonth"], record["iday"])
+    country = attempt(country_code, record["country_txt"])
+    coordinates = attempt(parse_coordinates, record["latitude"], record["longitude"])
+    attack_type = attempt(choice, _ATTACK_TYPES, record["attacktype1_txt"], "attack type (attacktype1_txt)")
+    target_type = attempt(choice, _TARGET_TYPES, record["targtype1_txt"], "target type (targtype1_txt)")
+    weapon_type = attempt(choice, _WEAPON_TYPES, record["weaptype1_txt"], "weapon type (weaptype1_txt)")
+    suicide = attempt(flag, record["suicide"], "suicide")
+    killed = attempt(casualties, record["nkill"], "nkill")
+    wounded = attempt(casualties, record["nwound"], "nwound")
+    province = attempt(place, record["provstate"], "provstate")
+    locality = attempt(place, record["city"], "city")
+    perpetrators = attempt(parse_perpetrators, record)
+    if problems:
+        raise GtdRowError("; ".join(problems))
+
+    values = {
+        "title": attack_title(attack_type, locality or province, record["country_txt"]),
+        "date": date[0],
+        "date_precision": date[1],
+        "locality": locality,
+        "province": province,
+        "country": country,
+        "latitude": coordinates[0],
+        "longitude": coordinates[1],
+        "attack_type": attack_type,
+        "target_type": target_type,
+        "weapon_type": weapon_type,
+        "suicide": suicide,
+        "killed": killed[0],
+        "killed_qualifier": killed[1],
+        "wounded": wounded[0],
+        "wounded_qualifier": wounded[1],
+        "description": attack_description(record["summary"]),
+    }
+    return GtdAttack(line=line, eventid=eventid, slug=f"{SLUG_PREFIX}{eventid}", values=values, perpetrators=perpetrators)
+
+
+def parse_rows(rows: Iterable[tuple[int, dict[str, str]]]) -> Iterator[GtdAttack | RowProblem]:
+    """Each row parsed, or the problem that keeps it out (a second row with the same eventid among them)."""
+    first_seen: dict[str, int] = {}
+    for line, record in rows:
+        try:
+            attack = parse_row(record, line)
+        except GtdRowError as error:
+            yield RowProblem(line, (record.get("eventid") or "").strip(), str(error))
+            continue
+        if attack.eventid in first_seen:
+            yield RowProblem(line, attack.eventid, f"the eventid is already on line {first_seen[attack.eventid]}")
+            continue
+        first_seen[attack.eventid] = line
+        yield attack
+
+
+def integer(value: str, column: str) -> int | None:
+    """GTD's whole numbers, also as spreadsheets export them ("3.0"); None when empty."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        pass
+    try:
+        number = float(value)
+    except ValueError:
+        number = None
+    if number is None or not number.is_integer():
+        raise GtdRowError(f"{column} must be a whole number, not “{value}”")
+    return int(number)
+
+
+def partial_date(year: str, month: str, day: str) -> tuple[datetime.date, str]:
+    """(first day of the known period, precision); GTD's month or day 0 means not known."""
+    year_number, month_number, day_number = integer(year, "iyear"), integer(month, "imonth") or 0, integer(day, "iday") or 0
+    if year_number is None or not 1 <= year_number <= 9999:
+        raise GtdRowError(f"iyear must be a year, not “{year.strip()}”")
+    if not 0 <= month_number <= 12:
+        raise GtdRowError(f"imonth must be 1 to 12 (0: not known), not {month_number}")
+    if not 0 <= day_number <= 31:
+        raise GtdRowError(f"iday must be 1 to 31 (0: not known), not {day_number}")
+    if month_number == 0:
+        return datetime.date(year_number, 1, 1), DatePrecision.YEAR
+    if day_number == 0:
+        return datetime.date(year_number, month_number, 1), DatePrecision.MONTH
+    try:
+        return datetime.date(year_number, month_number, day_number), DatePrecision.DAY
+    except ValueError:
+        raise GtdRowError(f"{year_number}-{month_number:02}-{day_number:02} is not a date") from None
+
+
+@lru_cache(maxsize=512)
+def country_code(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise GtdRowError("country_txt is empty")
+    key = name.casefold()
+    if key in _UNPLACEABLE:
+        raise GtdRowError(f"country “{name}” cannot be given an ISO 3166 code: {_UNPLACEABLE[key]}")
+    code = _COUNTRY_NAMES.get(key) or countries.by_name(name)
+    if not code:
+        raise GtdRowError(f"unknown country “{name}”")
+    return code
+
+
+_SIX_PLACES = Decimal("0.000001")
+
+
+def parse_coordinates(latitude: str, longitude: str) -> tuple[Decimal | None, Decimal | None]:
+    latitude, longitude = latitude.strip(), longitude.strip()
+    if not latitude and not longitude:
+        return None, None
+    if not latitude or not longitude:
+        raise GtdRowError("give both latitude and longitude, or neither")
+    points = []
+    for value, column, limit in ((latitude, "latitude", 90), (longitude, "longitude", 180)):
+        try:
+            number = Decimal(value).quantize(_SIX_PLACES, rounding=ROUND_HALF_EVEN)
+        except InvalidOperation:
+            raise GtdRowError(f"{column} must be a number, not “{value}”") from None
+        if not -limit <= number <= limit:
+            raise GtdRowError(f"{column} {value} is outside -{limit} to {limit}")
+        points.append(number)
+    return points[0], points[1]
+
+
+def choice(table: dict[str, str], label: str, what: str) -> str:
+    value = table.get(_label_key(label))
+    if value is None:
+        shown = " ".join(label.split())
+        raise GtdRowError(f"unknown {what} “{shown}”" if shown else f"the {what} is empty")
+    return value
+
+
+def flag(value: str, column: str) -> bool | None:
+    """GTD's 0/1 fields; empty (and GTD's -9, "unknown") is None."""
+    number = integer(value, column)
+    if number in (None, -9):
+        return None
+    if number not in (0, 1):
+        raise GtdRowError(f"{column} must be 0 or 1, not {number}")
+    return number == 1
+
+
+def casualties(value: str, column: str) -> tuple[int | None, str]:
+    number = integer(value, column)
+    if number is None:
+        return None, ""
+    if not 0 <= number <= MAX_COUNT:
+        raise GtdRowError(f"{column} must be a count, not {number}")
+    return number, CountQualifier.EXACT
+
+
+def place(value: str, column: str) -> str:
+    value = " ".join(value.split())
+    if value.casefold() == UNKNOWN:
+        return ""
+    if len(value) > PLACE_MAX_LENGTH:
+        raise GtdRowError(f"{column} is longer than {PLACE_MAX_LENGTH} characters")
+    return value
+
+
+def parse_perpetrators(record: dict[str, str]) -> tuple[Perpetrator, ...]:
+    """The groups GTD names (gname, gname2, gname3), each once, with how it links them to the attack."""
+    found: dict[str, Perpetrator] = {}
+    for name_column, claim_column, uncertain_column in (
+        ("gname", "claimed", "guncertain1"),
+        ("gname2", "claim2", "guncertain2"),
+        ("gname3", "claim3", "guncertain3"),
+    ):
+        name = " ".join((record.get(name_column) or "").split())
+        if not name or name.casefold() == UNKNOWN:
+            continue
+        claimed = flag(record.get(claim_column) or "", claim_column)
+        uncertain = flag(record.get(uncertain_column) or "", uncertain_column)
+        if claimed:
+            perpetrator = Perpetrator(name, AttributionKind.CLAIMED, "")
+        elif uncertain:
+            perpetrator = Perpetrator(name, AttributionKind.SUSPECTED, GTD_ATTRIBUTED_BY)
+        else:
+            perpetrator = Perpetrator(name, AttributionKind.ATTRIBUTED, GTD_ATTRIBUTED_BY)
+        found.setdefault(name.casefold(), perpetrator)
+    return tuple(found.values())
+
+
+def attack_title(attack_type: str, place_name: str, country_name: str) -> str:
+    """ "Bombing/explosion in Quetta, Pakistan": GTD has no titles."""
+    what = "Attack" if attack_type == AttackType.UNKNOWN else AttackType(attack_type).label
+    where = ", ".join(part for part in (place_name, " ".join(country_name.split())) if part)
+    title = f"{what} in {where}" if where else what
+    return title if len(title) <= TITLE_MAX_LENGTH else title[: TITLE_MAX_LENGTH - 1] + "…"
+
+
+def attack_description(summary: str) -> str:
+    summary = summary.strip()
+    return f"GTD summary: {summary}" if summary else ""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Matching group names
+
+
+_TRAILING_BRACKET = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+class GroupMatcher:
+    """Finds the group a GTD name means, by search key: groups' GTD names first, then their names, then aliases."""
+
+    def __init__(self, *, gtd_names: Iterable[tuple[int, str]], names: Iterable[tuple[int, str]], aliases: Iterable[tuple[int, str]]):
+        self._tiers: list[dict[str, set[int]]] = []
+        for pairs in (gtd_names, names, aliases):
+            tier: dict[str, set[int]] = {}
+            for group_id, name in pairs:
+                key = normalize_name(name)
+                if key:
+                    tier.setdefault(key, set()).add(group_id)
+            self._tiers.append(tier)
+        self._cache: dict[str, frozenset[int]] = {}
+
+    @classmethod
+    def from_database(cls) -> GroupMatcher:
+        groups = list(Group.objects.values_list("id", "name", "gtd_name"))
+        return cls(
+            gtd_names=[(group_id, gtd_name) for group_id, _, gtd_name in groups if gtd_name],
+            names=[(group_id, name) for group_id, name, _ in groups],
+            aliases=Alias.objects.values_list("group_id", "name"),
+        )
+
+    def match(self, name: str) -> frozenset[int]:
+        """The ids of the groups `name` may mean: none (unknown), one, or several (ambiguous).
+
+        GTD writes most names with their acronym, "Tehrik-i-Taliban Pakistan (TTP)": the whole name is
+        tried first, then the name without the bracket. The acronym alone is not tried; too many groups share one.
+        """
+        if name not in self._cache:
+            self._cache[name] = frozenset()
+            keys = dict.fromkeys(normalize_name(spelling) for spelling in (name, _TRAILING_BRACKET.sub("", name)))
+            for key, tier in ((key, tier) for key in keys for tier in self._tiers):
+                if key and key in tier:
+                    self._cache[name] = frozenset(tier[key])
+                    break
+        return self._cache[name]
+
+    def learn(self, name: str, group_id: int) -> None:
+        """A group created for `name` during the import: later rows naming it find it."""
+        self._tiers[0].setdefault(normalize_name(name), set()).add(group_id)
+        self._cache.pop(name, None)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The report
+
+
+@dataclass
+class NamedInRows:
+    """A GTD group name the import could not attribute, and where it occurs."""
+
+    rows: int = 0
+    lines: list[int] = field(default_factory=list)
+    candidates: tuple[str, ...] = ()
+
+    LINES_SHOWN = 5
+
+    def add(self, line: int) -> None:
+        self.rows += 1
+        if len(self.lines) < self.LINES_SHOWN:
+            self.lines.append(line)
+
+    def merge(self, other: NamedInRows) -> None:
+        self.rows += other.rows
+        self.lines = (self.lines + other.lines)[: self.LINES_SHOWN]
+        self.candidates = self.candidates or other.candidates
+
+
+@dataclass
+class GtdImportReport:
+    """What an import did (or, in a dry run, would do)."""
+
+    rows_read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    attributions_created: int = 0
+    groups_created: list[str] = field(default_factory=list)
+    errors: list[RowProblem] = field(default_factory=list)
+    unknown_groups: dict[str, NamedInRows] = field(default_factory=dict)
+    ambiguous_groups: dict[str, NamedInRows] = field(default_factory=dict)
+
+    ERRORS_SHOWN = 50
+    NAMES_SHOWN = 50
+
+    def error(self, line: int, eventid: str, message: str) -> None:
+        self.errors.append(RowProblem(line, eventid, message))
+
+    def unknown_group(self, name: str, line: int) -> None:
+        self.unknown_groups.setdefault(name, NamedInRows()).add(line)
+
+    def ambiguous_group(self, name: str, line: int, candidates: tuple[str, ...]) -> None:
+        self.ambiguous_groups.setdefault(name, NamedInRows(candidates=candidates)).add(line)
+
+    def merge(self, other: GtdImportReport) -> None:
+        self.rows_read += other.rows_read
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.attributions_created += other.attributions_created
+        self.groups_created += [name for name in other.groups_created if name not in self.groups_created]
+        self.errors += other.errors
+        for mine, theirs in ((self.unknown_groups, other.unknown_groups), (self.ambiguous_groups, other.ambiguous_groups)):
+            for name, named in theirs.items():
+                mine.setdefault(name, NamedInRows(candidates=named.candidates)).merge(named)
+
+    def summary_lines(self, *, dry_run: bool, seconds: float) -> list[str]:
+        """The report a person reads at the end of an import."""
+        would = "would be " if dry_run else ""
+        rate = self.rows_read / seconds if seconds > 0 else 0.0
+        lines = [
+            f"Rows read: {self.rows_read:,} in {seconds:.1f} s ({rate:,.0f} rows/s).",
+            f"Attacks: {self.created:,} {would}created, {self.updated:,} {would}updated, {self.unchanged:,} unchanged.",
+            f"Attributions: {self.attributions_created:,} {would}created.",
+        ]
+        if self.groups_created:
+            names = ", ".join(f"“{name}”" for name in sorted(self.groups_created)[: self.NAMES_SHOWN])
+            more = f" … and {len(self.groups_created) - self.NAMES_SHOWN} more" if len(self.groups_created) > self.NAMES_SHOWN else ""
+            lines.append(f"Draft groups {would}created ({len(self.groups_created)}), to review: {names}{more}.")
+        lines.append(f"Row errors: {len(self.errors):,}" + (" (these rows were not imported):" if self.errors else "."))
+        lines += [f"  {problem}" for problem in self.errors[: self.ERRORS_SHOWN]]
+        if len(self.errors) > self.ERRORS_SHOWN:
+            lines.append(f"  … and {len(self.errors) - self.ERRORS_SHOWN:,} more")
+        if self.unknown_groups:
+            lines.append(
+                f"Unknown groups: {len(self.unknown_groups):,} (no attribution made; match them with an alias or a GTD name, "
+                "or import with --create-unknown-groups):"
+            )
+            lines += self._named_lines(self.unknown_groups)
+        if self.ambiguous_groups:
+            lines.append(f"Ambiguous group names: {len(self.ambiguous_groups):,} (several groups go by them; no attribution made):")
+            lines += self._named_lines(self.ambiguous_groups)
+        return lines
+
+    def _named_lines(self, names: dict[str, NamedInRows]) -> list[str]:
+        ordered = sorted(names.items(), key=lambda item: (-item[1].rows, item[0].casefold()))
+        lines = []
+        for name, named in ordered[: self.NAMES_SHOWN]:
+            where = ", ".join(str(line) for line in named.lines) + (", …" if named.rows > len(named.lines) else "")
+            candidates = f" (could be {', '.join(named.candidates)})" if named.candidates else ""
+            rows = f"{named.rows:,} row" + ("s" if named.rows != 1 else "")
+            lines.append(f"  “{name}”{candidates}: {rows} (line{'s' if named.rows != 1 else ''} {where})")
+        if len(ordered) > self.NAMES_SHOWN:
+            lines.append(f"  … and {len(ordered) - self.NAMES_SHOWN:,} more")
+        return lines

@@ -1,0 +1,478 @@
+"""The GTD import: mapping GTD's columns, matching groups, upserting in batches with history."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError
+from django.test import override_settings
+
+from groups import gtd, services
+from groups.models import Attack, AttackType, Attribution, AttributionKind, Group, TargetType, WeaponType
+from kb.dates import DatePrecision
+from kb.models import PublicationStatus
+from kb.services import record_save
+from tests.factories import AliasFactory, GroupFactory, UserFactory
+
+HEADER = [
+    "eventid", "iyear", "imonth", "iday", "approxdate", "country_txt", "provstate", "city", "latitude", "longitude",
+    "suicide", "attacktype1_txt", "targtype1_txt", "gname", "gname2", "gname3", "claimed", "guncertain1",
+    "weaptype1_txt", "nkill", "nwound", "summary", "scite1", "scite2", "scite3",
+]  # fmt: skip
+BASE_ROW = {
+    "eventid": "201610240001",
+    "iyear": "2016",
+    "imonth": "10",
+    "iday": "24",
+    "country_txt": "Pakistan",
+    "provstate": "Balochistan",
+    "city": "Quetta",
+    "latitude": "30.187222",
+    "longitude": "66.995833",
+    "suicide": "1",
+    "attacktype1_txt": "Armed Assault",
+    "targtype1_txt": "Police",
+    "gname": "Lashkar-e-Jhangvi",
+    "claimed": "0",
+    "guncertain1": "0",
+    "weaptype1_txt": "Firearms",
+    "nkill": "61",
+    "nwound": "120",
+    "summary": "10/24/2016: Assailants attacked the Balochistan Police College.",
+    "scite1": '"Quetta attack," Dawn, October 25, 2016.',
+}
+
+
+def gtd_row(**changes) -> dict[str, str]:
+    return {**dict.fromkeys(HEADER, ""), **BASE_ROW, **changes}
+
+
+def write_gtd_csv(path, rows, encoding="utf-8"):
+    with path.open("w", encoding=encoding, newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=HEADER)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def parsed(**changes) -> gtd.GtdAttack:
+    return gtd.parse_row(gtd_row(**changes), line=2)
+
+
+def import_gtd(path, **options) -> str:
+    out = io.StringIO()
+    options = {"user": "gtd-importer", "reason": "GTD 2016 release", "no_progress": True, **options}
+    call_command("import_gtd", str(path), stdout=out, **options)
+    return out.getvalue()
+
+
+def history_rows() -> int:
+    return Attack.history.count() + Attribution.history.count() + Group.history.count()
+
+
+# --- Mapping one row ------------------------------------------------------------------------------------
+
+
+def test_a_full_row_maps_to_the_attack_it_describes():
+    attack = parsed()
+    assert attack.slug == "gtd-201610240001"
+    assert attack.values == {
+        "title": "Armed assault in Quetta, Pakistan",
+        "date": datetime.date(2016, 10, 24),
+        "date_precision": DatePrecision.DAY,
+        "locality": "Quetta",
+        "province": "Balochistan",
+        "country": "PK",
+        "latitude": Decimal("30.187222"),
+        "longitude": Decimal("66.995833"),
+        "attack_type": AttackType.ARMED_ASSAULT,
+        "target_type": TargetType.POLICE,
+        "weapon_type": WeaponType.FIREARMS,
+        "suicide": True,
+        "killed": 61,
+        "killed_qualifier": "exact",
+        "wounded": 120,
+        "wounded_qualifier": "exact",
+        "description": "GTD summary: 10/24/2016: Assailants attacked the Balochistan Police College.",
+    }
+    assert attack.perpetrators == (gtd.Perpetrator("Lashkar-e-Jhangvi", AttributionKind.ATTRIBUTED, "GTD"),)
+    assert "Dawn" not in str(attack.values)  # scite texts are references, not our sources
+
+
+@pytest.mark.parametrize(
+    ("month", "day", "expected", "precision"),
+    [
+        ("10", "24", datetime.date(2016, 10, 24), DatePrecision.DAY),
+        ("10", "0", datetime.date(2016, 10, 1), DatePrecision.MONTH),
+        ("0", "0", datetime.date(2016, 1, 1), DatePrecision.YEAR),
+        ("0", "12", datetime.date(2016, 1, 1), DatePrecision.YEAR),  # a day without its month says nothing
+        ("10.0", "24.0", datetime.date(2016, 10, 24), DatePrecision.DAY),  # as spreadsheets export them
+    ],
+)
+def test_gtd_zero_month_or_day_means_not_known_and_no_day_is_invented(month, day, expected, precision):
+    attack = parsed(imonth=month, iday=day)
+    assert (attack.values["date"], attack.values["date_precision"]) == (expected, precision)
+
+
+def test_casualties_empty_is_unknown_and_a_number_is_exact():
+    attack = parsed(nkill="", nwound="0")
+    assert (attack.values["killed"], attack.values["killed_qualifier"]) == (None, "")
+    assert (attack.values["wounded"], attack.values["wounded_qualifier"]) == (0, "exact")
+
+
+def test_codebook_labels_map_whatever_their_case_and_ampersands():
+    attack = parsed(
+        attacktype1_txt="Hostage Taking (Kidnapping)",
+        targtype1_txt="Private Citizens & Property",
+        weaptype1_txt="Vehicle (not to include vehicle-borne explosives, i.e., car or truck bombs)",
+    )
+    assert attack.values["attack_type"] == AttackType.HOSTAGE_TAKING_KIDNAPPING
+    assert attack.values["target_type"] == TargetType.PRIVATE_CITIZENS_PROPERTY
+    assert attack.values["weapon_type"] == WeaponType.VEHICLE
+    assert parsed(targtype1_txt="  journalists &  media ").values["target_type"] == TargetType.JOURNALISTS_MEDIA
+
+
+def test_every_value_of_our_vocabularies_has_its_gtd_label():
+    assert set(gtd.GTD_ATTACK_TYPES.values()) == set(AttackType.values)
+    assert set(gtd.GTD_TARGET_TYPES.values()) == set(TargetType.values)
+    assert set(gtd.GTD_WEAPON_TYPES.values()) == set(WeaponType.values)
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [("Pakistan", "PK"), ("West Bank and Gaza Strip", "PS"), ("Ivory Coast", "CI"), ("United States", "US"), ("Bosnia-Herzegovina", "BA"),
+     ("Democratic Republic of the Congo", "CD"), ("Zaire", "CD"), ("West Germany (FRG)", "DE"), ("Macedonia", "MK"), ("Russia", "RU")],
+)  # fmt: skip
+def test_gtd_country_names_become_iso_codes(name, code):
+    assert parsed(country_txt=name).values["country"] == code
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"country_txt": "Narnia"}, "unknown country “Narnia”"),
+        ({"country_txt": "Soviet Union"}, "“Soviet Union” cannot be given an ISO 3166 code"),
+        ({"latitude": ""}, "give both latitude and longitude, or neither"),
+        ({"latitude": "95.5"}, "latitude 95.5 is outside -90 to 90"),
+        ({"longitude": "-86185896"}, "longitude -86185896 is outside -180 to 180"),
+        ({"longitude": "east"}, "longitude must be a number"),
+        ({"imonth": "2", "iday": "30"}, "2016-02-30 is not a date"),
+        ({"imonth": "13"}, "imonth must be 1 to 12"),
+        ({"iyear": ""}, "iyear must be a year"),
+        ({"attacktype1_txt": "Bombing"}, "unknown attack type (attacktype1_txt) “Bombing”"),
+        ({"weaptype1_txt": ""}, "the weapon type (weaptype1_txt) is empty"),
+        ({"nkill": "2.5"}, "nkill must be a whole number"),
+        ({"nwound": "-3"}, "nwound must be a count"),
+        ({"suicide": "2"}, "suicide must be 0 or 1"),
+        ({"eventid": "2016-1"}, "eventid must be a number"),
+    ],
+)
+def test_bad_values_are_row_errors_that_say_why(changes, message):
+    with pytest.raises(gtd.GtdRowError) as error:
+        parsed(**changes)
+    assert message in str(error.value)
+
+
+def test_a_row_error_names_every_problem_in_the_row():
+    with pytest.raises(gtd.GtdRowError, match="unknown country “Narnia”; latitude 95 is outside"):
+        parsed(country_txt="Narnia", latitude="95")
+
+
+def test_coordinates_are_optional_and_rounded_to_what_we_store():
+    assert parsed(latitude="", longitude="").values["latitude"] is None
+    attack = parsed(latitude="30.18722249999", longitude="66.9958")
+    assert (attack.values["latitude"], attack.values["longitude"]) == (Decimal("30.187222"), Decimal("66.995800"))
+
+
+def test_unknown_places_are_left_empty_and_the_title_uses_what_is_known():
+    attack = parsed(city="Unknown", provstate="Sindh", attacktype1_txt="Unknown")
+    assert attack.values["locality"] == "" and attack.values["title"] == "Attack in Sindh, Pakistan"
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"claimed": "1"}, [("Lashkar-e-Jhangvi", "claimed", "")]),
+        ({"guncertain1": "1"}, [("Lashkar-e-Jhangvi", "suspected", "GTD")]),
+        ({"claimed": "-9"}, [("Lashkar-e-Jhangvi", "attributed", "GTD")]),
+        ({"gname": "Unknown"}, []),
+        (
+            {"claimed": "1", "gname2": "Islamic State of Iraq and the Levant (ISIL)", "gname3": "Lashkar-e-Jhangvi"},
+            [("Lashkar-e-Jhangvi", "claimed", ""), ("Islamic State of Iraq and the Levant (ISIL)", "attributed", "GTD")],
+        ),
+    ],
+)
+def test_claimed_and_uncertain_flags_set_the_kind_of_attribution(changes, expected):
+    assert [(p.name, p.kind, p.attributed_by) for p in parsed(**changes).perpetrators] == expected
+
+
+def test_the_second_row_with_an_eventid_is_refused():
+    rows = [(2, gtd_row()), (3, gtd_row(nkill="5"))]
+    results = list(gtd.parse_rows(rows))
+    assert isinstance(results[0], gtd.GtdAttack)
+    assert str(results[1]) == "line 3 (eventid 201610240001): the eventid is already on line 2"
+
+
+def test_line_numbers_count_lines_inside_quoted_fields(tmp_path):
+    path = write_gtd_csv(tmp_path / "gtd.csv", [gtd_row(summary="First line.\nSecond line."), gtd_row(eventid="201610240002")])
+    assert [line for line, _ in gtd.read_rows(path)] == [2, 4]
+
+
+def test_group_matcher_tries_gtd_names_then_names_then_aliases_and_drops_the_acronym_bracket():
+    matcher = gtd.GroupMatcher(
+        gtd_names=[(1, "Tehrik-i-Taliban Pakistan (TTP)")],
+        names=[(2, "Lashkar-e-Jhangvi"), (3, "Islamic State")],
+        aliases=[(3, "ISIL"), (3, "Islamic State of Iraq and the Levant"), (4, "Shared Name"), (5, "Shared Name")],
+    )
+    assert matcher.match("Tehreek-e-Taliban Pakistan (TTP)") == {1}
+    assert matcher.match("Lashkar-i-Jhangvi") == {2}
+    assert matcher.match("Islamic State of Iraq and the Levant (ISIL)") == {3}
+    assert matcher.match("ISIL") == {3}
+    assert matcher.match("Shared Name") == {4, 5}
+    assert matcher.match("Made-up Front") == frozenset()
+
+
+# --- The command --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def importer(db):
+    return UserFactory(username="gtd-importer")
+
+
+@pytest.fixture
+def lej(db):
+    return GroupFactory(name="Lashkar-e-Jhangvi", slug="lashkar-e-jhangvi")
+
+
+@pytest.fixture
+def islamic_state(db):
+    group = GroupFactory(name="Islamic State", slug="islamic-state")
+    AliasFactory(group=group, name="ISIL")
+    return group
+
+
+def sample_rows():
+    return [
+        gtd_row(),
+        gtd_row(eventid="201601000001", imonth="1", iday="0", city="Karachi", provstate="Sindh", nkill="", claimed="1", gname="ISIL"),
+        gtd_row(eventid="201600000002", imonth="0", iday="0", gname="Made-up Front", guncertain1="1"),
+        gtd_row(eventid="201600000003", country_txt="Narnia"),
+        gtd_row(eventid="201600000004", latitude="95", longitude="10"),
+        gtd_row(eventid="201600000005", gname="Unknown", weaptype1_txt="Explosives", attacktype1_txt="Bombing/Explosion"),
+    ]
+
+
+@pytest.mark.django_db
+def test_good_rows_go_in_and_bad_rows_are_listed_with_their_line_numbers(tmp_path, importer, lej, islamic_state):
+    out = import_gtd(write_gtd_csv(tmp_path / "gtd.csv", sample_rows()))
+
+    assert sorted(Attack.objects.values_list("slug", flat=True)) == [
+        "gtd-201600000002", "gtd-201600000005", "gtd-201601000001", "gtd-201610240001",
+    ]  # fmt: skip
+    assert "Rows read: 6" in out and "Attacks: 4 created, 0 updated, 0 unchanged." in out
+    assert "Row errors: 2 (these rows were not imported):" in out
+    assert "line 5 (eventid 201600000003): unknown country “Narnia”" in out
+    assert "line 6 (eventid 201600000004): latitude 95 is outside -90 to 90" in out
+    assert "rows/s" in out
+
+    karachi = Attack.objects.get(slug="gtd-201601000001")
+    assert (karachi.date, karachi.date_precision) == (datetime.date(2016, 1, 1), "month")
+    assert (karachi.killed, karachi.killed_qualifier) == (None, "")
+    assert karachi.publication_status == PublicationStatus.DRAFT  # an editor publishes it once it cites an article
+    assert set(Attribution.objects.values_list("attack__slug", "group__slug", "kind", "attributed_by")) == {
+        ("gtd-201610240001", "lashkar-e-jhangvi", "attributed", "GTD"),
+        ("gtd-201601000001", "islamic-state", "claimed", ""),
+    }
+
+
+@pytest.mark.django_db
+def test_unknown_groups_are_reported_with_their_rows(tmp_path, importer, lej):
+    rows = [gtd_row(eventid=f"2016000000{n:02}", gname="Made-up Front") for n in range(7)]
+    out = import_gtd(write_gtd_csv(tmp_path / "gtd.csv", rows))
+    assert "Unknown groups: 1" in out
+    assert "“Made-up Front”: 7 rows (lines 2, 3, 4, 5, 6, …)" in out
+    assert not Group.objects.filter(name="Made-up Front").exists()
+    assert Attack.objects.count() == 7 and not Attribution.objects.exists()
+
+
+@pytest.mark.django_db
+def test_create_unknown_groups_adds_draft_groups_flagged_for_review(tmp_path, importer, lej, islamic_state):
+    path = write_gtd_csv(tmp_path / "gtd.csv", sample_rows())
+    out = import_gtd(path, create_unknown_groups=True)
+    assert "Draft groups created (1), to review: “Made-up Front”." in out
+
+    group = Group.objects.get(name="Made-up Front")
+    assert (group.slug, group.gtd_name, group.publication_status) == ("made-up-front", "Made-up Front", PublicationStatus.DRAFT)
+    assert "GTD import" in group.summary and "review" in group.summary
+    assert group.history.get().history_change_reason == "GTD 2016 release"
+    attribution = Attribution.objects.get(group=group)
+    assert (attribution.attack.slug, attribution.kind, attribution.attributed_by) == ("gtd-201600000002", "suspected", "GTD")
+
+    again = import_gtd(path, create_unknown_groups=True)  # found by its GTD name now
+    assert "Draft groups" not in again and Group.objects.filter(name="Made-up Front").count() == 1
+
+
+@pytest.mark.django_db
+def test_names_that_several_groups_share_are_reported_not_guessed(tmp_path, importer):
+    for name in ("First Front", "Second Front"):
+        AliasFactory(group=GroupFactory(name=name), name="The Front", shared_name_acknowledged=True)
+    out = import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [gtd_row(gname="The Front")]))
+    assert "Ambiguous group names: 1" in out and "“The Front” (could be First Front, Second Front): 1 row (line 2)" in out
+    assert not Attribution.objects.exists()
+
+
+@pytest.mark.django_db
+def test_history_rows_carry_the_user_and_the_reason(tmp_path, importer, lej, islamic_state):
+    with override_settings(KB_AUDIT_WRITES=True):  # the guard is on: every path of the import must say who and why
+        import_gtd(write_gtd_csv(tmp_path / "gtd.csv", sample_rows()), create_unknown_groups=True)
+    rows = [*Attack.history.all(), *Attribution.history.all(), *Group.history.filter(name="Made-up Front")]
+    assert len(rows) == 4 + 3 + 1
+    assert {(row.history_type, row.history_user, row.history_change_reason) for row in rows} == {("+", importer, "GTD 2016 release")}
+
+
+@pytest.mark.django_db
+def test_a_second_run_of_the_same_file_changes_nothing_and_writes_no_history(tmp_path, importer, lej, islamic_state):
+    path = write_gtd_csv(tmp_path / "gtd.csv", sample_rows())
+    import_gtd(path)
+    before = history_rows()
+    updated_at = dict(Attack.objects.values_list("slug", "updated_at"))
+
+    out = import_gtd(path)
+    assert "Attacks: 0 created, 0 updated, 4 unchanged." in out and "Attributions: 0 created." in out
+    assert history_rows() == before
+    assert dict(Attack.objects.values_list("slug", "updated_at")) == updated_at
+
+
+@pytest.mark.django_db
+def test_a_changed_row_updates_its_attack_with_history(tmp_path, importer, lej):
+    import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [gtd_row(), gtd_row(eventid="201610240002")]))
+    attack = Attack.objects.get(slug="gtd-201610240001")
+    attack_id, created_at = attack.pk, attack.created_at
+
+    out = import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [gtd_row(nkill="62"), gtd_row(eventid="201610240002")]), reason="GTD correction")
+    assert "Attacks: 0 created, 1 updated, 1 unchanged." in out
+    attack = Attack.objects.get(slug="gtd-201610240001")
+    assert (attack.pk, attack.killed, attack.created_at) == (attack_id, 62, created_at)
+    assert attack.updated_at > created_at
+    latest = attack.history.order_by("-history_id").first()
+    assert (latest.history_type, latest.history_user, latest.history_change_reason, latest.killed) == ("~", importer, "GTD correction", 62)
+    assert Attack.objects.get(slug="gtd-201610240002").history.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_reimport_leaves_editors_fields_alone(tmp_path, importer, lej):
+    path = write_gtd_csv(tmp_path / "gtd.csv", [gtd_row()])
+    import_gtd(path)
+    attack = Attack.objects.get(slug="gtd-201610240001")
+    attack.publication_status, attack.district = PublicationStatus.PUBLISHED, "Quetta District"
+    record_save(instance=attack, user=importer, reason="Reviewed against the article")
+    assert "0 updated, 1 unchanged" in import_gtd(path)
+    attack = Attack.objects.get(slug="gtd-201610240001")
+    assert (attack.publication_status, attack.district) == (PublicationStatus.PUBLISHED, "Quetta District")
+
+
+@pytest.mark.django_db
+def test_dry_run_reports_what_would_change_and_writes_nothing(tmp_path, importer, lej, islamic_state):
+    path = write_gtd_csv(tmp_path / "gtd.csv", sample_rows())
+    out = import_gtd(path, dry_run=True, create_unknown_groups=True)
+    assert "Dry run: nothing was written." in out
+    assert "Attacks: 4 would be created, 0 would be updated, 0 unchanged." in out
+    assert "Attributions: 3 would be created." in out
+    assert "Draft groups would be created (1), to review: “Made-up Front”." in out
+    assert "Row errors: 2" in out
+    assert not Attack.objects.exists() and not Attribution.objects.exists() and history_rows() == 2  # the two groups' factories
+    assert not Group.objects.filter(name="Made-up Front").exists()
+
+    import_gtd(path)
+    changed = write_gtd_csv(tmp_path / "changed.csv", [gtd_row(nkill="62"), *sample_rows()[1:]])
+    before = history_rows()
+    out = import_gtd(changed, dry_run=True)
+    assert "Attacks: 0 would be created, 1 would be updated, 3 unchanged." in out
+    assert history_rows() == before and Attack.objects.get(slug="gtd-201610240001").killed == 61
+
+
+@pytest.mark.django_db
+def test_each_batch_commits_on_its_own_and_a_second_run_resumes(tmp_path, importer, lej, monkeypatch):
+    path = write_gtd_csv(tmp_path / "gtd.csv", [gtd_row(eventid=f"20161024000{n}") for n in range(1, 6)])
+    real_bulk_create = services.bulk_create_with_history
+    calls = []
+
+    def failing_in_the_second_batch(objs, model, **kwargs):
+        calls.append(model)
+        if model is Attribution and calls.count(Attribution) == 2:  # the second batch's attacks are already inserted
+            raise DatabaseError("connection lost")
+        return real_bulk_create(objs, model, **kwargs)
+
+    monkeypatch.setattr(services, "bulk_create_with_history", failing_in_the_second_batch)
+    with pytest.raises(CommandError, match="batch from line 4 to line 5 failed and was rolled back") as error:
+        import_gtd(path, batch_size=2)
+    assert "2 attacks created" in str(error.value) and "Run the import again" in str(error.value)
+    assert sorted(Attack.objects.values_list("slug", flat=True)) == ["gtd-201610240001", "gtd-201610240002"]
+    assert Attribution.objects.count() == 2 and Attack.history.count() == 2
+
+    monkeypatch.undo()
+    out = import_gtd(path, batch_size=2)
+    assert "Attacks: 3 created, 0 updated, 2 unchanged." in out
+    assert Attack.objects.count() == 5 and Attribution.objects.count() == 5 and Attack.history.count() == 5
+
+
+@pytest.mark.django_db
+def test_a_latin1_file_needs_its_encoding_named(tmp_path, importer, lej):
+    rows = [gtd_row(), gtd_row(eventid="201610240002", city="Bogotá", country_txt="Colombia")]
+    path = write_gtd_csv(tmp_path / "gtd.csv", rows, "latin-1")
+    with pytest.raises(CommandError, match=r"Line 3 is not valid utf-8 \(byte 0xe1.*try --encoding latin-1"):
+        import_gtd(path)
+    assert not Attack.objects.exists()  # found before anything was written
+
+    import_gtd(path, encoding="latin-1")
+    assert Attack.objects.get(slug="gtd-201610240002").locality == "Bogotá"
+
+
+@pytest.mark.django_db
+def test_a_utf8_file_with_a_byte_order_mark_reads(tmp_path, importer, lej):
+    import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [gtd_row(city="Bogotá", country_txt="Colombia")], "utf-8-sig"))
+    assert Attack.objects.get().locality == "Bogotá"
+
+
+@pytest.mark.django_db
+def test_more_than_fifty_row_errors_are_counted_not_all_listed(tmp_path, importer):
+    rows = [gtd_row(eventid=str(201600000000 + n), country_txt="Narnia") for n in range(60)]
+    out = import_gtd(write_gtd_csv(tmp_path / "gtd.csv", rows))
+    assert "Row errors: 60" in out and "line 51 (eventid" in out and "line 52 (eventid" not in out and "… and 10 more" in out
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"user": "nobody"}, "No user named 'nobody'"),
+        ({"reason": "  "}, "--reason must say why"),
+        ({"batch_size": 0}, "--batch-size must be at least 1"),
+        ({"encoding": "klingon"}, "Unknown encoding 'klingon'"),
+    ],
+)
+def test_the_command_refuses_bad_options(tmp_path, importer, options, message):
+    with pytest.raises(CommandError, match=message):
+        import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [gtd_row()]), **options)
+
+
+@pytest.mark.django_db
+def test_a_file_without_gtd_columns_is_refused(tmp_path, importer):
+    path = tmp_path / "other.csv"
+    path.write_text("id,date,place\n1,2016-10-24,Quetta\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="lacks the GTD column"):
+        import_gtd(path)
+    with pytest.raises(CommandError, match="No file at"):
+        import_gtd(tmp_path / "missing.csv")
+
+
+def test_an_import_makes_cached_public_pages_stale(tmp_path, importer):
+    from kb.cache import data_version
+
+    before = data_version()
+    import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [gtd_row()]))
+    assert data_version() > before

@@ -1,0 +1,69 @@
+"""Cached public pages and API responses: served from the cache until any curated record changes."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from kb.cache import data_version
+from kb.models import PublicationStatus
+from kb.services import record_delete, record_save
+from tests.factories import AliasFactory, GroupFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["/", "/groups/", "/groups/islamic-state/", "/search/?q=daesh", "/api/v1/groups/", "/api/v1/groups/islamic-state/"]
+
+
+@pytest.fixture
+def curator():
+    return get_user_model().objects.create(username="curator")
+
+
+@pytest.fixture
+def state():
+    group = GroupFactory(name="Islamic State", slug="islamic-state")
+    AliasFactory(group=group, name="Daesh")
+    return group
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_cached_page_costs_one_query_and_is_the_same_page(client, state, django_assert_num_queries, path):
+    first = client.get(path)
+    with django_assert_num_queries(1):  # the data version
+        again = client.get(path)
+    assert again.status_code == 200 and again.content == first.content and again["Content-Type"] == first["Content-Type"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_any_change_is_seen_at_once(client, state, curator, path):
+    client.get(path)
+    alias = state.aliases.get()
+    alias.name = "Daish"
+    record_save(instance=alias, user=curator, reason="Spelling in the article")
+    assert "Daish" in client.get(path).content.decode()
+
+
+def test_unpublishing_takes_a_cached_page_down_at_once(client, state, curator):
+    assert client.get("/groups/islamic-state/").status_code == 200
+    state.publication_status = PublicationStatus.DRAFT
+    record_save(instance=state, user=curator, reason="Under review")
+    assert client.get("/groups/islamic-state/").status_code == 404
+    assert client.get("/api/v1/groups/islamic-state/").status_code == 404
+    assert 'href="/groups/islamic-state/"' not in client.get("/groups/").content.decode()
+
+
+def test_deletes_move_the_version_on(state, curator):
+    before = data_version()
+    record_delete(instance=state.aliases.get(), user=curator, reason="Duplicate")
+    assert data_version() > before
+
+
+def test_query_strings_are_cached_apart(client, state):
+    GroupFactory(name="Other Front", slug="other-front", status="defunct")
+    assert 'href="/groups/other-front/"' not in client.get("/groups/?status=active").content.decode()
+    assert 'href="/groups/other-front/"' in client.get("/groups/?status=defunct").content.decode()
+
+
+def test_errors_are_not_cached(client, state, curator):
+    assert client.get("/groups/new-front/").status_code == 404
+    record_save(instance=GroupFactory.build(name="New Front", slug="new-front"), user=curator, reason="New")
+    assert client.get("/groups/new-front/").status_code == 200
