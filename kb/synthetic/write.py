@@ -24,6 +24,7 @@ from django.db.models import Model
 from simple_history.utils import bulk_create_with_history
 
 from groups.models import Affiliation, Alias, Attack, Attribution, Group
+from kb.cache import bump_data_version
 from kb.models import CuratedModel
 from sources.models import Citation, Source
 
@@ -103,6 +104,7 @@ def generate_dataset(
                                 (Attack, plan.attacks), (Attribution, plan.attributions)):  # fmt: skip
                 writer.write(model, rows)
             writer.write_articles(plan)
+            bump_data_version()  # bulk writes send no save signals: cached public pages must still go stale
     analyze_began = time.perf_counter()
     with connection.cursor() as cursor:  # fresh statistics, so that the first queries on the new rows get good plans
         for model in WRITE_ORDER:
