@@ -341,7 +341,7 @@ def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
         return Q(**{f"normalized_name{lookup}": key}) | Q(Exists(public_aliases.filter(**{f"normalized_name{lookup}": key})))
 
     alias_similarity = Subquery(
-        public_aliases.annotate(similarity=_similarity("normalized_name", key)).order_by("-similarity").values("similarity")[:1],
+        public_aliases.annotate(similarity=TrigramSimilarity("normalized_name", key)).order_by("-similarity").values("similarity")[:1],
         output_field=FloatField(),
     )
     exact, prefix, contains = name_or_alias(""), name_or_alias("__startswith"), name_or_alias("__contains")
@@ -352,17 +352,13 @@ def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
     candidates = (
         groups_for_list()
         .filter(pk__in=found_ids)
-        .annotate(similarity=Greatest(_similarity("normalized_name", key), Coalesce(alias_similarity, Value(0.0))))
+        .annotate(similarity=Greatest(TrigramSimilarity("normalized_name", key), Coalesce(alias_similarity, Value(0.0))))
         .annotate(
             tier=_tier((exact, 0), (prefix, 1), (contains, 2), default=3),
         )
         .order_by("tier", "-similarity", *Group._meta.ordering)[:limit]
     )
     return [_group_match(group, key) for group in candidates]
-
-
-def _similarity(field_name: str, key: str) -> TrigramSimilarity:
-    return TrigramSimilarity(field_name, key)
 
 
 def _tier(*tiers: tuple[Q, int], default: int) -> Case:

@@ -48,7 +48,7 @@ def group_detail(request, slug):
 @cache_public_page
 def group_changes(request, slug):
     """The profile's public change log: when it changed and what, never who."""
-    group = selectors.public_groups().filter(slug=slug).first()
+    group = Group.objects.public().filter(slug=slug).first()  # the log needs the name, not the last-updated annotation
     if group is None:
         raise Http404("No published group has this address.")
     return render(request, "groups/group_changes.html", {"section": "groups", "group": group, "revisions": profile_revisions(group)})
