@@ -41,10 +41,13 @@ class AttackTimeline:
 def attack_timeline(dates: Iterable[datetime.date | None]) -> AttackTimeline | None:
     """One bar per year from the first attack to the last (empty years included); None when there are no attacks."""
     dates = list(dates)
-    if not dates:
+    return year_timeline(Counter(date.year for date in dates if date is not None), undated=sum(1 for date in dates if date is None))
+
+
+def year_timeline(per_year: Counter[int], *, undated: int) -> AttackTimeline | None:
+    """The same chart from counts already made (by the database, for a group with thousands of attacks)."""
+    if not per_year and not undated:
         return None
-    per_year = Counter(date.year for date in dates if date is not None)
-    undated = sum(1 for date in dates if date is None)
     years = range(min(per_year), max(per_year) + 1) if per_year else range(0)
     tallest = max(per_year.values(), default=1)
     bars = []

@@ -8,9 +8,10 @@ from django.db.models.functions import Lower
 from django_countries import countries
 
 from kb.filtersets import CuratedFilterSet, NamedOrderingFilter, SlugOrIdFilter, YearFilter, updated_since_filter
-from kb.search import all_words_in, query_words
+from kb.search import matching, query_words
 
 from .models import (
+    ATTACK_SEARCH_DOCUMENT,
     Affiliation,
     AffiliationKind,
     Alias,
@@ -153,7 +154,11 @@ class AffiliationFilterSet(CuratedFilterSet):
 
 
 class AttackFilterSet(CuratedFilterSet):
-    q = django_filters.CharFilter(method="filter_q", label="Words", help_text="Every word in the title or place.")
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label="Words",
+        help_text="Every word, or the beginning of it, in the title, place or description; accents ignored.",
+    )
     group = public_group_filter(method="filter_attribution", label="Group", help_text="Attacks the group is named in.")
     attribution_kind = django_filters.ChoiceFilter(
         choices=AttributionKind.choices,
@@ -181,8 +186,7 @@ class AttackFilterSet(CuratedFilterSet):
         ]  # fmt: skip
 
     def filter_q(self, queryset, name, value):
-        words = query_words(value)
-        return queryset.filter(all_words_in(words, ("title", "locality", "district", "province"))) if words else queryset.none()
+        return matching(queryset, ATTACK_SEARCH_DOCUMENT, query_words(value))
 
     def filter_attribution(self, queryset, name, value):
         """`group` and `attribution_kind` apply to the same attribution: `group=islamic-state&attribution_kind=claimed`."""

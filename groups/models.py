@@ -21,6 +21,7 @@ from kb.dates import (
     precision_field,
 )
 from kb.models import CuratedModel
+from kb.search import search_document
 
 from .normalization import normalize_name
 
@@ -503,6 +504,10 @@ def _count_with_qualifier(model: str, count: str) -> list[models.CheckConstraint
     ]
 
 
+# What the `q` filter and the site search look through (kb.search), indexed.
+ATTACK_SEARCH_DOCUMENT = search_document("title", "locality", "district", "province", "description")
+
+
 class Attack(CuratedModel):
     """A violent event the sources report, coded with GTD's vocabularies; who did it lives in attributions."""
 
@@ -566,7 +571,11 @@ class Attack(CuratedModel):
             choices_constraint("target_type", TargetType, model="attack"),
             choices_constraint("weapon_type", WeaponType, model="attack"),
         ]
-        indexes = [models.Index(fields=["date", "id"], name="attack_date_idx"), models.Index(fields=["country"], name="attack_country_idx")]
+        indexes = [
+            models.Index(fields=["date", "id"], name="attack_date_idx"),
+            models.Index(fields=["country"], name="attack_country_idx"),
+            GinIndex(ATTACK_SEARCH_DOCUMENT, name="attack_search_document"),
+        ]
 
     def __str__(self) -> str:
         return self.title

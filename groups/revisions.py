@@ -177,9 +177,9 @@ def _describe(model, row, previous, label: str) -> str:
     return ""
 
 
-def group_profile_as_of(slug: str, moment: datetime.datetime):
+def group_profile_as_of(slug: str, moment: datetime.datetime, *, attack_page: int | str | None = 1):
     """The profile as it was at `moment`. Raises Group.DoesNotExist when the group was not public then."""
-    from .selectors import build_profile
+    from .selectors import attacks_of_attributions, build_profile
 
     group = group_as_of(slug, moment)
     neighbours = {a.other_group(group).pk: a.other_group(group) for a in group.public_affiliations_from + group.public_affiliations_to}
@@ -190,4 +190,4 @@ def group_profile_as_of(slug: str, moment: datetime.datetime):
             affiliation.from_group, affiliation.to_group = neighbours[affiliation.from_group_id], neighbours[affiliation.to_group_id]
         return affiliations
 
-    return build_profile(group, among_neighbours=among)
+    return build_profile(group, among_neighbours=among, attacks=attacks_of_attributions(group.public_attributions, attack_page))

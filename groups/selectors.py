@@ -7,13 +7,15 @@ attacks or citations a group has: related rows come in by `Prefetch`, never row 
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import TrigramSimilarity
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
+    Count,
     DateTimeField,
     Exists,
     FloatField,
@@ -27,17 +29,17 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, ExtractYear, Greatest
 from django_countries import countries
 
-from kb.search import all_words_in, query_words
+from kb.search import matching, query_words
 from sources.references import Reference, References
 from sources.selectors import prefetch_public_citations
 
-from .charts import AttackTimeline, attack_timeline
+from .charts import AttackTimeline, attack_timeline, year_timeline
 from .graphs import RelationshipGraph, relationship_graph
 from .maps import AttackMap, MapPoint, attack_map
-from .models import Affiliation, Alias, AliasKind, Attack, Attribution, Designation, Group
+from .models import ATTACK_SEARCH_DOCUMENT, Affiliation, Alias, AliasKind, Attack, Attribution, Designation, Group
 from .normalization import normalize_name
 
 # --- Groups -----------------------------------------------------------------
@@ -144,38 +146,86 @@ class GroupProfile:
     alias_sections: list[AliasSection]
     relationships: list[RelationshipEntry]
     designations: list[DesignationEntry]
-    attacks: list[AttackEntry]
+    attacks: list[AttackEntry]  # the table's page of them
+    attack_page: Page
     graph: RelationshipGraph | None
-    timeline: AttackTimeline | None
-    attack_map: AttackMap | None
+    timeline: AttackTimeline | None  # over all of the group's attacks
+    attack_map: AttackMap | None  # the newest of them with known coordinates, at most PROFILE_MAP_LIMIT
+    attacks_located: int  # how many of all of them have known coordinates
     references: list[Reference] = field(default_factory=list)
 
 
-def group_profile(slug: str) -> GroupProfile:
-    """Everything a group's public profile shows, footnoted in reading order. Raises Group.DoesNotExist."""
-    group = (
-        groups_with_facts()
-        .prefetch_related(
-            Prefetch(
-                "attributions",
-                queryset=Attribution.objects.public()
-                .select_related("attack")
-                .prefetch_related(prefetch_public_citations(), prefetch_public_citations("attack__"))
-                .order_by("attack", "kind", "id"),
-                to_attr="public_attributions",
-            ),
-        )
-        .get(slug=slug)
-    )
+def group_profile(slug: str, *, attack_page: int | str | None = 1) -> GroupProfile:
+    """Everything a group's public profile shows, footnoted in reading order. Raises Group.DoesNotExist.
+
+    The attack table shows one page (`attack_page`) of the group's attacks; the chart by year and the map
+    cover all of them from aggregates, so a group with 10,000 attacks costs what one with ten does."""
+    group = groups_with_facts().get(slug=slug)
 
     def among(neighbour_ids: set[int]) -> list[Affiliation]:
         public = Affiliation.objects.public().filter(from_group__in=neighbour_ids, to_group__in=neighbour_ids)
         return list(public.select_related("from_group", "to_group"))
 
-    return build_profile(group, among_neighbours=among)
+    return build_profile(group, among_neighbours=among, attacks=group_attacks(group, attack_page))
 
 
-def build_profile(group: Group, *, among_neighbours: Callable[[set[int]], list[Affiliation]]) -> GroupProfile:
+PROFILE_ATTACKS_PER_PAGE = 25
+PROFILE_MAP_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class GroupAttacks:
+    """A group's attacks as its profile shows them: one page of the table, and the chart and map over them all."""
+
+    page: Page  # of attacks, newest first, each with `profile_roles` (the group's roles in it) and `public_citations`
+    timeline: AttackTimeline | None
+    located: list[Attack]  # the newest with known coordinates, at most PROFILE_MAP_LIMIT
+    located_total: int
+
+
+def group_attacks(group: Group, page_number: int | str | None) -> GroupAttacks:
+    """The public attacks naming `group`, read a page and two aggregates at a time: five queries whatever their number."""
+    attacks = public_attacks().filter(pk__in=Attribution.objects.public().filter(group=group).values("attack_id"))
+    per_year: Counter[int] = Counter()
+    undated = located_total = 0
+    counts = attacks.order_by().annotate(year=ExtractYear("date")).values("year")
+    for row in counts.annotate(count=Count("pk"), located=Count("pk", filter=Q(latitude__isnull=False))):
+        located_total += row["located"]
+        if row["year"] is None:
+            undated += row["count"]
+        else:
+            per_year[row["year"]] = row["count"]
+    newest_first = attacks.order_by("-date_sort", "-pk")
+    roles = Attribution.objects.public().filter(group=group).prefetch_related(prefetch_public_citations()).order_by("kind", "id")
+    listed = newest_first.prefetch_related(prefetch_public_citations(), Prefetch("attributions", queryset=roles, to_attr="profile_roles"))
+    paginator = Paginator(listed, PROFILE_ATTACKS_PER_PAGE)
+    paginator.count = sum(per_year.values()) + undated  # known already: no COUNT query
+    page = paginator.get_page(page_number)
+    for attack in page:
+        for attribution in attack.profile_roles:
+            attribution.group = group
+    located = list(newest_first.filter(latitude__isnull=False)[:PROFILE_MAP_LIMIT]) if located_total else []
+    return GroupAttacks(page=page, timeline=year_timeline(per_year, undated=undated), located=located, located_total=located_total)
+
+
+def attacks_of_attributions(attributions: list[Attribution], page_number: int | str | None) -> GroupAttacks:
+    """The same from a group's attributions already in memory, each with its `attack` (a past version of a profile)."""
+    by_attack: dict[int, list[Attribution]] = defaultdict(list)
+    for attribution in sorted(attributions, key=lambda a: (a.kind, a.pk)):
+        by_attack[attribution.attack_id].append(attribution)
+    attacks = sorted((roles[0].attack for roles in by_attack.values()), key=lambda a: (a.date or UNDATED_SORTS_AS, a.pk), reverse=True)
+    for attack in attacks:
+        attack.profile_roles = by_attack[attack.pk]
+    located = [attack for attack in attacks if attack.latitude is not None]
+    return GroupAttacks(
+        page=Paginator(attacks, PROFILE_ATTACKS_PER_PAGE).get_page(page_number),
+        timeline=attack_timeline(attack.date for attack in attacks),
+        located=located[:PROFILE_MAP_LIMIT],
+        located_total=len(located),
+    )
+
+
+def build_profile(group: Group, *, among_neighbours: Callable[[set[int]], list[Affiliation]], attacks: GroupAttacks) -> GroupProfile:
     """The profile of a group loaded as `group_profile` loads it (or as `groups.revisions` loads a past version);
     `among_neighbours` gives the relationships among the related groups, for the graph."""
     references = References()
@@ -189,7 +239,7 @@ def build_profile(group: Group, *, among_neighbours: Callable[[set[int]], list[A
         DesignationEntry(d, references.notes_for(d.public_citations, supports=f"{d.listing} ({d.authority})"))
         for d in sorted(group.public_designations, key=lambda d: (d.designated is None, d.designated, d.authority))
     ]
-    attacks = _attack_entries(group, references)
+    attack_entries = _attack_entries(attacks.page, references)
 
     neighbour_ids = {entry.other.pk for entry in relationships}
     graph = relationship_graph(
@@ -203,10 +253,12 @@ def build_profile(group: Group, *, among_neighbours: Callable[[set[int]], list[A
         alias_sections=alias_sections,
         relationships=relationships,
         designations=designations,
-        attacks=attacks,
+        attacks=attack_entries,
+        attack_page=attacks.page,
         graph=graph,
-        timeline=attack_timeline(entry.attack.date for entry in attacks),
-        attack_map=attack_map([_map_point(entry.attack) for entry in attacks if entry.attack.latitude is not None]),
+        timeline=attacks.timeline,
+        attack_map=attack_map([_map_point(attack) for attack in attacks.located]),
+        attacks_located=attacks.located_total,
         references=references.entries,
     )
 
@@ -240,22 +292,14 @@ def relationships_of(group: Group) -> list[RelationshipEntry]:
     ]
 
 
-def _attack_entries(group: Group, references: References) -> list[AttackEntry]:
-    """One row per attack, newest first, with every role the group is given in it."""
-    by_attack: dict[int, list[Attribution]] = defaultdict(list)
-    for attribution in group.public_attributions:
-        by_attack[attribution.attack_id].append(attribution)
-    attacks = sorted(
-        (attributions[0].attack for attributions in by_attack.values()),
-        key=lambda attack: (attack.date is not None, attack.date, attack.pk),
-        reverse=True,
-    )
+def _attack_entries(attacks: Iterable[Attack], references: References) -> list[AttackEntry]:
+    """One row per attack, in the order given, with every role the group is given in it (`profile_roles`)."""
     entries = []
     for attack in attacks:
         attack_notes = references.notes_for(attack.public_citations, supports=attack.title)
         roles = [
             AttackRole(attribution, references.notes_for(attribution.public_citations, supports=f"{attribution.role}: {attack.title}"))
-            for attribution in by_attack[attack.pk]
+            for attribution in attack.profile_roles
         ]
         entries.append(AttackEntry(attack=attack, roles=roles, notes=attack_notes))
     return entries
@@ -375,7 +419,7 @@ def _group_match(group: Group, key: str) -> GroupMatch:
 
 
 def search_attacks(query: str, *, limit: int = 20) -> list[Attack]:
-    """Attacks with every word of `query` in their title or place; a country's name finds the attacks in it."""
+    """Attacks with every word of `query` in their title, place or description; a country's name finds the attacks in it."""
     words = query_words(query)
     if not words:
         return []
@@ -384,5 +428,4 @@ def search_attacks(query: str, *, limit: int = 20) -> list[Attack]:
         code = countries.by_name(text)
         return Q(country=code) if code else Q(pk__in=[])
 
-    condition = all_words_in(words, ("title", "locality", "district", "province"), also=in_country) | in_country(query.strip())
-    return list(attacks_for_list().filter(condition)[:limit])
+    return list(matching(attacks_for_list(), ATTACK_SEARCH_DOCUMENT, words, also=in_country, or_=in_country(query.strip()))[:limit])

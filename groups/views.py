@@ -26,7 +26,7 @@ def group_list(request):
 @cache_public_page
 def group_detail(request, slug):
     try:
-        profile = selectors.group_profile(slug)
+        profile = selectors.group_profile(slug, attack_page=request.GET.get("page"))
     except Group.DoesNotExist:
         raise Http404("No published group has this address.") from None
     # The version as of the next whole second after the newest change: the same profile at a permanent address.
@@ -38,7 +38,7 @@ def group_detail(request, slug):
             "section": "groups",
             "profile": profile,
             "group": profile.group,
-            "page_url": request.build_absolute_uri(),
+            "page_url": request.build_absolute_uri(request.path),  # the profile, whichever page of its attacks is shown
             "version_url": request.build_absolute_uri(profile.group.version_url(version)),
         },
     )
@@ -62,7 +62,7 @@ def group_revision(request, slug, key):
     if moment is None:
         raise Http404("This is not a revision of the profile.")
     try:
-        profile = group_profile_as_of(slug, moment)
+        profile = group_profile_as_of(slug, moment, attack_page=request.GET.get("page"))
     except Group.DoesNotExist:
         raise Http404("The group was not published at that moment.") from None
     context = {

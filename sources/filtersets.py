@@ -8,13 +8,15 @@ from django.db.models import Q
 from groups.filtersets import public_group_filter
 from groups.models import Attack
 from kb.filtersets import CuratedFilterSet, NamedOrderingFilter, SlugOrIdFilter, YearFilter
-from kb.search import all_words_in, query_words
+from kb.search import matching, query_words
 
-from .models import CITATION_TARGETS, Citation, Source
+from .models import CITATION_SEARCH_DOCUMENT, CITATION_TARGETS, SOURCE_SEARCH_DOCUMENT, Citation, Source
 
 
 class SourceFilterSet(CuratedFilterSet):
-    q = django_filters.CharFilter(method="filter_q", label="Words", help_text="Every word in the title or outlet.")
+    q = django_filters.CharFilter(
+        method="filter_q", label="Words", help_text="Every word, or the beginning of it, in the title or outlet; accents ignored."
+    )
     outlet = django_filters.CharFilter(lookup_expr="icontains", label="Outlet")
     year = YearFilter(field_name="published", lookup_expr="year", label="Published in (year)")
     published_after = django_filters.DateFilter(field_name="published", lookup_expr="gte", label="Published from", help_text="YYYY-MM-DD")
@@ -31,8 +33,7 @@ class SourceFilterSet(CuratedFilterSet):
         fields = ["q", "outlet", "year", "published_after", "published_before", "updated_since", "ordering"]
 
     def filter_q(self, queryset, name, value):
-        words = query_words(value)
-        return queryset.filter(all_words_in(words, ("title", "outlet"))) if words else queryset.none()
+        return matching(queryset, SOURCE_SEARCH_DOCUMENT, query_words(value))
 
 
 class CitationFilterSet(CuratedFilterSet):
@@ -45,7 +46,9 @@ class CitationFilterSet(CuratedFilterSet):
         choices=[(name, name) for name in CITATION_TARGETS], method="filter_supports", label="Kind of fact", empty_label="Any fact"
     )
     field = django_filters.CharFilter(label="Field", help_text="The field the quote supports, e.g. founded.")
-    q = django_filters.CharFilter(method="filter_q", label="Words", help_text="Every word in the quote.")
+    q = django_filters.CharFilter(
+        method="filter_q", label="Words", help_text="Every word, or the beginning of it, in the quote; accents ignored."
+    )
     ordering = NamedOrderingFilter(orderings={"id": ("Id", "id"), "updated": ("Last updated", "updated_at")}, default="id", label="Sort by")
 
     class Meta:
@@ -69,5 +72,4 @@ class CitationFilterSet(CuratedFilterSet):
         return queryset.filter(**{f"{value}__isnull": False})
 
     def filter_q(self, queryset, name, value):
-        words = query_words(value)
-        return queryset.filter(all_words_in(words, ("quote",))) if words else queryset.none()
+        return matching(queryset, CITATION_SEARCH_DOCUMENT, query_words(value))

@@ -6,6 +6,7 @@ from functools import reduce
 from operator import or_
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -13,6 +14,7 @@ from django.urls import reverse
 
 from kb.dates import choices_constraint, format_partial_date, partial_date_constraints, precision_field
 from kb.models import CuratedModel
+from kb.search import search_document
 
 from .text import canonicalize_url, check_quote
 
@@ -37,6 +39,11 @@ class InformationCredibility(models.TextChoices):
     DOUBTFUL = "4", "4 – doubtful"
     IMPROBABLE = "5", "5 – improbable"
     CANNOT_BE_JUDGED = "6", "6 – truth cannot be judged"
+
+
+# What the `q` filters and the site search look through (kb.search), indexed.
+SOURCE_SEARCH_DOCUMENT = search_document("title", "outlet")
+CITATION_SEARCH_DOCUMENT = search_document("quote")
 
 
 class Source(CuratedModel):
@@ -75,6 +82,7 @@ class Source(CuratedModel):
             *partial_date_constraints("published", model="source", label="publication date"),
             choices_constraint("reliability", SourceReliability, model="source", blank=True),
         ]
+        indexes = [GinIndex(SOURCE_SEARCH_DOCUMENT, name="source_search_document")]
 
     def __str__(self) -> str:
         label = self.title or self.outlet or self.display_title
@@ -165,6 +173,7 @@ class Citation(CuratedModel):
             ),
             choices_constraint("credibility", InformationCredibility, model="citation", blank=True),
         ]
+        indexes = [GinIndex(CITATION_SEARCH_DOCUMENT, name="citation_search_document")]
 
     def __str__(self) -> str:
         quote = self.quote if len(self.quote) <= 60 else self.quote[:59] + "…"

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from kb.search import all_words_in, query_words
+from kb.search import matching, query_words
 
-from .models import Citation, Source
+from .models import SOURCE_SEARCH_DOCUMENT, Citation, Source
 from .references import field_label
 from .text import fold_text
 
@@ -115,4 +115,4 @@ def search_sources(query: str, *, limit: int = 20) -> list[Source]:
     words = query_words(query)
     if not words:
         return []
-    return list(public_sources().filter(all_words_in(words, ("title", "outlet")))[:limit])
+    return list(matching(public_sources(), SOURCE_SEARCH_DOCUMENT, words)[:limit])

@@ -263,7 +263,7 @@ def grow(world, n):
         CitationFactory(group=group, source=SourceFactory(), quote=QUOTE_LEJ, field="founded")
 
 
-PROFILE_QUERIES = 15  # 14, and the data version the cache is keyed by
+PROFILE_QUERIES = 18  # 17, and the data version the cache is keyed by; five of them read the attacks, a page at a time
 
 
 @pytest.mark.parametrize("more", [0, 12])
@@ -272,3 +272,85 @@ def test_profile_query_count_does_not_grow_with_the_data(client, world, django_a
     with django_assert_num_queries(PROFILE_QUERIES):
         response = client.get(profile_url(world["group"]))
     assert response.status_code == 200
+
+
+def table_links(page: str) -> list[str]:
+    """The attack slugs in the profile's attack table, in order."""
+    table = page.split('id="attacks-heading"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'<td><a href="/attacks/([^/"]+)/">', table)
+
+
+@pytest.fixture
+def busy_group(world, monkeypatch):
+    """The world's group named in 23 attacks, 22 more than the world's one: 2000–2021 and one undated; pages of 10."""
+    monkeypatch.setattr("groups.selectors.PROFILE_ATTACKS_PER_PAGE", 10)
+    group = world["group"]
+    for year in range(2000, 2021):
+        attack = AttackFactory(
+            slug=f"attack-{year}",
+            date=datetime.date(year, 3, 1),
+            date_precision=DatePrecision.DAY,
+            latitude=30 + (year - 2000) / 10,
+            longitude=67,
+        )
+        AttributionFactory(attack=attack, group=group)
+    AttributionFactory(attack=AttackFactory(slug="undated", date=None, latitude=None, longitude=None), group=group)
+    AttributionFactory(
+        attack=AttackFactory(
+            slug="draft-attack", date=datetime.date(2021, 1, 1), date_precision=DatePrecision.DAY, publication_status=DRAFT
+        ),
+        group=group,
+    )
+    return group
+
+
+def test_a_long_attack_list_is_read_a_page_at_a_time_newest_first(client, busy_group):
+    first = client.get(profile_url(busy_group)).content.decode()
+    assert "23 attacks name Lashkar-e-Jhangvi Al-Alami; the table shows 1–10." in first
+    newest = ["attack-2020", "attack-2019", "attack-2018", "attack-2017", "quetta-2016", "attack-2016", "attack-2015", "attack-2014"]
+    assert table_links(first) == newest + ["attack-2013", "attack-2012"]
+    assert 'href="?page=2#attacks"' in first and "Page 1 of 3" in first
+
+    later = [table_links(client.get(profile_url(busy_group), {"page": number}).content.decode()) for number in (2, 3)]
+    assert later[0] == [f"attack-{year}" for year in range(2011, 2001, -1)]
+    assert later[1] == ["attack-2001", "attack-2000", "undated"]  # the undated attack comes last
+    assert "draft-attack" not in first + "".join(sum(later, []))
+
+
+def test_the_chart_and_map_cover_every_attack_not_only_the_page(client, busy_group, monkeypatch):
+    monkeypatch.setattr("groups.selectors.PROFILE_MAP_LIMIT", 5)
+    page = client.get(profile_url(busy_group), {"page": 3}).content.decode()
+    assert "2016: 2 attacks" in page and "2000: 1 attack<" in page and "(23 in all, 1 with no known date)" in page
+    attack_map = page.split('class="attack-map"', 1)[1].split("</figure>", 1)[0]
+    assert "Places of the 5 newest of 22 attacks with known coordinates" in attack_map
+    assert sorted(re.findall(r'href="/attacks/([^/"]+)/"', attack_map)) == [
+        "attack-2017",
+        "attack-2018",
+        "attack-2019",
+        "attack-2020",
+        "quetta-2016",
+    ]
+
+
+def test_the_cited_version_is_the_profile_not_its_page(client, busy_group):
+    block = client.get(profile_url(busy_group), {"page": 2}).content.decode().split('id="cite-heading"', 1)[1]
+    assert re.search(r"http://testserver/groups/lej-al-alami/as-of/\w+/\.", block) and "?page=" not in block
+
+
+def test_a_past_version_pages_its_attacks_the_same_way(client, busy_group):
+    live = client.get(profile_url(busy_group), {"page": 2}).content.decode()
+    version = re.search(r"/groups/lej-al-alami/as-of/\w+/", live).group(0)
+    past = client.get(version, {"page": 2}).content.decode()
+    assert table_links(past) == table_links(live)
+    assert "23 attacks name" in past and "Page 2 of 3" in past
+
+
+@pytest.mark.parametrize("attacks", [1, 60])
+def test_profile_queries_do_not_grow_with_the_attacks(client, world, django_assert_num_queries, attacks):
+    for number in range(attacks - 1):
+        attack = AttackFactory(date=datetime.date(1990 + number % 30, 1, 1), date_precision=DatePrecision.DAY, latitude=30, longitude=67)
+        CitationFactory(attack=attack, group=None, source=world["source"], quote=QUOTE_RAID)
+        AttributionFactory(attack=attack, group=world["group"])
+    with django_assert_num_queries(PROFILE_QUERIES):
+        response = client.get(profile_url(world["group"]))
+    assert f"{attacks} attack" in response.content.decode()

@@ -1,0 +1,74 @@
+"""Word search (kb/search.py): each word begins a word of the record, accents and case ignored, through the GIN indexes."""
+
+import datetime
+
+import pytest
+from django.db import connection
+
+from groups.filtersets import AttackFilterSet
+from groups.models import Attack
+from kb.dates import DatePrecision
+from sources.filtersets import CitationFilterSet, SourceFilterSet
+from sources.models import Citation, Source
+from tests.factories import AttackFactory, CitationFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def records():
+    AttackFactory(
+        slug="quetta",
+        title="Attack on the Balochistan Police College",
+        locality="Quetta",
+        date=datetime.date(2016, 10, 1),
+        date_precision=DatePrecision.MONTH,
+        description="Gunmen stormed the college; the Al-Alami faction was named by officials.",
+    )
+    AttackFactory(slug="sehwan", title="Bombing of the Lal Shahbaz Qalandar shrine", locality="Sehwan Sharīf")
+    source = SourceFactory(slug="dawn", title="Daesh’s Khorasan province", outlet="Dawn")
+    CitationFactory(source=source, quote="fighters of the Islamic State of Iraq and the Levant – Khorasan Province")
+
+
+def attacks(q):
+    return sorted(AttackFilterSet({"q": q}, queryset=Attack.objects.all()).qs.values_list("slug", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("police college", ["quetta"]),
+        ("POLICE quétta", ["quetta"]),  # case and accents
+        ("pol coll", ["quetta"]),  # each word may begin a word
+        ("gunmen officials", ["quetta"]),  # words of the description
+        ("al-alami", ["quetta"]),  # a hyphenated word: each part
+        ("sharif", ["sehwan"]),  # the record's accents too
+        ("shrine police", []),  # every word, not any
+        ("lice", []),  # inside a word is not the beginning of one
+        ("%_'\"", []),  # no letters, no match, no error
+        ("balo:* | zzz", []),  # query syntax is read as words: "zzz" must match too
+    ],
+)
+def test_attack_words(records, query, found):
+    assert attacks(query) == found
+
+
+def test_source_and_quote_words(records):
+    assert [s.slug for s in SourceFilterSet({"q": "daesh khoras"}, queryset=Source.objects.all()).qs] == ["dawn"]
+    assert [s.slug for s in SourceFilterSet({"q": "dawn"}, queryset=Source.objects.all()).qs] == ["dawn"]
+    assert CitationFilterSet({"q": "levant khorasan"}, queryset=Citation.objects.all()).qs.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("queryset", "index"),
+    [
+        (lambda: AttackFilterSet({"q": "quetta police"}, queryset=Attack.objects.all()).qs, "attack_search_document"),
+        (lambda: SourceFilterSet({"q": "khorasan"}, queryset=Source.objects.all()).qs, "source_search_document"),
+        (lambda: CitationFilterSet({"q": "khorasan"}, queryset=Citation.objects.all()).qs, "citation_search_document"),
+    ],
+)
+def test_each_search_can_use_its_index(records, queryset, index):
+    """The filter's expression must be the indexed one, or Postgres would read every row at GTD scale."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    assert f"Bitmap Index Scan on {index}" in queryset().explain()
