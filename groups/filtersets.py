@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django_countries import countries
@@ -30,8 +31,14 @@ COUNTRY_CHOICES = [(country.code, country.name) for country in countries]
 
 
 def public_group_filter(**options) -> SlugOrIdFilter:
-    """A published group, by slug or id: `?related_to=islamic-state` or `?related_to=7`."""
-    return SlugOrIdFilter(queryset=Group.objects.public(), to_field_name="slug", empty_label="Any group", **options)
+    """A published group, by slug, id or a name only it goes by: `?related_to=islamic-state`, `=7` or `=Daesh`."""
+    return SlugOrIdFilter(
+        queryset=Group.objects.public(),
+        to_field_name="slug",
+        by_name=lambda name: _known_by(normalize_name(name)),
+        widget=forms.TextInput(attrs={"placeholder": "A name or alias"}),
+        **options,
+    )
 
 
 def _known_by(key: str) -> Q:
@@ -173,7 +180,7 @@ class AttackFilterSet(CuratedFilterSet):
     date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte", label="To date", help_text="YYYY-MM-DD")
     attack_type = django_filters.ChoiceFilter(choices=AttackType.choices, label="Attack type", empty_label="Any type")
     ordering = NamedOrderingFilter(
-        orderings={"date": ("Date", "date_sort"), "updated": ("Last updated", "updated_at"), "id": ("Id", "id")},
+        orderings={"date": ("Date", "date_sort", "id"), "updated": ("Last updated", "updated_at"), "id": ("Id", "id")},
         default="-date",
         label="Sort by",
         empty_label="Newest first",

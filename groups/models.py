@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils.translation import get_language_info
 from django_countries.fields import CountryField
@@ -504,6 +506,11 @@ def _count_with_qualifier(model: str, count: str) -> list[models.CheckConstraint
     ]
 
 
+# Lists sort attacks by date, newest first; an undated attack sorts as the oldest. Cursor pagination
+# needs a key that is never null, and an index on the same expression serves every such list.
+UNDATED_SORTS_AS = datetime.date(1, 1, 1)
+ATTACK_DATE_SORT = Coalesce("date", Value(UNDATED_SORTS_AS))
+
 # What the `q` filter and the site search look through (kb.search), indexed.
 ATTACK_SEARCH_DOCUMENT = search_document("title", "locality", "district", "province", "description")
 
@@ -540,7 +547,7 @@ class Attack(CuratedModel):
     class Meta:
         verbose_name = "attack"
         verbose_name_plural = "attacks"
-        ordering = [F("date").desc(nulls_last=True), "id"]
+        ordering = [ATTACK_DATE_SORT.desc(), F("id").desc()]  # newest first, undated last: attack_date_sort_idx
         permissions = [("publish_attack", "Can publish or unpublish attacks")]
         constraints = [
             *partial_date_constraints("date", model="attack", label="attack date"),
@@ -573,6 +580,7 @@ class Attack(CuratedModel):
         ]
         indexes = [
             models.Index(fields=["date", "id"], name="attack_date_idx"),
+            models.Index(ATTACK_DATE_SORT.desc(), F("id").desc(), name="attack_date_sort_idx"),
             models.Index(fields=["country"], name="attack_country_idx"),
             GinIndex(ATTACK_SEARCH_DOCUMENT, name="attack_search_document"),
         ]

@@ -6,7 +6,6 @@ attacks or citations a group has: related rows come in by `Prefetch`, never row 
 
 from __future__ import annotations
 
-import datetime
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     Exists,
+    F,
     FloatField,
     IntegerField,
     Max,
@@ -39,7 +39,18 @@ from sources.selectors import prefetch_public_citations
 from .charts import AttackTimeline, attack_timeline, year_timeline
 from .graphs import RelationshipGraph, relationship_graph
 from .maps import AttackMap, MapPoint, attack_map
-from .models import ATTACK_SEARCH_DOCUMENT, Affiliation, Alias, AliasKind, Attack, Attribution, Designation, Group
+from .models import (
+    ATTACK_DATE_SORT,
+    ATTACK_SEARCH_DOCUMENT,
+    UNDATED_SORTS_AS,
+    Affiliation,
+    Alias,
+    AliasKind,
+    Attack,
+    Attribution,
+    Designation,
+    Group,
+)
 from .normalization import normalize_name
 
 # --- Groups -----------------------------------------------------------------
@@ -185,7 +196,8 @@ class GroupAttacks:
 
 def group_attacks(group: Group, page_number: int | str | None) -> GroupAttacks:
     """The public attacks naming `group`, read a page and two aggregates at a time: five queries whatever their number."""
-    attacks = public_attacks().filter(pk__in=Attribution.objects.public().filter(group=group).values("attack_id"))
+    # The group is public and so is every attack here: the attributions need only be published themselves.
+    attacks = public_attacks().filter(pk__in=Attribution.objects.published().filter(group=group).values("attack_id"))
     per_year: Counter[int] = Counter()
     undated = located_total = 0
     counts = attacks.order_by().annotate(year=ExtractYear("date")).values("year")
@@ -195,7 +207,9 @@ def group_attacks(group: Group, page_number: int | str | None) -> GroupAttacks:
             undated += row["count"]
         else:
             per_year[row["year"]] = row["count"]
-    newest_first = attacks.order_by("-date_sort", "-pk")
+    # Newest first, undated last, as `date_sort` orders them, but in terms no index serves: walking every attack
+    # by date to find this group's is slow for a group whose attacks are old; sorting its own few is not.
+    newest_first = attacks.order_by(F("date").desc(nulls_last=True), F("pk").desc())
     roles = Attribution.objects.public().filter(group=group).prefetch_related(prefetch_public_citations()).order_by("kind", "id")
     listed = newest_first.prefetch_related(prefetch_public_citations(), Prefetch("attributions", queryset=roles, to_attr="profile_roles"))
     paginator = Paginator(listed, PROFILE_ATTACKS_PER_PAGE)
@@ -308,12 +322,8 @@ def _attack_entries(attacks: Iterable[Attack], references: References) -> list[A
 # --- Attacks ----------------------------------------------------------------
 
 
-# Undated attacks sort as the oldest: last when newest come first. Cursor pagination needs a key that is never null.
-UNDATED_SORTS_AS = datetime.date(1, 1, 1)
-
-
 def public_attacks() -> QuerySet[Attack]:
-    return Attack.objects.public().annotate(date_sort=Coalesce("date", Value(UNDATED_SORTS_AS)))
+    return Attack.objects.public().annotate(date_sort=ATTACK_DATE_SORT)
 
 
 def attacks_for_list() -> QuerySet[Attack]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 import django_filters
 from django import forms
-from django.db.models import F
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import F, Q
 from django_filters.fields import BaseCSVField, IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -15,11 +17,16 @@ from kb.models import as_id
 
 
 class SlugOrIdChoiceField(forms.ModelChoiceField):
-    """A record named by its slug (`islamic-state`) or, as the API's ids allow, by its id (`7`).
+    """A record named by its slug (`islamic-state`) or, as the API's ids allow, by its id (`7`), or, when the
+    filter knows how (`by_name`), by a name that only one record goes by ("Daesh").
 
     A name that matches no public record filters everything out, as a well-formed value
     should; it never says whether an unpublished record goes by that name.
     """
+
+    def __init__(self, *args, by_name: Callable[[str], Q] | None = None, **kwargs):
+        self.by_name = by_name
+        super().__init__(*args, **kwargs)
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -29,6 +36,9 @@ class SlugOrIdChoiceField(forms.ModelChoiceField):
         record = queryset.filter(slug=value).first()
         if record is None and (record_id := as_id(value)) is not None:
             record = queryset.filter(pk=record_id).first()
+        if record is None and self.by_name is not None:
+            named = list(queryset.filter(self.by_name(value))[:2])
+            record = named[0] if len(named) == 1 else None
         return record if record is not None else queryset.model(pk=NO_RECORD)
 
 
@@ -37,9 +47,14 @@ NO_RECORD = 0  # ids start at 1: a filter on this one matches nothing
 
 @extend_schema_field(OpenApiTypes.STR)
 class SlugOrIdFilter(django_filters.ModelChoiceFilter):
-    """In the query string a slug (`islamic-state`) or an id (`7`)."""
+    """In the query string a slug (`islamic-state`) or an id (`7`). The form shows a text box, not a list of
+    every record: there may be hundreds of thousands."""
 
     field_class = SlugOrIdChoiceField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)
 
 
 class NoEmptyItemsCSVField(BaseCSVField):
@@ -69,8 +84,19 @@ class NamedOrderingFilter(django_filters.OrderingFilter):
         ordering = []
         for field in fields:
             expression = F(field) if isinstance(field, str) else field
-            ordering.append(expression.desc(nulls_last=True) if descending else expression.asc(nulls_first=True))
+            if self._nullable(field):  # missing values as the smallest: first going up, last going down
+                ordering.append(expression.desc(nulls_last=True) if descending else expression.asc(nulls_first=True))
+            else:  # plain, so an index on the same expression serves the sort
+                ordering.append(expression.desc() if descending else expression.asc())
         return ordering
+
+    def _nullable(self, field) -> bool:
+        if not isinstance(field, str):
+            return False
+        try:
+            return self.model._meta.get_field(field).null
+        except FieldDoesNotExist:  # an annotation, such as a date that sorts undated records as the oldest
+            return False
 
     def filter(self, qs, value):
         if not value:

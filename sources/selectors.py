@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from kb.search import matching, query_words
 
@@ -23,8 +24,9 @@ def public_sources() -> QuerySet[Source]:
 
 
 def sources_for_list() -> QuerySet[Source]:
-    counted = public_sources().annotate(public_citation_count=Count("citations", filter=Citation.public_q("citations__"), distinct=True))
-    return counted.order_by(*Source._meta.ordering)  # aggregation drops the model's default ordering
+    """Public sources, each with how many public quotes cite it: counted for the rows of a page only, not for every source."""
+    cited = Citation.objects.public().filter(source=OuterRef("pk")).order_by().values("source").annotate(count=Count("pk")).values("count")
+    return public_sources().annotate(public_citation_count=Coalesce(Subquery(cited, output_field=IntegerField()), 0))
 
 
 # What each kind of cited fact needs loaded to be named and linked on a source's page.

@@ -83,7 +83,7 @@ SITE_PAGES = [
     pytest.param(lambda r: r["group"].get_absolute_url(), SCRIPT, id="profile"),
     pytest.param(lambda r: r["neighbour"].get_absolute_url(), NAME, id="neighbour-profile-graph"),
     pytest.param(lambda r: "/groups/", NAME, id="group-list"),
-    pytest.param(lambda r: "/groups/?q=front+script", NAME, id="group-list-filtered"),
+    pytest.param(lambda r: "/groups/?q=front+title", NAME, id="group-list-filtered"),
     pytest.param(lambda r: "/attacks/", ATTACK_TITLE, id="attack-list"),
     pytest.param(lambda r: r["attack"].get_absolute_url(), ATTACK_TITLE, id="attack-page"),
     pytest.param(lambda r: "/sources/", SCRIPT, id="source-list"),

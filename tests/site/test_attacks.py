@@ -3,11 +3,11 @@ import re
 
 import pytest
 
-from groups.models import AttackType, AttributionKind
+from groups.models import AttackType, AttributionKind, Group
 from kb.dates import DatePrecision
 from kb.listing import PAGE_SIZE
 from kb.models import PublicationStatus
-from tests.factories import AttackFactory, AttributionFactory, CitationFactory, GroupFactory, SourceFactory
+from tests.factories import AliasFactory, AttackFactory, AttributionFactory, CitationFactory, GroupFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -120,5 +120,16 @@ def test_detail_query_count_does_not_grow(client, quetta, django_assert_num_quer
 def test_list_query_count_does_not_grow(client, django_assert_num_queries, attacks):
     for _ in range(attacks):
         AttributionFactory.create_batch(2, attack=AttackFactory())
-    with django_assert_num_queries(5):  # data version, count, page, attributions with groups, the groups offered by the filter
+    with django_assert_num_queries(4):  # data version, count, page, attributions with groups (the group filter is a text box)
         assert client.get("/attacks/").status_code == 200
+
+
+def test_the_group_filter_is_a_text_box_that_takes_a_name_or_alias(client, quetta):
+    AliasFactory(group=Group.objects.get(slug="islamic-state"), name="Daesh")
+    GroupFactory(name="Another Daesh")  # "daesh" alone still names one group: its own name is "Another Daesh"
+    page = client.get("/attacks/").content.decode()
+    assert re.search(r'<input type="text" name="group"[^>]*placeholder="A name or alias"', page) and '<select name="group"' not in page
+    for value in ("islamic-state", "Islamic State", "DAESH", "daish"):
+        assert titles(client.get("/attacks/", {"group": value})) == ["Attack on the Balochistan Police College"], value
+    GroupFactory(name="Daesh")  # now two groups go by it: the name picks neither
+    assert titles(client.get("/attacks/", {"group": "daesh"})) == []
