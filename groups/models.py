@@ -218,6 +218,7 @@ class Alias(CuratedModel):
         ]
         indexes = [
             models.Index(fields=["group", "kind"], name="alias_group_kind_idx"),
+            models.Index(fields=["group", "updated_at"], name="alias_group_updated_idx"),  # a profile's last update
             GinIndex(fields=["normalized_name"], opclasses=["gin_trgm_ops"], name="alias_search_key_trgm"),
         ]
 
@@ -354,6 +355,10 @@ class Affiliation(CuratedModel):
             *partial_date_constraints("ended", model="affiliation", label="end date"),
             _end_not_before_start("affiliation", "started", "ended", "end date"),
         ]
+        indexes = [
+            models.Index(fields=["from_group", "updated_at"], name="affiliation_from_updated_idx"),
+            models.Index(fields=["to_group", "updated_at"], name="affiliation_to_updated_idx"),
+        ]  # for a profile's last update: the newest change to what it shows
 
     def __str__(self) -> str:
         return f"{self.from_group} {self.get_kind_display()} {self.to_group}"
@@ -414,6 +419,9 @@ class Designation(CuratedModel):
             ),
             *partial_date_constraints("designated", model="designation", label="designation date"),
         ]
+        indexes = [
+            models.Index(fields=["group", "updated_at"], name="designation_group_updated_idx"),
+        ]  # for a profile's last update: the newest change to what it shows
 
     def __str__(self) -> str:
         return f"{self.group}: {self.listing} ({self.authority})"
@@ -667,6 +675,9 @@ class Attribution(CuratedModel):
             ),
             choices_constraint("kind", AttributionKind, model="attribution"),
         ]
+        indexes = [
+            models.Index(fields=["group", "updated_at"], name="attribution_group_updated_idx"),
+        ]  # for a profile's last update: the newest change to what it shows
 
     def __str__(self) -> str:
         return f"{self.attack}: {self.phrase} {self.group}"

@@ -20,7 +20,6 @@ from django.db.models import (
     F,
     FloatField,
     IntegerField,
-    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -57,9 +56,9 @@ from .normalization import normalize_name
 
 
 def _newest_update(queryset: QuerySet, link: str) -> Subquery:
+    # The newest row first rather than Max(): an index on (link, updated_at) answers it in one probe per group.
     return Subquery(
-        queryset.filter(**{link: OuterRef("pk")}).order_by().values(link).annotate(newest=Max("updated_at")).values("newest")[:1],
-        output_field=DateTimeField(),
+        queryset.filter(**{link: OuterRef("pk")}).order_by("-updated_at").values("updated_at")[:1], output_field=DateTimeField()
     )
 
 
