@@ -13,10 +13,12 @@ from .models import SOURCE_SEARCH_DOCUMENT, Citation, Source
 from .references import field_label
 from .text import fold_text
 
+CITATION_ORDER = ("source__published", "source_id", "id")
+
 
 def public_citations() -> QuerySet[Citation]:
-    """Citations a reader may see, with their source: for prefetching under the facts they support."""
-    return Citation.objects.public().select_related("source").order_by("source__published", "source_id", "id")
+    """Citations a reader may see, with their source."""
+    return Citation.objects.public().select_related("source").order_by(*CITATION_ORDER)
 
 
 def public_sources() -> QuerySet[Source]:
@@ -108,8 +110,14 @@ def cited_fact(citation: Citation) -> CitedFact:
 
 
 def prefetch_public_citations(prefix: str = "") -> Prefetch:
-    """Prefetch a record's public citations into `.public_citations`."""
-    return Prefetch(f"{prefix}citations", queryset=public_citations(), to_attr="public_citations")
+    """Prefetch into `.public_citations` the public citations of records that are public themselves.
+
+    Under a public record a citation is public when it and its source are published. Checking only
+    that, rather than `Citation.public_q` (which joins every kind of record a citation can support),
+    keeps each prefetch a two-table query that Postgres plans in a fraction of a millisecond.
+    """
+    citations = Citation.objects.published().filter(Source.public_q("source__")).select_related("source")
+    return Prefetch(f"{prefix}citations", queryset=citations.order_by(*CITATION_ORDER), to_attr="public_citations")
 
 
 def search_sources(query: str, *, limit: int = 20) -> list[Source]:
