@@ -209,12 +209,18 @@ class Plan:
 
 
 def plan_dataset(*, seed: int, scale: float) -> Plan:
-    plan = Plan(seed=seed, scale=scale, counts=counts_at_scale(scale))
-    _plan_groups(plan)
-    _plan_aliases(plan)
+    plan = plan_names(seed=seed, scale=scale)
     _plan_affiliations(plan)
     _plan_attacks(plan)
     _plan_attributions(plan)
+    return plan
+
+
+def plan_names(*, seed: int, scale: float) -> Plan:
+    """Only the groups and their aliases (the first parts of `plan_dataset`, the same rows): the names an article may use."""
+    plan = Plan(seed=seed, scale=scale, counts=counts_at_scale(scale))
+    _plan_groups(plan)
+    _plan_aliases(plan)
     return plan
 
 
