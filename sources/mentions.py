@@ -219,8 +219,12 @@ class PossibleName:
     """Words that look like a group's name (capitalised, around "group", "faction", "Lashkar"…) and match no known name."""
 
     name: str
-    count: int
-    sentences: list[Sentence] = field(default_factory=list)
+    places: list[Mention]  # where the text writes it (no group: `group_ids` is empty)
+    sentences: list[Sentence]
+
+    @property
+    def count(self) -> int:
+        return len(self.places)
 
 
 @dataclass
@@ -355,6 +359,24 @@ def detect(text: str, index: MentionIndex | None = None) -> Detection:
                 picked[i] = sentences[i]
         return [picked[i] for i in sorted(picked)]
 
+    by_group, by_shared_name = _grouped(mentions)
+    groups = [GroupMentions(index.groups[group_id], found, sentences_of(found)) for group_id, found in by_group.items()]
+    ambiguous = [
+        AmbiguousName(found[0].written, [index.groups[group_id] for group_id in group_ids], found, sentences_of(found))
+        for (_, group_ids), found in by_shared_name.items()
+    ]
+    return Detection(groups=groups, ambiguous=ambiguous, possible_names=possible_names(text, words, mentions, index, sentences_of))
+
+
+def mentioned_groups(text: str, index: MentionIndex | None = None) -> list[GroupMentions]:
+    """Only the groups the text names for sure, with their mentions (no sentences, shared names or possible names)."""
+    index = known_names_index() if index is None else index
+    by_group, _ = _grouped(find_mentions(text, index))
+    return [GroupMentions(index.groups[group_id], found, []) for group_id, found in by_group.items()]
+
+
+def _grouped(mentions: list[Mention]) -> tuple[dict[int, list[Mention]], dict[tuple, list[Mention]]]:
+    """Mentions by the group they name, and ambiguous ones by their name and candidates."""
     by_group: dict[int, list[Mention]] = {}
     by_shared_name: dict[tuple, list[Mention]] = {}
     for mention in mentions:
@@ -362,12 +384,7 @@ def detect(text: str, index: MentionIndex | None = None) -> Detection:
             by_shared_name.setdefault((mention.written.casefold(), mention.group_ids), []).append(mention)
         else:
             by_group.setdefault(mention.group_ids[0], []).append(mention)
-    groups = [GroupMentions(index.groups[group_id], found, sentences_of(found)) for group_id, found in by_group.items()]
-    ambiguous = [
-        AmbiguousName(found[0].written, [index.groups[group_id] for group_id in group_ids], found, sentences_of(found))
-        for (_, group_ids), found in by_shared_name.items()
-    ]
-    return Detection(groups=groups, ambiguous=ambiguous, possible_names=possible_names(text, words, mentions, index, sentences_of))
+    return by_group, by_shared_name
 
 
 # --- Possible new names ---------------------------------------------------------------------------------
@@ -419,7 +436,7 @@ def possible_names(text: str, words: list[Word], mentions: list[Mention], index:
         spelling, places = found.setdefault(key, (name, []))
         places.append(Mention(start, end, name, (), ()))
     return sorted(
-        (PossibleName(name, len(places), sentences_of(places)) for name, places in found.values()),
+        (PossibleName(name, places, sentences_of(places)) for name, places in found.values()),
         key=lambda possible: (-possible.count, possible.name.casefold()),
     )
 

@@ -39,7 +39,7 @@ from groups.normalization import normalize_name
 from kb.dates import DatePrecision
 from kb.models import PublicationStatus
 from sources.models import InformationCredibility, SourceReliability
-from sources.text import canonicalize_url
+from sources.text import canonicalize_url, text_fingerprint
 
 from .names import Name, make_name, other_names
 from .vocabulary import (
@@ -800,6 +800,7 @@ def _article(rng: random.Random, number: int, facts: list[_Fact]) -> tuple[dict,
         "published_precision": published_precision,
         "language": "en",
         "text": text,
+        "text_hash": text_fingerprint(text),
         "accessed": accessed,
         "reliability": RELIABILITIES.pick(rng),
         "publication_status": _status(rng),
