@@ -70,13 +70,14 @@ class KnownName(NamedTuple):
 
 
 def is_short_name(name: str, key: str, kind: str = "") -> bool:
-    return len(key) <= SHORT_NAME_LENGTH or kind == AliasKind.ACRONYM or (len(key) <= 8 and name.isupper())
+    """Whether a name must be written with its capitals: a short key (IS, TTP, LeJ), an acronym, or a short name in capitals."""
+    return len(key) <= SHORT_NAME_LENGTH or kind == AliasKind.ACRONYM or (len(key) <= 2 * SHORT_NAME_LENGTH and name.isupper())
 
 
 class MentionIndex:
     """The automaton over every known name's search key, and the groups those names belong to."""
 
-    def __init__(self, groups: Iterable[KnownGroup], names: Iterable[tuple[str, KnownName]], *, marks=None):
+    def __init__(self, groups: Iterable[KnownGroup], names: Iterable[tuple[str, KnownName]]):
         self.groups = {group.id: group for group in groups}
         by_key: dict[str, list[KnownName]] = {}
         for key, name in names:
@@ -88,7 +89,7 @@ class MentionIndex:
         if by_key:
             self.automaton.make_automaton()
         self.keys = frozenset(by_key)
-        self.marks = marks  # the names' history high-water marks it was built from
+        self.marks = None  # the names' history high-water marks it was built from
         self.version = None  # the data version it was last found current at
 
     def __len__(self) -> int:
@@ -135,6 +136,13 @@ def known_names_index() -> MentionIndex:
             _cached_index.marks = marks
         _cached_index.version = version
         return _cached_index
+
+
+def forget_known_names() -> None:
+    """Drop the cached index. Tests call it: a rolled-back transaction takes its names away but not the data version."""
+    global _cached_index
+    with _cache_lock:
+        _cached_index = None
 
 
 def _name_history_marks() -> tuple:
