@@ -6,6 +6,7 @@ from django_countries import countries
 from django_countries.filters import CountryFilter
 
 from kb.admin import CuratedAdmin, CuratedInline
+from kb.models import as_id
 from sources.admin import CitationInline
 
 from .models import Affiliation, Alias, Attack, Attribution, Designation, Group
@@ -163,6 +164,11 @@ class AttributionInline(CuratedInline):
     extra = 1
     fields = ["group", "kind", "attributed_by", "description", "publication_status"]
     autocomplete_fields = ["group"]
+
+    def initial_rows(self, request) -> list[dict]:
+        """A new attack opened from a source's mentions starts with a row for the group the sentence names."""
+        group_id = as_id(request.GET.get("attribution_group", ""))
+        return [{"group": group_id}] if group_id else []
 
 
 @admin.register(Attack)

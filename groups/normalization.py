@@ -3,17 +3,20 @@
 "Tehreek-e-Taliban", "Tehrik-e Taliban" and "Tehrik-i-Taliban" all become
 "tehriktaliban"; "al-Qaida", "Al Qaeda" and "al-Qa'ida" become "alqaida";
 "Daesh" and "Daish" become "daish". The same function keys stored names and
-search queries, so both always agree.
+search queries, so both always agree; `fold_word` keys one word of running text
+the same way, so that names can be found in an article (`sources.mentions`).
 """
 
+import functools
 import re
 import unicodedata
 
 # Apostrophe-like marks inside transliterated Arabic names (Qa'ida, Qaʿida) join the letters around them.
-_JOINING_MARKS = str.maketrans("", "", "'\u2019\u2018\u02bf\u02be\u02bc`\u00b4")
+JOINING_MARKS = "'\u2019\u2018\u02bf\u02be\u02bc`\u00b4"
+_JOINING_MARKS = str.maketrans("", "", JOINING_MARKS)
 _TOKEN_SPLIT = re.compile(r"[\W_]+")
 # The Urdu/Persian izafat "-e-"/"-i-" between two words (Lashkar-e-Jhangvi) is a spelling choice, not a word.
-_IZAFAT = {"e", "i", "y"}
+IZAFAT = frozenset({"e", "i", "y"})
 _MIN_WORD_LENGTH = 5
 _TRANSLITERATION_RULES = (
     (re.compile(r"ee"), "i"),  # Tehreek / Tehrik
@@ -24,14 +27,24 @@ _TRANSLITERATION_RULES = (
 
 
 def normalize_name(name: str) -> str:
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.casefold().translate(_JOINING_MARKS)
-    tokens = [token for token in _TOKEN_SPLIT.split(text) if token]
+    tokens = _tokens(name)
     if len(tokens) > 1 and tokens[0] == "the":
         tokens = tokens[1:]
-    tokens = [t for i, t in enumerate(tokens) if not (0 < i < len(tokens) - 1 and t in _IZAFAT)]
+    tokens = [t for i, t in enumerate(tokens) if not (0 < i < len(tokens) - 1 and t in IZAFAT)]
     return "".join(_fold_transliteration(token) for token in tokens)
+
+
+@functools.lru_cache(maxsize=65536)
+def fold_word(word: str) -> str:
+    """One word as written in an article, folded as `normalize_name` folds each word of a name ("Tehreek" → "tehrik")."""
+    return "".join(_fold_transliteration(token) for token in _tokens(word))
+
+
+def _tokens(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.casefold().translate(_JOINING_MARKS)
+    return [token for token in _TOKEN_SPLIT.split(text) if token]
 
 
 def _fold_transliteration(token: str) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from simple_history.admin import SimpleHistoryAdmin
 
 from kb.history import changes_between, comparable, latest_revision, revision, tracked_fields
@@ -149,6 +151,27 @@ class CuratedAdmin(PublishingRightsMixin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         record_save(instance=obj, user=request.user, reason=form.cleaned_data["change_reason"])
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        """A new record's inlines may start with rows filled in from the address (`initial_rows` on the inline)."""
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        initial_rows = getattr(inline, "initial_rows", None)
+        if request.method == "GET" and obj.pk is None and initial_rows is not None:
+            kwargs["initial"] = initial_rows(request)
+        return kwargs
+
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        staying = any(name in request.POST for name in ("_continue", "_addanother", "_saveasnew", IS_POPUP_VAR))
+        back = None if staying or response.status_code != 302 else self.after_add_url(request, obj)
+        return HttpResponseRedirect(back) if back else response
+
+    def after_add_url(self, request, obj) -> str | None:
+        """Where a plain save of a new record leads: the page that sent the editor here (`?next=`), if it is ours."""
+        back = request.GET.get("next", "")
+        if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+            return back
+        return None
 
     def save_formset(self, request, form, formset, change):
         reason = form.cleaned_data["change_reason"]

@@ -16,7 +16,7 @@ from kb.dates import choices_constraint, format_partial_date, partial_date_const
 from kb.models import CuratedModel
 from kb.search import search_document
 
-from .text import canonicalize_url, check_quote
+from .text import canonicalize_url, check_quote, text_fingerprint
 
 
 class SourceReliability(models.TextChoices):
@@ -59,6 +59,13 @@ class Source(CuratedModel):
     published_precision = precision_field("publication date precision")
     language = models.CharField(max_length=35, default="en", help_text="BCP 47 language tag.")
     text = models.TextField(help_text="The article's full text. Quotes are verified against it; it is shown to editors only.")
+    text_hash = models.CharField(
+        "text fingerprint",
+        max_length=64,
+        editable=False,
+        db_index=True,
+        help_text="SHA-256 of the text with whitespace and quote marks folded: finds the same article recorded twice.",
+    )
     accessed = models.DateField("accessed on", null=True, blank=True)
     reliability = models.CharField(max_length=1, choices=SourceReliability.choices, blank=True)
 
@@ -104,6 +111,7 @@ class Source(CuratedModel):
 
     def clean(self):
         self.url = canonicalize_url(self.url)
+        self.text_hash = text_fingerprint(self.text)
         if self.pk and self.text:
             broken = [c for c in self.citations.all() if not check_quote(c.quote, self.text).found]
             if broken:
@@ -114,6 +122,7 @@ class Source(CuratedModel):
 
     def save(self, *args, **kwargs):
         self.url = canonicalize_url(self.url)
+        self.text_hash = text_fingerprint(self.text)
         super().save(*args, **kwargs)
 
 

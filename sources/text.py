@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -18,6 +19,11 @@ _WHITESPACE = re.compile(r"\s+")
 def fold_text(text: str) -> str:
     """Text as quotes are compared: whitespace runs as one space, curly quotes as straight ones."""
     return _WHITESPACE.sub(" ", text.translate(_TYPOGRAPHIC_QUOTES)).strip()
+
+
+def text_fingerprint(text: str) -> str:
+    """The same article pasted twice has the same fingerprint, whatever its whitespace and quote marks."""
+    return hashlib.sha256(fold_text(text).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -67,3 +73,57 @@ def canonicalize_url(url: str) -> str:
         path = path.rstrip("/")
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMETERS.match(k)))
     return urlunsplit((scheme, host, path, query, ""))
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of an article: `text` is `article[start:end]`, so it passes `check_quote` as it is."""
+
+    start: int
+    end: int
+    text: str
+
+
+# Where a sentence may end: . ! ? or … (with closing quotes or brackets), then space and a capital, digit or opening quote.
+_SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=[ \t]+[\"'\u201c\u2018(\[]?[A-Z0-9])")
+# A full stop after these does not end a sentence ("Maj. Gen. Saeed", "U.S. officials", "No. 3").
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof gen maj col lt capt cpt sgt brig adm gov sen rep st mt no nos vs etc approx dept univ inc ltd co corp "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+_LAST_WORD = re.compile(r"([^\W\d_]+(?:\.[^\W\d_]+)*)$")
+_LINE = re.compile(r"[^\n]+")
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """The sentences of an article, in order: every line (headline, caption, paragraph) and every sentence within it.
+
+    A small rule-based splitter is enough here: a sentence is only the unit an editor quotes, and a missed split just
+    makes a longer quote. Titles, initials and dotted acronyms before a full stop do not end a sentence.
+    """
+    sentences = []
+    for line in _LINE.finditer(text):
+        start = line.start()
+        for end in _SENTENCE_END.finditer(text, line.start(), line.end()):
+            if end.group().startswith(".") and _is_abbreviation(text[start : end.start()]):
+                continue
+            sentences.extend(_sentence(text, start, end.end()))
+            start = end.end()
+        sentences.extend(_sentence(text, start, line.end()))
+    return sentences
+
+
+def _is_abbreviation(before: str) -> bool:
+    word = _LAST_WORD.search(before[-40:])
+    if word is None:
+        return False
+    word = word.group()
+    return len(word) == 1 or "." in word or word.casefold() in _ABBREVIATIONS
+
+
+def _sentence(text: str, start: int, end: int) -> list[Sentence]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return [Sentence(start, end, text[start:end])] if start < end else []

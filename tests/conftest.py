@@ -31,6 +31,16 @@ def reviewer_client(client, reviewer):
 
 
 @pytest.fixture(autouse=True)
+def _no_cached_names():
+    """The index of names is kept per process while the data version stands; a rollback does not move the version."""
+    from sources.mentions import forget_known_names
+
+    forget_known_names()
+    yield
+    forget_known_names()
+
+
+@pytest.fixture(autouse=True)
 def _empty_public_cache():
     """Cached pages are keyed by a database sequence that rollbacks do not rewind: start every test with none."""
     from django.core.cache import caches

@@ -39,7 +39,7 @@ from groups.normalization import normalize_name
 from kb.dates import DatePrecision
 from kb.models import PublicationStatus
 from sources.models import InformationCredibility, SourceReliability
-from sources.text import canonicalize_url
+from sources.text import canonicalize_url, text_fingerprint
 
 from .names import Name, make_name, other_names
 from .vocabulary import (
@@ -209,12 +209,18 @@ class Plan:
 
 
 def plan_dataset(*, seed: int, scale: float) -> Plan:
-    plan = Plan(seed=seed, scale=scale, counts=counts_at_scale(scale))
-    _plan_groups(plan)
-    _plan_aliases(plan)
+    plan = plan_names(seed=seed, scale=scale)
     _plan_affiliations(plan)
     _plan_attacks(plan)
     _plan_attributions(plan)
+    return plan
+
+
+def plan_names(*, seed: int, scale: float) -> Plan:
+    """Only the groups and their aliases (the first parts of `plan_dataset`, the same rows): the names an article may use."""
+    plan = Plan(seed=seed, scale=scale, counts=counts_at_scale(scale))
+    _plan_groups(plan)
+    _plan_aliases(plan)
     return plan
 
 
@@ -794,6 +800,7 @@ def _article(rng: random.Random, number: int, facts: list[_Fact]) -> tuple[dict,
         "published_precision": published_precision,
         "language": "en",
         "text": text,
+        "text_hash": text_fingerprint(text),
         "accessed": accessed,
         "reliability": RELIABILITIES.pick(rng),
         "publication_status": _status(rng),

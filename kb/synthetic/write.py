@@ -3,7 +3,7 @@
 Saving a million records one by one through `kb.services` would take hours, so rows go in with
 `bulk_create_with_history` (django-simple-history), which inserts a batch and then its historical
 rows in one statement each. Nothing is validated row by row: the plan is valid by construction
-(computed search keys, canonical URLs, verbatim quotes, unique names), and the database's
+(computed search keys, canonical URLs and text fingerprints, verbatim quotes, unique names), and the database's
 constraints refuse anything that is not. The whole set is written in one transaction.
 """
 

@@ -8,6 +8,7 @@ and so escape the guard, outside `kb/services.py`.
 
 import ast
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
@@ -21,6 +22,7 @@ from groups.models import Alias, Group
 from kb.audit import UnauditedWrite
 from kb.models import CuratedModel
 from kb.services import record_delete, record_restore, record_save, record_upsert
+from sources.models import Citation, Source
 from tests.admin.page_forms import add_inline_row, form_data
 from tests.admin.test_admin_pages import FACTORIES, admin_url, new_record_values
 
@@ -81,6 +83,18 @@ def test_every_write_path_leaves_a_user_and_a_reason(audited, admin_client, admi
     record_upsert(
         model=Alias, lookup={"group": group, "name": "Dawla"}, values={"kind": "short_form"}, user=admin_user, reason="Seen in a source"
     )
+
+    # A source's mentions page: a sentence cited for a record, and a new alias opened from it with its citation.
+    source = Source.objects.get(slug="e3ca868f480167ee")
+    sentence = "LeJ is also affiliated with the Pakistani Taliban who in turn pledge allegiance to al-Qaeda"
+    cite = reverse("admin:sources_source_cite", args=[source.pk])
+    assert admin_client.post(cite, {"target": f"group:{group.pk}", "quote": sentence, "change_reason": "Quoted"}).status_code == 302
+    new_alias = f"{admin_url(Alias, 'add')}?{urlencode({'citation_source': source.pk, 'citation_quote': sentence, 'name': 'Dawlat'})}"
+    data = {**form_data(admin_client.get(new_alias)), "group": group.pk, "kind": "variant", "change_reason": "From the mentions page"}
+    data.update({"citations-TOTAL_FORMS": "1", "citations-0-source": source.pk, "citations-0-quote": sentence})
+    data["citations-0-publication_status"] = "draft"
+    assert admin_client.post(new_alias, data).status_code == 302
+    assert Citation.objects.filter(quote=sentence).count() == 2
 
     # The admin again: a change with a new inline row, a revert, a delete, a restore.
     url = admin_url(Group, "change", group.pk)

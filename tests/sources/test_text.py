@@ -1,6 +1,6 @@
 import pytest
 
-from sources.text import canonicalize_url, check_quote, fold_text
+from sources.text import canonicalize_url, check_quote, fold_text, split_sentences, text_fingerprint
 
 TEXT = "He added the group has been focusing attacks on “the police only.”\n\nPakistani   media reported it."
 
@@ -52,3 +52,29 @@ def test_fold_text():
 )
 def test_canonical_urls(url, canonical):
     assert canonicalize_url(url) == canonical
+
+
+def test_sentences_split_at_full_stops_and_lines_but_not_after_titles_or_initials():
+    text = (
+        "IS emerging in Karachi?\n\n"
+        "“We received reports,” sources said. Maj. Gen. Saeed said so in the U.S. capital. He added more!\n"
+        "  • Sources say IS working since July 2014  \n"
+        "The letter reads, “It has been reported.” No. 3 was next."
+    )
+    sentences = [sentence.text for sentence in split_sentences(text)]
+    assert sentences == [
+        "IS emerging in Karachi?",
+        "“We received reports,” sources said.",
+        "Maj. Gen. Saeed said so in the U.S. capital.",
+        "He added more!",
+        "• Sources say IS working since July 2014",
+        "The letter reads, “It has been reported.”",
+        "No. 3 was next.",
+    ]
+    for sentence in split_sentences(text):
+        assert text[sentence.start : sentence.end] == sentence.text and check_quote(sentence.text, text).found
+
+
+def test_the_same_text_has_the_same_fingerprint_whatever_its_spacing_and_quote_marks():
+    assert text_fingerprint("He said “no.”\n\nThen  left.") == text_fingerprint('He said "no." Then left.  ')
+    assert text_fingerprint("He said no.") != text_fingerprint("He said yes.")
