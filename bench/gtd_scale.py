@@ -25,8 +25,12 @@ What it measures (p50/p95 from sequential requests after a warm-up; each measure
 - Subprocesses: `manage.py export_csv attacks` (peak RSS, against a bare Django process); `manage.py import_gtd`
   of a fresh GTD-layout CSV (rows/s, against COPY of the same file into a scratch table of text columns).
 
-Rows it adds for a measurement (attributions for the profile sizes, the imported attacks) are removed again
-before it ends, and at the start of the next run if one was interrupted.
+Rows it adds for a measurement (two scratch groups and their attributions, the imported attacks) are removed
+again before it ends, and at the start of the next run if one was interrupted.
+
+Read the figures knowing that: the API sorts the newest attacks first on an expression (undated last) while
+Datasette serves the exported rows in their stored order, the API's; the raw query has no HTTP, no worker and no
+serializer; and on a 2-core machine shared with other work, times move by tens of percent between runs.
 """
 
 from __future__ import annotations
@@ -228,7 +232,7 @@ def environment_summary(scale: float) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         postgres = cursor.fetchone()[0]
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     return {
         "scale": scale,
         "cpus": os.cpu_count(),
@@ -313,21 +317,28 @@ def measure_pages(port: int, options: argparse.Namespace, figures: list[Figure],
 API_ATTACKS = "/api/v1/attacks/?page_size=100"
 
 # The API's attack list as one query: the same fields (those the serializer computes in Python left out), public
-# records only, in the API's default order (newest first, undated last), attributions embedded as JSON.
+# records only, in the API's default order (newest first, undated last), attributions embedded as JSON. The page is
+# chosen first, so that only its rows have their attributions gathered.
 ATTACK_ROWS_SQL = """
-SELECT a.id, a.slug, a.title, a.date, a.date_precision, a.end_date, a.locality, a.district, a.province, a.country,
-       a.latitude, a.longitude, a.attack_type, a.target_type, a.weapon_type, a.suicide, a.killed, a.killed_qualifier,
-       a.wounded, a.wounded_qualifier, a.updated_at,
+WITH page AS (
+    SELECT a.id, a.slug, a.title, a.date, a.date_precision, a.end_date, a.locality, a.district, a.province, a.country,
+           a.latitude, a.longitude, a.attack_type, a.target_type, a.weapon_type, a.suicide, a.killed, a.killed_qualifier,
+           a.wounded, a.wounded_qualifier, a.updated_at, COALESCE(a.date, DATE '0001-01-01') AS date_sort
+    FROM groups_attack a
+    WHERE a.publication_status = 'published'
+    ORDER BY date_sort DESC, a.id DESC
+    LIMIT %(limit)s
+)
+SELECT page.*,
        COALESCE((
            SELECT json_agg(json_build_object('id', t.id, 'kind', t.kind, 'attributed_by', t.attributed_by,
                                              'group', json_build_object('id', g.id, 'slug', g.slug, 'name', g.name))
                            ORDER BY t.kind, g.name, t.id)
            FROM groups_attribution t JOIN groups_group g ON g.id = t.group_id
-           WHERE t.attack_id = a.id AND t.publication_status = 'published' AND g.publication_status = 'published'
+           WHERE t.attack_id = page.id AND t.publication_status = 'published' AND g.publication_status = 'published'
        ), '[]') AS attributions
-FROM groups_attack a
-WHERE a.publication_status = 'published'
-ORDER BY COALESCE(a.date, DATE '0001-01-01') DESC, a.id DESC
+FROM page
+ORDER BY page.date_sort DESC, page.id DESC
 """
 
 
@@ -350,12 +361,12 @@ def measure_attack_list(client: SequentialClient, options: argparse.Namespace, f
 
         def raw(i: int) -> float:
             began = time.perf_counter()
-            cursor = connection.execute(ATTACK_ROWS_SQL + " LIMIT 100")
+            cursor = connection.execute(ATTACK_ROWS_SQL, {"limit": 100})
             names = [column.name for column in cursor.description]
             json.dumps([dict(zip(names, row, strict=True)) for row in cursor.fetchall()], default=str)
             return time.perf_counter() - began
 
-        raw_ids = [row[0] for row in connection.execute(ATTACK_ROWS_SQL + " LIMIT 100").fetchall()]
+        raw_ids = [row[0] for row in connection.execute(ATTACK_ROWS_SQL, {"limit": 100}).fetchall()]
         raw_timings = sample(raw, count=count, budget=budget)
         database = export_attacks_to_sqlite(connection, ROOT / ".data" / "bench-datasette" / "attacks.db")
     raw_p50 = milliseconds(raw_timings, 0.5)
@@ -387,7 +398,7 @@ def export_attacks_to_sqlite(connection, path: Path) -> Path:
     path.unlink(missing_ok=True)
     began = time.monotonic()
     with connection.cursor(name="bench_attacks") as cursor, sqlite3.connect(path) as sqlite:
-        cursor.execute(ATTACK_ROWS_SQL)
+        cursor.execute(ATTACK_ROWS_SQL, {"limit": None})  # LIMIT NULL: every row
         names = [column.name for column in cursor.description]
         sqlite.execute(f"CREATE TABLE attacks (rowid INTEGER PRIMARY KEY, {', '.join(names)})")
         insert = f"INSERT INTO attacks ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
