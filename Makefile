@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run db test browser chromium lint check schema admin-password backup restore load db-stop clean
+.PHONY: help install run db test browser chromium lint check schema admin-password backup restore load bench db-stop clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -62,6 +62,9 @@ restore: install  ## Load FILE=backups/kb-….dump into an empty database (FORCE
 
 load: install  ## 32 clients for 60 s on profile, search and API pages under gunicorn (after make db; DURATION=, CLIENTS=)
 	$(BIN)/python bench/load.py --duration $(or $(DURATION),60) --connections $(or $(CLIENTS),32)
+
+bench: install  ## The GTD-scale benchmark, one table of ratios to same-run baselines, on its own database .data/bench (SCALE=0.1 REQUESTS= OUTPUT= SKIP_BUILD=1)
+	$(BIN)/python bench/gtd_scale.py --scale $(or $(SCALE),1) $(if $(REQUESTS),--requests $(REQUESTS)) $(if $(OUTPUT),--output "$(OUTPUT)") $(if $(SKIP_BUILD),--skip-build)
 
 db-stop:  ## Stop the embedded Postgres server
 	@$(BIN)/python -c 'from kb.database import stop_embedded_server; stop_embedded_server()'

@@ -19,9 +19,7 @@ import argparse
 import http.client
 import os
 import re
-import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -29,13 +27,9 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import quote
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from server import HOST, get, memory_kb, serve, server_environment, worker_pids
 
-HOST = "127.0.0.1"
 PROFILES = ["islamic-state", "al-qaeda", "tehrik-e-taliban-pakistan", "islamic-state-khorasan-province", "lashkar-e-jhangvi"]
 URL_MIX = [
     *(f"/groups/{slug}/" for slug in PROFILES),
@@ -88,63 +82,6 @@ class Result:
     @property
     def errors(self) -> int:
         return self.bad_status + sum(self.socket_errors.values())
-
-
-def database_url() -> str:
-    """DATABASE_URL, or a URL for the embedded server (started if it is not running), its socket folder as the host."""
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if url:
-        return url
-    from kb.database import embedded_data_dir, embedded_database_settings
-
-    db = embedded_database_settings(embedded_data_dir(ROOT))
-    return f"postgres://{db['USER']}@{quote(db['HOST'], safe='')}:{db['PORT']}/{db['NAME']}"
-
-
-def server_environment() -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kb.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": HOST,
-        "DATABASE_URL": database_url(),
-        "SECURE_SSL_REDIRECT": "false",
-        "API_ANONYMOUS_RATE": "100000000/minute",
-    }
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def get(port: int, path: str, timeout: float = 10) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
-
-
-def wait_until_healthy(port: int, server: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with status {server.returncode} before answering.")
-        try:
-            status, body = get(port, "/healthz", timeout=5)
-        except OSError:  # not listening yet
-            time.sleep(0.2)
-            continue
-        if status != 200:
-            raise RuntimeError(f"/healthz answered {status}: {body.decode(errors='replace')[:300]}")
-        return
-    raise RuntimeError(f"/healthz did not answer 200 within {seconds:.0f} s.")
 
 
 def check_urls(port: int, paths: list[str]) -> None:
@@ -241,40 +178,9 @@ def run_threads(port: int, paths: list[str], duration: int, connections: int) ->
     )
 
 
-def memory_kb(pid: int) -> tuple[int, int]:
-    """Resident and peak resident memory (VmRSS, VmHWM) in kB."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    return tuple(int(re.search(rf"^{name}:\s+(\d+) kB", status, re.MULTILINE).group(1)) for name in ("VmRSS", "VmHWM"))
-
-
-def worker_pids(master: int) -> list[int]:
-    """gunicorn's workers: the master's children (none listed on kernels without CONFIG_PROC_CHILDREN)."""
-    children = Path(f"/proc/{master}/task/{master}/children")
-    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
-
-
-def stop(server: subprocess.Popen) -> None:
-    if server.poll() is not None:
-        return
-    server.send_signal(signal.SIGTERM)  # gunicorn's graceful shutdown: workers finish their request
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
 def serve_and_load(options: argparse.Namespace, wrk: str | None, log) -> tuple[Result, list[tuple[int, int, int]]]:
     """gunicorn up, the load, the workers' memory, gunicorn down (whatever happens in between)."""
-    env = server_environment()
-    print("Collecting static files (production serves them from a manifest)…", flush=True)
-    collect = [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity=0"]
-    subprocess.run(collect, cwd=ROOT, env=env, check=True, timeout=300, stdout=log, stderr=subprocess.STDOUT)
-    port = free_port()
-    gunicorn = [sys.executable, "-m", "gunicorn", "kb.wsgi", f"--bind={HOST}:{port}", f"--workers={options.workers}"]
-    server = subprocess.Popen([*gunicorn, "--graceful-timeout=10"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_until_healthy(port, server)
+    with serve(server_environment(), workers=options.workers, log=log) as (server, port):
         check_urls(port, URL_MIX)
         print(
             f"gunicorn: {options.workers} sync workers on {HOST}:{port}, kb.settings.production\n"
@@ -287,8 +193,6 @@ def serve_and_load(options: argparse.Namespace, wrk: str | None, log) -> tuple[R
         else:
             result = run_threads(port, URL_MIX, options.duration, options.connections)
         return result, [(pid, *memory_kb(pid)) for pid in worker_pids(server.pid)]
-    finally:
-        stop(server)
 
 
 def main() -> int:
