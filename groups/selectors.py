@@ -16,9 +16,7 @@ from django.db.models import (
     Case,
     Count,
     DateTimeField,
-    Exists,
     F,
-    FloatField,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -28,7 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, ExtractYear, Greatest
+from django.db.models.functions import ExtractYear, Greatest, Lower
 from django_countries import countries
 
 from kb.search import matching, query_words
@@ -376,6 +374,19 @@ class GroupMatch:
     exact: bool
     approximate: bool  # found by a similar spelling only
 
+    @property
+    def aliases(self) -> list[Alias]:
+        """The group's other names to list with it: the first few."""
+        return self.group.public_aliases[:SEARCH_ALIASES_SHOWN]
+
+    @property
+    def more_aliases(self) -> bool:
+        return len(self.group.public_aliases) > SEARCH_ALIASES_SHOWN
+
+
+SEARCH_CANDIDATE_NAMES = 500  # the best-ranked names read to find the best `limit` groups
+SEARCH_ALIASES_SHOWN = 8  # other names listed with each group found
+
 
 def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
     """Groups known by a name like `query`, exact name or alias matches first.
@@ -384,47 +395,43 @@ def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
     spacing and common transliteration variants are folded, so "tehreek e taliban" finds
     "Tehrik-e-Taliban Pakistan" and "IS-K" and "isk" are one name. After exact matches come
     names that start with the query, then names that contain it, then near spellings (trigram similarity).
+
+    Names are ranked, not groups: group names and aliases that the trigram indexes on the search keys
+    find (LIKE '%key%', and pg_trgm's % operator, similarity above 0.3) are ranked together in one
+    query, and each group takes the rank of its best name. No per-group subquery, at any number of aliases.
     """
     key = normalize_name(query)
     if not key:
         return []
-    public_aliases = Alias.objects.public().filter(group=OuterRef("pk"))
-
-    def name_or_alias(lookup: str) -> Q:
-        return Q(**{f"normalized_name{lookup}": key}) | Q(Exists(public_aliases.filter(**{f"normalized_name{lookup}": key})))
-
-    alias_similarity = Subquery(
-        public_aliases.annotate(similarity=TrigramSimilarity("normalized_name", key)).order_by("-similarity").values("similarity")[:1],
-        output_field=FloatField(),
-    )
-    exact, prefix, contains = name_or_alias(""), name_or_alias("__startswith"), name_or_alias("__contains")
-    # Find the candidates first, in ways the trigram indexes on the search keys serve (LIKE '%key%' and
-    # pg_trgm's % operator: similarity above its default threshold, 0.3); rank only those.
     found_by_key = Q(normalized_name__contains=key) | Q(normalized_name__trigram_similar=key)
-    found_ids = Group.objects.filter(found_by_key).values("pk").union(Alias.objects.public().filter(found_by_key).values("group_id"))
-    candidates = (
-        groups_for_list()
-        .filter(pk__in=found_ids)
-        .annotate(similarity=Greatest(TrigramSimilarity("normalized_name", key), Coalesce(alias_similarity, Value(0.0))))
-        .annotate(
-            tier=_tier((exact, 0), (prefix, 1), (contains, 2), default=3),
-        )
-        .order_by("tier", "-similarity", *Group._meta.ordering)[:limit]
-    )
-    return [_group_match(group, key) for group in candidates]
+    rank = {
+        "tier": _tier(
+            (Q(normalized_name=key), 0), (Q(normalized_name__startswith=key), 1), (Q(normalized_name__contains=key), 2), default=3
+        ),
+        "similarity": TrigramSimilarity("normalized_name", key),
+    }
+    group_names = Group.objects.public().filter(found_by_key).annotate(group_id=F("pk"), sort_name=Lower("name"), **rank)
+    alias_names = Alias.objects.public().filter(found_by_key).annotate(sort_name=Lower("group__name"), **rank)
+    columns = ("group_id", "name", "tier", "similarity", "sort_name")
+    names = group_names.order_by().values_list(*columns).union(alias_names.order_by().values_list(*columns), all=True)
+    best: dict[int, tuple[str, int]] = {}  # group id → its best name and that name's tier
+    for group_id, name, tier, _similarity, _sort_name in names.order_by("tier", "-similarity", "sort_name", "group_id")[
+        :SEARCH_CANDIDATE_NAMES
+    ]:
+        best.setdefault(group_id, (name, tier))
+        if len(best) == limit:
+            break
+    # A few of each group's other names, not all: a group may go by hundreds.
+    some_aliases = Alias.objects.public().order_by(Lower("name"), "id")[: SEARCH_ALIASES_SHOWN + 1]
+    found = Group.objects.public().prefetch_related(Prefetch("aliases", queryset=some_aliases, to_attr="public_aliases")).in_bulk(best)
+    return [
+        GroupMatch(found[group_id], "" if name == found[group_id].name else name, exact=tier == 0, approximate=tier == 3)
+        for group_id, (name, tier) in best.items()
+    ]
 
 
 def _tier(*tiers: tuple[Q, int], default: int) -> Case:
     return Case(*(When(condition, then=Value(rank)) for condition, rank in tiers), default=Value(default), output_field=IntegerField())
-
-
-def _group_match(group: Group, key: str) -> GroupMatch:
-    names = [(group.normalized_name, group.name)] + [(alias.normalized_name, alias.name) for alias in group.public_aliases]
-    for test in (str.__eq__, str.startswith, str.__contains__):
-        for name_key, name in names:
-            if test(name_key, key):
-                return GroupMatch(group, "" if name == group.name else name, exact=test is str.__eq__, approximate=False)
-    return GroupMatch(group, "", exact=False, approximate=True)
 
 
 def search_attacks(query: str, *, limit: int = 20) -> list[Attack]:

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from groups.models import Alias
+from groups.models import Alias, Group
 from groups.selectors import search_groups
 from kb.dates import DatePrecision
 from kb.demo_data import load_demo_data
@@ -129,7 +129,7 @@ def test_query_count_does_not_grow(client, groups, django_assert_num_queries, ex
     for i in range(extra):
         AliasFactory.create_batch(2, group=GroupFactory(name=f"Islamic Front {i}"))
         AttackFactory(title=f"Islamic attack {i}")
-    with django_assert_num_queries(6):  # data version, groups, their aliases, attacks, their attributions, sources
+    with django_assert_num_queries(7):  # data version, ranked names, their groups, their aliases, attacks, their attributions, sources
         client.get("/search/", {"q": "islamic"})
 
 
@@ -169,7 +169,20 @@ def test_the_name_search_can_use_the_trigram_indexes(groups):
     with CaptureQueriesContext(connection) as captured:
         search_groups("tehreek e taliban")
     search_sql = next(query["sql"] for query in captured.captured_queries if "SIMILARITY" in query["sql"].upper())
-    assert "group_search_key_trgm" in _plan(search_sql)
-    for condition in ({"normalized_name__contains": "tehriktaliban"}, {"normalized_name__trigram_similar": "tehriktaliban"}):
-        sql, params = Alias.objects.filter(**condition).query.sql_with_params()
-        assert "alias_search_key_trgm" in _plan(sql, params)
+    for model, index in ((Group, "group_search_key_trgm"), (Alias, "alias_search_key_trgm")):
+        table = model._meta.db_table  # both sides of the union find their names by conditions the index serves
+        assert (
+            f""""{table}"."normalized_name"::text LIKE '%tehriktaliban%' OR "{table}"."normalized_name" % 'tehriktaliban'""" in search_sql
+        )
+        for condition in ({"normalized_name__contains": "tehriktaliban"}, {"normalized_name__trigram_similar": "tehriktaliban"}):
+            sql, params = model.objects.filter(**condition).query.sql_with_params()
+            assert index in _plan(sql, params)
+
+
+def test_a_group_found_lists_a_few_of_its_other_names(client, monkeypatch):
+    monkeypatch.setattr("groups.selectors.SEARCH_ALIASES_SHOWN", 2)
+    group = GroupFactory(name="Harakat Example")
+    for name in ("Alpha Front", "Beta Front", "Gamma Front"):
+        AliasFactory(group=group, name=name)
+    page = client.get("/search/", {"q": "harakat example"}).content.decode()
+    assert "Also known as Alpha Front, Beta Front and others" in page and "Gamma Front" not in page
