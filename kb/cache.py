@@ -14,6 +14,7 @@ import hashlib
 from django.core.cache import caches
 from django.db import connection
 from django.http import HttpResponse
+from django.utils.cache import set_response_etag
 
 CACHE_ALIAS = "public"
 
@@ -37,17 +38,24 @@ def cache_key(request, *parts: str) -> str:
 
 
 def cached_response(key: str, build) -> HttpResponse:
-    """The response cached under `key`, or `build()`'s, kept when it is a plain 200."""
+    """The response cached under `key`, or `build()`'s, kept when it is a plain 200.
+
+    The ETag is stored with the body: a hit answers without hashing the page again (ConditionalGetMiddleware
+    only computes one when the response has none)."""
     cache = caches[CACHE_ALIAS]
     stored = cache.get(key)
     if stored is not None:
-        content, content_type = stored
-        return HttpResponse(content, content_type=content_type)
+        content, content_type, etag = stored
+        response = HttpResponse(content, content_type=content_type)
+        response["ETag"] = etag
+        return response
     response = build()
     if response.status_code == 200 and not response.streaming and not response.has_header("Set-Cookie"):
         if hasattr(response, "render") and not response.is_rendered:
             response.render()
-        cache.set(key, (response.content, response["Content-Type"]))
+        if not response.has_header("ETag"):
+            set_response_etag(response)
+        cache.set(key, (response.content, response["Content-Type"], response["ETag"]))
     return response
 
 

@@ -31,6 +31,14 @@ def test_a_cached_page_costs_one_query_and_is_the_same_page(client, state, djang
     with django_assert_num_queries(1):  # the data version
         again = client.get(path)
     assert again.status_code == 200 and again.content == first.content and again["Content-Type"] == first["Content-Type"]
+    assert again["ETag"] == first["ETag"]  # stored with the page, not computed again
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_cached_page_still_answers_304_to_its_etag(client, state, path):
+    etag = client.get(path)["ETag"]
+    assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+    assert client.get(path, headers={"If-None-Match": '"another"'}).status_code == 200
 
 
 @pytest.mark.parametrize("path", PAGES)
