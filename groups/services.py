@@ -9,6 +9,7 @@ has a user and a reason. The GTD import writes attacks in bulk
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,7 +20,7 @@ from django.utils.text import slugify
 from kb.cache import bump_data_version
 from kb.history import comparable
 from kb.models import PublicationStatus
-from kb.services import _require_reason, record_upsert, records_bulk_create, records_bulk_update
+from kb.services import _require_reason, array_cursor, record_upsert, records_bulk_create, records_bulk_update
 
 from .gtd import IMPORTED_FIELDS, GroupMatcher, GtdAttack, GtdImportReport
 from .models import Affiliation, Alias, Attack, Attribution, Designation, Group
@@ -84,14 +85,22 @@ def attribution_upsert(
 DRAFT_GROUP_SUMMARY = "Created by the GTD import from a perpetrator name in GTD that matched no group; review it before publishing."
 ATTACK_FIELDS = ("slug", *IMPORTED_FIELDS)
 ATTRIBUTION_FIELDS = ("attack", "group", "kind", "attributed_by")
-# `gtd.parse_row` gives values of the model's types, in its ranges and from its choices; what it does not bound
-# is a length the model caps (an eventid too long for a slug). A row past one goes through the model's own
-# field validation, which says what is wrong.
-_LENGTH_LIMITS = tuple(
+# `gtd.parse_row` gives values of the model's types, in its ranges and from its choices (which Django's checks
+# keep within their fields' lengths); what it does not bound is the length of free text the model caps (an
+# eventid too long for a slug). A row past one goes through the model's own field validation, which says why.
+_FREE_TEXT = [
     (index, field.max_length)
     for index, name in enumerate(ATTACK_FIELDS)
-    if (field := Attack._meta.get_field(name)).max_length and name != "country"
-)
+    if (field := Attack._meta.get_field(name)).max_length and not field.choices and name != "country"
+]
+_free_text_values, _FREE_TEXT_LIMITS = operator.itemgetter(*(index for index, _ in _FREE_TEXT)), [limit for _, limit in _FREE_TEXT]
+
+
+_imported_values = operator.itemgetter(*IMPORTED_FIELDS)
+
+
+def _too_long(values: tuple) -> bool:
+    return any(map(operator.gt, map(len, _free_text_values(values)), _FREE_TEXT_LIMITS))
 
 
 def attacks_bulk_import(
@@ -119,7 +128,7 @@ def attacks_bulk_import(
         stored = _stored_attacks([parsed.slug for parsed in attacks])
         new, changed, changed_fields, kept = [], [], set(), []
         for parsed in attacks:
-            values = (parsed.slug, *map(parsed.values.__getitem__, IMPORTED_FIELDS))
+            values = (parsed.slug, *_imported_values(parsed.values))
             attack_id, current = stored.get(parsed.slug, (None, None))
             if current is not None:
                 differing = _differing_fields(current, values)
@@ -128,7 +137,7 @@ def attacks_bulk_import(
                     kept.append((parsed, attack_id))
                     continue
                 values = tuple(values[index] if index in differing else current[index] for index in range(len(values)))
-            if any(len(values[index]) > limit for index, limit in _LENGTH_LIMITS) and (problem := _invalid_values(parsed)):
+            if _too_long(values) and (problem := _invalid_values(parsed)):
                 report.error(parsed.line, parsed.eventid, problem)
                 continue
             if current is None:
@@ -140,7 +149,7 @@ def attacks_bulk_import(
         report.created, report.updated = len(new), len(changed)
 
         resolve = _PerpetratorResolver(matcher, report, learned, create=create_unknown_groups, dry_run=dry_run, user=user, reason=reason)
-        group_ids = {(parsed.line, p.name): resolve(p.name, parsed) for parsed, _ in kept for p in parsed.perpetrators}
+        group_ids = [[resolve(p.name, parsed) for p in parsed.perpetrators] for parsed, _ in kept]
         history = {"user": user, "reason": reason, "moment": moment}
         if not dry_run:
             new_ids = iter(records_bulk_create(model=Attack, fields=ATTACK_FIELDS, rows=new, **history))
@@ -152,9 +161,9 @@ def attacks_bulk_import(
 
         recorded = _stored_attributions([attack_id for attack_id, _ in stored.values()])
         attributions = []
-        for parsed, attack_id in kept:
+        for (parsed, attack_id), ids in zip(kept, group_ids, strict=True):
             # Two GTD names of one group (gname "ISIL", gname2 "Islamic State") make one attribution.
-            wanted = dict.fromkeys((group_ids[parsed.line, p.name], p.kind, p.attributed_by) for p in parsed.perpetrators)
+            wanted = dict.fromkeys((group_id, p.kind, p.attributed_by) for group_id, p in zip(ids, parsed.perpetrators, strict=True))
             for group_id, kind, attributed_by in wanted:
                 if group_id is not None and (attack_id, group_id, kind, attributed_by) not in recorded:
                     attributions.append((attack_id, group_id, kind, attributed_by))
@@ -173,8 +182,8 @@ def _stored_attacks(slugs: list[str]) -> dict[str, tuple[int, tuple]]:
     """{slug: (id, the values of ATTACK_FIELDS)} of the attacks that exist."""
     # One array parameter: `slug__in` would send a batch's thousands of slugs as as many parameters.
     columns = ", ".join(connection.ops.quote_name(Attack._meta.get_field(name).column) for name in ("id", *ATTACK_FIELDS))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns} FROM {Attack._meta.db_table} WHERE slug = ANY(%s)", [slugs])
+    with array_cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {Attack._meta.db_table} WHERE slug = ANY(%b)", [slugs])
         return {row[1]: (row[0], row[1:]) for row in cursor.fetchall()}
 
 
@@ -182,9 +191,9 @@ def _stored_attributions(attack_ids: list[int]) -> set[tuple[int, int, str, str]
     """(attack id, group id, kind, attributed by) of the attributions of these attacks."""
     if not attack_ids:
         return set()
-    with connection.cursor() as cursor:
+    with array_cursor() as cursor:
         cursor.execute(
-            f"SELECT attack_id, group_id, kind, attributed_by FROM {Attribution._meta.db_table} WHERE attack_id = ANY(%s)", [attack_ids]
+            f"SELECT attack_id, group_id, kind, attributed_by FROM {Attribution._meta.db_table} WHERE attack_id = ANY(%b)", [attack_ids]
         )
         return set(cursor.fetchall())
 

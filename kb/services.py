@@ -9,9 +9,10 @@ the same records and history rows with a few statements per batch.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+import psycopg
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection, models, router, transaction
@@ -162,20 +163,12 @@ def records_bulk_create(
     }
     constant = (*defaults.values(), moment, moment)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "WITH sequence AS (SELECT pg_get_serial_sequence(%s, %s) AS name) "
-            "SELECT nextval(sequence.name) FROM sequence, generate_series(1, %s) ORDER BY 1",
-            [model._meta.db_table, model._meta.pk.column, len(rows)],
-        )
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, model._meta.pk.column])
+        cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s) ORDER BY 1", [cursor.fetchone()[0], len(rows)])
         ids = [row[0] for row in cursor.fetchall()]
-        copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            sql.Identifier(model._meta.db_table),
-            sql.SQL(", ").join(map(sql.Identifier, [model._meta.pk.column, *columns, *defaults, "created_at", "updated_at"])),
-        )
-        with cursor.copy(copy_sql) as copy:
-            for record_id, row in zip(ids, rows, strict=True):
-                copy.write_row((record_id, *row, *constant))
-        _copy_into_history(cursor, model, ids, history_type="+", user=user, reason=reason, moment=moment)
+        all_columns = [model._meta.pk.column, *columns, *defaults, "created_at", "updated_at"]
+        _copy(cursor, model._meta.db_table, all_columns, ((record_id, *row, *constant) for record_id, row in zip(ids, rows, strict=True)))
+        _copy_into_history(model, ids, history_type="+", user=user, reason=reason, moment=moment)
     return ids
 
 
@@ -198,9 +191,7 @@ def records_bulk_update(
             .format(sql.SQL(", ").join(map(sql.Identifier, [pk, *columns])), table)
             .as_string(cursor.connection)
         )
-        with cursor.copy(sql.SQL("COPY bulk_update_rows FROM STDIN")) as copy:
-            for row in rows:
-                copy.write_row(row)
+        _copy(cursor, "bulk_update_rows", [pk, *columns], rows)
         assignments = [sql.SQL("{} = bulk_update_rows.{}").format(sql.Identifier(column), sql.Identifier(column)) for column in columns]
         cursor.execute(
             sql.SQL("UPDATE {} SET {}, updated_at = %s FROM bulk_update_rows WHERE {}.{} = bulk_update_rows.{}")
@@ -209,10 +200,29 @@ def records_bulk_update(
             [moment],
         )
         cursor.execute("DROP TABLE bulk_update_rows")
-        _copy_into_history(cursor, model, [row[0] for row in rows], history_type="~", user=user, reason=reason, moment=moment)
+        _copy_into_history(model, [row[0] for row in rows], history_type="~", user=user, reason=reason, moment=moment)
 
 
-def _copy_into_history(cursor, model: type[models.Model], ids: list, *, history_type: str, user, reason: str, moment) -> None:
+def array_cursor() -> psycopg.Cursor:
+    """A cursor on Django's connection, in its transaction, that sends `%b` parameters in binary: one array of a
+    batch's thousands of ids or slugs in a fraction of the time Django's cursor takes to quote it as text."""
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
+def _copy(cursor, table: str, columns: list[str], rows: Iterable[Sequence[Any]]) -> None:
+    """COPY in PostgreSQL's binary format, each value sent as its column's type: a third of the work of the text format."""
+    cursor.execute("SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped", [table])
+    types = dict(cursor.fetchall())
+    names = sql.SQL(", ").join(map(sql.Identifier, columns))
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(sql.Identifier(table), names)
+    with cursor.copy(statement) as copy:
+        copy.set_types([types[column] for column in columns])
+        for row in rows:
+            copy.write_row(row)
+
+
+def _copy_into_history(model: type[models.Model], ids: list, *, history_type: str, user, reason: str, moment) -> None:
     """One history row per record, copied from the table as stored: what the *_with_history helpers would write."""
     history = model.history.model
     tracked = [field.column for field in history.tracked_fields]
@@ -220,19 +230,18 @@ def _copy_into_history(cursor, model: type[models.Model], ids: list, *, history_
     if untracked != HISTORY_BOOKKEEPING:  # a history field these writes would leave empty
         raise NotImplementedError(f"Bulk writes of {history._meta.label} do not know its fields {sorted(untracked ^ HISTORY_BOOKKEEPING)}.")
     columns = sql.SQL(", ").join(sql.SQL("record.{}").format(sql.Identifier(column)) for column in tracked)
-    cursor.execute(
-        sql.SQL(
-            "INSERT INTO {} ({}, history_date, history_change_reason, history_type, history_user_id) "
-            "SELECT {}, %s, %s, %s, %s FROM unnest(%s::bigint[]) WITH ORDINALITY AS written (id, position) "
-            "JOIN {} AS record ON record.{} = written.id ORDER BY written.position"
+    with array_cursor() as cursor:
+        cursor.execute(
+            sql.SQL(
+                "INSERT INTO {} ({}, history_date, history_change_reason, history_type, history_user_id) "
+                "SELECT {}, %s, %s, %s, %s FROM unnest(%b::bigint[]) WITH ORDINALITY AS written (id, position) "
+                "JOIN {} AS record ON record.{} = written.id ORDER BY written.position"
+            ).format(
+                sql.Identifier(history._meta.db_table),
+                sql.SQL(", ").join(map(sql.Identifier, tracked)),
+                columns,
+                sql.Identifier(model._meta.db_table),
+                sql.Identifier(model._meta.pk.column),
+            ),
+            [moment, reason, history_type, user.pk, ids],
         )
-        .format(
-            sql.Identifier(history._meta.db_table),
-            sql.SQL(", ").join(map(sql.Identifier, tracked)),
-            columns,
-            sql.Identifier(model._meta.db_table),
-            sql.Identifier(model._meta.pk.column),
-        )
-        .as_string(cursor.connection),
-        [moment, reason, history_type, user.pk, ids],
-    )
