@@ -235,13 +235,15 @@ def _copy_into_history(model: type[models.Model], ids: list, *, history_type: st
             sql.SQL(
                 "INSERT INTO {} ({}, history_date, history_change_reason, history_type, history_user_id) "
                 "SELECT {}, %s, %s, %s, %s FROM unnest(%b::bigint[]) WITH ORDINALITY AS written (id, position) "
-                "JOIN {} AS record ON record.{} = written.id ORDER BY written.position"
+                "JOIN {} AS record ON record.{} = written.id WHERE record.{} = ANY(%b) ORDER BY written.position"
             ).format(
                 sql.Identifier(history._meta.db_table),
                 sql.SQL(", ").join(map(sql.Identifier, tracked)),
                 columns,
                 sql.Identifier(model._meta.db_table),
                 sql.Identifier(model._meta.pk.column),
+                sql.Identifier(model._meta.pk.column),
             ),
-            [moment, reason, history_type, user.pk, ids],
+            # The second list of ids lets the planner read them through the primary key, not the whole table.
+            [moment, reason, history_type, user.pk, ids, ids],
         )
