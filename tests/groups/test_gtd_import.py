@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import threading
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from django.db import DatabaseError
 from django.test import override_settings
 
 from groups import gtd, services
+from groups.management.commands.import_gtd import read_ahead
 from groups.models import Attack, AttackType, Attribution, AttributionKind, Group, TargetType, WeaponType
 from kb.dates import DatePrecision
 from kb.models import PublicationStatus
@@ -539,3 +541,20 @@ def test_an_import_makes_cached_public_pages_stale(tmp_path, importer):
     before = data_version()
     import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [gtd_row()]))
     assert data_version() > before
+
+
+def test_the_file_is_read_ahead_in_order_and_the_reading_stops_when_the_import_does():
+    made = []
+
+    def batches():
+        for number in range(100):
+            made.append(number)
+            yield number
+
+    ahead = read_ahead(batches(), depth=2)
+    assert [next(ahead) for _ in range(3)] == [0, 1, 2]
+    ahead.close()
+    for thread in [thread for thread in threading.enumerate() if thread.name == "import-reader"]:
+        thread.join(timeout=5)
+        assert not thread.is_alive()
+    assert len(made) <= 3 + 2 + 1  # what was handed over, what waited in the queue, the one being put

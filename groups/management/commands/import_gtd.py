@@ -3,7 +3,7 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -139,6 +139,9 @@ def read_ahead(items: Iterable[T], *, depth: int = 2) -> Iterator[T]:
             put(done)
         except BaseException as error:  # handed to the caller, raised there
             put(error)
+        finally:
+            if isinstance(items, Generator):
+                items.close()  # the file, when the caller stopped early
 
     threading.Thread(target=make, name="import-reader", daemon=True).start()
     try:
