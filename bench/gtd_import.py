@@ -8,7 +8,8 @@ data's groups. The file is `bench/gtd_csv.py`'s (the demo groups' names, some un
 unless `--file` names one. `manage.py import_gtd` then runs twice as its own process, as a person runs it: every
 row new, then every row unchanged. Each run prints its rows/s (the command's own figure and the wall time with
 Django's start-up) and its ratio to a COPY of the same file into a temporary table of text columns, the floor
-for getting these bytes into PostgreSQL at all, timed in the same run.
+for getting these bytes into PostgreSQL at all, timed in the same run; and the CPU seconds the command and
+the server spent, which other work on the machine does not change as it changes the wall time.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 import csv
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -32,13 +34,26 @@ from kb.database import EMBEDDED_DATABASE_NAME, embedded_server  # noqa: E402
 USER = "importer"  # the account load_demo_data creates
 
 
-def manage(env: dict[str, str], *args: str) -> tuple[str, float]:
-    began = time.perf_counter()
+def manage(env: dict[str, str], *args: str) -> tuple[str, float, float]:
+    """The command's output, wall seconds, and the CPU seconds of its process."""
+    began, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - began
     if done.returncode:
         sys.exit(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout, seconds
+    return done.stdout, seconds, _children_cpu() - cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def server_cpu(data_dir: Path) -> float:
+    """CPU seconds of the server's finished processes (the backends that served finished connections), from /proc."""
+    pid = (data_dir / "postmaster.pid").read_text().split()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
 
 
 def fresh_database(data_dir: Path) -> None:
@@ -100,17 +115,19 @@ def main() -> None:
             command += ["--batch-size", str(options.batch_size)]
         runs = []
         for label in ("fresh import (all new)", "re-import (all unchanged)"):
-            output, wall = manage(env, *command)
+            server = server_cpu(options.data_dir)
+            output, wall, cpu = manage(env, *command)
             found = re.search(r"Rows read: ([\d,]+) in ([\d.]+) s", output)
             rows, seconds = int(found[1].replace(",", "")), float(found[2])
-            runs.append((label, rows, seconds, wall, output))
+            runs.append((label, rows, seconds, wall, cpu, server_cpu(options.data_dir) - server, output))
 
     print(f"COPY of the file into a text table: {rows:,} rows in {copy:.2f} s ({rows / copy:,.0f} rows/s)")
-    for label, rows, seconds, wall, output in runs:
+    for label, rows, seconds, wall, cpu, server, output in runs:
         print(
             f"{label}: {rows:,} rows in {seconds:.1f} s, {rows / seconds:,.0f} rows/s "
             f"(wall {wall:.1f} s with start-up, {rows / wall:,.0f} rows/s); {seconds / copy:.1f}x the COPY"
         )
+        print(f"    CPU: {cpu:.1f} s in the command's process, {server:.1f} s in PostgreSQL's")
         print("    " + " | ".join(line for line in output.splitlines() if line.startswith(("Attacks", "Attributions", "Row errors"))))
 
 
