@@ -303,18 +303,18 @@ def check_file(path: Path, *, encoding: str = "utf-8") -> int:
     """
     encoding = check_encoding(encoding)
     next(read_rows(path, encoding=encoding), None)
-    decoder, lines = codecs.getincrementaldecoder(encoding)(), 0
+    decoder, lines, last = codecs.getincrementaldecoder(encoding)(), 0, b"\n"
     with path.open("rb") as binary:
         try:
             while chunk := binary.read(1 << 20):
                 decoder.decode(chunk)
-                lines += chunk.count(b"\n")
+                lines, last = lines + chunk.count(b"\n"), chunk[-1:]
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as error:
             for _ in read_rows(path, encoding=encoding):  # line by line, to say on which line
                 pass
             raise GtdFileError(f"{path} is not valid {encoding} ({error}). GTD files are often Latin-1: try --encoding latin-1.") from error
-    return max(lines - 1, 0)
+    return max(lines - (last == b"\n"), 0)  # the header line out, a last line without a line break in
 
 
 # ---------------------------------------------------------------------------------------------------------

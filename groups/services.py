@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from kb.cache import bump_data_version
 from kb.history import comparable
 from kb.models import PublicationStatus
-from kb.services import _require_reason, array_cursor, record_upsert, records_bulk_create, records_bulk_update
+from kb.services import _require_reason, _require_user, array_cursor, record_upsert, records_bulk_create, records_bulk_update
 
 from .gtd import IMPORTED_FIELDS, GroupMatcher, GtdAttack, GtdImportReport
 from .models import Affiliation, Alias, Attack, Attribution, Designation, Group
@@ -94,8 +94,6 @@ _FREE_TEXT = [
     if (field := Attack._meta.get_field(name)).max_length and not field.choices and name != "country"
 ]
 _free_text_values, _FREE_TEXT_LIMITS = operator.itemgetter(*(index for index, _ in _FREE_TEXT)), [limit for _, limit in _FREE_TEXT]
-
-
 _imported_values = operator.itemgetter(*IMPORTED_FIELDS)
 
 
@@ -119,8 +117,7 @@ def attacks_bulk_import(
     validation are reported, not written.
     """
     reason = _require_reason(reason)
-    if user is None:
-        raise ValidationError("A bulk import needs a user to record in the history.")
+    _require_user(user)
     report = GtdImportReport()
     learned: dict[str, int] = {}
     with transaction.atomic():

@@ -223,6 +223,15 @@ def test_line_numbers_count_lines_inside_quoted_fields(tmp_path):
     assert [line for line, _ in gtd.read_rows(path)] == [2, 4]
 
 
+def test_checking_the_file_counts_its_lines_for_the_progress_bar(tmp_path):
+    path = write_gtd_csv(tmp_path / "gtd.csv", [gtd_row(), gtd_row(eventid="201610240002")])
+    assert gtd.check_file(path) == 2
+    path.write_bytes(path.read_bytes().rstrip(b"\r\n"))
+    assert gtd.check_file(path) == 2
+    path = write_gtd_csv(tmp_path / "gtd.csv", [gtd_row(summary="First line.\nSecond line.")])
+    assert gtd.check_file(path) == 2  # a line break in a quoted field counts: the bar's total is made good at the end
+
+
 def test_group_matcher_tries_gtd_names_then_names_then_aliases_and_drops_the_acronym_bracket():
     matcher = gtd.GroupMatcher(
         gtd_names=[(1, "Tehrik-i-Taliban Pakistan (TTP)")],
