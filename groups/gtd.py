@@ -477,6 +477,8 @@ def parse_coordinates(latitude: str, longitude: str) -> tuple[Decimal | None, De
     for value, column, limit in ((latitude, "latitude", 90), (longitude, "longitude", 180)):
         try:
             number = Decimal(value).quantize(_SIX_PLACES, rounding=ROUND_HALF_EVEN)
+            if number.is_nan():  # "NaN" quantizes to itself, and compares to nothing
+                raise InvalidOperation
         except InvalidOperation:
             raise GtdRowError(f"{column} must be a number, not “{value}”") from None
         if not -limit <= number <= limit:

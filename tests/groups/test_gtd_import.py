@@ -161,6 +161,7 @@ def test_gtd_country_names_become_iso_codes(name, code):
         ({"latitude": "95.5"}, "latitude 95.5 is outside -90 to 90"),
         ({"longitude": "-86185896"}, "longitude -86185896 is outside -180 to 180"),
         ({"longitude": "east"}, "longitude must be a number"),
+        ({"latitude": "NaN"}, "latitude must be a number, not “NaN”"),
         ({"imonth": "2", "iday": "30"}, "2016-02-30 is not a date"),
         ({"imonth": "13"}, "imonth must be 1 to 12"),
         ({"iyear": ""}, "iyear must be a year"),
