@@ -39,6 +39,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
+import operator
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -59,6 +60,8 @@ REQUIRED_COLUMNS = (
     "attacktype1_txt", "targtype1_txt", "weaptype1_txt", "suicide", "nkill", "nwound",
     "gname", "gname2", "gname3", "claimed", "guncertain1", "summary",
 )  # fmt: skip
+# The columns the import reads: the required ones, and the flags of the second and third group when the file has them.
+READ_COLUMNS = (*REQUIRED_COLUMNS, "claim2", "guncertain2", "claim3", "guncertain3")
 # The fields of an attack that GTD gives; an import compares and writes these and leaves the rest
 # (publication status, end date, district) to the editors.
 IMPORTED_FIELDS = (
@@ -207,6 +210,7 @@ class RowProblem:
         return f"line {self.line}{event}: {self.message}"
 
 
+@lru_cache(maxsize=1024)
 def _label_key(label: str) -> str:
     return " ".join(label.split()).casefold()
 
@@ -231,7 +235,8 @@ def check_encoding(encoding: str) -> str:
         raise GtdFileError(f"Unknown encoding {encoding!r}; GTD files are UTF-8 or Latin-1 (--encoding latin-1).") from error
 
 
-def _decoded_lines(binary: Iterable[bytes], encoding: str) -> Iterator[str]:
+def _decoded_lines(binary: Iterable[bytes], encoding: str, nul_lines: set[int]) -> Iterator[str]:
+    """The file's lines as text; the numbers of those holding a NUL character are added to `nul_lines`."""
     for number, raw in enumerate(binary, start=1):
         try:
             text = raw.decode(encoding)
@@ -241,18 +246,23 @@ def _decoded_lines(binary: Iterable[bytes], encoding: str) -> Iterator[str]:
                 f"Line {number} is not valid {encoding} (byte 0x{byte} at position {error.start + 1}). "
                 "GTD files are often Latin-1: try --encoding latin-1."
             ) from error
+        if "\x00" in text:
+            nul_lines.add(number)
         yield text.removeprefix("\ufeff") if number == 1 else text
 
 
 def read_rows(path: Path, *, encoding: str = "utf-8") -> Iterator[tuple[int, dict[str, str]]]:
-    """Each data row as (the line it starts on, {column: value}); rows that are entirely empty are skipped.
+    """Each data row as (the line it starts on, {column: value} for the columns the import reads); rows that are
+    entirely empty are skipped.
 
-    Raises GtdFileError when the file cannot be decoded or lacks a column the import needs. A row with
-    more or fewer fields than the header comes back with the key `None` holding the reason.
+    Raises GtdFileError when the file cannot be decoded or lacks a column the import needs. A row that cannot
+    be imported whatever its values comes back with the key `None` holding the reason: it has more or fewer
+    fields than the header (its record then holds every column), or a NUL character in any of its fields.
     """
     encoding = check_encoding(encoding)
+    nul_lines: set[int] = set()
     with path.open("rb") as binary:
-        reader = csv.reader(_decoded_lines(binary, encoding), strict=False)
+        reader = csv.reader(_decoded_lines(binary, encoding, nul_lines), strict=False)
         try:
             header = [name.strip() for name in next(reader)]
         except StopIteration:
@@ -261,20 +271,50 @@ def read_rows(path: Path, *, encoding: str = "utf-8") -> Iterator[tuple[int, dic
         if missing:
             raise GtdFileError(f"{path} lacks the GTD column(s) {', '.join(missing)}; the header has {', '.join(header[:12])}…")
         width = len(header)
+        position = {name: index for index, name in enumerate(header)}  # a repeated column name: its last one
+        read = [name for name in READ_COLUMNS if name in position]
+        read_values = operator.itemgetter(*(position[name] for name in read))
         previous_end = reader.line_num
-        for fields in reader:
+        for fields in _csv_rows(reader):
             line, previous_end = previous_end + 1, reader.line_num
-            if not any(value.strip() for value in fields):
+            if not (fields and fields[0].strip()) and not any(value.strip() for value in fields):
                 continue
-            record = dict(zip(header, fields, strict=False))
             if len(fields) != width:
+                record = dict(zip(header, fields, strict=False))
                 record[None] = f"the row has {len(fields)} fields where the header has {width}"
+            else:
+                record = dict(zip(read, read_values(fields), strict=True))
+                if nul_lines and not nul_lines.isdisjoint(range(line, previous_end + 1)):
+                    record[None] = "the row holds a NUL character"
             yield line, record
 
 
-def count_rows(path: Path, *, encoding: str = "utf-8") -> int:
-    """How many data rows the file holds; reading it through once also finds decoding problems before anything is written."""
-    return sum(1 for _ in read_rows(path, encoding=encoding))
+def _csv_rows(reader) -> Iterator[list[str]]:
+    try:
+        yield from reader
+    except csv.Error as error:  # a field longer than the csv module takes (128 KiB)
+        raise GtdFileError(f"Line {reader.line_num} cannot be read as CSV: {error}.") from error
+
+
+def check_file(path: Path, *, encoding: str = "utf-8") -> int:
+    """Find what keeps the whole file from being read (its header, a line not in `encoding`) before anything is written.
+
+    Returns the number of lines after the header: the rows, give or take empty rows and line breaks in quoted fields.
+    """
+    encoding = check_encoding(encoding)
+    next(read_rows(path, encoding=encoding), None)
+    decoder, lines, last = codecs.getincrementaldecoder(encoding)(), 0, b"\n"
+    with path.open("rb") as binary:
+        try:
+            while chunk := binary.read(1 << 20):
+                decoder.decode(chunk)
+                lines, last = lines + chunk.count(b"\n"), chunk[-1:]
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as error:
+            for _ in read_rows(path, encoding=encoding):  # line by line, to say on which line
+                pass
+            raise GtdFileError(f"{path} is not valid {encoding} ({error}). GTD files are often Latin-1: try --encoding latin-1.") from error
+    return max(lines - (last == b"\n"), 0)  # the header line out, a last line without a line break in
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -294,8 +334,6 @@ def parse_row(record: dict[str, str], line: int) -> GtdAttack:
 
     if record.get(None):
         raise GtdRowError(record[None])
-    if any("\x00" in value for value in record.values() if value):
-        raise GtdRowError("the row holds a NUL character")
     eventid = record["eventid"].strip()
     if not (eventid.isascii() and eventid.isdigit()):
         problems.append(f"eventid must be a number, not “{eventid}”")
@@ -352,6 +390,28 @@ def parse_rows(rows: Iterable[tuple[int, dict[str, str]]]) -> Iterator[GtdAttack
         yield attack
 
 
+@dataclass
+class ParsedBatch:
+    """Consecutive rows of the file: the attacks they give and the problems of the rows that give none."""
+
+    rows: int = 0
+    attacks: list[GtdAttack] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+def parse_batches(rows: Iterable[tuple[int, dict[str, str]]], *, size: int) -> Iterator[ParsedBatch]:
+    """`parse_rows` in batches of `size` rows (the last one may be smaller)."""
+    batch = ParsedBatch()
+    for parsed in parse_rows(rows):
+        batch.rows += 1
+        (batch.problems if isinstance(parsed, RowProblem) else batch.attacks).append(parsed)
+        if batch.rows >= size:
+            yield batch
+            batch = ParsedBatch()
+    if batch.rows:
+        yield batch
+
+
 def integer(value: str, column: str) -> int | None:
     """GTD's whole numbers, also as spreadsheets export them ("3.0"); None when empty."""
     value = value.strip()
@@ -370,6 +430,7 @@ def integer(value: str, column: str) -> int | None:
     return int(number)
 
 
+@lru_cache(maxsize=1 << 16)  # the functions below are pure, and GTD's values repeat a lot
 def partial_date(year: str, month: str, day: str) -> tuple[datetime.date, str]:
     """(first day of the known period, precision); GTD's month or day 0 means not known."""
     year_number, month_number, day_number = integer(year, "iyear"), integer(month, "imonth") or 0, integer(day, "iday") or 0
@@ -416,6 +477,8 @@ def parse_coordinates(latitude: str, longitude: str) -> tuple[Decimal | None, De
     for value, column, limit in ((latitude, "latitude", 90), (longitude, "longitude", 180)):
         try:
             number = Decimal(value).quantize(_SIX_PLACES, rounding=ROUND_HALF_EVEN)
+            if number.is_nan():  # "NaN" quantizes to itself, and compares to nothing
+                raise InvalidOperation
         except InvalidOperation:
             raise GtdRowError(f"{column} must be a number, not “{value}”") from None
         if not -limit <= number <= limit:
@@ -432,6 +495,7 @@ def choice(table: dict[str, str], label: str, what: str) -> str:
     return value
 
 
+@lru_cache(maxsize=1024)
 def flag(value: str, column: str) -> bool | None:
     """GTD's 0/1 fields; empty (and GTD's -9, "unknown") is None."""
     number = integer(value, column)
@@ -442,6 +506,7 @@ def flag(value: str, column: str) -> bool | None:
     return number == 1
 
 
+@lru_cache(maxsize=1 << 12)
 def casualties(value: str, column: str) -> tuple[int | None, str]:
     number = integer(value, column)
     if number is None:
@@ -451,6 +516,7 @@ def casualties(value: str, column: str) -> tuple[int | None, str]:
     return number, CountQualifier.EXACT
 
 
+@lru_cache(maxsize=1 << 14)
 def place(value: str, column: str) -> str:
     value = " ".join(value.split())
     if value.casefold() == UNKNOWN:
@@ -460,19 +526,29 @@ def place(value: str, column: str) -> str:
     return value
 
 
+_PERPETRATOR_COLUMNS = (("gname", "claimed", "guncertain1"), ("gname2", "claim2", "guncertain2"), ("gname3", "claim3", "guncertain3"))
+
+
 def parse_perpetrators(record: dict[str, str]) -> tuple[Perpetrator, ...]:
     """The groups GTD names (gname, gname2, gname3), each once, with how it links them to the attack."""
+    get = record.get
+    return _perpetrators(
+        get("gname") or "", get("claimed") or "", get("guncertain1") or "",
+        get("gname2") or "", get("claim2") or "", get("guncertain2") or "",
+        get("gname3") or "", get("claim3") or "", get("guncertain3") or "",
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=1 << 14)
+def _perpetrators(*values: str) -> tuple[Perpetrator, ...]:
     found: dict[str, Perpetrator] = {}
-    for name_column, claim_column, uncertain_column in (
-        ("gname", "claimed", "guncertain1"),
-        ("gname2", "claim2", "guncertain2"),
-        ("gname3", "claim3", "guncertain3"),
-    ):
-        name = " ".join((record.get(name_column) or "").split())
+    for number, (_, claim_column, uncertain_column) in enumerate(_PERPETRATOR_COLUMNS):
+        name, claim, uncertain = values[3 * number : 3 * number + 3]
+        name = " ".join(name.split())
         if not name or name.casefold() == UNKNOWN:
             continue
-        claimed = flag(record.get(claim_column) or "", claim_column)
-        uncertain = flag(record.get(uncertain_column) or "", uncertain_column)
+        claimed = flag(claim, claim_column)
+        uncertain = flag(uncertain, uncertain_column)
         if claimed:
             perpetrator = Perpetrator(name, AttributionKind.CLAIMED, "")
         elif uncertain:
@@ -485,10 +561,15 @@ def parse_perpetrators(record: dict[str, str]) -> tuple[Perpetrator, ...]:
 
 def attack_title(attack_type: str, place_name: str, country_name: str) -> str:
     """ "Bombing/explosion in Quetta, Pakistan": GTD has no titles."""
-    what = "Attack" if attack_type == AttackType.UNKNOWN else AttackType(attack_type).label
+    what = _attack_words(attack_type)
     where = ", ".join(part for part in (place_name, " ".join(country_name.split())) if part)
     title = f"{what} in {where}" if where else what
     return title if len(title) <= TITLE_MAX_LENGTH else title[: TITLE_MAX_LENGTH - 1] + "…"
+
+
+@lru_cache(maxsize=32)
+def _attack_words(attack_type: str) -> str:
+    return "Attack" if attack_type == AttackType.UNKNOWN else str(AttackType(attack_type).label)
 
 
 def attack_description(summary: str) -> str:

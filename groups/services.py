@@ -3,25 +3,26 @@
 Each upsert names the record's natural key; values are validated by the model
 (`full_clean`) and saved through `kb.services.record_save`, so history always
 has a user and a reason. The GTD import writes attacks in bulk
-(`attacks_bulk_import`), and gives their history rows the same user and reason.
+(`attacks_bulk_import`, through `kb.services.records_bulk_create` and
+`records_bulk_update`), with the same user and reason in their history rows.
 """
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from kb.cache import bump_data_version
 from kb.history import comparable
 from kb.models import PublicationStatus
-from kb.services import _require_reason, record_upsert
+from kb.services import _require_reason, _require_user, array_cursor, record_upsert, records_bulk_create, records_bulk_update
 
-from .gtd import GroupMatcher, GtdAttack, GtdImportReport
+from .gtd import IMPORTED_FIELDS, GroupMatcher, GtdAttack, GtdImportReport
 from .models import Affiliation, Alias, Attack, Attribution, Designation, Group
 
 
@@ -82,7 +83,22 @@ def attribution_upsert(
 # The GTD import (groups/gtd.py parses; manage.py import_gtd drives it batch by batch).
 
 DRAFT_GROUP_SUMMARY = "Created by the GTD import from a perpetrator name in GTD that matched no group; review it before publishing."
-BULK_BATCH_SIZE = 1000  # rows per INSERT/UPDATE statement
+ATTACK_FIELDS = ("slug", *IMPORTED_FIELDS)
+ATTRIBUTION_FIELDS = ("attack", "group", "kind", "attributed_by")
+# `gtd.parse_row` gives values of the model's types, in its ranges and from its choices (which Django's checks
+# keep within their fields' lengths); what it does not bound is the length of free text the model caps (an
+# eventid too long for a slug). A row past one goes through the model's own field validation, which says why.
+_FREE_TEXT = [
+    (index, field.max_length)
+    for index, name in enumerate(ATTACK_FIELDS)
+    if (field := Attack._meta.get_field(name)).max_length and not field.choices and name != "country"
+]
+_free_text_values, _FREE_TEXT_LIMITS = operator.itemgetter(*(index for index, _ in _FREE_TEXT)), [limit for _, limit in _FREE_TEXT]
+_imported_values = operator.itemgetter(*IMPORTED_FIELDS)
+
+
+def _too_long(values: tuple) -> bool:
+    return any(map(operator.gt, map(len, _free_text_values(values)), _FREE_TEXT_LIMITS))
 
 
 def attacks_bulk_import(
@@ -92,72 +108,65 @@ def attacks_bulk_import(
 
     Attacks are matched by slug (`gtd-<eventid>`). A new one is inserted, one whose GTD values differ is
     updated (only the fields GTD gives, `gtd.IMPORTED_FIELDS`), and one whose values are the same is left
-    alone and gets no history. The writes are bulk statements (django-simple-history's
-    `bulk_create_with_history`/`bulk_update_with_history`): they send no save signals, so the history rows
-    are given `user`, `reason` and one moment for the batch here. Attributions are only ever added, never
-    removed or changed: an editor's work on an imported attack stays. Groups come from `matcher`; a name it
-    does not know is reported, or with `create_unknown_groups` saved as a draft group (through `group_upsert`,
-    with its GTD name set, for an editor to review). With `dry_run` nothing is written and the report says
-    what would be. Rows whose values fail the model's field validation are reported, not written.
+    alone and gets no history. The writes are `kb.services.records_bulk_create`/`records_bulk_update`: a few
+    statements for the whole batch, each record with its history row, the user, the reason and one moment for
+    the batch. Attributions are only ever added, never removed or changed: an editor's work on an imported attack
+    stays. Groups come from `matcher`; a name it does not know is reported, or with `create_unknown_groups`
+    saved as a draft group (through `group_upsert`, with its GTD name set, for an editor to review). With
+    `dry_run` nothing is written and the report says what would be. Rows whose values fail the model's field
+    validation are reported, not written.
     """
     reason = _require_reason(reason)
-    if user is None:
-        raise ValidationError("A bulk import needs a user to record in the history.")
+    _require_user(user)
     report = GtdImportReport()
     learned: dict[str, int] = {}
     with transaction.atomic():
         moment = timezone.now()
-        existing = {attack.slug: attack for attack in Attack.objects.filter(slug__in=[parsed.slug for parsed in attacks])}
+        stored = _stored_attacks([parsed.slug for parsed in attacks])
         new, changed, changed_fields, kept = [], [], set(), []
         for parsed in attacks:
-            instance = existing.get(parsed.slug)
-            if instance is None:
-                instance, writes = Attack(slug=parsed.slug, **parsed.values), new
-            else:
-                differing = _differing_fields(instance, parsed.values)
+            values = (parsed.slug, *_imported_values(parsed.values))
+            attack_id, current = stored.get(parsed.slug, (None, None))
+            if current is not None:
+                differing = _differing_fields(current, values)
                 if not differing:
                     report.unchanged += 1
-                    kept.append((parsed, instance))
+                    kept.append((parsed, attack_id))
                     continue
-                for name in differing:
-                    setattr(instance, name, parsed.values[name])
-                writes = changed
-                changed_fields.update(differing)
-            try:
-                # The country code came from django-countries' own names; checking it against its 250 choices is most of the time.
-                instance.clean_fields(exclude=["country"])
-            except ValidationError as error:
-                report.error(parsed.line, parsed.eventid, " ".join(f"{name}: {' '.join(m)}" for name, m in error.message_dict.items()))
+                values = tuple(values[index] if index in differing else current[index] for index in range(len(values)))
+            if _too_long(values) and (problem := _invalid_values(parsed)):
+                report.error(parsed.line, parsed.eventid, problem)
                 continue
-            writes.append(instance)
-            kept.append((parsed, instance))
+            if current is None:
+                new.append(values)
+            else:
+                changed.append((attack_id, *values))
+                changed_fields.update(differing)
+            kept.append((parsed, attack_id))
         report.created, report.updated = len(new), len(changed)
 
         resolve = _PerpetratorResolver(matcher, report, learned, create=create_unknown_groups, dry_run=dry_run, user=user, reason=reason)
-        group_ids = {(parsed.line, p.name): resolve(p.name, parsed) for parsed, _ in kept for p in parsed.perpetrators}
-        history = {"default_user": user, "default_change_reason": reason, "default_date": moment}
+        group_ids = [[resolve(p.name, parsed) for p in parsed.perpetrators] for parsed, _ in kept]
+        history = {"user": user, "reason": reason, "moment": moment}
         if not dry_run:
-            if new:
-                bulk_create_with_history(new, Attack, batch_size=BULK_BATCH_SIZE, **history)
+            new_ids = iter(records_bulk_create(model=Attack, fields=ATTACK_FIELDS, rows=new, **history))
+            kept = [(parsed, next(new_ids) if attack_id is None else attack_id) for parsed, attack_id in kept]
             if changed:
-                for instance in changed:
-                    instance.updated_at = moment  # bulk_update does not apply auto_now
-                fields = sorted(changed_fields | {"updated_at"})
-                bulk_update_with_history(changed, Attack, fields, batch_size=BULK_BATCH_SIZE, **history)
+                updated = sorted(changed_fields)  # only the fields that differ in some row
+                rows = [(row[0], *(row[1 + index] for index in updated)) for row in changed]
+                records_bulk_update(model=Attack, fields=[ATTACK_FIELDS[index] for index in updated], rows=rows, **history)
 
-        recorded = set(
-            Attribution.objects.filter(attack__in=list(existing.values())).values_list("attack_id", "group_id", "kind", "attributed_by")
-        )
+        recorded = _stored_attributions([attack_id for attack_id, _ in stored.values()])
         attributions = []
-        for parsed, instance in kept:
+        for (parsed, attack_id), ids in zip(kept, group_ids, strict=True):
             # Two GTD names of one group (gname "ISIL", gname2 "Islamic State") make one attribution.
-            wanted = dict.fromkeys((group_ids[parsed.line, p.name], p.kind, p.attributed_by) for p in parsed.perpetrators)
+            wanted = dict.fromkeys((group_id, p.kind, p.attributed_by) for group_id, p in zip(ids, parsed.perpetrators, strict=True))
             for group_id, kind, attributed_by in wanted:
-                if group_id is not None and (instance.pk, group_id, kind, attributed_by) not in recorded:
-                    attributions.append(Attribution(attack=instance, group_id=group_id, kind=kind, attributed_by=attributed_by))
+                if group_id is not None and (attack_id, group_id, kind, attributed_by) not in recorded:
+                    attributions.append((attack_id, group_id, kind, attributed_by))
         report.attributions_created = len(attributions)
         if attributions and not dry_run:
-            bulk_create_with_history(attributions, Attribution, batch_size=BULK_BATCH_SIZE, **history)
+            records_bulk_create(model=Attribution, fields=ATTRIBUTION_FIELDS, rows=attributions, **history)
         if not dry_run and (new or changed or attributions):
             bump_data_version()  # bulk writes send no save signals: cached public pages must still go stale
     if not dry_run:
@@ -166,13 +175,42 @@ def attacks_bulk_import(
     return report
 
 
-def _differing_fields(instance: models.Model, values: dict[str, Any]) -> list[str]:
-    differing = []
-    for name, value in values.items():
-        field = instance._meta.get_field(name)
-        if comparable(field, getattr(instance, name)) != comparable(field, value):
-            differing.append(name)
-    return differing
+def _stored_attacks(slugs: list[str]) -> dict[str, tuple[int, tuple]]:
+    """{slug: (id, the values of ATTACK_FIELDS)} of the attacks that exist."""
+    # One array parameter: `slug__in` would send a batch's thousands of slugs as as many parameters.
+    columns = ", ".join(connection.ops.quote_name(Attack._meta.get_field(name).column) for name in ("id", *ATTACK_FIELDS))
+    with array_cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {Attack._meta.db_table} WHERE slug = ANY(%b)", [slugs])
+        return {row[1]: (row[0], row[1:]) for row in cursor.fetchall()}
+
+
+def _stored_attributions(attack_ids: list[int]) -> set[tuple[int, int, str, str]]:
+    """(attack id, group id, kind, attributed by) of the attributions of these attacks."""
+    if not attack_ids:
+        return set()
+    with array_cursor() as cursor:
+        cursor.execute(
+            f"SELECT attack_id, group_id, kind, attributed_by FROM {Attribution._meta.db_table} WHERE attack_id = ANY(%b)", [attack_ids]
+        )
+        return set(cursor.fetchall())
+
+
+def _differing_fields(current: tuple, values: tuple) -> set[int]:
+    """The positions in ATTACK_FIELDS whose stored values differ (33.5 and 33.500000 do not)."""
+    if current == values:
+        return set()
+    fields = [Attack._meta.get_field(name) for name in ATTACK_FIELDS]
+    pairs = enumerate(zip(fields, current, values, strict=True))
+    return {index for index, (field, old, new) in pairs if old != new and comparable(field, old) != comparable(field, new)}
+
+
+def _invalid_values(parsed: GtdAttack) -> str:
+    """The model's field validation of a row's values ("" when they pass): the country code came from django-countries' own names."""
+    try:
+        Attack(slug=parsed.slug, **parsed.values).clean_fields(exclude=["country"])
+    except ValidationError as error:
+        return " ".join(f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items())
+    return ""
 
 
 class _PerpetratorResolver:

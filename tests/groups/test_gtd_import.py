@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import threading
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from django.db import DatabaseError
 from django.test import override_settings
 
 from groups import gtd, services
+from groups.management.commands.import_gtd import read_ahead
 from groups.models import Attack, AttackType, Attribution, AttributionKind, Group, TargetType, WeaponType
 from kb.dates import DatePrecision
 from kb.models import PublicationStatus
@@ -159,6 +161,7 @@ def test_gtd_country_names_become_iso_codes(name, code):
         ({"latitude": "95.5"}, "latitude 95.5 is outside -90 to 90"),
         ({"longitude": "-86185896"}, "longitude -86185896 is outside -180 to 180"),
         ({"longitude": "east"}, "longitude must be a number"),
+        ({"latitude": "NaN"}, "latitude must be a number, not “NaN”"),
         ({"imonth": "2", "iday": "30"}, "2016-02-30 is not a date"),
         ({"imonth": "13"}, "imonth must be 1 to 12"),
         ({"iyear": ""}, "iyear must be a year"),
@@ -219,6 +222,15 @@ def test_the_second_row_with_an_eventid_is_refused():
 def test_line_numbers_count_lines_inside_quoted_fields(tmp_path):
     path = write_gtd_csv(tmp_path / "gtd.csv", [gtd_row(summary="First line.\nSecond line."), gtd_row(eventid="201610240002")])
     assert [line for line, _ in gtd.read_rows(path)] == [2, 4]
+
+
+def test_checking_the_file_counts_its_lines_for_the_progress_bar(tmp_path):
+    path = write_gtd_csv(tmp_path / "gtd.csv", [gtd_row(), gtd_row(eventid="201610240002")])
+    assert gtd.check_file(path) == 2
+    path.write_bytes(path.read_bytes().rstrip(b"\r\n"))
+    assert gtd.check_file(path) == 2
+    path = write_gtd_csv(tmp_path / "gtd.csv", [gtd_row(summary="First line.\nSecond line.")])
+    assert gtd.check_file(path) == 2  # a line break in a quoted field counts: the bar's total is made good at the end
 
 
 def test_group_matcher_tries_gtd_names_then_names_then_aliases_and_drops_the_acronym_bracket():
@@ -335,6 +347,69 @@ def test_history_rows_carry_the_user_and_the_reason(tmp_path, importer, lej, isl
 
 
 @pytest.mark.django_db
+def test_imported_records_and_their_history_are_those_the_ordinary_services_write(tmp_path, importer, lej):
+    import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [gtd_row()]))
+    imported = Attack.objects.get(slug="gtd-201610240001")
+    saved, _ = services.attack_upsert(slug="saved", values=parsed().values, user=importer, reason="GTD 2016 release")
+    services.attribution_upsert(
+        attack=saved, group=lej, kind="attributed", attributed_by="GTD", values={}, user=importer, reason="GTD 2016 release"
+    )
+
+    def tracked(record, *also_left_out):
+        left_out = {"id", "slug", "attack_id", "history_id", "history_date", "created_at", "updated_at", *also_left_out}
+        return {field.attname: getattr(record, field.attname) for field in record._meta.concrete_fields if field.attname not in left_out}
+
+    assert tracked(imported) == tracked(saved)
+    row = imported.history.get()
+    assert tracked(row) == tracked(saved.history.get())
+    assert row.history_date == row.created_at == row.updated_at == imported.created_at == imported.updated_at
+    attribution = Attribution.objects.get(attack=imported)
+    assert tracked(attribution.history.get()) == tracked(Attribution.objects.get(attack=saved).history.get())
+    assert attribution.history.get().history_date == row.history_date
+
+
+@pytest.mark.django_db
+def test_values_the_model_refuses_are_row_errors_in_its_words(tmp_path, importer, lej):
+    rows = [gtd_row(eventid="1" * 197), gtd_row()]  # "gtd-" and 197 digits: too long for a slug
+    out = import_gtd(write_gtd_csv(tmp_path / "gtd.csv", rows))
+    assert "line 2 (eventid 111" in out and "slug: Ensure this value has at most 200 characters (it has 201)." in out
+    assert list(Attack.objects.values_list("slug", flat=True)) == ["gtd-201610240001"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"latitude": "-90", "longitude": "180.0000004", "nkill": str(gtd.MAX_COUNT), "nwound": "0", "suicide": ""},
+        {"city": "x" * gtd.PLACE_MAX_LENGTH, "provstate": "y" * gtd.PLACE_MAX_LENGTH, "country_txt": "Democratic Republic of the Congo"},
+        {"imonth": "0", "iday": "0", "attacktype1_txt": "Unknown", "targtype1_txt": "Unknown", "weaptype1_txt": "Unknown", "summary": ""},
+    ],
+)
+def test_what_a_row_maps_to_passes_the_models_field_validation(changes):
+    # The import checks only lengths against the model, and trusts the mapping for the rest (types, ranges, choices).
+    attack = parsed(**changes)
+    Attack(slug=attack.slug, **attack.values).clean_fields()
+
+
+@pytest.mark.django_db
+def test_a_nul_character_anywhere_in_a_row_makes_it_a_row_error(tmp_path, importer, lej):
+    rows = [gtd_row(scite2="Dawn\x00"), gtd_row(eventid="201610240002", summary="Police\x00College"), gtd_row(eventid="201610240003")]
+    out = import_gtd(write_gtd_csv(tmp_path / "gtd.csv", rows))
+    assert "line 2 (eventid 201610240001): the row holds a NUL character" in out
+    assert "line 3 (eventid 201610240002): the row holds a NUL character" in out
+    assert list(Attack.objects.values_list("slug", flat=True)) == ["gtd-201610240003"]
+
+
+@pytest.mark.django_db
+def test_a_row_the_csv_reader_cannot_read_stops_the_import_after_the_batches_before_it(tmp_path, importer, lej):
+    rows = [gtd_row(eventid=f"20161024000{n}") for n in range(1, 5)] + [gtd_row(eventid="201610240009", summary="x" * 200_000)]
+    with pytest.raises(CommandError, match="Line 6 cannot be read as CSV") as error:
+        import_gtd(write_gtd_csv(tmp_path / "gtd.csv", rows), batch_size=2)
+    assert "4 attacks created" in str(error.value)
+    assert Attack.objects.count() == 4
+
+
+@pytest.mark.django_db
 def test_a_second_run_of_the_same_file_changes_nothing_and_writes_no_history(tmp_path, importer, lej, islamic_state):
     path = write_gtd_csv(tmp_path / "gtd.csv", sample_rows())
     import_gtd(path)
@@ -398,16 +473,16 @@ def test_dry_run_reports_what_would_change_and_writes_nothing(tmp_path, importer
 @pytest.mark.django_db
 def test_each_batch_commits_on_its_own_and_a_second_run_resumes(tmp_path, importer, lej, monkeypatch):
     path = write_gtd_csv(tmp_path / "gtd.csv", [gtd_row(eventid=f"20161024000{n}") for n in range(1, 6)])
-    real_bulk_create = services.bulk_create_with_history
+    real_bulk_create = services.records_bulk_create
     calls = []
 
-    def failing_in_the_second_batch(objs, model, **kwargs):
+    def failing_in_the_second_batch(*, model, **kwargs):
         calls.append(model)
         if model is Attribution and calls.count(Attribution) == 2:  # the second batch's attacks are already inserted
             raise DatabaseError("connection lost")
-        return real_bulk_create(objs, model, **kwargs)
+        return real_bulk_create(model=model, **kwargs)
 
-    monkeypatch.setattr(services, "bulk_create_with_history", failing_in_the_second_batch)
+    monkeypatch.setattr(services, "records_bulk_create", failing_in_the_second_batch)
     with pytest.raises(CommandError, match="batch from line 4 to line 5 failed and was rolled back") as error:
         import_gtd(path, batch_size=2)
     assert "2 attacks created" in str(error.value) and "Run the import again" in str(error.value)
@@ -476,3 +551,20 @@ def test_an_import_makes_cached_public_pages_stale(tmp_path, importer):
     before = data_version()
     import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [gtd_row()]))
     assert data_version() > before
+
+
+def test_the_file_is_read_ahead_in_order_and_the_reading_stops_when_the_import_does():
+    made = []
+
+    def batches():
+        for number in range(100):
+            made.append(number)
+            yield number
+
+    ahead = read_ahead(batches(), depth=2)
+    assert [next(ahead) for _ in range(3)] == [0, 1, 2]
+    ahead.close()
+    for thread in [thread for thread in threading.enumerate() if thread.name == "import-reader"]:
+        thread.join(timeout=5)
+        assert not thread.is_alive()
+    assert len(made) <= 3 + 2 + 1  # what was handed over, what waited in the queue, the one being put

@@ -1,12 +1,17 @@
+import datetime
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from groups.models import Alias, Group
+from groups.models import Alias, Attack, Attribution, Group
 from groups.services import alias_upsert, group_upsert
-from kb.services import record_delete, record_save
+from kb.services import record_delete, record_save, records_bulk_create, records_bulk_update
 from sources.models import Citation
 from sources.services import citation_upsert
-from tests.factories import AliasFactory, CitationFactory, GroupFactory, SourceFactory, UserFactory
+from tests.factories import AliasFactory, AttackFactory, CitationFactory, GroupFactory, SourceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +85,85 @@ def test_citation_upsert_targets_any_citable_record():
 def test_citation_upsert_refuses_records_that_cannot_be_cited():
     with pytest.raises(ValueError, match="cannot be cited"):
         citation_upsert(target=UserFactory(), source=SourceFactory(), quote="x", user=UserFactory(), reason="r")
+
+
+# --- Bulk writes for imports ---------------------------------------------------------------------------------
+
+BULK_ATTACK_VALUES = {
+    "title": "Armed assault in Quetta, Pakistan",
+    "date": datetime.date(2016, 10, 24),
+    "date_precision": "day",
+    "locality": "Quetta",
+    "province": "Balochistan",
+    "country": "PK",
+    "latitude": Decimal("30.187222"),
+    "longitude": Decimal("66.995833"),
+    "attack_type": "armed_assault",
+    "suicide": True,
+    "killed": 61,
+    "killed_qualifier": "exact",
+    "wounded": None,
+    "description": "GTD summary: assailants attacked the police college.",
+}
+BOOKKEEPING = {"id", "slug", "history_id", "created_at", "updated_at"}
+
+
+def history_values(row) -> dict:
+    return {field.attname: getattr(row, field.attname) for field in row._meta.concrete_fields if field.attname not in BOOKKEEPING}
+
+
+def test_bulk_create_writes_the_records_and_history_rows_the_history_helpers_write():
+    user, moment = UserFactory(), timezone.now()
+    helper = Attack(slug="by-the-helper", **BULK_ATTACK_VALUES)
+    bulk_create_with_history([helper], Attack, default_user=user, default_change_reason="GTD 2016", default_date=moment)
+    fields = ["slug", *BULK_ATTACK_VALUES]
+    [attack_id] = records_bulk_create(
+        model=Attack, fields=fields, rows=[["in-bulk", *BULK_ATTACK_VALUES.values()]], user=user, reason="GTD 2016", moment=moment
+    )
+
+    attack = Attack.objects.get(pk=attack_id)
+    assert history_values(attack) == history_values(Attack.objects.get(pk=helper.pk))
+    assert (attack.slug, attack.created_at, attack.updated_at) == ("in-bulk", moment, moment)
+    row, helper_row = attack.history.get(), helper.history.get()
+    assert history_values(row) == history_values(helper_row)
+    assert (row.history_type, row.history_user, row.history_change_reason, row.history_date) == ("+", user, "GTD 2016", moment)
+    assert (row.slug, row.created_at, row.updated_at) == ("in-bulk", moment, moment)
+
+    group = GroupFactory()
+    helper_attribution = Attribution(attack=helper, group=group, kind="attributed", attributed_by="GTD")
+    bulk_create_with_history([helper_attribution], Attribution, default_user=user, default_change_reason="GTD 2016", default_date=moment)
+    [attribution_id] = records_bulk_create(
+        model=Attribution,
+        fields=["attack", "group", "kind", "attributed_by"],
+        rows=[(attack_id, group.pk, "attributed", "GTD")],
+        user=user,
+        reason="GTD 2016",
+        moment=moment,
+    )
+    attribution = Attribution.objects.get(pk=attribution_id)
+    assert (attribution.attack_id, attribution.group, attribution.kind, attribution.publication_status) == (
+        attack_id,
+        group,
+        "attributed",
+        "draft",
+    )
+    assert {**history_values(attribution.history.get()), "attack_id": None} == {
+        **history_values(helper_attribution.history.get()),
+        "attack_id": None,
+    }
+
+
+def test_bulk_update_writes_the_history_rows_the_history_helpers_write():
+    user, moment = UserFactory(), timezone.now()
+    first, second = AttackFactory(**BULK_ATTACK_VALUES, district="Quetta District"), AttackFactory(**BULK_ATTACK_VALUES)
+    second.killed = first.killed = 62
+    bulk_update_with_history([second], Attack, ["killed"], default_user=user, default_change_reason="GTD correction", default_date=moment)
+    records_bulk_update(model=Attack, fields=["killed"], rows=[(first.pk, 62)], user=user, reason="GTD correction", moment=moment)
+
+    first.refresh_from_db()
+    assert (first.killed, first.district, first.updated_at) == (62, "Quetta District", moment)
+    row = first.history.order_by("-history_id").first()
+    helper_row = second.history.order_by("-history_id").first()
+    assert {**history_values(row), "district": ""} == history_values(helper_row)
+    assert (row.history_type, row.history_user, row.history_change_reason, row.history_date) == ("~", user, "GTD correction", moment)
+    assert (row.killed, row.updated_at, row.created_at) == (62, moment, first.created_at)

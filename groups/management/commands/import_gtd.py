@@ -1,6 +1,12 @@
+import gc
+import queue
 import sys
+import threading
 import time
+from collections.abc import Generator, Iterable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -45,23 +51,20 @@ class Command(BaseCommand):
         except get_user_model().DoesNotExist as error:
             raise CommandError(f"No user named {user!r}; the history records who made each change.") from error
         try:
-            total = gtd.count_rows(path, encoding=options["encoding"])  # finds decoding and header problems before any write
+            lines = gtd.check_file(path, encoding=options["encoding"])  # finds decoding and header problems before any write
         except (gtd.GtdFileError, OSError) as error:
             raise CommandError(str(error)) from error
 
         matcher = gtd.GroupMatcher.from_database()
         report = gtd.GtdImportReport()
-        batch: list[gtd.GtdAttack] = []
-        rows_in_batch = 0
-        progress = tqdm(total=total, unit=" rows", file=sys.stderr, disable=True if options["no_progress"] else None)
+        progress = tqdm(total=lines, unit=" rows", file=sys.stderr, disable=True if options["no_progress"] else None)
 
-        def write_batch() -> None:
-            nonlocal batch, rows_in_batch
-            if batch:
+        def write_batch(batch: gtd.ParsedBatch) -> None:
+            if batch.attacks:
                 try:
                     report.merge(
                         services.attacks_bulk_import(
-                            attacks=batch,
+                            attacks=batch.attacks,
                             matcher=matcher,
                             user=account,
                             reason=reason,
@@ -70,28 +73,24 @@ class Command(BaseCommand):
                         )
                     )
                 except (DatabaseError, ValidationError) as error:
+                    first, last = batch.attacks[0].line, batch.attacks[-1].line
                     raise CommandError(
-                        f"The batch from line {batch[0].line} to line {batch[-1].line} failed and was rolled back: {error}\n"
+                        f"The batch from line {first} to line {last} failed and was rolled back: {error}\n"
                         f"{self._committed(report, dry_run)} Run the import again once the cause is fixed; it picks up where it stopped."
                     ) from error
-            progress.update(rows_in_batch)
-            batch, rows_in_batch = [], 0
+            progress.update(batch.rows)
 
+        batches = gtd.parse_batches(gtd.read_rows(path, encoding=options["encoding"]), size=batch_size)
         try:
-            with progress:
-                for parsed in gtd.parse_rows(gtd.read_rows(path, encoding=options["encoding"])):
-                    report.rows_read += 1
-                    rows_in_batch += 1
-                    if isinstance(parsed, gtd.RowProblem):
-                        report.errors.append(parsed)
-                    else:
-                        batch.append(parsed)
-                    if rows_in_batch >= batch_size:
-                        write_batch()
-                write_batch()
+            with progress, fewer_garbage_collections(), closing(read_ahead(batches)) as parsed_batches:
+                for batch in parsed_batches:
+                    report.rows_read += batch.rows
+                    report.errors += batch.problems
+                    write_batch(batch)
+                progress.total = report.rows_read  # the lines counted: rows, empty ones and line breaks inside quoted fields
         except KeyboardInterrupt:
             raise CommandError(f"Interrupted; the batch in progress was rolled back. {self._committed(report, dry_run)}") from None
-        except gtd.GtdFileError as error:  # the file changed since it was counted
+        except gtd.GtdFileError as error:  # the file changed since it was checked
             raise CommandError(f"{error} {self._committed(report, dry_run)}") from error
 
         if dry_run:
@@ -107,3 +106,63 @@ class Command(BaseCommand):
             f"Committed before it: {report.created:,} attacks created, {report.updated:,} updated, "
             f"{report.attributions_created:,} attributions created."
         )
+
+
+T = TypeVar("T")
+
+
+def read_ahead(items: Iterable[T], *, depth: int = 2) -> Iterator[T]:
+    """`items`, made by a thread of their own up to `depth` ahead of the caller.
+
+    The file is read and parsed while the database writes the batch before: psycopg lets other threads run
+    while it waits on the server, so the two take turns on the CPU instead of waiting for each other. The
+    thread touches no database. Its exceptions come out here; closing this generator stops it.
+    """
+    made: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                made.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def make() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(done)
+        except BaseException as error:  # handed to the caller, raised there
+            put(error)
+        finally:
+            if isinstance(items, Generator):
+                items.close()  # the file, when the caller stopped early
+
+    threading.Thread(target=make, name="import-reader", daemon=True).start()
+    try:
+        while (item := made.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+
+
+@contextmanager
+def fewer_garbage_collections():
+    """Each batch makes some hundred thousand objects that live until the next one: with the default thresholds
+    the collector runs through everything alive, Django included, again and again. Objects from before are
+    set aside (`gc.freeze`) and the young generation is made larger for the run."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()

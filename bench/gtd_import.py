@@ -1,0 +1,135 @@
+"""Speed of `manage.py import_gtd` on a GTD-scale file: a fresh import, then the same file again, against a plain COPY.
+
+    .venv/bin/python bench/gtd_import.py [--rows 250000] [--seed 7] [--file GTD.csv] [--batch-size N]
+
+Runs on its own embedded PostgreSQL server (`--data-dir`, default .data/gtd-bench), never on DATABASE_URL's
+database or the development one: its database is dropped and made anew each run, migrated, and given the demo
+data's groups. The file is `bench/gtd_csv.py`'s (the demo groups' names, some unknown names, a few bad rows)
+unless `--file` names one. `manage.py import_gtd` then runs twice as its own process, as a person runs it: every
+row new, then every row unchanged. Each run prints its rows/s (the command's own figure and the wall time with
+Django's start-up) and its ratio to a COPY of the same file into a temporary table of text columns, the floor
+for getting these bytes into PostgreSQL at all, timed in the same run; and the CPU seconds the command and
+the server spent, which other work on the machine does not change as it changes the wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.gtd_csv import database_group_names, setup_django, write_gtd_csv  # noqa: E402
+from kb.database import EMBEDDED_DATABASE_NAME, embedded_server  # noqa: E402
+
+USER = "importer"  # the account load_demo_data creates
+
+
+def manage(env: dict[str, str], *args: str) -> tuple[str, float, float]:
+    """The command's output, wall seconds, and the CPU seconds of its process."""
+    began, cpu = time.perf_counter(), _children_cpu()
+    done = subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - began
+    if done.returncode:
+        sys.exit(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout, seconds, _children_cpu() - cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def server_cpu(data_dir: Path) -> float:
+    """CPU seconds of the server's finished processes (the backends that served finished connections), from /proc."""
+    pid = (data_dir / "postmaster.pid").read_text().split()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
+
+
+def fresh_database(data_dir: Path) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(embedded_server(data_dir).get_uri(), autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(EMBEDDED_DATABASE_NAME)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(EMBEDDED_DATABASE_NAME)))
+
+
+def copy_seconds(path: Path) -> float:
+    """A COPY of the whole file into a temporary table with one text column per CSV column."""
+    from django.db import connection
+    from psycopg import sql
+
+    with path.open(encoding="utf-8", newline="") as file:
+        header = next(csv.reader(file))
+    columns = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(name)) for name in header)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.SQL("CREATE TEMP TABLE gtd_copy ({})").format(columns).as_string(cursor.connection))
+        began = time.perf_counter()
+        with cursor.connection.cursor().copy("COPY gtd_copy FROM STDIN WITH (FORMAT csv, HEADER true)") as copy, path.open("rb") as file:
+            while chunk := file.read(1 << 20):
+                copy.write(chunk)
+        seconds = time.perf_counter() - began
+        cursor.execute("DROP TABLE gtd_copy")
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=250_000, help="Rows of the generated file (default 250,000).")
+    parser.add_argument("--seed", type=int, default=7, help="Seed of the generated file (default 7).")
+    parser.add_argument("--file", type=Path, help="Import this GTD CSV instead of a generated one.")
+    parser.add_argument("--batch-size", type=int, help="import_gtd's --batch-size (default: the command's).")
+    parser.add_argument("--data-dir", type=Path, default=ROOT / ".data" / "gtd-bench", help="The embedded server's data directory.")
+    options = parser.parse_args()
+
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env["EMBEDDED_POSTGRES_DIR"] = os.environ["EMBEDDED_POSTGRES_DIR"] = str(options.data_dir.resolve())
+    os.environ.pop("DATABASE_URL", None)
+    fresh_database(options.data_dir)
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_demo_data")
+    setup_django()
+
+    with tempfile.TemporaryDirectory() as scratch:
+        path = options.file
+        if path is None:
+            path = Path(scratch) / "gtd.csv"
+            write_gtd_csv(path, rows=options.rows, seed=options.seed, group_names=database_group_names())
+        copy = copy_seconds(path)
+        from django.db import connection
+
+        connection.close()  # the imports run alone
+        command = ["import_gtd", str(path), "--user", USER, "--reason", "Benchmark", "--no-progress"]
+        if options.batch_size:
+            command += ["--batch-size", str(options.batch_size)]
+        runs = []
+        for label in ("fresh import (all new)", "re-import (all unchanged)"):
+            server = server_cpu(options.data_dir)
+            output, wall, cpu = manage(env, *command)
+            found = re.search(r"Rows read: ([\d,]+) in ([\d.]+) s", output)
+            rows, seconds = int(found[1].replace(",", "")), float(found[2])
+            runs.append((label, rows, seconds, wall, cpu, server_cpu(options.data_dir) - server, output))
+
+    print(f"COPY of the file into a text table: {rows:,} rows in {copy:.2f} s ({rows / copy:,.0f} rows/s)")
+    for label, rows, seconds, wall, cpu, server, output in runs:
+        print(
+            f"{label}: {rows:,} rows in {seconds:.1f} s, {rows / seconds:,.0f} rows/s "
+            f"(wall {wall:.1f} s with start-up, {rows / wall:,.0f} rows/s); {seconds / copy:.1f}x the COPY"
+        )
+        print(f"    CPU: {cpu:.1f} s in the command's process, {server:.1f} s in PostgreSQL's")
+        print("    " + " | ".join(line for line in output.splitlines() if line.startswith(("Attacks", "Attributions", "Row errors"))))
+
+
+if __name__ == "__main__":
+    main()
