@@ -77,12 +77,14 @@ def write_gtd_csv(
     unmatched_share: float = 0.04,
     second_group_share: float = 0.10,
     bad_share: float = 0.002,
+    eventid_prefix: str = "",
 ) -> Counter:
     """Write `rows` GTD rows to `path`, in eventid order; returns how many rows of each kind it wrote.
 
     Of the perpetrator names, `unknown_share` are GTD's "Unknown" and `unmatched_share` match no group; the
     rest are picked from `group_names`. `second_group_share` of the rows name a second group, and `bad_share`
-    are rows the import must refuse (every third of those repeats the previous row's eventid).
+    are rows the import must refuse (every third of those repeats the previous row's eventid). Digits in
+    `eventid_prefix` keep the rows' eventids apart from those already in the database.
     """
     from groups.gtd import GTD_ATTACK_TYPES, GTD_TARGET_TYPES, GTD_WEAPON_TYPES
 
@@ -111,7 +113,7 @@ def write_gtd_csv(
         writer.writerow(GTD_COLUMNS)
         for year, month, day in dates:
             per_day[year, month, day] += 1
-            eventid = f"{year}{month:02}{day:02}{per_day[year, month, day]:04}"
+            eventid = f"{eventid_prefix}{year}{month:02}{day:02}{per_day[year, month, day]:04}"
             country, latitude, longitude = rng.choice(COUNTRIES)
             city, province = rng.choice(places[country]), rng.choice(places[country])
             attack_type, target_type, weapon_type = rng.choice(attack_types), rng.choice(target_types), rng.choice(weapon_types)
