@@ -158,16 +158,15 @@ class GroupProfile:
     attack_page: Page
     graph: RelationshipGraph | None
     timeline: AttackTimeline | None  # over all of the group's attacks
-    attack_map: AttackMap | None  # the newest of them with known coordinates, at most PROFILE_MAP_LIMIT
-    attacks_located: int  # how many of all of them have known coordinates
+    attack_map: AttackMap | None  # the places of the page's attacks, where known
     references: list[Reference] = field(default_factory=list)
 
 
 def group_profile(slug: str, *, attack_page: int | str | None = 1) -> GroupProfile:
     """Everything a group's public profile shows, footnoted in reading order. Raises Group.DoesNotExist.
 
-    The attack table shows one page (`attack_page`) of the group's attacks; the chart by year and the map
-    cover all of them from aggregates, so a group with 10,000 attacks costs what one with ten does."""
+    The attack table and its map show one page (`attack_page`) of the group's attacks; the chart by year
+    covers all of them from an aggregate, so a group with 10,000 attacks costs the queries one with ten does."""
     group = groups_with_facts().get(slug=slug)
 
     def among(neighbour_ids: set[int]) -> list[Affiliation]:
@@ -178,28 +177,23 @@ def group_profile(slug: str, *, attack_page: int | str | None = 1) -> GroupProfi
 
 
 PROFILE_ATTACKS_PER_PAGE = 25
-PROFILE_MAP_LIMIT = 300
 
 
 @dataclass(frozen=True)
 class GroupAttacks:
-    """A group's attacks as its profile shows them: one page of the table, and the chart and map over them all."""
+    """A group's attacks as its profile shows them: one page of the table, and the chart by year over them all."""
 
     page: Page  # of attacks, newest first, each with `profile_roles` (the group's roles in it) and `public_citations`
     timeline: AttackTimeline | None
-    located: list[Attack]  # the newest with known coordinates, at most PROFILE_MAP_LIMIT
-    located_total: int
 
 
 def group_attacks(group: Group, page_number: int | str | None) -> GroupAttacks:
-    """The public attacks naming `group`, read a page and two aggregates at a time: five queries whatever their number."""
+    """The public attacks naming `group`, read a page and a count by year at a time: five queries whatever their number."""
     # The group is public and so is every attack here: the attributions need only be published themselves.
     attacks = public_attacks().filter(pk__in=Attribution.objects.published().filter(group=group).values("attack_id"))
     per_year: Counter[int] = Counter()
-    undated = located_total = 0
-    counts = attacks.order_by().annotate(year=ExtractYear("date")).values("year")
-    for row in counts.annotate(count=Count("pk"), located=Count("pk", filter=Q(latitude__isnull=False))):
-        located_total += row["located"]
+    undated = 0
+    for row in attacks.order_by().annotate(year=ExtractYear("date")).values("year").annotate(count=Count("pk")):
         if row["year"] is None:
             undated += row["count"]
         else:
@@ -215,8 +209,7 @@ def group_attacks(group: Group, page_number: int | str | None) -> GroupAttacks:
     for attack in page:
         for attribution in attack.profile_roles:
             attribution.group = group
-    located = list(newest_first.filter(latitude__isnull=False)[:PROFILE_MAP_LIMIT]) if located_total else []
-    return GroupAttacks(page=page, timeline=year_timeline(per_year, undated=undated), located=located, located_total=located_total)
+    return GroupAttacks(page=page, timeline=year_timeline(per_year, undated=undated))
 
 
 def attacks_of_attributions(attributions: list[Attribution], page_number: int | str | None) -> GroupAttacks:
@@ -227,12 +220,9 @@ def attacks_of_attributions(attributions: list[Attribution], page_number: int | 
     attacks = sorted((roles[0].attack for roles in by_attack.values()), key=lambda a: (a.date or UNDATED_SORTS_AS, a.pk), reverse=True)
     for attack in attacks:
         attack.profile_roles = by_attack[attack.pk]
-    located = [attack for attack in attacks if attack.latitude is not None]
     return GroupAttacks(
         page=Paginator(attacks, PROFILE_ATTACKS_PER_PAGE).get_page(page_number),
         timeline=attack_timeline(attack.date for attack in attacks),
-        located=located[:PROFILE_MAP_LIMIT],
-        located_total=len(located),
     )
 
 
@@ -268,8 +258,7 @@ def build_profile(group: Group, *, among_neighbours: Callable[[set[int]], list[A
         attack_page=attacks.page,
         graph=graph,
         timeline=attacks.timeline,
-        attack_map=attack_map([_map_point(attack) for attack in attacks.located]),
-        attacks_located=attacks.located_total,
+        attack_map=attack_map([_map_point(attack) for attack in attacks.page if attack.latitude is not None]),
         references=references.entries,
     )
 
