@@ -410,9 +410,10 @@ def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
         best.setdefault(group_id, (name, tier))
         if len(best) == limit:
             break
-    # A few of each group's other names, not all: a group may go by hundreds.
-    some_aliases = Alias.objects.public().order_by(Lower("name"), "id")[: SEARCH_ALIASES_SHOWN + 1]
-    found = Group.objects.public().prefetch_related(Prefetch("aliases", queryset=some_aliases, to_attr="public_aliases")).in_bulk(best)
+    # A few of each group's other names, not all: a group may go by hundreds. Only what the results show is read.
+    some_aliases = Alias.objects.published().only("group_id", "name").order_by(Lower("name"), "id")[: SEARCH_ALIASES_SHOWN + 1]
+    groups = Group.objects.public().only("name", "slug")
+    found = groups.prefetch_related(Prefetch("aliases", queryset=some_aliases, to_attr="public_aliases")).in_bulk(best)
     return [
         GroupMatch(found[group_id], "" if name == found[group_id].name else name, exact=tier == 0, approximate=tier == 3)
         for group_id, (name, tier) in best.items()

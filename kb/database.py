@@ -17,10 +17,14 @@ import dj_database_url
 EMBEDDED_DATABASE_NAME = "kb"
 
 
-# Planner settings for every connection, whichever the server. The data set fits in memory and the
-# disks are SSDs, so an index lookup costs little more than a sequential read; Postgres' default
-# (4.0, for spinning disks) makes it scan a whole table rather than look up a few thousand rows.
-SESSION_OPTIONS = "-c random_page_cost=1.1"
+# Settings for every connection, whichever the server.
+# - The data set fits in memory and the disks are SSDs, so an index lookup costs little more than a
+#   sequential read; Postgres' default (4.0, for spinning disks) makes it scan a whole table rather
+#   than look up a few thousand rows.
+# - A name is "similar" to a search (pg_trgm's % operator, `trigram_similar`) from a similarity of
+#   0.45, not the default 0.3: one wrong or missing letter in a name still scores 0.6 or more, and
+#   the trigram index then hands a search a few hundred near names to rank instead of thousands.
+SESSION_OPTIONS = "-c random_page_cost=1.1 -c pg_trgm.similarity_threshold=0.45"
 
 
 def database_settings(base_dir: Path, *, allow_embedded: bool = True) -> dict:

@@ -22,7 +22,8 @@ def test_database_url_takes_precedence(monkeypatch, tmp_path):
 def test_every_connection_gets_the_planner_settings(monkeypatch, tmp_path):
     """An index lookup is priced for SSDs on any server: profiles of busy groups depend on it (kb/database.py)."""
     monkeypatch.setenv("DATABASE_URL", "postgres://kb:secret@db.internal:5433/kb_prod?options=-c%20statement_timeout%3D5000")
-    assert database_settings(tmp_path)["OPTIONS"]["options"] == "-c statement_timeout=5000 -c random_page_cost=1.1"
+    options = "-c statement_timeout=5000 -c random_page_cost=1.1 -c pg_trgm.similarity_threshold=0.45"
+    assert database_settings(tmp_path)["OPTIONS"]["options"] == options
 
 
 @pytest.mark.django_db
@@ -30,8 +31,8 @@ def test_the_test_database_connection_has_them_too():
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SHOW random_page_cost")
-        assert cursor.fetchone() == ("1.1",)
+        cursor.execute("SELECT current_setting('random_page_cost'), current_setting('pg_trgm.similarity_threshold')")
+        assert cursor.fetchone() == ("1.1", "0.45")
 
 
 def test_production_never_falls_back_to_the_embedded_server(monkeypatch, tmp_path):
