@@ -28,7 +28,8 @@ def test_edited_through_the_reasoned_admin(model):
 @pytest.mark.parametrize("model", CURATED_MODELS, ids=lambda m: m.__name__)
 def test_model_conventions(model):
     assert model.__doc__ and not model.__doc__.startswith(f"{model.__name__}(")
-    assert model._meta.ordering[-1] in ("id", "slug"), "ordering must end in a unique key"
+    last = model._meta.ordering[-1]  # "id", or F("id").desc()
+    assert (last if isinstance(last, str) else last.expression.name).lstrip("-") in ("id", "slug"), "ordering must end in a unique key"
     assert {"verbose_name", "verbose_name_plural"} <= set(model._meta.original_attrs)
     assert f"publish_{model._meta.model_name}" in dict(model._meta.permissions)
     for constraint in model._meta.constraints:
