@@ -22,6 +22,7 @@ from kb.dates import (
     partial_date_constraints,
     precision_field,
 )
+from kb.links import record_path
 from kb.models import CuratedModel
 from kb.search import search_document
 
@@ -120,7 +121,7 @@ class Group(CuratedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("groups:group_detail", kwargs={"slug": self.slug})
+        return record_path("groups:group_detail", slug=self.slug)
 
     def version_url(self, moment) -> str:
         """The permanent address of the profile as it was at `moment`."""
@@ -597,7 +598,7 @@ class Attack(CuratedModel):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("groups:attack_detail", kwargs={"key": self.slug})
+        return record_path("groups:attack_detail", key=self.slug)
 
     @property
     def date_display(self) -> str:

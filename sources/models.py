@@ -10,9 +10,9 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 
 from kb.dates import choices_constraint, format_partial_date, partial_date_constraints, precision_field
+from kb.links import record_path
 from kb.models import CuratedModel
 from kb.search import search_document
 
@@ -103,7 +103,7 @@ class Source(CuratedModel):
         return self.title or untitled_article_title(self.text, self.slug)
 
     def get_absolute_url(self) -> str:
-        return reverse("sources:source_detail", kwargs={"key": self.slug})
+        return record_path("sources:source_detail", key=self.slug)
 
     @property
     def published_display(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from kb.api.fields import PageURLField, PartialDateField
+from kb.api.fields import PageURLField, PartialDateField, RecordURLField
 from sources.api.serializers import CitationBriefSerializer
 
 from ..models import Affiliation, Alias, Attack, Attribution, Designation, Group
@@ -17,7 +17,7 @@ from ..selectors import relationships_of
 
 
 class GroupBriefSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:group-detail", lookup_field="slug")
+    url = RecordURLField(view_name="api:group-detail", lookup_field="slug")
 
     class Meta:
         model = Group
@@ -100,7 +100,7 @@ class GroupSerializer(GroupListSerializer, CitedSerializer):
 
 
 class AliasSerializer(AliasInGroupSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:alias-detail")
+    url = RecordURLField(view_name="api:alias-detail")
     group = GroupBriefSerializer()
 
     class Meta:
@@ -109,7 +109,7 @@ class AliasSerializer(AliasInGroupSerializer):
 
 
 class AffiliationSerializer(CitedSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:affiliation-detail")
+    url = RecordURLField(view_name="api:affiliation-detail")
     from_group = GroupBriefSerializer()
     to_group = GroupBriefSerializer()
     label = serializers.CharField(source="get_kind_display", help_text="Reads “<from_group> <label> <to_group>”.")
@@ -141,7 +141,7 @@ class AttributionSerializer(AttributionBriefSerializer, CitedSerializer):
 
 
 class AttackListSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:attack-detail", lookup_field="slug")
+    url = RecordURLField(view_name="api:attack-detail", lookup_field="slug")
     html_url = PageURLField()
     date = PartialDateField("date")
     place = serializers.CharField(read_only=True)

@@ -6,6 +6,30 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kb.dates import DatePrecision, format_partial_date
+from kb.links import record_path
+
+
+def absolute(request, path: str) -> str:
+    """`request.build_absolute_uri(path)` for a path from the site's root, the origin worked out once a request."""
+    if request is None:
+        return path
+    origin = getattr(request, "_kb_origin", None)
+    if origin is None:
+        origin = request._kb_origin = request.build_absolute_uri("/").removesuffix("/")
+    return origin + path
+
+
+class RecordURLField(serializers.HyperlinkedIdentityField):
+    """The record's address in the API, as HyperlinkedIdentityField gives it, from one reversed template a view
+    (`kb.links.record_path`) rather than a reverse() a row."""
+
+    def get_url(self, obj, view_name, request, format):
+        if format:  # a ?format= suffix: DRF's own way
+            return super().get_url(obj, view_name, request, format)
+        key = getattr(obj, self.lookup_field)
+        if key in (None, ""):
+            return None
+        return absolute(request, record_path(view_name, **{self.lookup_url_kwarg: key}))
 
 
 class PartialDateSerializer(serializers.Serializer):
@@ -44,6 +68,4 @@ class PageURLField(serializers.Field):
         super().__init__(source="*", read_only=True, **kwargs)
 
     def to_representation(self, record):
-        path = record.get_absolute_url()
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
+        return absolute(self.context.get("request"), record.get_absolute_url())

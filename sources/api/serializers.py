@@ -5,13 +5,13 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from kb.api.fields import PageURLField, PartialDateField
+from kb.api.fields import PageURLField, PartialDateField, RecordURLField
 
 from ..models import CITATION_TARGETS, Citation, Source
 
 
 class SourceBriefSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:source-detail", lookup_field="slug")
+    url = RecordURLField(view_name="api:source-detail", lookup_field="slug")
     title = serializers.CharField(source="display_title")
     published = PartialDateField("published")
 
@@ -49,7 +49,7 @@ class CitedFactSerializer(serializers.Serializer):
 
 
 class CitationSerializer(CitationBriefSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:citation-detail")
+    url = RecordURLField(view_name="api:citation-detail")
     fact = serializers.SerializerMethodField(help_text="The record the quote supports.")
 
     class Meta:
