@@ -23,7 +23,7 @@ from kb.dates import (
     precision_field,
 )
 from kb.links import record_path
-from kb.models import CuratedModel
+from kb.models import CuratedModel, status_index
 from kb.search import search_document
 
 from .normalization import normalize_name
@@ -91,7 +91,7 @@ class Group(CuratedModel):
         ordering = [Lower("name"), "id"]  # "al-Qaeda" among the A's, whatever the database collation
         permissions = [("publish_group", "Can publish or unpublish groups")]
         # Search by any spelling: LIKE '%key%' and pg_trgm's % operator both use a trigram index.
-        indexes = [GinIndex(fields=["normalized_name"], opclasses=["gin_trgm_ops"], name="group_search_key_trgm")]
+        indexes = [status_index("group"), GinIndex(fields=["normalized_name"], opclasses=["gin_trgm_ops"], name="group_search_key_trgm")]
         constraints = [
             models.UniqueConstraint(
                 fields=["normalized_name"],
@@ -218,6 +218,7 @@ class Alias(CuratedModel):
             _end_not_before_start("alias", "valid_from", "valid_to", "end of use"),
         ]
         indexes = [
+            status_index("alias"),
             models.Index(fields=["group", "kind"], name="alias_group_kind_idx"),
             models.Index(fields=["group", "updated_at"], name="alias_group_updated_idx"),  # a profile's last update
             GinIndex(fields=["normalized_name"], opclasses=["gin_trgm_ops"], name="alias_search_key_trgm"),
@@ -357,6 +358,7 @@ class Affiliation(CuratedModel):
             _end_not_before_start("affiliation", "started", "ended", "end date"),
         ]
         indexes = [
+            status_index("affiliation"),
             models.Index(fields=["from_group", "updated_at"], name="affiliation_from_updated_idx"),
             models.Index(fields=["to_group", "updated_at"], name="affiliation_to_updated_idx"),
         ]  # for a profile's last update: the newest change to what it shows
@@ -421,6 +423,7 @@ class Designation(CuratedModel):
             *partial_date_constraints("designated", model="designation", label="designation date"),
         ]
         indexes = [
+            status_index("designation"),
             models.Index(fields=["group", "updated_at"], name="designation_group_updated_idx"),
         ]  # for a profile's last update: the newest change to what it shows
 
@@ -588,6 +591,7 @@ class Attack(CuratedModel):
             choices_constraint("weapon_type", WeaponType, model="attack"),
         ]
         indexes = [
+            status_index("attack"),
             models.Index(fields=["date", "id"], name="attack_date_idx"),
             models.Index(ATTACK_DATE_SORT.desc(), F("id").desc(), name="attack_date_sort_idx"),
             models.Index(fields=["country"], name="attack_country_idx"),
@@ -677,6 +681,7 @@ class Attribution(CuratedModel):
             choices_constraint("kind", AttributionKind, model="attribution"),
         ]
         indexes = [
+            status_index("attribution"),
             models.Index(fields=["group", "updated_at"], name="attribution_group_updated_idx"),
         ]  # for a profile's last update: the newest change to what it shows
 

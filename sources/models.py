@@ -13,7 +13,7 @@ from django.db.models import F, Q
 
 from kb.dates import choices_constraint, format_partial_date, partial_date_constraints, precision_field
 from kb.links import record_path
-from kb.models import CuratedModel
+from kb.models import CuratedModel, status_index
 from kb.search import search_document
 
 from .text import canonicalize_url, check_quote, text_fingerprint
@@ -89,7 +89,7 @@ class Source(CuratedModel):
             *partial_date_constraints("published", model="source", label="publication date"),
             choices_constraint("reliability", SourceReliability, model="source", blank=True),
         ]
-        indexes = [GinIndex(SOURCE_SEARCH_DOCUMENT, name="source_search_document")]
+        indexes = [status_index("source"), GinIndex(SOURCE_SEARCH_DOCUMENT, name="source_search_document")]
 
     def __str__(self) -> str:
         label = self.title or self.outlet or self.display_title
@@ -182,7 +182,7 @@ class Citation(CuratedModel):
             ),
             choices_constraint("credibility", InformationCredibility, model="citation", blank=True),
         ]
-        indexes = [GinIndex(CITATION_SEARCH_DOCUMENT, name="citation_search_document")]
+        indexes = [status_index("citation"), GinIndex(CITATION_SEARCH_DOCUMENT, name="citation_search_document")]
 
     def __str__(self) -> str:
         quote = self.quote if len(self.quote) <= 60 else self.quote[:59] + "…"
