@@ -201,7 +201,7 @@ def group_attacks(group: Group, page_number: int | str | None) -> GroupAttacks:
     # Newest first, undated last, as `date_sort` orders them, but in terms no index serves: walking every attack
     # by date to find this group's is slow for a group whose attacks are old; sorting its own few is not.
     newest_first = attacks.order_by(F("date").desc(nulls_last=True), F("pk").desc())
-    roles = Attribution.objects.public().filter(group=group).prefetch_related(prefetch_public_citations()).order_by("kind", "id")
+    roles = Attribution.objects.published().filter(group=group).prefetch_related(prefetch_public_citations()).order_by("kind", "id")
     listed = newest_first.prefetch_related(prefetch_public_citations(), Prefetch("attributions", queryset=roles, to_attr="profile_roles"))
     paginator = Paginator(listed, PROFILE_ATTACKS_PER_PAGE)
     paginator.count = sum(per_year.values()) + undated  # known already: no COUNT query
