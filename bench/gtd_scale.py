@@ -804,13 +804,12 @@ def copy_seconds(path: Path) -> float:
 
 
 def measure_import(env: dict[str, str], options: argparse.Namespace, figures: list[Figure], log) -> None:
-    from django.contrib.auth import get_user_model
-
     from groups.models import Attack, Group
+    from kb.accounts import system_account
 
     rows = round(IMPORT_ROWS * options.scale)
     names = sorted(Group.objects.public().values_list("name", flat=True))
-    user, _ = get_user_model().objects.get_or_create(username=IMPORT_USERNAME, defaults={"is_active": False})
+    user = system_account(IMPORT_USERNAME)
     remove_imported_attacks()
     with tempfile.TemporaryDirectory(prefix="kb-bench-") as folder:
         path = Path(folder) / "gtd.csv"

@@ -15,11 +15,11 @@ from typing import Any
 
 import yaml
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from groups import services as group_services
+from kb.accounts import system_account
 from kb.dates import DatePrecision
 from kb.models import PublicationStatus
 from sources.services import citation_upsert, source_upsert
@@ -104,13 +104,8 @@ class LoadReport:
 
 
 def importer_account():
-    """The account demo-data writes are recorded under: it exists for history and cannot log in."""
-    User = get_user_model()
-    user, created = User.objects.get_or_create(username=IMPORTER_USERNAME, defaults={"is_active": False})
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
+    """The account demo-data writes are recorded under."""
+    return system_account(IMPORTER_USERNAME)
 
 
 def read_demo_data(path: Path = DEMO_DATA_FILE) -> dict:

@@ -18,12 +18,12 @@ from itertools import islice
 
 from django.apps import apps
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import connection, reset_queries, transaction
 from django.db.models import Model
 from simple_history.utils import bulk_create_with_history
 
 from groups.models import Affiliation, Alias, Attack, Attribution, Group
+from kb.accounts import system_account
 from kb.cache import bump_data_version
 from kb.models import CuratedModel
 from sources.models import Citation, Source
@@ -76,13 +76,8 @@ def _curated_models() -> list[type[Model]]:
 
 
 def generator_account():
-    """The account synthetic rows are recorded under in history: it exists for that and cannot log in."""
-    User = get_user_model()
-    user, created = User.objects.get_or_create(username=GENERATOR_USERNAME, defaults={"is_active": False})
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
+    """The account synthetic rows are recorded under in history."""
+    return system_account(GENERATOR_USERNAME)
 
 
 def generate_dataset(
