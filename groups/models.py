@@ -57,6 +57,8 @@ class GroupStatus(models.TextChoices):
 class Group(CuratedModel):
     """A militant organisation, branch, faction or network that the sources report on."""
 
+    NEEDS_CITATION = True
+
     CITABLE_FIELDS = ("name", "kind", "status", "summary", "founded", "dissolved", "ideology", "countries", "areas")
 
     name = models.CharField("canonical name", max_length=200)
@@ -170,6 +172,8 @@ class Alias(CuratedModel):
     Spellings that share a search key (al-Qaida, al-Qaeda) may both be recorded for one
     group; across groups a shared search key must be acknowledged by the editor.
     """
+
+    NEEDS_CITATION = True
 
     CITABLE_FIELDS = ("name", "kind", "valid_from", "valid_to")
     PUBLISHED_WITH = ("group",)
@@ -321,6 +325,8 @@ class Confidence(models.TextChoices):
 class Affiliation(CuratedModel):
     """A typed, dated relationship between two groups, read "<from group> <kind> <to group>"."""
 
+    NEEDS_CITATION = True
+
     CITABLE_FIELDS = ("kind", "started", "ended", "confidence", "description")
     PUBLISHED_WITH = ("from_group", "to_group")
 
@@ -398,6 +404,8 @@ class Affiliation(CuratedModel):
 
 class Designation(CuratedModel):
     """A group's listing by an authority: a UN sanctions listing, a US terrorist designation, a national ban."""
+
+    NEEDS_CITATION = True
 
     CITABLE_FIELDS = ("authority", "listing", "designated")
     PUBLISHED_WITH = ("group",)
@@ -530,6 +538,8 @@ ATTACK_SEARCH_DOCUMENT = search_document("title", "locality", "district", "provi
 class Attack(CuratedModel):
     """A violent event the sources report, coded with GTD's vocabularies; who did it lives in attributions."""
 
+    NEEDS_CITATION = True
+
     CITABLE_FIELDS = (
         "title", "date", "end_date", "place", "coordinates", "attack_type", "target_type",
         "weapon_type", "suicide", "killed", "wounded", "description",
@@ -653,6 +663,8 @@ class AttributionKind(models.TextChoices):
 
 class Attribution(CuratedModel):
     """A statement that a group carried out an attack: its claim, an authority's attribution, a suspicion."""
+
+    NEEDS_CITATION = True
 
     CITABLE_FIELDS = ("kind", "attributed_by", "description")
     PUBLISHED_WITH = ("attack", "group")

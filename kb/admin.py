@@ -8,16 +8,29 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from simple_history.admin import SimpleHistoryAdmin
 
 from kb.history import changes_between, comparable, latest_revision, revision, tracked_fields
-from kb.models import as_id
-from kb.services import RESTORE_ORDER, RestoreError, record_delete, record_restore, record_save
+from kb.models import ChangeSet, as_id
+from kb.services import (
+    RESTORE_ORDER,
+    RestoreError,
+    can_publish,
+    publication_checks,
+    record_delete,
+    record_restore,
+    record_revert,
+    record_save,
+)
+from kb.services.review import pending_change_for, pending_changes_for, with_pending_values
 
 CHANGE_REASON_HELP = "Why you are making this change (kept in the history with your name), e.g. “Added spelling used by Dawn”."
 
@@ -42,6 +55,11 @@ class EditConflictForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["loaded_revision"] = latest_revision(self.instance)
+
+    @cached_property
+    def changed_data(self):
+        """What the editor changed: the revision they opened is bookkeeping, so an untouched inline row is not saved."""
+        return [name for name in super().changed_data if name not in ("loaded_revision", "change_reason")]
 
     def clean(self):
         cleaned = super().clean()
@@ -95,8 +113,24 @@ class ChangeReasonForm(EditConflictForm):
 
 
 def _can_publish(request, model) -> bool:
-    opts = model._meta
-    return request.user.has_perm(f"{opts.app_label}.publish_{opts.model_name}")
+    return can_publish(request.user, model)
+
+
+class PendingVersionFormSet(BaseInlineFormSet):
+    """Inline rows as the editor left them: a published row with a pending change shows its pending values."""
+
+    show_pending = False
+
+    def get_queryset(self):
+        if not hasattr(self, "_queryset"):
+            rows = list(super().get_queryset())
+            if self.show_pending and rows:
+                pending = pending_changes_for(self.model, [row.pk for row in rows])
+                for row in rows:
+                    if row.pk in pending:
+                        with_pending_values(row, pending[row.pk])
+            self._queryset = rows
+        return self._queryset
 
 
 class PublishingRightsMixin:
@@ -111,8 +145,14 @@ class PublishingRightsMixin:
 
 class CuratedInline(PublishingRightsMixin, admin.TabularInline):
     form = EditConflictForm
+    formset = PendingVersionFormSet
     extra = 0
     show_change_link = True
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.show_pending = not _can_publish(request, self.model)
+        return formset
 
     def get_fieldsets(self, request, obj=None):
         *others, (name, options) = super().get_fieldsets(request, obj)
@@ -143,14 +183,80 @@ class CuratedAdmin(PublishingRightsMixin, SimpleHistoryAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            # A record and its inline rows are one write: the citation rule is checked once, at its end.
+            with transaction.atomic(), publication_checks():
+                response = super().changeform_view(request, object_id, form_url, extra_context)
         except ValidationError as error:
             # The services refused what the form accepted: the whole save was rolled back.
             self.message_user(request, f"Nothing was saved: {' '.join(error.messages)}", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+        self._report_pending(request)
+        return response
+
+    def get_object(self, request, object_id, from_field=None):
+        """Editors see and edit the pending version of a published record; Reviewers the published one, told
+        that a change awaits them."""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            if _can_publish(request, self.model):
+                obj.pending_change = pending_change_for(obj)
+            else:
+                with_pending_values(obj)
+        return obj
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        pending = getattr(obj, "pending_change", None)
+        if pending is not None and request.method == "GET":
+            what = "A deletion of this record" if pending.action == "delete" else "Changes to this record"
+            shown = (
+                "This form shows the pending version; readers, the API and exports see the published one until a Reviewer "
+                "approves. Saving again adds to the pending change."
+                if not _can_publish(request, self.model)
+                else "This form shows the published version; open the change set to see what would change."
+            )
+            review_url = reverse("admin:kb_changeset_change", args=[pending.change_set_id])
+            banner = format_html(
+                '{} await review in change set <a href="{}">{}</a>, by {}. {}',
+                what,
+                review_url,
+                pending.change_set,
+                pending.created_by,
+                shown,
+            )
+            self.message_user(request, banner, messages.WARNING)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _change_set(self, request):
+        """The change set an intake page or a named batch asked for (`?change_set=`), if it is open to this user."""
+        if not hasattr(request, "_kb_change_set"):
+            key = as_id(request.POST.get("change_set") or request.GET.get("change_set") or "")
+            request._kb_change_set = ChangeSet.objects.filter(pk=key, is_open=True).first() if key is not None else None
+        return request._kb_change_set
+
+    def _note_pending(self, request, obj, pending) -> None:
+        if pending is not None:
+            request.__dict__.setdefault("_kb_pending", []).append((obj, pending))
+
+    def _report_pending(self, request) -> None:
+        waiting = request.__dict__.pop("_kb_pending", [])
+        if waiting:
+            change_set = waiting[0][1].change_set
+            records = "; ".join(f"{pending.get_action_display().lower()} “{obj}”" for obj, pending in waiting[:5])
+            more = f" and {len(waiting) - 5} more" if len(waiting) > 5 else ""
+            self.message_user(
+                request,
+                f"Awaiting review in change set {change_set}: {records}{more}. "
+                "Readers see the published version until a Reviewer approves.",
+                messages.WARNING,
+            )
 
     def save_model(self, request, obj, form, change):
-        record_save(instance=obj, user=request.user, reason=form.cleaned_data["change_reason"])
+        reason = form.cleaned_data["change_reason"]
+        if getattr(request, "_kb_revert", False):
+            record_revert(instance=obj, user=request.user, reason=reason)
+        else:
+            record_save(instance=obj, user=request.user, reason=reason, change_set=self._change_set(request))
+        self._note_pending(request, obj, getattr(obj, "pending_change", None) if change else pending_change_for(obj))
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         """A new record's inlines may start with rows filled in from the address (`initial_rows` on the inline)."""
@@ -175,11 +281,14 @@ class CuratedAdmin(PublishingRightsMixin, SimpleHistoryAdmin):
 
     def save_formset(self, request, form, formset, change):
         reason = form.cleaned_data["change_reason"]
-        instances = formset.save(commit=False)
+        instances = formset.save(commit=False)  # the rows the editor changed, added or marked for deletion
+        change_set = self._change_set(request)
         for obj in formset.deleted_objects:
-            record_delete(instance=obj, user=request.user, reason=reason)
+            self._note_pending(request, obj, record_delete(instance=obj, user=request.user, reason=reason, change_set=change_set))
         for obj in instances:
-            record_save(instance=obj, user=request.user, reason=reason)
+            adding = obj.pk is None
+            record_save(instance=obj, user=request.user, reason=reason, change_set=change_set)
+            self._note_pending(request, obj, pending_change_for(obj) if adding else getattr(obj, "pending_change", None))
         formset.save_m2m()
 
     def delete_view(self, request, object_id, extra_context=None):
@@ -190,15 +299,37 @@ class CuratedAdmin(PublishingRightsMixin, SimpleHistoryAdmin):
         return super().delete_view(request, object_id, extra_context)
 
     def delete_model(self, request, obj):
-        record_delete(instance=obj, user=request.user, reason=request.POST["change_reason"])
+        request._kb_pending_deletion = record_delete(
+            instance=obj, user=request.user, reason=request.POST["change_reason"], change_set=self._change_set(request)
+        )
+
+    def response_delete(self, request, obj_display, obj_id):
+        pending = getattr(request, "_kb_pending_deletion", None)
+        if pending is None:
+            return super().response_delete(request, obj_display, obj_id)
+        self.message_user(
+            request,
+            f"“{obj_display}” is published, so its deletion awaits a Reviewer in change set {pending.change_set}; readers still see it.",
+            messages.WARNING,
+        )
+        return HttpResponseRedirect(reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_change", args=[obj_id]))
 
     def history_view(self, request, object_id, extra_context=None):
         _require_ids(object_id)
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """Reverting to an older version: its values come back, the record's status stays (kb.services.record_revert)."""
         _require_ids(object_id, version_id)
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        request._kb_revert = True
+        try:
+            with transaction.atomic(), publication_checks():
+                response = super().history_form_view(request, object_id, version_id, extra_context)
+        except ValidationError as error:
+            self.message_user(request, f"Nothing was reverted: {' '.join(error.messages)}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        self._report_pending(request)
+        return response
 
     # --- Deleted records and their restoration -------------------------------------------------
 
@@ -248,7 +379,11 @@ class CuratedAdmin(PublishingRightsMixin, SimpleHistoryAdmin):
                 except RestoreError as refusal:
                     self.message_user(request, f"Nothing was restored: {refusal}", messages.ERROR)
                 else:
-                    self.message_user(request, f"Restored {len(restored)} record(s) with their ids: {deletion.instance}.", messages.SUCCESS)
+                    drafts = sum(1 for record in restored if not record.is_published)
+                    note = f" {drafts} came back as drafts, awaiting review before readers see them." if drafts else ""
+                    self.message_user(
+                        request, f"Restored {len(restored)} record(s) with their ids: {deletion.instance}.{note}", messages.SUCCESS
+                    )
                     return HttpResponseRedirect(
                         reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_change", args=[record_id])
                     )
@@ -284,3 +419,6 @@ def _require_ids(*values: str) -> None:
     """django-simple-history filters by whatever the URL holds, and "abc" where an id belongs would be a 500."""
     if any(as_id(unquote(value)) is None for value in values):
         raise Http404("No record has this id.")
+
+
+from kb import admin_review  # noqa: E402,F401  (registers the review queue)

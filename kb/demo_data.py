@@ -22,6 +22,7 @@ from groups import services as group_services
 from kb.accounts import system_account
 from kb.dates import DatePrecision
 from kb.models import PublicationStatus
+from kb.services import publication_checks
 from sources.services import citation_upsert, source_upsert
 
 DEMO_DATA_FILE = Path(settings.BASE_DIR) / "data" / "demo.yaml"
@@ -104,8 +105,8 @@ class LoadReport:
 
 
 def importer_account():
-    """The account demo-data writes are recorded under."""
-    return system_account(IMPORTER_USERNAME)
+    """The account demo-data writes are recorded under: a Reviewer, since the file is curated and reviewed."""
+    return system_account(IMPORTER_USERNAME, roles=("Reviewer",))
 
 
 def read_demo_data(path: Path = DEMO_DATA_FILE) -> dict:
@@ -125,8 +126,11 @@ def load_demo_data(*, path: Path = DEMO_DATA_FILE, user=None, reason: str = IMPO
     data = read_demo_data(path)
     user = user or importer_account()
     loader = _Loader(base_dir=path.parent, user=user, reason=reason)
-    with transaction.atomic():
-        loader.load(data)
+    try:
+        with transaction.atomic(), publication_checks():
+            loader.load(data)
+    except ValidationError as error:  # the citation rule, checked once the whole file is written
+        raise DemoDataError(" ".join(error.messages)) from error
     return loader.report
 
 

@@ -1,5 +1,6 @@
 """What every curated record shares: publication state, timestamps and full history."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -66,6 +67,8 @@ class CuratedModel(models.Model):
 
     # Foreign keys to the records this one is shown through: a published alias of a draft group stays hidden.
     PUBLISHED_WITH: tuple[str, ...] = ()
+    # A fact (a group's record, an alias, an attack…) is public only with a public citation (kb.services.publishing).
+    NEEDS_CITATION: bool = False
 
     class Meta:
         abstract = True
@@ -81,3 +84,111 @@ class CuratedModel(models.Model):
     @property
     def is_published(self) -> bool:
         return self.publication_status == PublicationStatus.PUBLISHED
+
+    def facts_supported(self) -> list[models.Model]:
+        """The facts whose citations this record is or holds (a citation's fact; a source's cited facts)."""
+        return []
+
+
+# --- Review: what waits for a Reviewer before readers see it ---------------------------------------------------
+
+
+class ChangeSetKind(models.TextChoices):
+    EDIT = "edit", "Editor's changes"
+    INTAKE = "intake", "Source intake"
+    IMPORT = "import", "Import run"
+
+
+class ChangeSet(models.Model):
+    """Changes reviewed together: an editor's named batch, the intake of one source, or one import run.
+
+    Its changes (`PendingChange`) wait for a Reviewer, who approves or rejects all or some of them with one reason.
+    Readers keep seeing the published records until then."""
+
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=ChangeSetKind.choices, default=ChangeSetKind.EDIT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="change_sets", verbose_name="created by"
+    )
+    created_at = models.DateTimeField("created", auto_now_add=True)
+    is_open = models.BooleanField(
+        "open for more changes", default=True, help_text="Its author's new changes join it; a closed one only awaits review."
+    )
+
+    class Meta:
+        verbose_name = "change set"
+        verbose_name_plural = "change sets"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ChangeSetKind.values),
+                name="change_set_kind_valid",
+                violation_error_message="Unknown kind of change set.",
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="change_set_has_title", violation_error_message="Name the change set."),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+
+class PendingAction(models.TextChoices):
+    PUBLISH = "publish", "Publish new record"
+    CHANGE = "change", "Change published record"
+    DELETE = "delete", "Delete published record"
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class PendingChange(models.Model):
+    """One record's change that waits for a Reviewer: a draft to publish, the new values of a published record's
+    fields (the live record keeps the published ones), or the deletion of a published record."""
+
+    change_set = models.ForeignKey(ChangeSet, on_delete=models.CASCADE, related_name="changes", verbose_name="change set")
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, verbose_name="kind of record")
+    object_id = models.BigIntegerField("record id")
+    action = models.CharField(max_length=16, choices=PendingAction.choices)
+    values = models.JSONField(default=dict, blank=True, help_text="The changed fields' new values, as stored.")
+    base_revision = models.BigIntegerField("opened revision", null=True, blank=True)
+    reasons = models.TextField(blank=True, help_text="Each editor's reason, one a line.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="written by")
+    created_at = models.DateTimeField("created", auto_now_add=True)
+    updated_at = models.DateTimeField("last changed", auto_now=True)
+    status = models.CharField(max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "pending change"
+        verbose_name_plural = "pending changes"
+        ordering = ["change_set", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"],
+                condition=Q(status="pending"),
+                name="pending_change_one_per_record",
+                violation_error_message="This record already has a change awaiting review; edit that one.",
+            ),
+            models.CheckConstraint(
+                condition=Q(action__in=PendingAction.values), name="pending_change_action_valid", violation_error_message="Unknown action."
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReviewStatus.values), name="pending_change_status_valid", violation_error_message="Unknown status."
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["change_set", "status"], name="pending_change_set_status_idx"),
+            models.Index(fields=["content_type", "status"], name="pending_change_model_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.content_type.model} {self.object_id}"
+
+    @property
+    def model(self):
+        return self.content_type.model_class()

@@ -97,6 +97,9 @@ class Source(CuratedModel):
             return f"{label} ({format_partial_date(self.published, self.published_precision)})"
         return label
 
+    def facts_supported(self) -> list[models.Model]:
+        return [citation.target for citation in self.citations.all()]
+
     @property
     def display_title(self) -> str:
         """The title, or for an article that states none, its opening words."""
@@ -193,6 +196,14 @@ class Citation(CuratedModel):
         """Published, from a published source, and supporting a fact that is itself public."""
         target_is_public = reduce(or_, (cls._meta.get_field(name).related_model.public_q(f"{prefix}{name}__") for name in CITATION_TARGETS))
         return super().public_q(prefix) & Source.public_q(f"{prefix}source__") & target_is_public
+
+    @classmethod
+    def supports_publicly_q(cls, prefix: str = "") -> Q:
+        """A citation that makes its fact cited in public, once the fact is: published, from a published source."""
+        return Q(**{f"{prefix}publication_status": "published"}) & Source.public_q(f"{prefix}source__")
+
+    def facts_supported(self) -> list[models.Model]:
+        return [self.target] if self.target is not None else []
 
     @property
     def target(self):

@@ -24,6 +24,15 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery staple")
 
 
+def user_in_role(role: str, **values):
+    """A user with one of the editorial roles ("Editor", "Reviewer")."""
+    from django.contrib.auth.models import Group as Role
+
+    user = UserFactory(**values)
+    user.groups.add(Role.objects.get(name=role))
+    return user
+
+
 class SourceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Source

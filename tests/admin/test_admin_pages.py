@@ -73,14 +73,37 @@ def test_add_saves_with_a_reason_recorded_in_history(admin_client, admin_user, m
     assert (latest.history_type, latest.history_user, latest.history_change_reason) == ("+", admin_user, "Curated from the article")
 
 
+A_CHANGE = {
+    Group: ("summary", "Checked summary."),
+    Alias: ("kind", "exonym"),
+    Affiliation: ("description", "Checked."),
+    Designation: ("description", "Checked."),
+    Attack: ("title", "Checked title"),
+    Attribution: ("description", "Checked."),
+    Source: ("title", "Checked title"),
+    Citation: ("locator", "paragraph 2"),
+}
+
+
 @pytest.mark.parametrize("model", list(FACTORIES), ids=lambda m: m.__name__)
 def test_change_saves_with_a_reason(admin_client, admin_user, model):
     record = FACTORIES[model]()
     url = admin_url(model, "change", record.pk)
-    data = {**form_data(admin_client.get(url)), "change_reason": "Checked against the article"}
+    field, value = A_CHANGE[model]
+    data = {**form_data(admin_client.get(url)), field: value, "change_reason": "Checked against the article"}
     response = admin_client.post(url, data)
     assert response.status_code == 302
     assert record.history.latest().history_change_reason == "Checked against the article"
+
+
+@pytest.mark.parametrize("model", list(FACTORIES), ids=lambda m: m.__name__)
+def test_an_unchanged_save_writes_nothing(admin_client, model):
+    record = FACTORIES[model]()
+    url = admin_url(model, "change", record.pk)
+    rows = record.history.count()
+    response = admin_client.post(url, {**form_data(admin_client.get(url)), "change_reason": "Looked at it"})
+    assert response.status_code == 302
+    assert record.history.count() == rows
 
 
 def test_saving_without_a_reason_is_refused_with_a_form_error(admin_client):
@@ -237,6 +260,7 @@ class TestRoles:
 
     def test_reviewers_publish(self, reviewer_client):
         group = GroupFactory(publication_status=PublicationStatus.DRAFT)
+        CitationFactory(group=group)
         url = admin_url(Group, "change", group.pk)
         data = {**form_data(reviewer_client.get(url)), "publication_status": "published", "change_reason": "Reviewed"}
         assert reviewer_client.post(url, data).status_code == 302
@@ -282,10 +306,10 @@ def test_a_refusal_from_the_services_rolls_everything_back_with_a_message(admin_
     data = add_inline_row(form_data(admin_client.get(url)), "aliases", name="Daesh", kind="exonym")
     data.update(summary="New summary", change_reason="edit")
 
-    def refuse_aliases(*, instance, user, reason):
+    def refuse_aliases(*, instance, user, reason, **options):
         if isinstance(instance, Alias):
             raise ValidationError("Simulated refusal.")
-        return record_save(instance=instance, user=user, reason=reason)
+        return record_save(instance=instance, user=user, reason=reason, **options)
 
     monkeypatch.setattr("kb.admin.record_save", refuse_aliases)
     response = admin_client.post(url, data, follow=True)

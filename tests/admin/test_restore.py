@@ -19,7 +19,9 @@ def deleted_group(admin_user):
     affiliation = AffiliationFactory(from_group=GroupFactory(name="Khorasan Province"), to_group=group)
     citation = CitationFactory(group=group)
     alias_citation = CitationFactory(alias=alias, group=None)
-    ids = {"group": group.pk, "alias": alias.pk, "affiliation": affiliation.pk, "citations": {citation.pk, alias_citation.pk}}
+    affiliation_citation = CitationFactory(affiliation=affiliation, group=None)
+    citations = {citation.pk, alias_citation.pk, affiliation_citation.pk}
+    ids = {"group": group.pk, "alias": alias.pk, "affiliation": affiliation.pk, "citations": citations}
     created = group.created_at
     record_delete(instance=group, user=admin_user, reason="Merged by mistake")
     assert not Group.objects.filter(pk=ids["group"]).exists() and not Alias.objects.filter(pk=ids["alias"]).exists()
@@ -37,7 +39,7 @@ def test_restore_brings_back_everything_deleted_with_it_with_the_same_ids(admin_
     ids, created = deleted_group
     url = reverse("admin:groups_group_restore", args=[ids["group"]])
     confirmation = admin_client.get(url).content.decode()
-    assert "Alias: Daesh" in confirmation and "Affiliation:" in confirmation and confirmation.count("Citation:") == 2
+    assert "Alias: Daesh" in confirmation and "Affiliation:" in confirmation and confirmation.count("Citation:") == 3
     response = admin_client.post(url, {"change_reason": "Deleted in error"})
     assert response.status_code == 302 and response["Location"] == reverse("admin:groups_group_change", args=[ids["group"]])
     group = Group.objects.get(pk=ids["group"])

@@ -2,7 +2,6 @@ import datetime
 import json
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from groups.models import AffiliationKind, Alias
 from kb.models import PublicationStatus
@@ -15,6 +14,7 @@ from tests.factories import (
     CitationFactory,
     GroupFactory,
     SourceFactory,
+    user_in_role,
 )
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +89,7 @@ def test_citations_name_the_fact_and_filter_by_group_attack_and_source(get_json)
 
 @pytest.fixture
 def importer():
-    return get_user_model().objects.create(username="curator")
+    return user_in_role("Reviewer", username="curator")
 
 
 def test_the_sync_feed_follows_an_edit_a_delete_and_an_unpublish(get_json, importer):
@@ -97,6 +97,7 @@ def test_the_sync_feed_follows_an_edit_a_delete_and_an_unpublish(get_json, impor
     alias = AliasFactory(group=state, name="Daesh")
     gone = AliasFactory(group=state, name="Daish")
     withdrawn = AttackFactory(slug="withdrawn")
+    CitationFactory(attack=withdrawn, group=None)  # published again below, with its citation
     AttackFactory(slug="never-published", publication_status=DRAFT)
     start = datetime.datetime.now(datetime.UTC).isoformat()
 

@@ -1,12 +1,12 @@
 """Cached public pages and API responses: served from the cache until any curated record changes."""
 
 import pytest
-from django.contrib.auth import get_user_model
+from django.db import transaction
 
 from kb.cache import data_version
 from kb.models import PublicationStatus
-from kb.services import record_delete, record_save
-from tests.factories import AliasFactory, GroupFactory
+from kb.services import publication_checks, record_delete, record_save
+from tests.factories import AliasFactory, CitationFactory, GroupFactory, SourceFactory, user_in_role
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +15,7 @@ PAGES = ["/", "/groups/", "/groups/islamic-state/", "/search/?q=daesh", "/api/v1
 
 @pytest.fixture
 def curator():
-    return get_user_model().objects.create(username="curator")
+    return user_in_role("Reviewer", username="curator")
 
 
 @pytest.fixture
@@ -73,5 +73,7 @@ def test_query_strings_are_cached_apart(client, state):
 
 def test_errors_are_not_cached(client, state, curator):
     assert client.get("/groups/new-front/").status_code == 404
-    record_save(instance=GroupFactory.build(name="New Front", slug="new-front"), user=curator, reason="New")
+    with transaction.atomic(), publication_checks():  # a new group is public with its first citation
+        group = record_save(instance=GroupFactory.build(name="New Front", slug="new-front"), user=curator, reason="New")
+        record_save(instance=CitationFactory.build(group=group, source=SourceFactory()), user=curator, reason="Cited")
     assert client.get("/groups/new-front/").status_code == 200

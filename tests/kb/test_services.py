@@ -11,21 +11,21 @@ from groups.services import alias_upsert, group_upsert
 from kb.services import record_delete, record_save, records_bulk_create, records_bulk_update
 from sources.models import Citation
 from sources.services import citation_upsert
-from tests.factories import AliasFactory, AttackFactory, CitationFactory, GroupFactory, SourceFactory, UserFactory
+from tests.factories import AliasFactory, AttackFactory, CitationFactory, GroupFactory, SourceFactory, user_in_role
 
 pytestmark = pytest.mark.django_db
 
 
 def test_save_records_user_and_reason_in_history():
-    user = UserFactory()
-    group = GroupFactory.build(name="Ansar al-Sharia Pakistan", slug="ansar-al-sharia-pakistan")
+    user = user_in_role("Reviewer")
+    group = GroupFactory.build(name="Ansar al-Sharia Pakistan", slug="ansar-al-sharia-pakistan", publication_status="draft")
     record_save(instance=group, user=user, reason="Added from VOA report")
     latest = group.history.latest()
     assert (latest.history_type, latest.history_user, latest.history_change_reason) == ("+", user, "Added from VOA report")
 
 
 def test_history_shows_which_fields_changed_from_what_to_what():
-    user = UserFactory()
+    user = user_in_role("Reviewer")
     group = GroupFactory(status="unknown")
     group.status = "active"
     record_save(instance=group, user=user, reason="Article reports recent attacks")
@@ -37,7 +37,7 @@ def test_history_shows_which_fields_changed_from_what_to_what():
 def test_a_reason_is_required():
     group = GroupFactory.build()
     with pytest.raises(ValidationError) as error:
-        record_save(instance=group, user=UserFactory(), reason="   ")
+        record_save(instance=group, user=user_in_role("Reviewer"), reason="   ")
     assert "change_reason" in error.value.message_dict
     assert group.pk is None
 
@@ -46,12 +46,12 @@ def test_invalid_records_are_not_saved():
     source = SourceFactory()
     citation = Citation(source=source, group=GroupFactory(), quote="words the article never printed")
     with pytest.raises(ValidationError):
-        record_save(instance=citation, user=UserFactory(), reason="cite")
+        record_save(instance=citation, user=user_in_role("Reviewer"), reason="cite")
     assert not Citation.objects.exists()
 
 
 def test_delete_records_user_and_reason_on_every_cascaded_row():
-    user = UserFactory()
+    user = user_in_role("Reviewer")
     group = GroupFactory()
     alias = AliasFactory(group=group)
     citation = CitationFactory(group=group)
@@ -64,8 +64,8 @@ def test_delete_records_user_and_reason_on_every_cascaded_row():
 
 
 def test_upsert_writes_only_when_something_differs():
-    user = UserFactory()
-    values = {"name": "Islamic State", "countries": ["PK", "IQ", "SY"], "publication_status": "published"}
+    user = user_in_role("Reviewer")
+    values = {"name": "Islamic State", "countries": ["PK", "IQ", "SY"], "publication_status": "draft"}
     group, written = group_upsert(slug="islamic-state", values=values, user=user, reason="import")
     assert written
     again, written_again = group_upsert(slug="islamic-state", values=values, user=user, reason="import")
@@ -76,7 +76,7 @@ def test_upsert_writes_only_when_something_differs():
 
 
 def test_citation_upsert_targets_any_citable_record():
-    user = UserFactory()
+    user = user_in_role("Reviewer")
     alias, _ = alias_upsert(group=GroupFactory(name="Islamic State"), name="Daesh", values={"kind": "exonym"}, user=user, reason="r")
     citation, _ = citation_upsert(target=alias, source=SourceFactory(), quote="known as “Daesh” to its critics", user=user, reason="r")
     assert citation.alias == alias and citation.target == alias
@@ -84,7 +84,7 @@ def test_citation_upsert_targets_any_citable_record():
 
 def test_citation_upsert_refuses_records_that_cannot_be_cited():
     with pytest.raises(ValueError, match="cannot be cited"):
-        citation_upsert(target=UserFactory(), source=SourceFactory(), quote="x", user=UserFactory(), reason="r")
+        citation_upsert(target=user_in_role("Reviewer"), source=SourceFactory(), quote="x", user=user_in_role("Reviewer"), reason="r")
 
 
 # --- Bulk writes for imports ---------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ def history_values(row) -> dict:
 
 
 def test_bulk_create_writes_the_records_and_history_rows_the_history_helpers_write():
-    user, moment = UserFactory(), timezone.now()
+    user, moment = user_in_role("Reviewer"), timezone.now()
     helper = Attack(slug="by-the-helper", **BULK_ATTACK_VALUES)
     bulk_create_with_history([helper], Attack, default_user=user, default_change_reason="GTD 2016", default_date=moment)
     fields = ["slug", *BULK_ATTACK_VALUES]
@@ -154,7 +154,7 @@ def test_bulk_create_writes_the_records_and_history_rows_the_history_helpers_wri
 
 
 def test_bulk_update_writes_the_history_rows_the_history_helpers_write():
-    user, moment = UserFactory(), timezone.now()
+    user, moment = user_in_role("Reviewer"), timezone.now()
     first, second = AttackFactory(**BULK_ATTACK_VALUES, district="Quetta District"), AttackFactory(**BULK_ATTACK_VALUES)
     second.killed = first.killed = 62
     bulk_update_with_history([second], Attack, ["killed"], default_user=user, default_change_reason="GTD correction", default_date=moment)

@@ -1,0 +1,358 @@
+"""Change sets: what editors wrote waits here for a Reviewer, who approves or rejects it.
+
+What is written together belongs to one change set (`kb.models.ChangeSet`): an editor's named batch (their
+current open one, created on their first change), the intake of a source, or one import run. Each record has at
+most one pending change (`kb.models.PendingChange`): a new draft to publish, the new values of a published
+record's fields (the record as stored keeps the published ones, so readers, the API, search, exports and history
+see them until approval), or a deletion. A second edit extends the pending change.
+
+Approval is atomic: every chosen change is applied under the Reviewer's name with one reason, the citation rule
+checked once over all of it; new records are published in bulk (one UPDATE and one history INSERT per model).
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import connection, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from kb.history import FieldChange, comparable, latest_revision, tracked_fields
+from kb.models import ChangeSet, ChangeSetKind, CuratedModel, PendingAction, PendingChange, ReviewStatus
+
+from .bulk import copy_rows, records_bulk_publish
+from .gate import PublishingRefused, can_publish, require_reason, require_user
+from .publishing import check_facts, publication_checks
+
+PENDING = ReviewStatus.PENDING
+
+
+# --- Change sets ------------------------------------------------------------------------------------------------
+
+
+def current_change_set(user) -> ChangeSet:
+    """The user's open change set of their own edits, started on their first change."""
+    change_set = ChangeSet.objects.filter(created_by=user, kind=ChangeSetKind.EDIT, is_open=True).order_by("-id").first()
+    if change_set is None:
+        change_set = ChangeSet.objects.create(
+            created_by=user, kind=ChangeSetKind.EDIT, title=f"Changes by {user.get_username()} from {timezone.now():%d %b %Y}"
+        )
+    return change_set
+
+
+def change_set_start(*, user, title: str, kind: str = ChangeSetKind.EDIT) -> ChangeSet:
+    """Start a named change set; for an editor's own batch, their new changes join it from now on."""
+    require_user(user)
+    title = (title or "").strip()
+    change_set = ChangeSet(created_by=user, kind=kind, title=title)
+    change_set.full_clean()
+    with transaction.atomic():
+        if kind == ChangeSetKind.EDIT:
+            ChangeSet.objects.filter(created_by=user, kind=ChangeSetKind.EDIT, is_open=True).update(is_open=False)
+        change_set.save()
+    return change_set
+
+
+def _target_set(change_set, user) -> ChangeSet:
+    return change_set if change_set is not None else current_change_set(user)
+
+
+def _content_type(model) -> ContentType:
+    return ContentType.objects.get_for_model(model, for_concrete_model=True)
+
+
+def pending_change_for(instance) -> PendingChange | None:
+    return (
+        PendingChange.objects.filter(content_type=_content_type(type(instance)), object_id=instance.pk, status=PENDING)
+        .select_related("change_set", "created_by")
+        .first()
+    )
+
+
+def pending_changes_for(model, ids) -> dict[int, PendingChange]:
+    rows = PendingChange.objects.filter(content_type=_content_type(model), object_id__in=list(ids), status=PENDING)
+    return {row.object_id: row for row in rows.select_related("change_set", "created_by")}
+
+
+def _add_reason(pending: PendingChange, user, reason: str) -> None:
+    line = f"{user.get_username()}: {reason}"
+    if line not in pending.reasons.splitlines():
+        pending.reasons = f"{pending.reasons}\n{line}".strip()
+
+
+def queue_publish(instance, *, user, reason: str, change_set=None) -> PendingChange:
+    """A new draft, to be published when its change set is approved."""
+    pending = pending_change_for(instance)
+    if pending is None:
+        pending = PendingChange(
+            change_set=_target_set(change_set, user),
+            content_type=_content_type(type(instance)),
+            object_id=instance.pk,
+            action=PendingAction.PUBLISH,
+            created_by=user,
+        )
+    _add_reason(pending, user, reason)
+    pending.save()
+    return pending
+
+
+def queue_change(instance, *, changes: dict[str, FieldChange], user, reason: str, change_set=None) -> PendingChange | None:
+    """An edit of a published record: the fields that differ from the stored record wait for review. An edit back
+    to the stored values withdraws the pending change."""
+    pending = pending_change_for(instance)
+    if pending is not None and pending.action == PendingAction.DELETE:
+        raise ValidationError(f"“{instance}” is awaiting deletion in change set {pending.change_set}; it cannot be edited meanwhile.")
+    if not changes:
+        if pending is not None and pending.action == PendingAction.CHANGE:
+            pending.delete()
+        return None
+    if pending is None:
+        pending = PendingChange(
+            change_set=_target_set(change_set, user),
+            content_type=_content_type(type(instance)),
+            object_id=instance.pk,
+            action=PendingAction.CHANGE,
+            created_by=user,
+            base_revision=latest_revision(instance),
+        )
+    pending.values = {change.field.attname: to_json(change.field, change.after) for change in changes.values()}
+    _add_reason(pending, user, reason)
+    pending.save()
+    return pending
+
+
+def queue_values(model, record_id: int, values: dict, *, user, reason: str, change_set=None) -> PendingChange:
+    """New values of a published record's fields (`{field: value}`), from a bulk write, added to its pending change."""
+    pending = PendingChange.objects.filter(content_type=_content_type(model), object_id=record_id, status=PENDING).first()
+    if pending is None:
+        pending = PendingChange(
+            change_set=_target_set(change_set, user),
+            content_type=_content_type(model),
+            object_id=record_id,
+            action=PendingAction.CHANGE,
+            created_by=user,
+        )
+    pending.values = {**pending.values, **{field.attname: to_json(field, value) for field, value in values.items()}}
+    _add_reason(pending, user, reason)
+    pending.save()
+    return pending
+
+
+def queue_delete(instance, *, user, reason: str, change_set=None) -> PendingChange:
+    """The deletion of a published record, to be carried out when approved."""
+    pending = pending_change_for(instance)
+    if pending is None:
+        pending = PendingChange(
+            change_set=_target_set(change_set, user),
+            content_type=_content_type(type(instance)),
+            object_id=instance.pk,
+            created_by=user,
+        )
+    pending.action, pending.values = PendingAction.DELETE, {}
+    _add_reason(pending, user, reason)
+    pending.save()
+    return pending
+
+
+def queue_bulk_publish(*, change_set: ChangeSet, model, ids: list[int], user) -> None:
+    """New drafts written by an import: one pending change each, copied in with one COPY."""
+    if not ids:
+        return
+    content_type, moment = _content_type(model), timezone.now()
+    columns = [
+        "change_set_id", "content_type_id", "object_id", "action", "values", "reasons",
+        "created_by_id", "created_at", "updated_at", "status", "decision_reason",
+    ]  # fmt: skip
+    constant = (PendingAction.PUBLISH, "{}", "", user.pk, moment, moment, PENDING, "")
+    with connection.cursor() as cursor:
+        copy_rows(cursor, PendingChange._meta.db_table, columns, ((change_set.pk, content_type.pk, pk, *constant) for pk in ids))
+
+
+def forget_deleted(records) -> None:
+    """Pending changes of records that no longer exist have nothing left to review."""
+    by_model = defaultdict(list)
+    for record in records:
+        if isinstance(record, CuratedModel):
+            by_model[_content_type(type(record))].append(record.pk)
+    for content_type, ids in by_model.items():
+        PendingChange.objects.filter(content_type=content_type, object_id__in=ids, status=PENDING).delete()
+
+
+# --- What the pending version looks like ------------------------------------------------------------------------
+
+
+def to_json(field: models.Field, value):
+    value = comparable(field, value)
+    if isinstance(value, datetime.date | datetime.datetime | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def from_json(field: models.Field, value):
+    return field.to_python(value) if value is not None else None
+
+
+def apply_values(instance, values: dict) -> None:
+    fields = {field.attname: field for field in tracked_fields(type(instance))}
+    for attname, value in values.items():
+        if attname in fields:
+            setattr(instance, attname, from_json(fields[attname], value))
+
+
+def with_pending_values(instance, pending: PendingChange | None = None):
+    """`instance` as its pending version reads (for the editors' forms); the stored record is untouched."""
+    pending = pending if pending is not None else pending_change_for(instance)
+    if pending is not None and pending.action == PendingAction.CHANGE:
+        apply_values(instance, pending.values)
+    instance.pending_change = pending
+    return instance
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    label: str
+    published: object
+    pending: object
+
+
+def pending_diff(pending: PendingChange, record) -> list[FieldDiff]:
+    """Field by field: the published value and the pending one; a new record in full."""
+    fields = tracked_fields(type(record))
+    if pending.action == PendingAction.CHANGE:
+        diffs = []
+        for field in fields:
+            if field.attname in pending.values:
+                published = _display(field, field.value_from_object(record))
+                diffs.append(
+                    FieldDiff(str(field.verbose_name), published, _display(field, from_json(field, pending.values[field.attname])))
+                )
+        return diffs
+    if pending.action == PendingAction.PUBLISH:
+        shown = [field for field in fields if field.name != "publication_status"]
+        return [FieldDiff(str(field.verbose_name), None, _display(field, field.value_from_object(record))) for field in shown]
+    return [FieldDiff("record", str(record), "deleted")]
+
+
+def _display(field, value):
+    if field.choices and value not in (None, ""):
+        return dict(field.flatchoices).get(value, value)
+    if field.is_relation and value is not None:
+        related = field.related_model.objects.filter(pk=value).first()
+        return str(related) if related is not None else value
+    return value
+
+
+# --- Decisions --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Decision:
+    applied: int
+    skipped: int
+
+
+def _chosen(change_set: ChangeSet, change_ids) -> models.QuerySet:
+    """The pending changes a decision covers, as they stand when it starts (later additions wait for the next one).
+    Deciding locks the change set, so two Reviewers cannot decide on the same changes at once."""
+    ChangeSet.objects.select_for_update().filter(pk=change_set.pk).first()
+    changes = change_set.changes.filter(status=PENDING)
+    if change_ids is not None:
+        changes = changes.filter(pk__in=list(change_ids))
+    last = changes.aggregate(last=models.Max("id"))["last"]
+    return changes.filter(id__lte=last or 0)
+
+
+def _check_reviewer(change_set: ChangeSet, user, changes) -> None:
+    if change_set.created_by_id == user.pk and not getattr(settings, "KB_REVIEW_OWN_CHANGES", False):
+        raise PublishingRefused("You cannot review your own change set; another Reviewer must (KB_REVIEW_OWN_CHANGES allows it).")
+    content_types = ContentType.objects.filter(pk__in=changes.values("content_type")).order_by()
+    refused = [ct.model_class()._meta.verbose_name_plural for ct in content_types if not can_publish(user, ct.model_class())]
+    if refused:
+        raise PublishingRefused(f"Only a Reviewer may publish {', '.join(refused)}.")
+
+
+@transaction.atomic
+def change_set_approve(*, change_set: ChangeSet, user, reason: str, change_ids=None) -> Decision:
+    """Apply the change set's pending changes (all, or those in `change_ids`) as the Reviewer `user`: new records
+    published, edits written, deletions carried out, all or nothing."""
+    reason = require_reason(reason)
+    require_user(user)
+    changes = _chosen(change_set, change_ids)
+    _check_reviewer(change_set, user, changes)
+    moment = timezone.now()
+    history_reason = f"Approved change set #{change_set.pk} “{change_set.title}”: {reason}"
+    applied = skipped = 0
+    with publication_checks():
+        by_model = defaultdict(lambda: defaultdict(list))
+        for content_type_id, action, count in changes.values_list("content_type", "action").annotate(count=models.Count("id")).order_by():
+            by_model[content_type_id][action].append(count)
+        for content_type_id, actions in by_model.items():
+            model = ContentType.objects.get_for_id(content_type_id).model_class()
+            if PendingAction.PUBLISH in actions:
+                chosen = changes.filter(content_type_id=content_type_id, action=PendingAction.PUBLISH).values("object_id")
+                published = records_bulk_publish(model=model, ids=chosen, user=user, reason=history_reason, moment=moment)
+                applied += published
+                skipped += sum(actions[PendingAction.PUBLISH]) - published
+                check_facts(model, Q(pk__in=chosen))
+        for pending in changes.filter(action=PendingAction.CHANGE).select_related("content_type"):
+            record = pending.model.objects.filter(pk=pending.object_id).first()
+            if record is None:
+                skipped += 1
+                continue
+            apply_values(record, pending.values)
+            _write_as_reviewer(record, user=user, reason=f"{history_reason} (edited by {pending.reasons})")
+            applied += 1
+        from .records import record_delete
+
+        for pending in changes.filter(action=PendingAction.DELETE).select_related("content_type"):
+            record = pending.model.objects.filter(pk=pending.object_id).first()
+            if record is None:
+                skipped += 1
+                continue
+            _decide_one(pending, ReviewStatus.APPROVED, user=user, reason=reason, moment=moment)  # not forgotten with the record
+            record_delete(instance=record, user=user, reason=f"{history_reason} (deletion asked by {pending.reasons})")
+            applied += 1
+    _decide(change_set, changes, ReviewStatus.APPROVED, user=user, reason=reason, moment=moment)
+    return Decision(applied=applied, skipped=skipped)
+
+
+def _write_as_reviewer(record, *, user, reason: str) -> None:
+    from .records import record_save
+
+    record_save(instance=record, user=user, reason=reason)
+
+
+@transaction.atomic
+def change_set_reject(*, change_set: ChangeSet, user, reason: str, change_ids=None) -> Decision:
+    """Turn down pending changes with a reason: the published records stay as they are, new records stay drafts."""
+    reason = require_reason(reason)
+    require_user(user)
+    changes = _chosen(change_set, change_ids)
+    _check_reviewer(change_set, user, changes)
+    count = changes.count()
+    _decide(change_set, changes, ReviewStatus.REJECTED, user=user, reason=reason, moment=timezone.now())
+    return Decision(applied=count, skipped=0)
+
+
+def _decide_one(pending: PendingChange, status, *, user, reason: str, moment) -> None:
+    pending.status, pending.decided_by, pending.decided_at, pending.decision_reason = status, user, moment, reason
+    pending.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+
+
+def _decide(change_set, changes, status, *, user, reason: str, moment) -> None:
+    changes.update(status=status, decided_by=user, decided_at=moment, decision_reason=reason)
+    if not change_set.changes.filter(status=PENDING).exists():
+        ChangeSet.objects.filter(pk=change_set.pk).update(is_open=False)
+        change_set.is_open = False
+    from kb.cache import bump_data_version
+
+    bump_data_version()
