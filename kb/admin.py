@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from simple_history.admin import SimpleHistoryAdmin
 
 from kb.history import changes_between, comparable, latest_revision, revision, tracked_fields
-from kb.models import ChangeSet, as_id
+from kb.models import as_id
 from kb.services import (
     RESTORE_ORDER,
     RestoreError,
@@ -30,7 +30,7 @@ from kb.services import (
     record_revert,
     record_save,
 )
-from kb.services.review import pending_change_for, pending_changes_for, with_pending_values
+from kb.services.review import change_set_open_to, pending_change_for, pending_changes_for, with_pending_values
 
 CHANGE_REASON_HELP = "Why you are making this change (kept in the history with your name), e.g. “Added spelling used by Dawn”."
 
@@ -117,7 +117,8 @@ def _can_publish(request, model) -> bool:
 
 
 class PendingVersionFormSet(BaseInlineFormSet):
-    """Inline rows as the editor left them: a published row with a pending change shows its pending values."""
+    """Inline rows as the editor left them: a published row with a pending change shows its pending values.
+    `CuratedInline` mixes it into an inline's own formset class."""
 
     show_pending = False
 
@@ -151,6 +152,8 @@ class CuratedInline(PublishingRightsMixin, admin.TabularInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
+        if not issubclass(formset, PendingVersionFormSet):
+            formset = type(formset.__name__, (PendingVersionFormSet, formset), {})
         formset.show_pending = not _can_publish(request, self.model)
         return formset
 
@@ -230,7 +233,7 @@ class CuratedAdmin(PublishingRightsMixin, SimpleHistoryAdmin):
         """The change set an intake page or a named batch asked for (`?change_set=`), if it is open to this user."""
         if not hasattr(request, "_kb_change_set"):
             key = as_id(request.POST.get("change_set") or request.GET.get("change_set") or "")
-            request._kb_change_set = ChangeSet.objects.filter(pk=key, is_open=True).first() if key is not None else None
+            request._kb_change_set = change_set_open_to(key, request.user)
         return request._kb_change_set
 
     def _note_pending(self, request, obj, pending) -> None:

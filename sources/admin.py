@@ -10,7 +10,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from kb.admin import ChangeReasonForm, CuratedAdmin, CuratedInline
-from kb.models import as_id
+from kb.models import ChangeSetKind, as_id
+from kb.services import change_set_start, intake_change_set
 
 from .models import CITATION_TARGETS, Citation, Source
 from .selectors import source_already_recorded, source_mentions
@@ -93,8 +94,10 @@ def _marked(sentence, places) -> list[tuple[str, bool]]:
     return [*parts, (sentence.text[at - sentence.start :], False)]
 
 
-def _new_record_url(model_name: str, source: Source, quote: str, *, back: str, **initial) -> str:
+def _new_record_url(model_name: str, source: Source, quote: str, *, back: str, change_set=None, **initial) -> str:
     query = {**initial, CITATION_SOURCE_PARAMETER: source.pk, CITATION_QUOTE_PARAMETER: quote, "next": back}
+    if change_set is not None:
+        query["change_set"] = change_set.pk  # what is made from the source joins its intake, for one review
     return f"{reverse(f'admin:groups_{model_name}_add')}?{urlencode(query)}"
 
 
@@ -138,6 +141,15 @@ class SourceAdmin(CuratedAdmin):
             *super().get_urls(),
         ]
 
+    def save_model(self, request, obj, form, change):
+        """A new draft source starts its intake: it, its citations and the records made from its mentions page are
+        reviewed together."""
+        if not change and not obj.is_published and self._change_set(request) is None:
+            request._kb_change_set = change_set_start(
+                user=request.user, title=f"Intake of {obj.display_title}"[:200], kind=ChangeSetKind.INTAKE
+            )
+        super().save_model(request, obj, form, change)
+
     def after_add_url(self, request, obj):
         """A new source goes on to what its text names."""
         return super().after_add_url(request, obj) or reverse("admin:sources_source_mentions", args=[obj.pk])
@@ -155,6 +167,7 @@ class SourceAdmin(CuratedAdmin):
         source = self._source(request, object_id)
         page = source_mentions(source)
         here = reverse("admin:sources_source_mentions", args=[source.pk])
+        intake = intake_change_set(source)
         may_add = {name: request.user.has_perm(f"groups.add_{name}") for name in ("group", "alias", "affiliation", "attack")}
 
         def rows(sentences, places, starts):
@@ -164,7 +177,7 @@ class SourceAdmin(CuratedAdmin):
                     "sentence": sentence,
                     "parts": _marked(sentence, places),
                     "new_records": [
-                        (label, _new_record_url(model_name, source, sentence.text, back=here, **initial))
+                        (label, _new_record_url(model_name, source, sentence.text, back=here, change_set=intake, **initial))
                         for label, model_name, initial in starts
                         if may_add[model_name]
                     ],
@@ -209,6 +222,7 @@ class SourceAdmin(CuratedAdmin):
             "ambiguous": ambiguous,
             "possible_names": possible_names,
             "may_cite": request.user.has_perm("sources.add_citation"),
+            "intake": intake,
             "default_reason": f"Quoted from {source.outlet or 'the source'}: {source.display_title}"[:500],
         }
         return TemplateResponse(request, "admin/sources/source/mentions.html", context)
@@ -232,7 +246,12 @@ class SourceAdmin(CuratedAdmin):
         target = data["target"]
         try:
             citation, written = citation_upsert(
-                target=target, source=source, quote=data["quote"].strip(), user=request.user, reason=data["change_reason"]
+                target=target,
+                source=source,
+                quote=data["quote"].strip(),
+                user=request.user,
+                reason=data["change_reason"],
+                change_set=self._change_set(request),
             )
         except ValidationError as error:
             self.message_user(request, f"Nothing was cited: {' '.join(error.messages)}", messages.ERROR)

@@ -16,7 +16,15 @@ def source_upsert(*, slug: str, values: dict[str, Any], user, reason: str) -> tu
 
 
 def citation_upsert(
-    *, target: models.Model, source: Source, quote: str, field: str = "", values: dict[str, Any] | None = None, user, reason: str
+    *,
+    target: models.Model,
+    source: Source,
+    quote: str,
+    field: str = "",
+    values: dict[str, Any] | None = None,
+    user,
+    reason: str,
+    change_set=None,
 ) -> tuple[Citation, bool]:
     """Cite `quote` from `source` for `target` (a group, alias, affiliation, designation, attack or attribution)."""
     target_field = citation_target_field(target)
@@ -26,6 +34,7 @@ def citation_upsert(
         values=values or {},
         user=user,
         reason=reason,
+        change_set=change_set,
     )
 
 

@@ -60,6 +60,25 @@ def change_set_start(*, user, title: str, kind: str = ChangeSetKind.EDIT) -> Cha
     return change_set
 
 
+def intake_change_set(record) -> ChangeSet | None:
+    """The intake change set that waits with `record` (a new source) in it, which what is cited from it joins."""
+    pending = pending_change_for(record)
+    if pending is not None and pending.change_set.kind == ChangeSetKind.INTAKE and pending.change_set.is_open:
+        return pending.change_set
+    return None
+
+
+def change_set_open_to(change_set_id: int | None, user) -> ChangeSet | None:
+    """The change set a page asked to write into, if it is still open and this user may add to it: their own, or
+    a source's intake (any editor may cite from a source another recorded)."""
+    if change_set_id is None:
+        return None
+    change_set = ChangeSet.objects.filter(pk=change_set_id, is_open=True).first()
+    if change_set is None or (change_set.created_by_id != user.pk and change_set.kind != ChangeSetKind.INTAKE):
+        return None
+    return change_set
+
+
 def _target_set(change_set, user) -> ChangeSet:
     return change_set if change_set is not None else current_change_set(user)
 

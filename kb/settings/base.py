@@ -98,6 +98,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # A history row without a user and a reason is refused (kb/audit.py).
 KB_AUDIT_WRITES = True
+# A Reviewer may not approve the change sets they wrote themselves, unless the team is one person.
+KB_REVIEW_OWN_CHANGES = os.environ.get("KB_REVIEW_OWN_CHANGES", "").strip().lower() in ("1", "true", "yes")
 
 LOGGING = {
     "version": 1,
