@@ -14,6 +14,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from groups.models import Alias, Group
 from kb.audit import UnauditedWrite
@@ -28,6 +29,8 @@ from kb.services import (
     record_restore,
     record_revert,
     record_save,
+    records_bulk_create,
+    records_bulk_update,
 )
 from sources.models import Citation
 from tests.admin.page_forms import add_inline_row, form_data
@@ -214,6 +217,38 @@ def approve_on_the_review_page(client, editor, world):
     assert response.status_code == 403
 
 
+def bulk_create_published_records(client, editor, world):
+    with pytest.raises(PublishingRefused):
+        records_bulk_create(
+            model=Group,
+            fields=["name", "normalized_name", "slug", "publication_status"],
+            rows=[("Bulk Front", "bulk front", "bulk-front", PUBLISHED)],
+            user=editor,
+            reason="Import",
+            moment=timezone.now(),
+        )
+
+
+def bulk_update_a_published_record(client, editor, world):
+    group = world["group"]
+    records_bulk_update(
+        model=Group, fields=["summary"], rows=[(group.pk, "Imported words.")], user=editor, reason="Import", moment=timezone.now()
+    )
+    assert PendingChange.objects.get(object_id=group.pk, content_type__model="group").values == {"summary": "Imported words."}
+
+
+def bulk_update_the_status(client, editor, world):
+    with pytest.raises(PublishingRefused):
+        records_bulk_update(
+            model=Group,
+            fields=["publication_status"],
+            rows=[(world["draft"].pk, PUBLISHED)],
+            user=editor,
+            reason="Import",
+            moment=timezone.now(),
+        )
+
+
 EDITOR_PATHS = [
     edit_published_group_in_the_admin,
     forge_the_status_field_in_the_admin,
@@ -234,6 +269,9 @@ EDITOR_PATHS = [
     load_a_fixture,
     approve_a_change_set,
     approve_on_the_review_page,
+    bulk_create_published_records,
+    bulk_update_a_published_record,
+    bulk_update_the_status,
 ]
 
 
