@@ -4,6 +4,10 @@ Every save or delete of a curated record moves a database sequence on (`kb_data_
 keys include its current value, so a change makes every cached page stale at once, in every
 worker, without tracking which page shows what. Reading the version is one query; a cache hit
 costs that and a lookup. Bulk writes that bypass signals call `bump_data_version()` themselves.
+
+A sequence is not transactional: a reader sees a version moved inside a transaction at once, but the data only
+at the commit, and may cache the old page under the new version. So a write inside a transaction moves the
+version again when the transaction commits, once however many rows it saved.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import functools
 import hashlib
 
 from django.core.cache import caches
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpResponse
 from django.utils.cache import set_response_etag
 
@@ -27,9 +31,21 @@ def data_version() -> int:
 
 
 def bump_data_version(**kwargs) -> None:
-    """Signal receiver, and a call for bulk writes: whatever is cached now is stale."""
+    """Signal receiver, and a call for bulk writes: whatever is cached now, or until the transaction commits, is stale."""
+    _next_data_version()
+    if connection.in_atomic_block and not _moves_again_at_commit():
+        transaction.on_commit(_next_data_version, robust=True)  # the data is committed by then: a failure is logged, not raised
+
+
+def _next_data_version() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('kb_data_version')")
+
+
+def _moves_again_at_commit() -> bool:
+    # Read from the connection's own list rather than a flag, so that a rolled-back savepoint, which drops
+    # the callbacks registered inside it, lets the next write register one again.
+    return any(callback is _next_data_version for _, callback, _ in connection.run_on_commit)
 
 
 def cache_key(request, *parts: str) -> str:

@@ -1,7 +1,10 @@
 """Cached public pages and API responses: served from the cache until any curated record changes."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test import Client
 
 from kb.cache import data_version
 from kb.models import PublicationStatus
@@ -9,6 +12,8 @@ from kb.services import publication_checks, record_delete, record_save
 from tests.factories import AliasFactory, CitationFactory, GroupFactory, SourceFactory, user_in_role
 
 pytestmark = pytest.mark.django_db
+# Changes that really commit, seen by other connections; serialized_rollback puts the migrations' rows back afterwards.
+committed = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 PAGES = ["/", "/groups/", "/groups/islamic-state/", "/search/?q=daesh", "/api/v1/groups/", "/api/v1/groups/islamic-state/"]
 
@@ -77,3 +82,55 @@ def test_errors_are_not_cached(client, state, curator):
         group = record_save(instance=GroupFactory.build(name="New Front", slug="new-front"), user=curator, reason="New")
         record_save(instance=CitationFactory.build(group=group, source=SourceFactory()), user=curator, reason="Cited")
     assert client.get("/groups/new-front/").status_code == 200
+
+
+def read_elsewhere(paths):
+    """The answers a visitor gets meanwhile: another thread, so another database connection, which sees only committed data."""
+
+    def read():
+        try:
+            return {path: Client().get(path) for path in paths}
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        return reader.submit(read).result()
+
+
+@committed
+def test_a_page_read_while_a_change_is_written_is_not_served_after_the_commit(client, state, curator):
+    paths = ["/groups/islamic-state/", "/api/v1/groups/islamic-state/"]
+    with transaction.atomic():
+        state.publication_status = PublicationStatus.DRAFT
+        record_save(instance=state, user=curator, reason="Under review")
+        during = read_elsewhere(paths)
+        assert [during[path].status_code for path in paths] == [200, 200]  # still published until the commit, and cached so
+    assert [client.get(path).status_code for path in paths] == [404, 404]
+
+
+@committed
+def test_a_transaction_moves_the_version_on_each_save_and_once_more_at_its_commit(state, curator):
+    before = data_version()
+    with transaction.atomic():
+        for name in ("Daish", "ISIS", "ISIL"):
+            record_save(instance=AliasFactory.build(group=state, name=name), user=curator, reason="Names in the article")
+        assert data_version() == before + 3  # at once, so that no page cached before the change is served during it
+    assert data_version() == before + 4  # once for the transaction, however many rows it saved (an import saves thousands)
+
+
+@committed
+def test_a_rolled_back_savepoint_does_not_take_the_move_at_commit_with_it(state, curator):
+    before = data_version()
+    with transaction.atomic():
+        with transaction.atomic():
+            record_save(instance=AliasFactory.build(group=state, name="Daish"), user=curator, reason="Name in the article")
+            transaction.set_rollback(True)
+        record_save(instance=AliasFactory.build(group=state, name="ISIS"), user=curator, reason="Name in the article")
+    assert data_version() == before + 3  # the two saves, and the commit of what the second one wrote
+
+
+@committed
+def test_outside_a_transaction_a_save_moves_the_version_once(state, curator):
+    before = data_version()
+    record_save(instance=AliasFactory.build(group=state, name="Daish"), user=curator, reason="Name in the article")
+    assert data_version() == before + 1
