@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django_countries import countries
 
-from kb.filtersets import CuratedFilterSet, NamedOrderingFilter, SlugOrIdFilter, YearFilter, updated_since_filter
+from kb.filtersets import CuratedFilterSet, NamedOrderingFilter, SearchTextFilter, SlugOrIdFilter, YearFilter, updated_since_filter
 from kb.search import matching, query_words
 
 from .models import (
@@ -48,8 +48,8 @@ def _known_by(key: str) -> Q:
 
 class GroupFilterSet(CuratedFilterSet):
     updated_since = updated_since_filter("last_updated")  # a group changes when anything its record shows does
-    q = django_filters.CharFilter(method="filter_q", label="Name contains", help_text="Any name or alias, spelling variants folded.")
-    alias = django_filters.CharFilter(
+    q = SearchTextFilter(method="filter_q", label="Name contains", help_text="Any name or alias, spelling variants folded.")
+    alias = SearchTextFilter(
         method="filter_alias",
         label="Known as",
         help_text="Exactly this name or alias, spelling folded: alias=daesh finds the Islamic State.",
@@ -122,7 +122,7 @@ class GroupFilterSet(CuratedFilterSet):
 
 class AliasFilterSet(CuratedFilterSet):
     group = public_group_filter(field_name="group", label="Group")
-    name = django_filters.CharFilter(method="filter_name", label="Name", help_text="This name, spelling folded (daesh = Daish).")
+    name = SearchTextFilter(method="filter_name", label="Name", help_text="This name, spelling folded (daesh = Daish).")
     kind = django_filters.ChoiceFilter(choices=AliasKind.choices, empty_label="Any kind")
     language = django_filters.CharFilter(label="Language", help_text="BCP 47 tag, e.g. ar.")
     ordering = NamedOrderingFilter(
@@ -161,7 +161,7 @@ class AffiliationFilterSet(CuratedFilterSet):
 
 
 class AttackFilterSet(CuratedFilterSet):
-    q = django_filters.CharFilter(
+    q = SearchTextFilter(
         method="filter_q",
         label="Words",
         help_text="Every word, or the beginning of it, in the title, place or description; accents ignored.",

@@ -14,6 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from kb.models import as_id
+from kb.search import MAX_QUERY_LENGTH, search_text
 
 
 class SlugOrIdChoiceField(forms.ModelChoiceField):
@@ -55,6 +56,26 @@ class SlugOrIdFilter(django_filters.ModelChoiceFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", forms.TextInput)
         super().__init__(*args, **kwargs)
+
+
+class SearchTextField(forms.CharField):
+    """Words or a name to look for, as the searches read them (`kb.search.search_text`): within the length limit once
+    ligatures and signs are spelled out."""
+
+    def to_python(self, value):
+        return search_text(super().to_python(value))
+
+
+class SearchTextFilter(django_filters.CharFilter):
+    """The `q` filters and those by name."""
+
+    field_class = SearchTextField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The schema states the limit; its description, which a schema given here replaces, says how it counts.
+        description = f"{self.extra.get('help_text', '')} At most {MAX_QUERY_LENGTH} characters once ligatures are spelled out.".strip()
+        extend_schema_field({"type": "string", "maxLength": MAX_QUERY_LENGTH, "description": description})(self)
 
 
 class NoEmptyItemsCSVField(BaseCSVField):

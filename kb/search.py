@@ -11,9 +11,11 @@ finds "Quetta".
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.exceptions import ValidationError
 from django.db.models import F, Func, Q, QuerySet, TextField, Value
 
 MAX_QUERY_LENGTH = 200
@@ -32,6 +34,21 @@ class Unaccent(Func):
 def search_document(*fields: str) -> SearchVector:
     """The expression that `matching` searches and a GIN index stores: the words of `fields`, unaccented."""
     return SearchVector(*(Unaccent(F(name)) for name in fields), config="simple")
+
+
+def search_text(query: str) -> str:
+    """The query as every search reads it, in Unicode's compatibility form (NFKC): "ﬁre" is "fire", "㉐" is "PTE".
+
+    The length limit applies to this form, not to what was typed: one character may stand for many ("ﷺ" for 18),
+    and the search keys and words are made from those. A query past the limit is refused, never cut short.
+    """
+    text = unicodedata.normalize("NFKC", query).strip()
+    if len(text) > MAX_QUERY_LENGTH:
+        spelled_out = " once ligatures and signs such as “ﷺ” are spelled out" if len(text) > len(query.strip()) else ""
+        raise ValidationError(
+            f"Searches are limited to {MAX_QUERY_LENGTH} characters; this one has {len(text):,}{spelled_out}.", code="max_length"
+        )
+    return text
 
 
 def query_words(query: str) -> list[str]:

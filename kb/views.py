@@ -1,5 +1,6 @@
 """Views that belong to no single app: the home page, search across groups, attacks and sources, and the health check."""
 
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -12,7 +13,7 @@ from groups.models import Attack, Group
 from sources import selectors as source_selectors
 
 from .cache import cache_public_page
-from .search import MAX_QUERY_LENGTH
+from .search import MAX_QUERY_LENGTH, search_text
 
 
 @require_GET
@@ -35,15 +36,17 @@ def home(request):
 def search(request):
     query = request.GET.get("q", "").strip()
     context = {"query": query, "max_length": MAX_QUERY_LENGTH}
-    if len(query) > MAX_QUERY_LENGTH:
-        context["error"] = f"Searches are limited to {MAX_QUERY_LENGTH} characters; this one has {len(query)}."
+    try:
+        text = search_text(query)
+    except ValidationError as error:
+        context["error"] = error.messages[0]
         return render(request, "search.html", context, status=400)
-    if query:
+    if text:
         context.update(
             searched=True,
-            groups=group_selectors.search_groups(query),
-            attacks=group_selectors.search_attacks(query),
-            sources=source_selectors.search_sources(query),
+            groups=group_selectors.search_groups(text),
+            attacks=group_selectors.search_attacks(text),
+            sources=source_selectors.search_sources(text),
         )
     return render(request, "search.html", context)
 

@@ -7,14 +7,14 @@ from django.db.models import Q
 
 from groups.filtersets import public_group_filter
 from groups.models import Attack
-from kb.filtersets import CuratedFilterSet, NamedOrderingFilter, SlugOrIdFilter, YearFilter
+from kb.filtersets import CuratedFilterSet, NamedOrderingFilter, SearchTextFilter, SlugOrIdFilter, YearFilter
 from kb.search import matching, query_words
 
 from .models import CITATION_SEARCH_DOCUMENT, CITATION_TARGETS, SOURCE_SEARCH_DOCUMENT, Citation, Source
 
 
 class SourceFilterSet(CuratedFilterSet):
-    q = django_filters.CharFilter(
+    q = SearchTextFilter(
         method="filter_q", label="Words", help_text="Every word, or the beginning of it, in the title or outlet; accents ignored."
     )
     outlet = django_filters.CharFilter(lookup_expr="icontains", label="Outlet")
@@ -46,9 +46,7 @@ class CitationFilterSet(CuratedFilterSet):
         choices=[(name, name) for name in CITATION_TARGETS], method="filter_supports", label="Kind of fact", empty_label="Any fact"
     )
     field = django_filters.CharFilter(label="Field", help_text="The field the quote supports, e.g. founded.")
-    q = django_filters.CharFilter(
-        method="filter_q", label="Words", help_text="Every word, or the beginning of it, in the quote; accents ignored."
-    )
+    q = SearchTextFilter(method="filter_q", label="Words", help_text="Every word, or the beginning of it, in the quote; accents ignored.")
     ordering = NamedOrderingFilter(orderings={"id": ("Id", "id"), "updated": ("Last updated", "updated_at")}, default="id", label="Sort by")
 
     class Meta:

@@ -7,7 +7,7 @@ from operator import or_
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import F, Q
 
@@ -208,6 +208,20 @@ class Citation(CuratedModel):
     @property
     def target(self):
         return next((getattr(self, name) for name in CITATION_TARGETS if getattr(self, f"{name}_id")), None)
+
+    def full_clean(self, exclude=None, validate_unique=True, validate_constraints=True):
+        """Errors `clean` finds on a field the form leaves out become errors of the whole form.
+
+        A source's read-only list of its citations has no quote field: when an edit of the text would break a citation,
+        Django's form would raise on an error it has no field for, instead of showing it.
+        """
+        try:
+            super().full_clean(exclude, validate_unique=validate_unique, validate_constraints=validate_constraints)
+        except ValidationError as error:
+            excluded, errors = set(exclude or ()), {}
+            for name, messages in error.update_error_dict({}).items():
+                errors.setdefault(NON_FIELD_ERRORS if name in excluded else name, []).extend(messages)
+            raise ValidationError(errors) from None
 
     def clean(self):
         errors = {}

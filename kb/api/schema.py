@@ -19,7 +19,7 @@ class KnowledgeBaseSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        errors = {"404": ("Not found: an unknown or unpublished record, page, cursor or format.", ERROR)}
+        errors = {"404": ("Not found: an unknown or unpublished record, page or format.", ERROR)}
         if self.method == "GET" and (self._is_list_view() or self.get_filter_backends() or self.get_override_parameters()):
             errors["400"] = ("Invalid query parameters: the body names each one and says why.", INVALID_PARAMETERS)
         errors["429"] = ("Too many requests from this address; retry after the number of seconds in Retry-After.", ERROR)

@@ -139,6 +139,21 @@ def test_inline_citation_with_a_quote_not_in_the_article_is_a_form_error(admin_c
     assert not Citation.objects.exists()
 
 
+def test_a_source_edit_that_would_break_a_citation_is_a_form_error(reviewer_client):
+    quote = "It was also claimed by the Islamic State group"
+    citation = CitationFactory(quote=quote)
+    url = admin_url(Source, "change", citation.source.pk)
+    data = form_data(reviewer_client.get(url))
+    data.update(text=data["text"].replace(quote, "Nobody claimed it"), change_reason="Shorter")
+    response = reviewer_client.post(url, data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"This edit would break 1 citation(s) whose quotes no longer appear in the text: “{quote}”" in page
+    assert "This quote does not appear verbatim" in page  # on the citation's own row
+    citation.source.refresh_from_db()
+    assert quote in citation.source.text and citation.source.history.count() == 1
+
+
 def test_two_identical_aliases_in_one_submission_are_caught(admin_client):
     group = GroupFactory()
     url = admin_url(Group, "change", group.pk)

@@ -66,4 +66,6 @@ def wsgi_keeps_the_test_connection():
 @schema.parametrize()
 @hypothesis_settings(max_examples=SCHEMATHESIS_EXAMPLES, derandomize=DERANDOMIZE, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_endpoint_honours_the_schema(case, demo_data, wsgi_keeps_the_test_connection):
+    if case.query:  # a cursor is opaque: only one the API wrote is valid (tests/api/test_pagination.py sends forged ones)
+        case.query.pop("cursor", None)
     case.call_and_validate()

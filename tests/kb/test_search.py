@@ -3,11 +3,13 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from groups.filtersets import AttackFilterSet
 from groups.models import Attack
 from kb.dates import DatePrecision
+from kb.search import MAX_QUERY_LENGTH, search_text
 from sources.filtersets import CitationFilterSet, SourceFilterSet
 from sources.models import Citation, Source
 from tests.factories import AttackFactory, CitationFactory, SourceFactory
@@ -73,3 +75,52 @@ def test_each_search_can_use_its_index(records, queryset, index):
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")  # tiny tables: leave the bitmap scans that large tables choose
     assert f"Bitmap Index Scan on {index}" in queryset().explain()
+
+
+# One character can stand for many once spelled out (NFKC), and searches read the spelled-out form.
+EXPANDING = {
+    "ﷺ (18 characters)": "\ufdfa" * 12,  # 216
+    "㉐ (3 characters)": "\u3250" * 67,  # 201
+    "㉑ (2 characters)": "\u3251" * 101,  # 202
+    "ﬃ (3 characters)": "\ufb03" * 67,  # 201
+}
+
+
+@pytest.mark.parametrize("query", EXPANDING.values(), ids=EXPANDING.keys())
+def test_the_length_limit_counts_characters_spelled_out(query):
+    assert len(query) <= MAX_QUERY_LENGTH
+    with pytest.raises(ValidationError, match=rf"limited to {MAX_QUERY_LENGTH} characters; this one has .* spelled out"):
+        search_text(query)
+    fits = query[: MAX_QUERY_LENGTH // len(search_text(query[0]))]
+    assert len(search_text(fits)) <= MAX_QUERY_LENGTH
+
+
+def test_searches_read_the_spelled_out_form(records):
+    assert search_text(" ﬁghters ㉐ ") == "fighters PTE"
+    assert CitationFilterSet({"q": "ﬁghters"}, queryset=Citation.objects.all()).qs.count() == 1
+
+
+LIMITED = [
+    ("/search/", "q"),
+    ("/groups/", "q"),
+    ("/attacks/", "q"),
+    ("/sources/", "q"),
+    ("/api/v1/groups/", "q"),
+    ("/api/v1/groups/", "alias"),
+    ("/api/v1/aliases/", "name"),
+    ("/api/v1/attacks/", "q"),
+    ("/api/v1/sources/", "q"),
+    ("/api/v1/citations/", "q"),
+]
+
+
+@pytest.mark.parametrize(("path", "parameter"), LIMITED)
+def test_every_search_and_name_filter_refuses_a_query_too_long_once_spelled_out(client, path, parameter):
+    response = client.get(path, {parameter: "\ufdfa" * (MAX_QUERY_LENGTH // 18 + 1)})
+    assert response.status_code == 400
+    message = "Searches are limited to 200 characters; this one has 216 once ligatures and signs such as “ﷺ” are spelled out."
+    if path.startswith("/api/"):
+        assert response.json() == {parameter: [message]}
+    else:
+        assert message in response.content.decode()
+    assert client.get(path, {parameter: "\ufdfa" * (MAX_QUERY_LENGTH // 18)}).status_code == 200
