@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django_countries import countries
 from django_countries.filters import CountryFilter
@@ -9,8 +10,9 @@ from kb.admin import CuratedAdmin, CuratedInline
 from kb.models import as_id
 from sources.admin import CitationInline
 
-from .models import Affiliation, Alias, Attack, Attribution, Designation, Group
+from .models import Affiliation, Alias, Attack, Attribution, Designation, Group, ProfileVersionDecision
 from .normalization import normalize_name
+from .revisions import profile_version_decision
 
 
 class AliasInlineFormSet(BaseInlineFormSet):
@@ -197,3 +199,67 @@ class AttributionAdmin(CuratedAdmin):
     autocomplete_fields = ["attack", "group"]
     list_select_related = ["attack", "group"]
     inlines = [CitationInline]
+
+
+class ProfileVersionDecisionForm(forms.ModelForm):
+    """Names the group and the version as a Reviewer finds them on the site: an address, or a slug or id."""
+
+    group = forms.CharField(label="group", help_text="The group's address (slug) or id; a deleted group's too.")
+    version = forms.CharField(
+        label="version",
+        required=False,
+        help_text="To withdraw one version: its address or key, as the profile's change log links it (…/as-of/20261121T052345248029Z/).",
+    )
+    decided_by = None  # the user, set per request by the admin
+
+    class Meta:
+        model = ProfileVersionDecision
+        fields = ["decision", "reason"]
+        widgets = {"decision": forms.RadioSelect}
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.instance = profile_version_decision(
+                group=data["group"], version=data["version"], decision=data["decision"], reason=data["reason"], user=self.decided_by
+            )
+        except ValidationError as error:
+            self.add_error(None, error)
+        return data
+
+
+@admin.register(ProfileVersionDecision)
+class ProfileVersionDecisionAdmin(admin.ModelAdmin):
+    """Reviewers withdraw a version of a profile, or keep a withdrawn group's versions readable; deleting the decision
+    undoes it. Decisions are not edited: who decided and when stay as recorded."""
+
+    form = ProfileVersionDecisionForm
+    list_display = ["group_slug", "decision", "moment", "decided_by", "created_at"]
+    list_filter = ["decision"]
+    search_fields = ["group_slug", "reason"]
+    readonly_fields = ["group_id", "group_slug", "decision", "moment", "reason", "decided_by", "created_at"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.decided_by = request.user
+        return form
+
+    def get_fields(self, request, obj=None):
+        return ["group", "version", "decision", "reason"] if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("groups.publish_group")
+
+    def has_add_permission(self, request):
+        return request.user.has_perm("groups.publish_group")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm("groups.publish_group")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -724,3 +725,66 @@ class Attribution(CuratedModel):
         if self.kind == AttributionKind.DENIED:
             return "Denied involvement"
         return f"{AttributionKind(self.kind).label.removesuffix(' to')}{by}"
+
+
+class VersionDecision(models.TextChoices):
+    WITHDRAW_VERSION = "withdraw_version", "Withdraw this version"
+    KEEP_READABLE = "keep_readable", "Keep every version readable after the group is withdrawn"
+
+
+class ProfileVersionDecision(models.Model):
+    """A Reviewer's decision about the permanent addresses of a profile's past versions (`/groups/<slug>/as-of/…/`).
+
+    Once a group is unpublished or deleted, its versions answer 410 Gone, unless a Reviewer keeps them readable; a
+    Reviewer may also withdraw one version (a moment of the change log), which then answers 410 with the reason.
+    Not a curated record: it says what the public revisions show, and names the group by id and address rather than
+    by a foreign key, so it outlives a deleted group.
+    """
+
+    group_id = models.BigIntegerField("group id", help_text="The group's id; it stays when the group is deleted.")
+    group_slug = models.SlugField("group address", max_length=200, help_text="The group's address when the decision was made.")
+    decision = models.CharField(max_length=20, choices=VersionDecision.choices)
+    moment = models.DateTimeField(
+        "version", null=True, blank=True, help_text="The moment of the withdrawn version, as the change log lists it."
+    )
+    reason = models.TextField(help_text="Shown to readers on the page of a withdrawn version.")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="decided by")
+    created_at = models.DateTimeField("decided", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "profile version decision"
+        verbose_name_plural = "profile version decisions"
+        ordering = ["group_slug", "-created_at", "id"]
+        indexes = [models.Index(fields=["group_id"], name="versiondecision_group_idx")]
+        constraints = [
+            choices_constraint("decision", VersionDecision, model="versiondecision"),
+            models.CheckConstraint(
+                condition=Q(decision=VersionDecision.WITHDRAW_VERSION, moment__isnull=False)
+                | Q(decision=VersionDecision.KEEP_READABLE, moment__isnull=True),
+                name="versiondecision_moment_for_withdrawals",
+                violation_error_message="Withdrawing a version names its moment; keeping every version readable names none.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="versiondecision_has_reason",
+                violation_error_message="Give the reason for the decision.",
+            ),
+            models.UniqueConstraint(
+                fields=["group_id", "moment"],
+                condition=Q(decision=VersionDecision.WITHDRAW_VERSION),
+                name="versiondecision_version_withdrawn_once",
+                violation_error_message="This version is already withdrawn.",
+            ),
+            models.UniqueConstraint(
+                fields=["group_id"],
+                condition=Q(decision=VersionDecision.KEEP_READABLE),
+                name="versiondecision_kept_readable_once",
+                violation_error_message="Every version of this group is already kept readable.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.decision == VersionDecision.KEEP_READABLE:
+            return f"Every version of {self.group_slug} kept readable"
+        moment = f" at {self.moment.astimezone(datetime.UTC):%Y-%m-%d %H:%M:%S} UTC" if self.moment else ""
+        return f"Version of {self.group_slug}{moment} withdrawn"

@@ -1,22 +1,28 @@
 """A profile's public revisions: what changed and when, and the profile as it was at any of those moments.
 
 Both are read from the history tables. A revision is identified by its moment (UTC, to the
-microsecond), so a "cite this version" link renders the same profile forever. Only what was
-public at that moment is shown, and no editor is named.
+microsecond), so a "cite this version" link renders the same profile, until the version is
+withdrawn: every version once the group is unpublished or deleted (unless a Reviewer keeps them
+readable), or one version a Reviewer withdrew (`ProfileVersionDecision`). Only what was public
+at that moment is shown, by `public()`'s rule as it stood then (`PublicHistory`), and no editor
+is named.
 """
 
 from __future__ import annotations
 
 import datetime
+import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 
-from kb.models import PublicationStatus
-from sources.models import Citation, Source
+from kb.models import PublicationStatus, as_id
+from sources.models import CITATION_TARGETS, Citation, Source
 
-from .models import Affiliation, Alias, Attack, Attribution, Designation, Group
+from .models import Affiliation, Alias, Attack, Attribution, Designation, Group, ProfileVersionDecision, VersionDecision
 
 PUBLISHED = PublicationStatus.PUBLISHED
 REVISION_FORMAT = "%Y%m%dT%H%M%S%fZ"  # 20261121T052345248029Z: sortable, no characters a URL must escape
@@ -38,13 +44,17 @@ def _as_of(model, moment, **lookups) -> list:
     return list(model.history.as_of(moment).filter(publication_status=PUBLISHED, **lookups))
 
 
-def group_as_of(slug: str, moment: datetime.datetime) -> Group:
-    """The published group with this slug as it was at `moment`, with what its profile showed loaded as the
-    live selectors load it (`public_aliases`, `public_citations`…). Raises Group.DoesNotExist."""
+def published_group_at(slug: str, moment: datetime.datetime) -> Group:
+    """The group that had this address and was published at `moment`, as it was then. Raises Group.DoesNotExist."""
     group = next(iter(_as_of(Group, moment, slug=slug)), None)
     if group is None:
         raise Group.DoesNotExist(f"No published group {slug!r} at {moment}.")
+    return group
 
+
+def group_as_of(group: Group, moment: datetime.datetime) -> Group:
+    """`group` (from `published_group_at`) with what its profile showed at `moment` loaded as the live selectors
+    load it (`public_aliases`, `public_citations`…)."""
     aliases = _as_of(Alias, moment, group_id=group.pk)
     outgoing = _as_of(Affiliation, moment, from_group_id=group.pk)
     incoming = _as_of(Affiliation, moment, to_group_id=group.pk)
@@ -93,95 +103,303 @@ def group_as_of(slug: str, moment: datetime.datetime) -> Group:
     return group
 
 
+# A span of time a record was public: [start, end), end None while it still is.
+Span = tuple[datetime.datetime, datetime.datetime | None]
+
+
+def shown_through(model) -> tuple[str, ...]:
+    """The foreign keys a record of `model` is shown through, as `public()` reads them: `PUBLISHED_WITH`, and for a
+    citation its source and the fact it supports (the other, empty, targets do not count)."""
+    return ("source", *CITATION_TARGETS) if model is Citation else model.PUBLISHED_WITH
+
+
+class PublicHistory:
+    """When records were public, by `public()`'s rule as it stood at each moment.
+
+    A record is public while its history row in effect is published (not deleted) and each record it is shown
+    through is public, by the same rule, read from that record's own history. `load` reads the records' whole
+    history, then their parents' (one query per model and level, however many records), and `spans` answers from
+    memory.
+    """
+
+    def __init__(self):
+        self.rows: dict[type, dict[int, list]] = defaultdict(dict)
+        self._spans: dict[tuple[type, int], list[Span]] = {}
+
+    def load(self, histories: dict[type, QuerySet]) -> None:
+        """Read the history rows in `histories` (each model's rows of some records, all of each record's rows), and
+        then, level by level, the whole history of every record they are shown through."""
+        pending = {model: list(rows.order_by("id", "history_date", "history_id")) for model, rows in histories.items()}
+        while pending:
+            parents: dict[type, set[int]] = defaultdict(set)
+            for model, rows in pending.items():
+                known = set(self.rows[model])
+                for row in rows:
+                    if row.id not in known:
+                        self.rows[model].setdefault(row.id, []).append(row)
+                    for name in shown_through(model):
+                        if (parent_id := getattr(row, f"{name}_id")) is not None:
+                            parents[model._meta.get_field(name).related_model].add(parent_id)
+            pending = {}
+            for model, ids in parents.items():
+                if missing := ids - set(self.rows[model]):
+                    pending[model] = list(model.history.filter(id__in=missing).order_by("id", "history_date", "history_id"))
+
+    def spans(self, model, pk: int, *, where: Callable | None = None) -> list[Span]:
+        """When the record was public (and, with `where`, its history row in effect met that condition too)."""
+        if where is None and (model, pk) in self._spans:
+            return self._spans[(model, pk)]
+        rows = self.rows.get(model, {}).get(pk, [])
+        found: list[Span] = []
+        for row, end in zip(rows, [row.history_date for row in rows[1:]] + [None], strict=True):
+            if end is not None and end <= row.history_date:
+                continue  # replaced at the same moment
+            if row.history_type == "-" or row.publication_status != PUBLISHED or (where is not None and not where(row)):
+                continue
+            spans: list[Span] = [(row.history_date, end)]
+            for name in shown_through(model):
+                if (parent_id := getattr(row, f"{name}_id")) is not None:
+                    spans = _intersection(spans, self.spans(model._meta.get_field(name).related_model, parent_id))
+            found.extend(spans)
+        found = _joined(found)
+        if where is None:
+            self._spans[(model, pk)] = found
+        return found
+
+    def is_public_now(self, model, pk: int) -> bool:
+        spans = self.spans(model, pk)
+        return bool(spans) and spans[-1][1] is None
+
+    def latest(self, model, pk: int):
+        return self.rows[model][pk][-1]
+
+
+def _intersection(spans: list[Span], others: list[Span]) -> list[Span]:
+    found = []
+    for start, end in spans:
+        for other_start, other_end in others:
+            later_start = max(start, other_start)
+            ends = [moment for moment in (end, other_end) if moment is not None]
+            earlier_end = min(ends) if ends else None
+            if earlier_end is None or later_start < earlier_end:
+                found.append((later_start, earlier_end))
+    return sorted(found, key=lambda span: span[0])
+
+
+def _joined(spans: list[Span]) -> list[Span]:
+    """Sorted spans with those that meet or overlap made one."""
+    joined: list[Span] = []
+    for start, end in sorted(spans, key=lambda span: span[0]):
+        if joined and (joined[-1][1] is None or start <= joined[-1][1]):
+            previous_end = joined[-1][1]
+            joined[-1] = (joined[-1][0], None if previous_end is None or end is None else max(previous_end, end))
+        else:
+            joined.append((start, end))
+    return joined
+
+
+def _during(moment: datetime.datetime, spans: list[Span]) -> bool:
+    return any(start <= moment and (end is None or moment < end) for start, end in spans)
+
+
+def _within(moment: datetime.datetime, spans: list[Span]) -> bool:
+    """Strictly inside a span: public both just before and at `moment`."""
+    return any(start < moment and (end is None or moment < end) for start, end in spans)
+
+
+def _row_at(rows: list, moment: datetime.datetime, *, before: bool = False):
+    """The history row in effect at `moment` (or just before it)."""
+    found = None
+    for row in rows:
+        if row.history_date < moment or (not before and row.history_date == moment):
+            found = row
+    return found
+
+
 @dataclass
 class Revision:
+    """A version of a profile: the public changes made together, `moment` the newest of them, `started` the oldest."""
+
     moment: datetime.datetime
     changes: list[str] = field(default_factory=list)
+    started: datetime.datetime | None = None
+    withdrawal: ProfileVersionDecision | None = None
+    readable: bool = True  # False when the profile itself was withdrawn then: there is no version to read
 
     @property
     def key(self) -> str:
         return revision_key(self.moment)
 
 
-# What a profile shows, and how to name a record of each kind in the change log (`names` holds the public
-# groups' and attacks' names: a draft is never named).
+# What a profile shows (the model, the condition that a history row shows it on the profile of `group_id`) and how to
+# name a record of each kind in the change log (`names` holds the names of groups and attacks public now: a draft,
+# or a record withdrawn since, is never named).
 _SHOWN = (
-    (Group, "id", lambda r, names: "the group's record"),
-    (Alias, "group_id", lambda r, names: f"the name “{r.name}”"),
+    (Group, lambda row, group_id: row.id == group_id, lambda r, names: "the group's record"),
+    (Alias, lambda row, group_id: row.group_id == group_id, lambda r, names: f"the name “{r.name}”"),
     (
         Affiliation,
-        "from_group_id",
-        lambda r, names: f"the relationship “{r.get_kind_display()} {names.get(('group', r.to_group_id), 'another group')}”",
+        lambda row, group_id: row.from_group_id == group_id,
+        lambda r, names: f"the relationship “{r.get_kind_display()} {names.get((Group, r.to_group_id), 'another group')}”",
     ),
     (
         Affiliation,
-        "to_group_id",
-        lambda r, names: f"the relationship with {names.get(('group', r.from_group_id), 'another group')} ({r.get_kind_display()})",
+        lambda row, group_id: row.to_group_id == group_id,
+        lambda r, names: f"the relationship with {names.get((Group, r.from_group_id), 'another group')} ({r.get_kind_display()})",
     ),
-    (Designation, "group_id", lambda r, names: f"the designation by {r.authority}"),
+    (Designation, lambda row, group_id: row.group_id == group_id, lambda r, names: f"the designation by {r.authority}"),
     (
         Attribution,
-        "group_id",
-        lambda r, names: f"the group's role in “{names.get(('attack', r.attack_id), 'an attack')}” ({r.get_kind_display().lower()})",
+        lambda row, group_id: row.group_id == group_id,
+        lambda r, names: f"the group's role in “{names.get((Attack, r.attack_id), 'an attack')}” ({r.get_kind_display().lower()})",
     ),
 )
 # Changes within this span (one save with its inline rows) make one revision.
 _SAME_REVISION = datetime.timedelta(seconds=2)
 
 
-def profile_revisions(group: Group, *, limit: int = 200) -> list[Revision]:
-    """The public changes to what the group's profile shows, newest first: what was published, changed while
-    published, unpublished or deleted. The group's record and its aliases, relationships, designations and roles."""
-    rows_by_kind = [
-        (model, name, list(model.history.filter(**{link: group.pk}).order_by("id", "history_date", "history_id")))
-        for model, link, name in _SHOWN
-    ]
-    group_ids = {row.to_group_id for model, _, rows in rows_by_kind if model is Affiliation for row in rows}
-    group_ids |= {row.from_group_id for model, _, rows in rows_by_kind if model is Affiliation for row in rows}
-    attack_ids = {row.attack_id for model, _, rows in rows_by_kind if model is Attribution for row in rows}
-    names = {("group", pk): name for pk, name in Group.objects.public().filter(pk__in=group_ids).values_list("pk", "name")}
-    names |= {("attack", pk): title for pk, title in Attack.objects.public().filter(pk__in=attack_ids).values_list("pk", "title")}
+def profile_revisions(group_id: int, *, limit: int | None = 200) -> list[Revision]:
+    """The public changes to what the group's profile shows, newest first: what became public (published, or shown
+    since what it is shown through was published), changed while public, or stopped being public (unpublished,
+    deleted, or with what it is shown through). The group's record and its aliases, relationships, designations and
+    roles in attacks; a fixed number of queries, however long the history."""
+    history = PublicHistory()
+    history.load(
+        {
+            Group: Group.history.filter(id=group_id),
+            Alias: Alias.history.filter(id__in=Alias.history.filter(group_id=group_id).values("id")),
+            Affiliation: Affiliation.history.filter(
+                id__in=Affiliation.history.filter(Q(from_group_id=group_id) | Q(to_group_id=group_id)).values("id")
+            ),
+            Designation: Designation.history.filter(id__in=Designation.history.filter(group_id=group_id).values("id")),
+            Attribution: Attribution.history.filter(id__in=Attribution.history.filter(group_id=group_id).values("id")),
+        }
+    )
+    names = {
+        (model, pk): history.latest(model, pk).name if model is Group else history.latest(model, pk).title
+        for model in (Group, Attack)
+        for pk in history.rows[model]
+        if history.is_public_now(model, pk)
+    }
     entries: list[tuple[datetime.datetime, str]] = []
-    for model, name, rows in rows_by_kind:
-        previous = None
-        for row in rows:
-            if previous is None or previous.id != row.id:
-                previous = None
-            description = _describe(model, row, previous, name(row, names))
-            if description:
-                entries.append((row.history_date, description))
-            previous = row
+    for model, shows, label in _SHOWN:
+        for pk, rows in history.rows[model].items():
+            spans = history.spans(model, pk, where=lambda row, shows=shows: shows(row, group_id))
+            for start, end in spans:
+                entries.append((start, _published(model, label(_row_at(rows, start), names))))
+                if end is not None:
+                    entries.append((end, _removed(model, label(_row_at(rows, end, before=True), names))))
+            for previous, row in zip(rows, rows[1:], strict=False):
+                if row.history_type != "-" and _within(row.history_date, spans):
+                    if description := _changed(model, row, previous, label(row, names)):
+                        entries.append((row.history_date, description))
     entries.sort(key=lambda entry: entry[0], reverse=True)
     revisions: list[Revision] = []
     for moment, description in entries:
         if revisions and revisions[-1].moment - moment <= _SAME_REVISION:
             if description not in revisions[-1].changes:
                 revisions[-1].changes.append(description)
+            revisions[-1].started = moment
         else:
-            revisions.append(Revision(moment=moment, changes=[description]))
+            revisions.append(Revision(moment=moment, changes=[description], started=moment))
+    for revision in revisions:
+        revision.readable = _during(revision.moment, history.spans(Group, group_id))
     return revisions[:limit]
 
 
-def _describe(model, row, previous, label: str) -> str:
-    was_public = previous is not None and previous.history_type != "-" and previous.publication_status == PUBLISHED
-    is_public = row.history_type != "-" and row.publication_status == PUBLISHED
-    if is_public and not was_public:
-        return f"Published {label}" if model is not Group else "Profile published"
-    if was_public and not is_public:
-        return f"Removed {label}" if model is not Group else "Profile withdrawn"
-    if was_public and is_public:
-        changed = [change.field for change in row.diff_against(previous).changes if change.field not in ("updated_at", "normalized_name")]
-        if changed:
-            fields = ", ".join(str(model._meta.get_field(name).verbose_name) for name in changed)
-            return f"Changed {label}: {fields}"
-    return ""
+def _published(model, label: str) -> str:
+    return f"Published {label}" if model is not Group else "Profile published"
 
 
-def group_profile_as_of(slug: str, moment: datetime.datetime, *, attack_page: int | str | None = 1):
-    """The profile as it was at `moment`. Raises Group.DoesNotExist when the group was not public then."""
+def _removed(model, label: str) -> str:
+    return f"Removed {label}" if model is not Group else "Profile withdrawn"
+
+
+def _changed(model, row, previous, label: str) -> str:
+    changed = [change.field for change in row.diff_against(previous).changes if change.field not in ("updated_at", "normalized_name")]
+    if not changed:
+        return ""
+    return f"Changed {label}: " + ", ".join(str(model._meta.get_field(name).verbose_name) for name in changed)
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """Why a version of a profile answers 410 Gone: when it was withdrawn, and for one version the Reviewer's reason."""
+
+    on: datetime.datetime
+    reason: str = ""
+
+
+def version_withdrawal(group_id: int, moment: datetime.datetime) -> Withdrawal | None:
+    """Whether the profile's version at `moment` is withdrawn: every version is once the group has been unpublished
+    or deleted (unless a Reviewer keeps them readable), and one version is when a Reviewer withdrew it."""
+    decisions = list(ProfileVersionDecision.objects.filter(group_id=group_id))
+    if not any(decision.decision == VersionDecision.KEEP_READABLE for decision in decisions):
+        history = PublicHistory()
+        history.load({Group: Group.history.filter(id=group_id)})
+        spans = history.spans(Group, group_id)
+        if spans and spans[-1][1] is not None:
+            return Withdrawal(on=spans[-1][1])
+    withdrawals = [decision for decision in decisions if decision.decision == VersionDecision.WITHDRAW_VERSION]
+    if withdrawals:
+        version = version_at(mark_withdrawn(profile_revisions(group_id, limit=None), withdrawals), moment)
+        if version is not None and version.withdrawal is not None:
+            return Withdrawal(on=version.withdrawal.created_at, reason=version.withdrawal.reason)
+    return None
+
+
+def version_at(revisions: list[Revision], moment: datetime.datetime) -> Revision | None:
+    """The revision (of `revisions`, newest first) whose changes the profile shows at `moment`: from its oldest change
+    until the next revision's."""
+    return next((revision for revision in revisions if revision.started <= moment), None)
+
+
+def mark_withdrawn(revisions: list[Revision], withdrawals) -> list[Revision]:
+    """`revisions` with each one a Reviewer withdrew carrying that decision (`withdrawal`)."""
+    for decision in withdrawals:
+        if (version := version_at(revisions, decision.moment)) is not None:
+            version.withdrawal = decision
+    return revisions
+
+
+def withdrawn_versions(group_id: int):
+    """The Reviewers' withdrawals of single versions of the group's profile."""
+    return ProfileVersionDecision.objects.filter(group_id=group_id, decision=VersionDecision.WITHDRAW_VERSION)
+
+
+def profile_version_decision(*, group: str, version: str, decision: str, reason: str, user) -> ProfileVersionDecision:
+    """A Reviewer's decision, checked and ready to save: `group` is the address (slug) or id of a group, even a
+    deleted one; `version` the address or key of the version to withdraw, as the change log links it. A moment
+    within a version stands for that version. Raises ValidationError naming the field."""
+    key = group.strip()
+    found = Group.history.filter(slug=key).order_by("-history_date", "-history_id").first()
+    if found is None and (group_id := as_id(key)) is not None:
+        found = Group.history.filter(id=group_id).order_by("-history_date", "-history_id").first()
+    if found is None:
+        raise ValidationError({"group": "No group has had this address or id."})
+    record = ProfileVersionDecision(group_id=found.id, group_slug=found.slug, decision=decision, reason=reason.strip(), decided_by=user)
+    if decision == VersionDecision.WITHDRAW_VERSION:
+        match = re.search(r"\d{8}T\d{12}Z", version)
+        moment = parse_revision_key(match.group(0)) if match else None
+        if moment is None:
+            raise ValidationError({"version": "Give the version's address (…/as-of/20261121T052345248029Z/) or its key."})
+        history = PublicHistory()
+        history.load({Group: Group.history.filter(id=found.id)})
+        revision = version_at(profile_revisions(found.id, limit=None), moment)
+        if revision is None or not _during(moment, history.spans(Group, found.id)):
+            raise ValidationError({"version": "The group's profile was not public at that moment."})
+        record.moment = revision.moment
+    elif version.strip():
+        raise ValidationError({"version": "Keeping every version readable names no version; leave it empty."})
+    record.full_clean(exclude=["decided_by"] if user is None else None)
+    return record
+
+
+def group_profile_as_of(group: Group, moment: datetime.datetime, *, attack_page: int | str | None = 1):
+    """The profile of `group` (from `published_group_at`) as it was at `moment`."""
     from .selectors import attacks_of_attributions, build_profile
 
-    group = group_as_of(slug, moment)
+    group = group_as_of(group, moment)
     neighbours = {a.other_group(group).pk: a.other_group(group) for a in group.public_affiliations_from + group.public_affiliations_to}
 
     def among(neighbour_ids: set[int]) -> list[Affiliation]:

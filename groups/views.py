@@ -12,7 +12,15 @@ from kb.listing import filtered_list
 from . import selectors
 from .filtersets import AttackFilterSet, GroupFilterSet
 from .models import Attack, Group
-from .revisions import group_profile_as_of, parse_revision_key, profile_revisions
+from .revisions import (
+    group_profile_as_of,
+    mark_withdrawn,
+    parse_revision_key,
+    profile_revisions,
+    published_group_at,
+    version_withdrawal,
+    withdrawn_versions,
+)
 
 
 @require_GET
@@ -47,24 +55,30 @@ def group_detail(request, slug):
 @require_GET
 @cache_public_page
 def group_changes(request, slug):
-    """The profile's public change log: when it changed and what, never who."""
+    """The profile's public change log: when it changed and what, never who; a withdrawn version is marked, not linked."""
     group = Group.objects.public().filter(slug=slug).first()  # the log needs the name, not the last-updated annotation
     if group is None:
         raise Http404("No published group has this address.")
-    return render(request, "groups/group_changes.html", {"section": "groups", "group": group, "revisions": profile_revisions(group)})
+    revisions = mark_withdrawn(profile_revisions(group.pk), withdrawn_versions(group.pk))
+    return render(request, "groups/group_changes.html", {"section": "groups", "group": group, "revisions": revisions})
 
 
 @require_GET
 @cache_public_page
 def group_revision(request, slug, key):
-    """The profile as it was at a revision: a permanent address for citing it."""
+    """The profile as it was at a revision: a permanent address for citing it, until the version is withdrawn (410)."""
     moment = parse_revision_key(key)
     if moment is None:
         raise Http404("This is not a revision of the profile.")
     try:
-        profile = group_profile_as_of(slug, moment, attack_page=request.GET.get("page"))
+        group = published_group_at(slug, moment)
     except Group.DoesNotExist:
         raise Http404("The group was not published at that moment.") from None
+    if withdrawal := version_withdrawal(group.pk, moment):
+        current_slug = Group.objects.public().filter(pk=group.pk).values_list("slug", flat=True).first()
+        context = {"section": "groups", "withdrawal": withdrawal, "slug": current_slug, "revision": moment}
+        return render(request, "groups/group_version_gone.html", context, status=410)
+    profile = group_profile_as_of(group, moment, attack_page=request.GET.get("page"))
     context = {
         "section": "groups",
         "profile": profile,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.apps import apps
-from django.db.models import CharField, Max, Q, Value
+from django.db.models import Q
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
@@ -170,12 +170,15 @@ class DeletionsPagination(LimitOffsetPagination):
 
 
 class DeletionsView(APIView):
-    """What left the public data set since a moment: deleted, or set back to draft, and not public again since.
+    """What left the public data set since a moment, by its own change: deleted, or set back to draft, while it was
+    public, and not public again since. `removed_at` is the moment it left.
 
     Built from the history tables, so a client can mirror the data set with `updated_since` on each
-    list plus this feed, without downloading everything again. When a group leaves, what is shown
-    only through it (its aliases, designations, relationships and attributions) leaves with it even
-    when not listed here on its own.
+    list plus this feed, without downloading everything again. "Public" is `public()`'s rule as it stood at each
+    moment: a record never shown (published while its group, attack, source or fact was a draft) is never listed.
+    When a record leaves, what is shown through it (a group's aliases, designations, relationships and
+    attributions; an attack's attributions; the citations of a source or a fact) leaves with it, and is listed
+    only when it also left by a change of its own at that moment (a deletion's cascade).
     """
 
     pagination_class = DeletionsPagination
@@ -205,25 +208,46 @@ class DeletionsView(APIView):
         ),
     )
     def get(self, request):
+        from groups.revisions import PublicHistory
+
         refuse_empty_parameters(request)
         since = _parse_since(request.query_params.get("since", ""))
-        removed = None
-        for model in tracked_models():
-            history = model.history.model.objects
-            once_published = history.filter(publication_status=PublicationStatus.PUBLISHED).values("id")
-            rows = (
-                history.filter(Q(history_type="-") | Q(publication_status=PublicationStatus.DRAFT), history_date__gte=since)
-                .filter(id__in=once_published)  # a draft that was never public stays unmentioned
-                .exclude(id__in=model.objects.public().values("pk"))
-                .values("id")
-                .annotate(removed_at=Max("history_date"), type=Value(model._meta.model_name, output_field=CharField()))
-                .values("type", "id", "removed_at")
-                .order_by()
-            )
-            removed = rows if removed is None else removed.union(rows, all=True)
+        history = PublicHistory()
+        history.load({model: _rows_of_records_that_left(model, since) for model in tracked_models()})
+        removed = [
+            {"type": model._meta.model_name, "id": pk, "removed_at": removed_at}
+            for model, records in list(history.rows.items())  # the records they are shown through too: they answer alike
+            for pk, rows in records.items()
+            if (removed_at := _removed_at(history.spans(model, pk), rows)) is not None and removed_at >= since
+        ]
+        removed.sort(key=lambda row: (row["removed_at"], row["type"], row["id"]))
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(removed.order_by("removed_at", "type", "id"), request, view=self)
-        return paginator.get_paginated_response(page)
+        return paginator.get_paginated_response(paginator.paginate_queryset(removed, request, view=self))
+
+
+def _rows_of_records_that_left(model, since):
+    """Every history row of the records that were deleted or set back to draft since `since`, were published once and
+    are not public now: the candidates, whose history then says whether and when they left the public set."""
+    history = model.history
+    candidates = (
+        history.filter(Q(history_type="-") | Q(publication_status=PublicationStatus.DRAFT), history_date__gte=since)
+        .filter(id__in=history.filter(publication_status=PublicationStatus.PUBLISHED).values("id"))
+        .exclude(id__in=model.objects.public().values("pk"))
+        .values("id")
+    )
+    return history.filter(id__in=candidates)
+
+
+def _removed_at(spans, rows) -> datetime.datetime | None:
+    """When the record left the public set by a change of its own (the end of its last public span, where its own row
+    was deleted or set back to draft), or None: never public, public still, or gone with what it is shown through."""
+    if not spans or spans[-1][1] is None:
+        return None
+    end = spans[-1][1]
+    own = [row for row in rows if row.history_date == end]
+    if own and (own[-1].history_type == "-" or own[-1].publication_status != PublicationStatus.PUBLISHED):
+        return end
+    return None
 
 
 def _parse_since(value: str):

@@ -6,6 +6,7 @@ import pytest
 from groups.models import AffiliationKind, Alias
 from kb.models import PublicationStatus
 from kb.services import record_delete, record_save
+from tests.dated import change_on, create_on, day, delete_on
 from tests.factories import (
     AffiliationFactory,
     AliasFactory,
@@ -179,6 +180,44 @@ def test_the_deletions_feed_query_count_does_not_grow(client, importer, django_a
         attack = AttackFactory()
         attack.publication_status = DRAFT
         record_save(instance=attack, user=importer, reason="Unverified")
-    with django_assert_num_queries(2):  # count and page of one union over the history tables
+        record_delete(instance=CitationFactory(attribution=AttributionFactory(), group=None), user=importer, reason="Misquoted")
+    # the history of the records that left, one query per model; then of what they were shown through, level by
+    # level: the aliases' groups, the citations' sources and attributions; then the attributions' groups and attacks
+    with django_assert_num_queries(13):
         body = client.get("/api/v1/deletions/", {"since": "2000-01-01T00:00:00Z"}).json()
-    assert body["count"] == 2 * removed
+    assert body["count"] == 3 * removed
+
+
+def test_the_deletions_feed_lists_only_what_was_public_and_when_it_left(get_json, importer):
+    hidden = create_on(0, GroupFactory, publication_status=DRAFT)
+    never_shown = create_on(1, AliasFactory, group=hidden)  # published, but its group was a draft
+    draft_attack = create_on(0, AttackFactory, publication_status=DRAFT)
+    never_claimed = create_on(1, AttributionFactory, attack=draft_attack, group=create_on(0, GroupFactory))
+    never_shown_id, never_claimed_id = never_shown.pk, never_claimed.pk
+    delete_on(2, never_shown)
+    delete_on(2, never_claimed)
+
+    state = create_on(0, GroupFactory)
+    withdrawn = create_on(1, AliasFactory, group=state, name="Daesh")
+    change_on(3, withdrawn, publication_status=DRAFT)
+    change_on(5, withdrawn, name="Daech")  # an edit of the draft: it left on day 3 all the same
+
+    front = create_on(0, GroupFactory)
+    with_its_group = create_on(1, AliasFactory, group=front)
+    change_on(4, front, publication_status=DRAFT)  # the alias leaves with it: implied by the group's row
+    change_on(6, with_its_group, publication_status=DRAFT)
+
+    rows = get_json("/api/v1/deletions/", {"since": day(0).isoformat()})[1]["results"]
+    assert [(row["type"], row["id"], row["removed_at"]) for row in rows] == [
+        ("alias", withdrawn.pk, "2026-01-04T12:00:00Z"),
+        ("group", front.pk, "2026-01-05T12:00:00Z"),
+    ]
+    assert never_shown_id not in {row["id"] for row in rows} and never_claimed_id not in {row["id"] for row in rows}
+    assert get_json("/api/v1/deletions/", {"since": day(4).isoformat()})[1]["results"] == [rows[1]]
+
+    cascade = create_on(0, GroupFactory)
+    expected = {("group", cascade.pk), ("alias", create_on(1, AliasFactory, group=cascade).pk)}
+    record_delete(instance=cascade, user=importer, reason="Duplicate group")  # one moment for the whole cascade
+    latest = get_json("/api/v1/deletions/", {"since": day(7).isoformat()})[1]["results"]
+    assert {(row["type"], row["id"]) for row in latest} == expected
+    assert len({row["removed_at"] for row in latest}) == 1

@@ -4,16 +4,27 @@ import html
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from groups.models import AffiliationKind
-from groups.revisions import revision_key
+from groups.models import AffiliationKind, VersionDecision
+from groups.revisions import profile_revisions, profile_version_decision, revision_key
 from kb.models import PublicationStatus
-from tests.factories import AffiliationFactory, AliasFactory, CitationFactory, GroupFactory, UserFactory
+from tests.dated import change_on, create_on, day, delete_on
+from tests.factories import (
+    AffiliationFactory,
+    AliasFactory,
+    AttackFactory,
+    AttributionFactory,
+    CitationFactory,
+    DesignationFactory,
+    GroupFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
-DRAFT = PublicationStatus.DRAFT
+DRAFT, PUBLISHED = PublicationStatus.DRAFT, PublicationStatus.PUBLISHED
 
 
 def version_url(group, moment):
@@ -100,3 +111,161 @@ def test_before_the_group_existed_is_a_404(client):
     group = GroupFactory(slug="front")
     first = group.history.earliest().history_date
     assert client.get(version_url(group, first.replace(year=first.year - 1))).status_code == 404
+
+
+def changes_of(group) -> list[tuple]:
+    return [(revision.moment, revision.changes) for revision in profile_revisions(group.pk)]
+
+
+def test_the_change_log_speaks_only_of_what_was_public_then():
+    state = create_on(0, GroupFactory, name="Islamic State", slug="islamic-state")
+    hidden = create_on(0, GroupFactory, name="Hidden Front", slug="hidden-front", publication_status=DRAFT)
+    create_on(1, AffiliationFactory, from_group=hidden, to_group=state, kind=AffiliationKind.ALLIED_WITH)
+    raid = create_on(1, AttackFactory, title="Raid on the academy", publication_status=DRAFT)
+    create_on(1, AttributionFactory, attack=raid, group=state)
+    assert changes_of(state) == [(day(0), ["Profile published"])]  # a relationship to a draft, a role in a draft attack
+
+    change_on(3, hidden, publication_status=PUBLISHED)
+    change_on(4, raid, publication_status=PUBLISHED)
+    change_on(5, hidden, name="Hidden Front (renamed)")  # not on this profile
+    change_on(6, hidden, publication_status=DRAFT)
+    assert changes_of(state) == [
+        (day(6), ["Removed the relationship with another group (allied with)"]),  # it left with the other group
+        (day(4), ["Published the group's role in “Raid on the academy” (claimed by)"]),
+        (day(3), ["Published the relationship with another group (allied with)"]),  # a draft now: never named
+        (day(0), ["Profile published"]),
+    ]
+
+
+def test_what_a_draft_profile_held_is_published_with_it_and_leaves_with_it(client):
+    group = create_on(0, GroupFactory, name="Front", slug="front", publication_status=DRAFT)
+    alias = create_on(1, AliasFactory, group=group, name="The Front")
+    change_on(2, alias, name="The Old Front")  # while the group was a draft: no change anyone saw
+    change_on(3, group, publication_status=PUBLISHED)
+    change_on(4, alias, name="Old Front")
+    change_on(5, group, publication_status=DRAFT)
+    change_on(6, alias, kind="acronym")
+    change_on(7, group, publication_status=PUBLISHED)
+    assert changes_of(group) == [
+        (day(7), ["Profile published", "Published the name “Old Front”"]),
+        (day(5), ["Profile withdrawn", "Removed the name “Old Front”"]),
+        (day(4), ["Changed the name “Old Front”: name as written"]),
+        (day(3), ["Profile published", "Published the name “The Old Front”"]),
+    ]
+    page = client.get(reverse("groups:group_changes", args=["front"])).content.decode()
+    for key in re.findall(r"/groups/front/as-of/(\w+)/", page):
+        assert client.get(f"/groups/front/as-of/{key}/").status_code == 200
+    assert "The Front" not in text(client.get(version_url(group, day(2))))  # still a draft then: 404
+    assert client.get(version_url(group, day(2))).status_code == 404
+
+
+@pytest.mark.parametrize("records", [1, 6])
+def test_the_change_log_query_count_does_not_grow(client, django_assert_num_queries, records):
+    group = GroupFactory(slug="front")
+    for number in range(records):
+        alias = AliasFactory(group=group)
+        alias.name += " (corrected)"
+        alias.save()
+        AffiliationFactory(from_group=group)
+        AffiliationFactory(to_group=group)
+        DesignationFactory(group=group, authority=f"Authority {number}")
+        AttributionFactory(group=group)
+    # data version, the group, the histories of the group, aliases, relationships, designations and roles, of the
+    # other groups and the attacks, the withdrawn versions
+    with django_assert_num_queries(10):
+        assert client.get(reverse("groups:group_changes", args=["front"])).status_code == 200
+
+
+def test_versions_of_an_unpublished_or_deleted_group_are_gone(client, reviewer):
+    unpublished = create_on(0, GroupFactory, name="Unpublished Front", slug="unpublished")
+    change_on(3, unpublished, publication_status=DRAFT)
+    response = client.get(version_url(unpublished, day(1)))
+    assert response.status_code == 410
+    page = text(response)
+    assert "withdrawn on 4 January 2026" in page and "Unpublished Front" not in page
+    assert client.get(version_url(unpublished, day(-1))).status_code == 404  # before it existed
+
+    deleted = create_on(0, GroupFactory, name="Deleted Front", slug="deleted")
+    AliasFactory(group=deleted)
+    deleted_id, deleted_version = deleted.pk, version_url(deleted, day(2))
+    delete_on(5, deleted)
+    assert client.get(deleted_version).status_code == 410
+    assert "withdrawn on 6 January 2026" in text(client.get(deleted_version))
+
+    keep = profile_version_decision(
+        group=str(deleted_id), version="", decision=VersionDecision.KEEP_READABLE, reason="Cited by a court ruling.", user=reviewer
+    )
+    keep.save()
+    assert "Deleted Front" in text(client.get(deleted_version))
+    assert client.get(version_url(unpublished, day(1))).status_code == 410
+
+    change_on(6, unpublished, publication_status=PUBLISHED)  # public again: so are its versions
+    assert client.get(version_url(unpublished, day(1))).status_code == 200
+
+
+def test_a_reviewer_withdraws_one_version(client, reviewer):
+    group = create_on(0, GroupFactory, slug="front", summary="First summary.")
+    change_on(2, group, summary="A summary naming a private person.")
+    change_on(4, group, summary="Third summary.")
+    withdrawn = version_url(group, day(2))
+    assert "naming a private person" in text(client.get(withdrawn))  # cached until the decision
+
+    decision = profile_version_decision(
+        group="front",
+        version=f"http://testserver{withdrawn}",
+        decision=VersionDecision.WITHDRAW_VERSION,
+        reason="It named a private person.",
+        user=reviewer,
+    )
+    decision.save()
+    assert decision.moment == day(2) and decision.group_id == group.pk
+    for moment in (day(2), day(3)):  # the version, from its change until the next one
+        response = client.get(version_url(group, moment))
+        assert response.status_code == 410
+        page = text(response)
+        assert "It named a private person." in page and f"withdrawn on {decision.created_at:%-d %B %Y}" in page
+        assert "naming a private person" not in page
+    for moment in (day(1), day(4)):
+        assert client.get(version_url(group, moment)).status_code == 200
+
+    log = client.get(reverse("groups:group_changes", args=["front"])).content.decode()
+    assert revision_key(day(2)) not in log and revision_key(day(4)) in log and revision_key(day(0)) in log
+    assert "This version was withdrawn on" in text_of(log) and "It named a private person." in text_of(log)
+
+    decision.delete()  # undone at once too
+    assert client.get(withdrawn).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("group", "version", "decision", "reason", "field"),
+    [
+        ("no-such-group", "", VersionDecision.KEEP_READABLE, "Why", "group"),
+        ("front", "yesterday", VersionDecision.WITHDRAW_VERSION, "Why", "version"),
+        ("front", "19991231T000000000000Z", VersionDecision.WITHDRAW_VERSION, "Why", "version"),
+        ("front", "20260102T120000000000Z", VersionDecision.KEEP_READABLE, "Why", "version"),
+        ("front", "20260102T120000000000Z", VersionDecision.WITHDRAW_VERSION, " ", "reason"),
+    ],
+)
+def test_a_decision_names_a_group_a_public_version_and_a_reason(reviewer, group, version, decision, reason, field):
+    create_on(0, GroupFactory, slug="front")
+    with pytest.raises(ValidationError) as error:
+        profile_version_decision(group=group, version=version, decision=decision, reason=reason, user=reviewer)
+    assert field in error.value.message_dict
+
+
+def text_of(content: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", content)))
+
+
+@pytest.mark.parametrize("records", [1, 6])
+def test_a_versions_query_count_does_not_grow(client, django_assert_num_queries, records):
+    group = GroupFactory(slug="front")
+    for number in range(records):
+        CitationFactory(alias=AliasFactory(group=group), group=None)
+        AffiliationFactory(from_group=group)
+        DesignationFactory(group=group, authority=f"Authority {number}")
+        AttributionFactory(group=group)
+    moment = timezone.now()
+    # data version, the group then, the decisions on its versions and its history, then the profile as it was (10)
+    with django_assert_num_queries(14):
+        assert client.get(version_url(group, moment)).status_code == 200
