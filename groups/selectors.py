@@ -48,7 +48,7 @@ from .models import (
     Designation,
     Group,
 )
-from .normalization import normalize_name
+from .normalization import COMPOUND_CANDIDATES, name_keys, read_compound
 
 # --- Groups -----------------------------------------------------------------
 
@@ -388,8 +388,13 @@ def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
     Names are ranked, not groups: group names and aliases that the trigram indexes on the search keys
     find (LIKE '%key%', and pg_trgm's % operator, similarity above 0.3) are ranked together in one
     query, and each group takes the rank of its best name. No per-group subquery, at any number of aliases.
+
+    A query of several words that no name is exactly is read as the mention detector reads the same spelling in an
+    article (`read_compound`, up to three more queries): "ISIS-K" is ISKP, as another name of the Islamic State
+    with the same "K" ("IS-K") says, and the one group it names comes first.
     """
-    key = normalize_name(query)
+    parts = name_keys(query)
+    key = "".join(parts)
     if not key:
         return []
     found_by_key = Q(normalized_name__contains=key) | Q(normalized_name__trigram_similar=key)
@@ -410,6 +415,13 @@ def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
         best.setdefault(group_id, (name, tier))
         if len(best) == limit:
             break
+    if len(parts) > 1 and not any(tier == 0 for _, tier in best.values()):
+        # No name is the whole query ("ISIS-K", "Tehrik-i-Taliban"): read it as the mention detector reads it in an article.
+        read = read_compound(parts, _PublicNames())
+        if len(read) == 1:
+            (group_id,) = read
+            name, tier = best.pop(group_id, ("", 1))
+            best = {group_id: (name, min(tier, 1)), **best}
     # A few of each group's other names, not all: a group may go by hundreds. Only what the results show is read.
     some_aliases = Alias.objects.published().only("group_id", "name").order_by(Lower("name"), "id")[: SEARCH_ALIASES_SHOWN + 1]
     groups = Group.objects.public().only("name", "slug")
@@ -418,6 +430,33 @@ def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
         GroupMatch(found[group_id], "" if name == found[group_id].name else name, exact=tier == 0, approximate=tier == 3)
         for group_id, (name, tier) in best.items()
     ]
+
+
+class _PublicNames:
+    """Public group names and aliases by search key, as `read_compound` looks them up (one query a lookup)."""
+
+    def groups_named(self, keys: Iterable[str]) -> dict[str, set[int]]:
+        found: dict[str, set[int]] = {}
+        for key, group_id in self._names(Q(normalized_name__in=list(keys))):
+            found.setdefault(key, set()).add(group_id)
+        return found
+
+    def keys_of(self, group_ids: Iterable[int]) -> set[str]:
+        group_ids = list(group_ids)
+        return {key for key, _ in self._names(Q(pk__in=group_ids), Q(group__in=group_ids))}
+
+    def names_starting_with(self, prefixes: Iterable[str]) -> list[tuple[str, int]]:
+        starts = Q(pk__in=[])
+        for prefix in prefixes:
+            starts |= Q(normalized_name__startswith=prefix)
+        return self._names(starts, limit=COMPOUND_CANDIDATES + 1)
+
+    @staticmethod
+    def _names(group_condition: Q, alias_condition: Q | None = None, limit: int | None = None) -> list[tuple[str, int]]:
+        group_names = Group.objects.public().filter(group_condition).values_list("normalized_name", "pk")
+        alias_names = Alias.objects.public().filter(group_condition if alias_condition is None else alias_condition)
+        names = group_names.order_by().union(alias_names.order_by().values_list("normalized_name", "group_id"))
+        return list(names[:limit] if limit else names)
 
 
 def _tier(*tiers: tuple[Q, int], default: int) -> Case:

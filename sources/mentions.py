@@ -2,11 +2,18 @@
 
 **Matching.** Every group's name and aliases are keyed by their search key (`groups.normalization.normalize_name`,
 the key search uses), and the keys go into one Aho-Corasick automaton (pyahocorasick). The article is cut into
-words, each folded the same way (`fold_word`: case, accents, transliteration; a lone izafat "e"/"i" drops out as
-it does in names; a possessive "'s" is a word of its own), and the folded words are joined into one string, with
-where each word starts and ends in it and in the article. One pass of the automaton finds every key; a hit counts
-only when it starts and ends on word edges ("IS" in "this" never does), and where hits overlap the leftmost, then
-longest, wins ("Islamic State Pakistan Province" over "Islamic State" and "Pakistan Province").
+words by the tokenizer that makes those keys (`groups.normalization.name_words`: case, accents, transliteration; a
+lone izafat "e"/"i" drops out; a name may end before a possessive "'s"), and the folded words are joined into one
+string, with where each word starts and ends in it and in the article. One pass of the automaton finds every key; a
+hit counts only when it starts and ends on word edges ("IS" in "this" never does), and where hits overlap the
+leftmost, then longest, wins ("Islamic State Pakistan Province" over "Islamic State" and "Pakistan Province").
+
+**Compounds.** Words joined by hyphens or an izafat ("ISIS-K", "Tehrik-i-Taliban") are one name or none: a known
+name inside one counts only when the rest is lower-case words that qualify it ("al-Qaeda-inspired", "anti-Taliban").
+Otherwise `groups.normalization.read_compound` reads the compound whole, as the public search reads the same
+spelling: another name of the group at its front with the same rest ("ISIS-K" as "IS-K"), or the one group whose
+names start with it ("Tehrik-i-Taliban Pakistan"); several such groups make it ambiguous, and a compound of a known
+name that names no group we know is a possible new name, never the shorter name's group.
 
 **Short names.** A name whose key has at most four characters, or that is written in capitals (TTP, ISKP, LeJ),
 must be written with the same capitals in the article: "IS" names the Islamic State, "is" and "Is" never do. Written
@@ -35,13 +42,14 @@ import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import NamedTuple
 
 import ahocorasick
 from django.db.models import Max
 
 from groups.models import Alias, AliasKind, Group
-from groups.normalization import IZAFAT, JOINING_MARKS, fold_word, normalize_name
+from groups.normalization import COMPOUND_CANDIDATES, NameWord, name_words, normalize_name, read_compound
 from kb.cache import data_version
 
 from .text import Sentence, split_sentences
@@ -84,8 +92,11 @@ class MentionIndex:
             if key:
                 by_key.setdefault(key, []).append(name)
         self.automaton = ahocorasick.Automaton()
+        self.keys_by_group: dict[int, set[str]] = {}
         for key, known in by_key.items():
             self.automaton.add_word(key, (len(key), tuple(known)))
+            for name in known:
+                self.keys_by_group.setdefault(name.group_id, set()).add(key)
         if by_key:
             self.automaton.make_automaton()
         self.keys = frozenset(by_key)
@@ -98,6 +109,24 @@ class MentionIndex:
     def search(self, stream: str):
         """(end, (key length, names)) for every occurrence of a key in `stream`."""
         return self.automaton.iter(stream) if self.keys else ()
+
+    # The lookups `groups.normalization.read_compound` reads compounds with, as search does in the database.
+
+    def groups_named(self, keys: Iterable[str]) -> dict[str, set[int]]:
+        found = {}
+        for key in keys:
+            if key in self.keys:
+                found[key] = {name.group_id for name in self.automaton.get(key)[1]}
+        return found
+
+    def keys_of(self, group_ids: Iterable[int]) -> set[str]:
+        return set().union(*(self.keys_by_group.get(group_id, ()) for group_id in group_ids))
+
+    def names_starting_with(self, prefixes: Iterable[str]) -> Iterable[tuple[str, int]]:
+        for prefix in prefixes:
+            for key in islice(self.automaton.keys(prefix), COMPOUND_CANDIDATES + 1) if self.keys else ():
+                for name in self.automaton.get(key)[1]:
+                    yield key, name.group_id
 
 
 def build_index(groups: Iterable[dict], aliases: Iterable[dict]) -> MentionIndex:
@@ -154,29 +183,17 @@ def _name_history_marks() -> tuple:
 
 # --- Words ----------------------------------------------------------------------------------------------
 
-_WORD = re.compile(rf"[^\W_]+(?:[{re.escape(JOINING_MARKS)}][^\W_]+)*")
 
-
-class Word(NamedTuple):
-    start: int
-    end: int
-    key: str  # folded as in search keys; "" for an izafat, which names leave out
-
-
-def article_words(text: str) -> list[Word]:
-    words = []
-    for match in _WORD.finditer(text):
-        start, end = match.span()
-        token = match.group()
-        if len(token) > 2 and token[-1] in "sS" and token[-2] in JOINING_MARKS:  # "al-Qaeda's": the name, then "s"
-            words.append(Word(start, end - 2, fold_word(token[:-2])))
-            words.append(Word(end - 1, end, "s"))
-            continue
-        key = fold_word(token)
-        if key in IZAFAT and (token.islower() or text[start - 1 : start] == "-" or text[end : end + 1] == "-"):
-            key = ""  # Tehrik-e-Taliban, Tehrik i Taliban; the pronoun "I" stays a word
-        words.append(Word(start, end, key))
-    return words
+def _compounds(words: list[NameWord]) -> list[tuple[int, int]]:
+    """(first, last) word indexes of each compound: words joined by hyphens or an izafat ("Tehrik-i-Taliban")."""
+    compounds: list[tuple[int, int]] = []
+    for number, word in enumerate(words):
+        if word.joined:
+            if compounds and compounds[-1][1] == number - 1:
+                compounds[-1] = (compounds[-1][0], number)
+            else:
+                compounds.append((number - 1, number))
+    return compounds
 
 
 def _letters(text: str) -> str:
@@ -250,43 +267,108 @@ class Detection:
 class _Hit:
     first: int  # word indexes
     last: int
+    end: int  # where it ends in the text: the last word's end, or before its possessive "'s"
     names: tuple[KnownName, ...]
     accepted: dict[int, bool] = field(default_factory=dict)  # group id → accepted outright (False: needs a longer name nearby)
 
 
-def find_mentions(text: str, index: MentionIndex, words: list[Word] | None = None) -> list[Mention]:
+def find_mentions(text: str, index: MentionIndex, words: list[NameWord] | None = None) -> list[Mention]:
     """Every place the text names a known group, in order."""
-    words = article_words(text) if words is None else words
-    parts, starts, ends, position = [], {}, {}, 0
+    words = name_words(text) if words is None else words
+    return _find(text, index, words)[0]
+
+
+def _find(text: str, index: MentionIndex, words: list[NameWord]) -> tuple[list[Mention], list[tuple[int, int]]]:
+    """The mentions, and the (start, end) of compounds that hold a known name but name no group we know ("ISIS-X")."""
+    parts, starts, ends, stem_ends, position = [], {}, {}, {}, 0
     for number, word in enumerate(words):
         if word.key:
             starts[position] = number
             position += len(word.key)
             ends[position] = number
+            if word.possessive:
+                stem_ends[position - 1] = number
             parts.append(word.key)
     hits = []
     for end, (length, names) in index.search("".join(parts)):
-        first, last = starts.get(end + 1 - length), ends.get(end + 1)
-        if first is not None and last is not None:
-            hits.append(_judge(_Hit(first, last, names), text, words))
+        first = starts.get(end + 1 - length)
+        if first is None:
+            continue
+        last = ends.get(end + 1)
+        if last is not None:
+            hits.append(_judge(_Hit(first, last, words[last].end, names), text, words))
+        elif (last := stem_ends.get(end + 1)) is not None:
+            hits.append(_judge(_Hit(first, last, words[last].end - 2, names), text, words))
     _confirm_short_names(hits, words)
-    hits = _leftmost_longest([hit for hit in hits if hit.accepted])
+    hits, unknown = _read_compounds([hit for hit in hits if hit.accepted], text, words, index)
     mentions = []
-    for hit in hits:
-        start, end = words[hit.first].start, words[hit.last].end
+    for hit in _leftmost_longest(hits):
+        start = words[hit.first].start
         ids = tuple(dict.fromkeys(hit.accepted))
-        mentions.append(Mention(start, end, " ".join(text[start:end].split()), ids, ids))
-    return _resolve_shared_names(mentions)
+        mentions.append(Mention(start, hit.end, " ".join(text[start : hit.end].split()), ids, ids))
+    return _resolve_shared_names(mentions), [(start, end) for start, end in unknown if not _overlaps(start, end, mentions)]
 
 
-def _judge(hit: _Hit, text: str, words: list[Word]) -> _Hit:
+def _read_compounds(hits: list[_Hit], text: str, words: list[NameWord], index: MentionIndex) -> tuple[list[_Hit], list[tuple[int, int]]]:
+    """Hits that respect the compounds they touch, with compounds no name covers whole read as search reads them.
+
+    A compound (words joined by hyphens or an izafat: "ISIS-K", "Tehrik-i-Taliban", "al-Qaeda-inspired") is one
+    name or none. A known name inside it counts only when the rest of it is lower-case words that qualify the name
+    ("al-Qaeda-inspired", "anti-Taliban"); otherwise the compound is read whole by `read_compound`, and what it does
+    not explain is reported as an unknown name rather than given to the shorter name's group.
+    """
+    compounds = _compounds(words)
+    first_of = {number: first for first, last in compounds for number in range(first, last + 1)}
+    last_of = {number: last for first, last in compounds for number in range(first, last + 1)}
+    kept, spans = [], {}  # spans: (first word, last word) of compounds to read → whether a known name stood inside
+    for hit in hits:
+        first, last = first_of.get(hit.first, hit.first), last_of.get(hit.last, hit.last)
+        if _qualifies(text, words, first, hit.first, before=True) and _qualifies(text, words, hit.last + 1, last + 1, before=False):
+            kept.append(hit)
+        else:
+            spans[(first, last)] = True
+    for compound in compounds:
+        spans.setdefault(compound, False)  # a compound no name touches may begin a longer name
+    covered = {number for hit in kept for number in range(hit.first, hit.last + 1)}
+    unknown = []
+    for (first, last), held_a_name in spans.items():
+        compound = words[first : last + 1]
+        if covered.issuperset(range(first, last + 1)) if held_a_name else not covered.isdisjoint(range(first, last + 1)):
+            continue  # names already cover it
+        if not held_a_name and not any(text[word.start].isupper() for word in compound if word.key):
+            continue  # "so-called", "first-ever": not a name
+        group_ids = read_compound([word.key for word in compound], index)
+        if group_ids:
+            kept.append(_Hit(first, last, _stem_end(words[last]), (), dict.fromkeys(sorted(group_ids), True)))
+        elif held_a_name:
+            unknown.append((words[first].start, _stem_end(words[last])))
+    return kept, unknown
+
+
+def _qualifies(text: str, words: list[NameWord], begin: int, stop: int, *, before: bool) -> bool:
+    """Whether words[begin:stop], the rest of a compound around a name, only qualify it: lower-case words, no name link."""
+    if begin >= stop:
+        return True
+    next_to_name = words[stop - 1] if before else words[begin]
+    return next_to_name.key not in _LINKS and all(text[word.start : word.end].islower() for word in words[begin:stop])
+
+
+def _stem_end(word: NameWord) -> int:
+    return word.end - 2 if word.possessive else word.end
+
+
+def _overlaps(start: int, end: int, mentions: list[Mention]) -> bool:
+    return any(mention.start < end and start < mention.end for mention in mentions)
+
+
+def _judge(hit: _Hit, text: str, words: list[NameWord]) -> _Hit:
     written = None
     for name in hit.names:
         if not name.short:
             hit.accepted[name.group_id] = True
             continue
         if written is None:
-            written = _letters(text[words[hit.first].start : words[hit.last].end])
+            written = _letters(text[words[hit.first].start : hit.end])
         expected = _letters(name.name)
         if written == expected:
             outright = not _among_capitals(text, words, hit)
@@ -298,7 +380,7 @@ def _judge(hit: _Hit, text: str, words: list[Word]) -> _Hit:
     return hit
 
 
-def _among_capitals(text: str, words: list[Word], hit: _Hit) -> bool:
+def _among_capitals(text: str, words: list[NameWord], hit: _Hit) -> bool:
     """Whether the words around a hit, on its line, are all in capitals (or there are none): a headline or a menu, not prose."""
     line_start = text.rfind("\n", 0, words[hit.first].start) + 1
     line_end = text.find("\n", words[hit.last].end)
@@ -310,7 +392,7 @@ def _among_capitals(text: str, words: list[Word], hit: _Hit) -> bool:
     return not any(ch.islower() for word in around for ch in text[word.start : word.end])
 
 
-def _confirm_short_names(hits: list[_Hit], words: list[Word]) -> None:
+def _confirm_short_names(hits: list[_Hit], words: list[NameWord]) -> None:
     """A short name that needs confirming keeps its group only with a longer name of that group within the window."""
     long_names: dict[int, list[int]] = {}
     for hit in hits:
@@ -354,8 +436,8 @@ def _resolve_shared_names(mentions: list[Mention]) -> list[Mention]:
 def detect(text: str, index: MentionIndex | None = None) -> Detection:
     """The groups the text names (with their sentences), the names it leaves ambiguous, and possible new names."""
     index = known_names_index() if index is None else index
-    words = article_words(text)
-    mentions = find_mentions(text, index, words)
+    words = name_words(text)
+    mentions, unknown = _find(text, index, words)
     sentences = split_sentences(text)
     sentence_starts = [sentence.start for sentence in sentences]
 
@@ -373,7 +455,7 @@ def detect(text: str, index: MentionIndex | None = None) -> Detection:
         AmbiguousName(found[0].written, [index.groups[group_id] for group_id in group_ids], found, sentences_of(found))
         for (_, group_ids), found in by_shared_name.items()
     ]
-    return Detection(groups=groups, ambiguous=ambiguous, possible_names=possible_names(text, words, mentions, index, sentences_of))
+    return Detection(groups=groups, ambiguous=ambiguous, possible_names=possible_names(text, words, mentions, index, sentences_of, unknown))
 
 
 def mentioned_groups(text: str, index: MentionIndex | None = None) -> list[GroupMentions]:
@@ -412,6 +494,7 @@ _DESCRIBING_WORDS = frozenset(
 )
 # Lower-case words that may stand inside a name: Lashkar-e-Jhangvi, Jamaat ul Ahrar, Ansar al-Sharia, Movement of…
 _NAME_LINKS = frozenset("al el ul ud e i wal wa bin ibn of the for fi de la".split())
+_LINKS = _NAME_LINKS | {""}  # an izafat has no key
 # Capitalised words that open a sentence or a phrase rather than a name: left off the front of a run.
 _OPENERS = frozenset(
     "The A An This That These Those Its It Their His Her Our Both Several Many Some Other Another Such Each Every Any No One".split()
@@ -425,9 +508,25 @@ _NOT_NAMES = frozenset(
 _JOINER = re.compile(r"[ \t]*-?[ \t]*")
 
 
-def possible_names(text: str, words: list[Word], mentions: list[Mention], index: MentionIndex, sentences_of) -> list[PossibleName]:
-    """Runs of capitalised words that look like a group's name and are not (all of) a known one."""
+def possible_names(
+    text: str, words: list[NameWord], mentions: list[Mention], index: MentionIndex, sentences_of, unknown: Iterable[tuple[int, int]] = ()
+) -> list[PossibleName]:
+    """Runs of capitalised words that look like a group's name and are not (all of) a known one, and `unknown` compounds.
+
+    `unknown` are the (start, end) of compounds that hold a known name but name no known group ("ISIS-X").
+    """
     found: dict[str, tuple[str, list[Mention]]] = {}
+    seen = set()
+
+    def add(start: int, end: int, name: str, key: str) -> None:
+        if (start, end) not in seen:
+            seen.add((start, end))
+            found.setdefault(key, (name, []))[1].append(Mention(start, end, name, (), ()))
+
+    for start, end in unknown:
+        name = " ".join(text[start:end].split())
+        add(start, end, name, normalize_name(name))
+    words = [word._replace(end=word.end - 2) if word.possessive else word for word in words]  # a possessive "'s" ends a name
     for first, last in _capitalised_runs(text, words):
         names_group = any(text[w.start : w.end] in _NAME_WORDS for w in words[first : last + 1])
         if not names_group and not _followed_by_group_word(text, words, last):
@@ -441,15 +540,14 @@ def possible_names(text: str, words: list[Word], mentions: list[Mention], index:
         key = normalize_name(name)
         if not key or key in index.keys or any(m.start <= start and end <= m.end for m in mentions):
             continue
-        spelling, places = found.setdefault(key, (name, []))
-        places.append(Mention(start, end, name, (), ()))
+        add(start, end, name, key)
     return sorted(
         (PossibleName(name, places, sentences_of(places)) for name, places in found.values()),
         key=lambda possible: (-possible.count, possible.name.casefold()),
     )
 
 
-def _capitalised_runs(text: str, words: list[Word]):
+def _capitalised_runs(text: str, words: list[NameWord]):
     """(first, last) word indexes of each run of capitalised words, joined by spaces or hyphens and linking words."""
     run_first = run_last = chain_last = None
     for number, word in enumerate(words):
@@ -472,7 +570,7 @@ def _joined(text: str, end: int, start: int) -> bool:
     return _JOINER.fullmatch(text, end, start) is not None
 
 
-def _followed_by_group_word(text: str, words: list[Word], last: int) -> bool:
+def _followed_by_group_word(text: str, words: list[NameWord], last: int) -> bool:
     previous = words[last]
     for word in words[last + 1 : last + 3]:
         token = text[word.start : word.end]

@@ -1,6 +1,6 @@
 import pytest
 
-from groups.normalization import normalize_name
+from groups.normalization import name_words, normalize_name
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,23 @@ def test_non_latin_script_is_kept():
 
 def test_punctuation_only_has_no_key():
     assert normalize_name(" - ' ") == ""
+
+
+def test_one_tokenizer_cuts_names_and_text_into_words_and_compounds():
+    text = "The Tehrik-e Taliban Pakistan's al-Qaeda-inspired men, I think."
+    words = name_words(text)
+    assert [(text[w.start : w.end], w.key, w.joined) for w in words] == [
+        ("The", "the", False),
+        ("Tehrik", "tehrik", False),
+        ("e", "", True),  # an izafat: no key, and it joins the words either side
+        ("Taliban", "taliban", True),
+        ("Pakistan's", "pakistans", False),
+        ("al", "al", False),
+        ("Qaeda", "qaida", True),
+        ("inspired", "inspired", True),
+        ("men", "men", False),
+        ("I", "i", False),  # the pronoun is a word
+        ("think", "think", False),
+    ]
+    assert [w.possessive for w in words].index(True) == 4
+    assert normalize_name("Tehrik-e Taliban Pakistan") == "".join(w.key for w in words[1:4]) + "pakistan"

@@ -156,6 +156,52 @@ def test_the_longest_name_wins_where_names_overlap():
     }
 
 
+# --- Compounds ------------------------------------------------------------------------------------------------
+
+
+def test_a_compound_of_a_known_name_is_not_given_to_the_shorter_names_group():
+    index = index_of({**ISLAMIC_STATE, "Afghan Taliban": ["Taliban"]})
+    found = detect("ISIS-K claimed it, and the Tehrik-i-Taliban denied it; IS-Sahel said nothing.", index)
+    assert found.groups == [] and found.ambiguous == []
+    assert {possible.name for possible in found.possible_names} == {"ISIS-K", "IS-Sahel", "Tehrik-i-Taliban"}
+
+
+def test_a_compound_is_read_as_another_name_of_the_same_group_with_the_same_suffix():
+    index = index_of({**ISLAMIC_STATE, "Islamic State Khorasan Province": [("IS-K", "acronym"), "Islamic State-Khorasan"]})
+    assert named("ISIS-K, Daesh-Khorasan and IS-Khorasan are one; ISIS and IS are another.", index) == {
+        "islamic-state-khorasan-province": ["ISIS-K", "Daesh-Khorasan", "IS-Khorasan"],
+        "islamic-state": ["ISIS", "IS"],
+    }
+
+
+def test_a_compound_that_begins_several_groups_names_is_ambiguous():
+    index = index_of({"Tehrik-e-Taliban Pakistan": [], "Tehrik-e-Taliban Swat": [], "Afghan Taliban": ["Taliban"]})
+    found = detect("The Tehrik-i-Taliban claimed it.", index)
+    (ambiguous,) = found.ambiguous
+    assert ambiguous.written == "Tehrik-i-Taliban"
+    assert {group.slug for group in ambiguous.candidates} == {"tehrik-e-taliban-pakistan", "tehrik-e-taliban-swat"}
+    assert found.groups == []
+
+
+def test_a_name_qualified_by_lower_case_words_in_a_compound_is_found():
+    index = index_of({**ISLAMIC_STATE, "al-Qaeda": [], "Afghan Taliban": ["Taliban"], "Tehrik-e-Taliban Pakistan": [("TTP", "acronym")]})
+    text = "An al-Qaeda-inspired cell, anti-Taliban militias, TTP-linked men and an IS-claimed attack; the Taliban's rule."
+    assert named(text, index) == {
+        "al-qaeda": ["al-Qaeda"],
+        "afghan-taliban": ["Taliban", "Taliban"],
+        "tehrik-e-taliban-pakistan": ["TTP"],
+        "islamic-state": ["IS"],
+    }
+
+
+def test_a_possessive_after_an_acronym_ending_in_s():
+    index = index_of({"al-Qaeda in the Indian Subcontinent": [("AQIS", "acronym")], **ISLAMIC_STATE})
+    assert named("Much of AQIS’s power, and ISIS's, is in Karachi.", index) == {
+        "al-qaeda-in-the-indian-subcontinent": ["AQIS"],
+        "islamic-state": ["ISIS"],
+    }
+
+
 # --- Short names and acronyms ----------------------------------------------------------------------------------
 
 
