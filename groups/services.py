@@ -215,33 +215,32 @@ def _cite_gtd_records(cited_by_row: list[tuple[GtdAttack, list[tuple]]], *, repo
     citations = _stored_citations([source_id for source_id, _ in stored.values()])
     new_sources, new_source_citations, changed_sources, new_citations, changed_citations = [], [], [], [], []
     for (parsed, cited), url in zip(cited_by_row, urls, strict=True):
-        source_id, stored_text = stored.get(parsed.slug) or stored.get(url) or (None, None)
+        source_id, stored_hash = stored.get(parsed.slug) or stored.get(url) or (None, None)
         if source_id is None:
             new_sources.append((parsed.slug, parsed.source_title, GTD_OUTLET, url, parsed.record_text, parsed.record_text_hash))
             new_source_citations.append(cited)
             continue
-        cites = citations.get(source_id, [])
-        quotes = {citation_id: quote for citation_id, _, quote, _ in cites}
+        by_target = citations.get(source_id, {})
+        updated = {}
         for kind, target, quote, locator, field in cited:
-            theirs = [
-                (citation_id, quote, own_locator)
-                for citation_id, cites_target, quote, own_locator in cites
-                if cites_target == (kind, target)
-            ]
-            own = next((citation_id for citation_id, _, own_locator in theirs if own_locator == locator), None)
-            if own is not None and quotes[own] != quote:
-                changed_citations.append((own, quote))
-                quotes[own] = quote
+            theirs = by_target.get((kind, target), ())
+            own = next(((citation_id, own_quote) for citation_id, own_quote, own_locator in theirs if own_locator == locator), None)
+            if own is not None and own[1] != quote:
+                changed_citations.append((own[0], quote))
+                updated[own[0]] = quote
             elif own is None and not theirs:
                 new_citations.append(_citation_row(source_id, kind, target, quote, locator, field))
-        text = parsed.record_text
-        if stored_text != text:  # a text that stays the same holds every quote it held
-            folded = fold_text(text)
-            earlier = dict.fromkeys(quote for quote in quotes.values() if fold_text(quote) not in folded)
+        # Texts are compared by fingerprint: one that folds to the same words holds every quote it held.
+        if stored_hash != parsed.record_text_hash:
+            text, folded = parsed.record_text, fold_text(parsed.record_text)
+            quotes = sorted(
+                (citation_id, updated.get(citation_id, quote)) for cites in by_target.values() for citation_id, quote, _ in cites
+            )
+            earlier = dict.fromkeys(quote for _, quote in quotes if fold_text(quote) not in folded)
             if earlier:
                 text = "\n\n".join((text, "\n".join((EARLIER_WORDS_HEADING, *earlier))))
-            if text != stored_text:
-                changed_sources.append((source_id, text, text_fingerprint(text)))
+            if (text_hash := text_fingerprint(text)) != stored_hash:
+                changed_sources.append((source_id, text, text_hash))
     report.sources_created, report.sources_updated = len(new_sources), len(changed_sources)
     report.citations_created = len(new_citations) + sum(map(len, new_source_citations))
     report.citations_updated = len(changed_citations)
@@ -282,33 +281,41 @@ def _stored_attributions(attack_ids: list[int]) -> dict[tuple[int, int, str, str
 
 
 def _stored_sources(slugs: list[str], urls: list[str]) -> dict[str, tuple[int, str]]:
-    """{slug: (id, text)} and {url: (id, text)} of the sources recorded under these slugs or URLs."""
+    """{slug: (id, text fingerprint)} and {url: (id, text fingerprint)} of the sources recorded under these slugs or URLs."""
     with array_cursor() as cursor:
-        cursor.execute(f"SELECT id, slug, url, text FROM {Source._meta.db_table} WHERE slug = ANY(%b) OR url = ANY(%b)", [slugs, urls])
+        # `url <> ''` lets the partial unique index on the URL serve: PostgreSQL does not prove it from an array of thousands.
+        cursor.execute(
+            f"SELECT id, slug, url, text_hash FROM {Source._meta.db_table} WHERE slug = ANY(%b) OR (url = ANY(%b) AND url <> '')",
+            [slugs, urls],
+        )
         rows = cursor.fetchall()
     return {
-        **{url: (source_id, text) for source_id, _, url, text in rows if url},
-        **{slug: (source_id, text) for source_id, slug, _, text in rows},
+        **{url: (source_id, text_hash) for source_id, _, url, text_hash in rows if url},
+        **{slug: (source_id, text_hash) for source_id, slug, _, text_hash in rows},
     }
 
 
-def _stored_citations(source_ids: list[int]) -> dict[int, list[tuple[int, tuple[str, int] | None, str, str]]]:
-    """{source id: [(id, (target kind, target id) or None for one the import does not cite, quote, locator)]}, oldest first."""
+def _stored_citations(source_ids: list[int]) -> dict[int, dict[tuple[str, int] | None, list[tuple[int, str, str]]]]:
+    """{source id: {(target kind, target id): [(id, quote, locator)]}} of these sources' citations, oldest first; the
+    target is None for a kind the import does not cite."""
     if not source_ids:
         return {}
-    targets = ", ".join(f"{name}_id" for name in CITED_TARGETS)
+    found: dict[int, dict] = {}
     with array_cursor() as cursor:
         cursor.execute(
-            f"SELECT id, source_id, quote, locator, {targets} FROM {Citation._meta.db_table} WHERE source_id = ANY(%b) ORDER BY id",
+            f"SELECT source_id, attack_id, attribution_id, group_id, id, quote, locator FROM {Citation._meta.db_table} "
+            "WHERE source_id = ANY(%b) ORDER BY id",
             [source_ids],
         )
-        found: dict[int, list] = {}
-        for citation_id, source_id, quote, locator, *target_ids in cursor.fetchall():
-            target = next(
-                ((name, target_id) for name, target_id in zip(CITED_TARGETS, target_ids, strict=True) if target_id is not None), None
-            )
-            found.setdefault(source_id, []).append((citation_id, target, quote, locator))
-        return found
+        for source_id, attack_id, attribution_id, group_id, *citation in cursor.fetchall():
+            if attack_id is not None:
+                target = ("attack", attack_id)
+            elif attribution_id is not None:
+                target = ("attribution", attribution_id)
+            else:
+                target = ("group", group_id) if group_id is not None else None
+            found.setdefault(source_id, {}).setdefault(target, []).append(tuple(citation))
+    return found
 
 
 def _differing_fields(current: tuple, values: tuple) -> set[int]:
