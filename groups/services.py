@@ -156,9 +156,11 @@ def attacks_bulk_import(
         resolve = _PerpetratorResolver(matcher, report, learned, create=create_unknown_groups, dry_run=dry_run, user=user, reason=reason)
         group_ids = [[resolve(p, parsed) for p in parsed.perpetrators] for parsed, _ in kept]
         history = {"user": user, "reason": reason, "moment": moment}
+        new_targets = {("attack", None)}  # what this batch creates, which no citation can cite yet; in a dry run, by stand-ins
         if not dry_run:
             new_ids = records_bulk_create(model=Attack, fields=ATTACK_FIELDS, rows=new, **history)
             report.record_created(Attack, new_ids)
+            new_targets.update(("attack", attack_id) for attack_id in new_ids)
             report.record_created(Group, resolve.created_ids())
             new_ids = iter(new_ids)
             kept = [(parsed, next(new_ids) if attack_id is None else attack_id) for parsed, attack_id in kept]
@@ -182,6 +184,7 @@ def attacks_bulk_import(
             new_ids = records_bulk_create(model=Attribution, fields=ATTRIBUTION_FIELDS, rows=attributions, **history)
             report.record_created(Attribution, new_ids)
             recorded.update(zip(attributions, new_ids, strict=True))
+        new_targets.update(("attribution", recorded.get(key, key)) for key in attributions)
 
         # What each row's record is cited for: (target kind, target id, quote, locator, field). In a dry run a new
         # attribution stands for itself by its key.
@@ -189,9 +192,11 @@ def attacks_bulk_import(
         for (parsed, attack_id), wanted in zip(kept, wanted_by_row, strict=True):
             cited = [("attack", attack_id, parsed.attack_quote, INCIDENT_LOCATOR, "")]
             cited += [("attribution", recorded.get(key, key), p.quote, PERPETRATOR_LOCATOR, "") for key, p in wanted.items()]
-            cited += [("group", group_id, quote, PERPETRATOR_LOCATOR, "name") for group_id, quote in resolve.created_by_row(parsed)]
+            created_groups = resolve.created_by_row(parsed)
+            cited += [("group", group_id, quote, PERPETRATOR_LOCATOR, "name") for group_id, quote in created_groups]
+            new_targets.update(("group", group_id) for group_id, _ in created_groups)
             cited_by_row.append((parsed, cited))
-        sources_written = _cite_gtd_records(cited_by_row, report=report, dry_run=dry_run, history=history)
+        sources_written = _cite_gtd_records(cited_by_row, new_targets, report=report, dry_run=dry_run, history=history)
         if not dry_run and (new or changed or attributions or sources_written):
             bump_data_version()  # bulk writes send no save signals: cached public pages must still go stale
     if not dry_run:
@@ -200,25 +205,37 @@ def attacks_bulk_import(
     return report
 
 
-def _cite_gtd_records(cited_by_row: list[tuple[GtdAttack, list[tuple]]], *, report: GtdImportReport, dry_run: bool, history) -> bool:
+def _cite_gtd_records(
+    cited_by_row: list[tuple[GtdAttack, list[tuple]]], new_targets: set[tuple], *, report: GtdImportReport, dry_run: bool, history
+) -> bool:
     """Write each event's source and the citations of the facts it supports; returns whether anything was written.
 
-    `cited_by_row` holds, for each row, (target kind, target id, quote, locator, field) of what it supports. A new
-    event gets its source, text the record's words, and a citation for each. An event recorded before gets the
-    citations it lacks: the import's own one for a fact (the same locator) takes the quote of this release, and a
-    fact with no citation from the source at all gets one; a fact an editor cites otherwise is left as it is. Its
-    text becomes this release's words, followed (after `EARLIER_WORDS_HEADING`) by any quote of its citations that
-    they no longer hold, so that every citation's quote is still in the text (`sources.text.check_quote`).
+    `cited_by_row` holds, for each row, (target kind, target id, quote, locator, field) of what it supports, and
+    `new_targets` the (kind, id) of those the batch created. A new event gets its source, text the record's words,
+    and a citation for each. An event recorded before whose words are the same gets citations for what is new; one
+    whose words changed gets the citations it lacks: the import's own one for a fact (the same locator) takes the
+    quote of this release, and a fact with no citation from the source at all gets one; a fact an editor cites
+    otherwise is left as it is. Its text becomes this release's words, followed (after `EARLIER_WORDS_HEADING`) by
+    any quote of its citations that they no longer hold, so every citation's quote stays in the text
+    (`sources.text.check_quote`).
     """
     urls = [parsed.source_url for parsed, _ in cited_by_row]
     stored = _stored_sources([parsed.slug for parsed, _ in cited_by_row], urls)
-    citations = _stored_citations([source_id for source_id, _ in stored.values()])
+    found = [stored.get(parsed.slug) or stored.get(url) or (None, None) for (parsed, _), url in zip(cited_by_row, urls, strict=True)]
+    # Texts are compared by fingerprint: one that folds to the same words holds every quote it held, and what it
+    # was cited for before is cited still (or an editor took the citation away), so only changed ones' citations are read.
+    changed_texts = [
+        source_id for (parsed, _), (source_id, text_hash) in zip(cited_by_row, found, strict=True) if text_hash != parsed.record_text_hash
+    ]
+    citations = _stored_citations([source_id for source_id in changed_texts if source_id is not None])
     new_sources, new_source_citations, changed_sources, new_citations, changed_citations = [], [], [], [], []
-    for (parsed, cited), url in zip(cited_by_row, urls, strict=True):
-        source_id, stored_hash = stored.get(parsed.slug) or stored.get(url) or (None, None)
+    for (parsed, cited), url, (source_id, stored_hash) in zip(cited_by_row, urls, found, strict=True):
         if source_id is None:
             new_sources.append((parsed.slug, parsed.source_title, GTD_OUTLET, url, parsed.record_text, parsed.record_text_hash))
             new_source_citations.append(cited)
+            continue
+        if stored_hash == parsed.record_text_hash:
+            new_citations += [_citation_row(source_id, *citation) for citation in cited if citation[:2] in new_targets]
             continue
         by_target = citations.get(source_id, {})
         updated = {}
@@ -230,17 +247,13 @@ def _cite_gtd_records(cited_by_row: list[tuple[GtdAttack, list[tuple]]], *, repo
                 updated[own[0]] = quote
             elif own is None and not theirs:
                 new_citations.append(_citation_row(source_id, kind, target, quote, locator, field))
-        # Texts are compared by fingerprint: one that folds to the same words holds every quote it held.
-        if stored_hash != parsed.record_text_hash:
-            text, folded = parsed.record_text, fold_text(parsed.record_text)
-            quotes = sorted(
-                (citation_id, updated.get(citation_id, quote)) for cites in by_target.values() for citation_id, quote, _ in cites
-            )
-            earlier = dict.fromkeys(quote for _, quote in quotes if fold_text(quote) not in folded)
-            if earlier:
-                text = "\n\n".join((text, "\n".join((EARLIER_WORDS_HEADING, *earlier))))
-            if (text_hash := text_fingerprint(text)) != stored_hash:
-                changed_sources.append((source_id, text, text_hash))
+        text, folded = parsed.record_text, fold_text(parsed.record_text)
+        quotes = sorted((citation_id, updated.get(citation_id, quote)) for cites in by_target.values() for citation_id, quote, _ in cites)
+        earlier = dict.fromkeys(quote for _, quote in quotes if fold_text(quote) not in folded)
+        if earlier:
+            text = "\n\n".join((text, "\n".join((EARLIER_WORDS_HEADING, *earlier))))
+        if (text_hash := text_fingerprint(text)) != stored_hash:
+            changed_sources.append((source_id, text, text_hash))
     report.sources_created, report.sources_updated = len(new_sources), len(changed_sources)
     report.citations_created = len(new_citations) + sum(map(len, new_source_citations))
     report.citations_updated = len(changed_citations)

@@ -16,7 +16,7 @@ from groups.management.commands.import_gtd import read_ahead
 from groups.models import Attack, AttackType, Attribution, AttributionKind, Group, TargetType, WeaponType
 from kb.dates import DatePrecision
 from kb.models import PublicationStatus
-from kb.services import record_save
+from kb.services import record_delete, record_save
 from sources.models import Citation, Source
 from sources.text import canonicalize_url, check_quote, text_fingerprint
 from tests.factories import AliasFactory, CitationFactory, GroupFactory, SourceFactory, UserFactory
@@ -525,6 +525,20 @@ def test_a_reimport_cites_attacks_imported_before_they_had_a_source(tmp_path, im
     attack = Attack.objects.get()
     assert attack.citations.get().source.slug == "gtd-201610240001"
     assert Attribution.objects.get().citations.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_citation_an_editor_took_away_is_not_put_back_while_the_record_stays_the_same(tmp_path, importer, lej, islamic_state):
+    path = write_gtd_csv(tmp_path / "gtd.csv", [gtd_row()])
+    import_gtd(path)
+    attack = Attack.objects.get()
+    record_delete(instance=attack.citations.get(), user=importer, reason="Cited from the article instead")
+    assert "citations: 0 created, 0 updated." in import_gtd(path)
+    assert not attack.citations.exists()
+
+    out = import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [gtd_row(gname2="ISIL")]))  # a new attribution: it is cited
+    assert "sources): 0 created, 1 updated; citations: 2 created, 0 updated." in out  # and the attack again: its record changed
+    assert Attribution.objects.get(group=islamic_state).citations.get().quote == "Perpetrator group: ISIL"
 
 
 @pytest.mark.django_db
