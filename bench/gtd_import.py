@@ -128,7 +128,8 @@ def main() -> None:
             f"(wall {wall:.1f} s with start-up, {rows / wall:,.0f} rows/s); {seconds / copy:.1f}x the COPY"
         )
         print(f"    CPU: {cpu:.1f} s in the command's process, {server:.1f} s in PostgreSQL's")
-        print("    " + " | ".join(line for line in output.splitlines() if line.startswith(("Attacks", "Attributions", "Row errors"))))
+        summary = ("Attacks", "Attributions", "GTD records", "Row errors")
+        print("    " + " | ".join(line for line in output.splitlines() if line.startswith(summary)))
 
 
 if __name__ == "__main__":

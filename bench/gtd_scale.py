@@ -765,7 +765,8 @@ def measure_export_memory(env: dict[str, str], figures: list[Figure]) -> None:
 
 
 def remove_imported_attacks() -> None:
-    """The attacks an import run added, their attributions and all their history (found by their event ids)."""
+    """The attacks an import run added, their attributions, the GTD records they cite (sources of the same slugs and
+    their citations) and all their history (found by their event ids)."""
     from django.db import connection
 
     slugs = f"gtd-{IMPORT_EVENTID_PREFIX}%"
@@ -773,12 +774,20 @@ def remove_imported_attacks() -> None:
         cursor.execute("SELECT count(*) FROM groups_attack WHERE slug LIKE %s", [slugs])
         if not cursor.fetchone()[0]:
             return
+        cited = "SELECT id FROM sources_source WHERE slug LIKE %s"
+        cursor.execute(f"DELETE FROM sources_historicalcitation WHERE source_id IN ({cited})", [slugs])
+        cursor.execute(f"DELETE FROM sources_citation WHERE source_id IN ({cited})", [slugs])
+        cursor.execute("DELETE FROM sources_historicalsource WHERE slug LIKE %s", [slugs])
+        cursor.execute("DELETE FROM sources_source WHERE slug LIKE %s", [slugs])
         imported = "SELECT id FROM groups_attack WHERE slug LIKE %s"
         cursor.execute(f"DELETE FROM groups_historicalattribution WHERE attack_id IN ({imported})", [slugs])
         cursor.execute(f"DELETE FROM groups_attribution WHERE attack_id IN ({imported})", [slugs])
         cursor.execute("DELETE FROM groups_historicalattack WHERE slug LIKE %s", [slugs])
         cursor.execute("DELETE FROM groups_attack WHERE slug LIKE %s", [slugs])
-        for table in ("groups_attack", "groups_historicalattack", "groups_attribution", "groups_historicalattribution"):
+        for table in (
+            "groups_attack", "groups_historicalattack", "groups_attribution", "groups_historicalattribution",
+            "sources_source", "sources_historicalsource", "sources_citation", "sources_historicalcitation",
+        ):  # fmt: skip
             cursor.execute(f"VACUUM ANALYZE {table}")
     bump_data_version()
 

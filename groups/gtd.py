@@ -27,11 +27,18 @@ The functions here parse and map; they write nothing (`groups.services.attacks_b
 - `summary` → the attack's description, attributed: "GTD summary: …".
 - A title is made from the attack type and place ("Bombing/explosion in Quetta, Pakistan"); GTD has none.
 
+What the facts cite: each event is a source of its own, `gtd-<eventid>` ("Global Terrorism Database, event
+<eventid>", GTD's incident page as its URL), whose text is the row's own words (`compose_record_text`): the summary,
+then one line per value the import reads, as GTD writes it ("Date: 1970 05 00", "Killed: 0", "Perpetrator
+group: Black Panthers (attribution uncertain: yes)"). The attack cites the lines of its date and place, each
+attribution and each group the import creates the line of its perpetrator, with the flags that make the
+attribution a claim or a suspicion.
+
 Not imported: `scite1`..`scite3` (free-text references to GTD's sources, not articles we hold as
-Source records, so they cannot be cited here), and every other GTD column: `approxdate`, `extended` and
-`resolution` (end dates), the region, the second and third attack, target and weapon types and the
-subtypes, target names and nationalities, perpetrator counts, hostages, ransom, property damage, motive,
-`success`, the inclusion criteria and `dbsource`.
+Source records, so they cannot be cited here), and every other GTD column: `extended` and `resolution`
+(end dates; `approxdate` is only quoted in the record's text), the region, the second and third attack,
+target and weapon types and the subtypes, target names and nationalities, perpetrator counts, hostages,
+ransom, property damage, motive, `success`, the inclusion criteria and `dbsource`.
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ from typing import Any
 from django_countries import countries
 
 from kb.dates import DatePrecision
+from sources.text import text_fingerprint
 
 from .models import Alias, AttackType, AttributionKind, CountQualifier, Group, TargetType, WeaponType
 from .normalization import normalize_name
@@ -60,8 +68,9 @@ REQUIRED_COLUMNS = (
     "attacktype1_txt", "targtype1_txt", "weaptype1_txt", "suicide", "nkill", "nwound",
     "gname", "gname2", "gname3", "claimed", "guncertain1", "summary",
 )  # fmt: skip
-# The columns the import reads: the required ones, and the flags of the second and third group when the file has them.
-READ_COLUMNS = (*REQUIRED_COLUMNS, "claim2", "guncertain2", "claim3", "guncertain3")
+# The columns the import reads: the required ones, the flags of the second and third group and the approximate
+# date when the file has them.
+READ_COLUMNS = (*REQUIRED_COLUMNS, "claim2", "guncertain2", "claim3", "guncertain3", "approxdate")
 # The fields of an attack that GTD gives; an import compares and writes these and leaves the rest
 # (publication status, end date, district) to the editors.
 IMPORTED_FIELDS = (
@@ -75,6 +84,11 @@ UNKNOWN = "unknown"
 PLACE_MAX_LENGTH = 200
 TITLE_MAX_LENGTH = 300
 MAX_COUNT = 2**31 - 1  # PositiveIntegerField
+# The source each event is cited from.
+GTD_OUTLET = "Global Terrorism Database (START)"
+GTD_INCIDENT_URL = "https://www.start.umd.edu/gtd/search/IncidentSummary.aspx?gtdid={eventid}"  # as canonicalize_url stores it
+INCIDENT_LOCATOR = "incident values"  # where in the record an attack's quote is, and a perpetrator's
+PERPETRATOR_LOCATOR = "perpetrator"
 
 # The GTD codebook's labels, as its CSV files write them.
 GTD_ATTACK_TYPES = {
@@ -181,22 +195,34 @@ class GtdRowError(Exception):
 
 @dataclass(frozen=True)
 class Perpetrator:
-    """A group named in a GTD row, and how GTD says it is linked to the attack."""
+    """A group named in a GTD row, how GTD says it is linked to the attack, and the line of the record saying so."""
 
     name: str
     kind: str
     attributed_by: str
+    quote: str
 
 
 @dataclass(frozen=True)
 class GtdAttack:
-    """One parsed GTD row: the attack's slug and values, and who did it."""
+    """One parsed GTD row: the attack's slug and values, who did it, and the record's text they are cited from."""
 
     line: int
     eventid: str
     slug: str
     values: dict[str, Any]
     perpetrators: tuple[Perpetrator, ...]
+    record_text: str
+    record_text_hash: str  # `sources.text.text_fingerprint`, made here in the reading thread
+    attack_quote: str  # the lines of `record_text` giving the attack's date and place
+
+    @property
+    def source_title(self) -> str:
+        return f"Global Terrorism Database, event {self.eventid}"
+
+    @property
+    def source_url(self) -> str:
+        return GTD_INCIDENT_URL.format(eventid=self.eventid)
 
 
 @dataclass(frozen=True)
@@ -371,7 +397,18 @@ def parse_row(record: dict[str, str], line: int) -> GtdAttack:
         "wounded_qualifier": wounded[1],
         "description": attack_description(record["summary"]),
     }
-    return GtdAttack(line=line, eventid=eventid, slug=f"{SLUG_PREFIX}{eventid}", values=values, perpetrators=perpetrators)
+    attack_lines = incident_lines(record)
+    text = compose_record_text(record["summary"], attack_lines, perpetrators, record["gname"])
+    return GtdAttack(
+        line=line,
+        eventid=eventid,
+        slug=f"{SLUG_PREFIX}{eventid}",
+        values=values,
+        perpetrators=perpetrators,
+        record_text=text,
+        record_text_hash=text_fingerprint(text),
+        attack_quote="\n".join(attack_lines[:2]),  # "Date: …" and "Location: …"
+    )
 
 
 def parse_rows(rows: Iterable[tuple[int, dict[str, str]]]) -> Iterator[GtdAttack | RowProblem]:
@@ -549,12 +586,13 @@ def _perpetrators(*values: str) -> tuple[Perpetrator, ...]:
             continue
         claimed = flag(claim, claim_column)
         uncertain = flag(uncertain, uncertain_column)
+        quote = perpetrator_line(name, claimed, uncertain)
         if claimed:
-            perpetrator = Perpetrator(name, AttributionKind.CLAIMED, "")
+            perpetrator = Perpetrator(name, AttributionKind.CLAIMED, "", quote)
         elif uncertain:
-            perpetrator = Perpetrator(name, AttributionKind.SUSPECTED, GTD_ATTRIBUTED_BY)
+            perpetrator = Perpetrator(name, AttributionKind.SUSPECTED, GTD_ATTRIBUTED_BY, quote)
         else:
-            perpetrator = Perpetrator(name, AttributionKind.ATTRIBUTED, GTD_ATTRIBUTED_BY)
+            perpetrator = Perpetrator(name, AttributionKind.ATTRIBUTED, GTD_ATTRIBUTED_BY, quote)
         found.setdefault(name.casefold(), perpetrator)
     return tuple(found.values())
 
@@ -575,6 +613,64 @@ def _attack_words(attack_type: str) -> str:
 def attack_description(summary: str) -> str:
     summary = summary.strip()
     return f"GTD summary: {summary}" if summary else ""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The record's own words, which the facts quote
+
+
+_YES_NO = {True: "yes", False: "no"}
+
+
+def _words(value: str) -> str:
+    return " ".join(value.split())
+
+
+def incident_lines(record: dict[str, str]) -> list[str]:
+    """The lines of an event's record that give the attack's values, as GTD writes them (only of a row that parses).
+
+    "Date: 2016 10 24", "Location: Quetta, Balochistan, Pakistan", "Attack type: Armed Assault", "Killed: 61"…
+    """
+    approximate = _words(record.get("approxdate") or "")
+    lines = [_date_line(record["iyear"], record["imonth"], record["iday"]) + (f" (approximate: {approximate})" if approximate else "")]
+    place_names = map(_words, (record["city"], record["provstate"], record["country_txt"]))
+    where = [name for name in place_names if name and name.casefold() != UNKNOWN]
+    lines.append(f"Location: {', '.join(where)}")
+    if record["latitude"].strip():
+        lines.append(f"Coordinates: {record['latitude'].strip()}, {record['longitude'].strip()}")
+    lines += [
+        f"Attack type: {_words(record['attacktype1_txt'])}",
+        f"Target type: {_words(record['targtype1_txt'])}",
+        f"Weapon type: {_words(record['weaptype1_txt'])}",
+    ]
+    if (suicide := flag(record["suicide"], "suicide")) is not None:
+        lines.append(f"Suicide attack: {_YES_NO[suicide]}")
+    for label, column in (("Killed", "nkill"), ("Wounded", "nwound")):
+        if value := record[column].strip():
+            lines.append(f"{label}: {value}")
+    return lines
+
+
+@lru_cache(maxsize=1 << 16)
+def _date_line(year: str, month: str, day: str) -> str:
+    """GTD's year, month and day, 00 where it does not know them: "Date: 1970 05 00"."""
+    return f"Date: {integer(year, 'iyear')} {integer(month, 'imonth') or 0:02} {integer(day, 'iday') or 0:02}"
+
+
+def perpetrator_line(name: str, claimed: bool | None, uncertain: bool | None) -> str:
+    """ "Perpetrator group: ISIL (claim of responsibility: yes)": the name, and the flags GTD sets that make the
+    attribution a claim or a suspicion (`claimed`, `guncertain1`…); a name without them GTD attributes itself."""
+    flags = [label for label, value in (("claim of responsibility: yes", claimed), ("attribution uncertain: yes", uncertain)) if value]
+    return f"Perpetrator group: {name}" + (f" ({'; '.join(flags)})" if flags else "")
+
+
+def compose_record_text(summary: str, attack_lines: list[str], perpetrators: tuple[Perpetrator, ...], first_name: str) -> str:
+    """The text of an event's source: GTD's summary, a blank line, then the incident's and the perpetrators' lines."""
+    lines = [*attack_lines, *(perpetrator.quote for perpetrator in perpetrators)]
+    if not perpetrators and _words(first_name).casefold() == UNKNOWN:
+        lines.append("Perpetrator group: Unknown")
+    summary = summary.strip()
+    return (f"{summary}\n\n" if summary else "") + "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -662,13 +758,23 @@ class GtdImportReport:
     updated: int = 0
     unchanged: int = 0
     attributions_created: int = 0
+    sources_created: int = 0
+    sources_updated: int = 0
+    citations_created: int = 0
+    citations_updated: int = 0
     groups_created: list[str] = field(default_factory=list)
     errors: list[RowProblem] = field(default_factory=list)
     unknown_groups: dict[str, NamedInRows] = field(default_factory=dict)
     ambiguous_groups: dict[str, NamedInRows] = field(default_factory=dict)
+    # The ids of the records the import created, by model label ("groups.Attack", "sources.Citation"…), in the order
+    # written: what one run adds, for review as one change set. Empty in a dry run.
+    created_ids: dict[str, list[int]] = field(default_factory=dict)
 
     ERRORS_SHOWN = 50
     NAMES_SHOWN = 50
+
+    def record_created(self, model, ids: Iterable[int]) -> None:
+        self.created_ids.setdefault(model._meta.label, []).extend(ids)
 
     def error(self, line: int, eventid: str, message: str) -> None:
         self.errors.append(RowProblem(line, eventid, message))
@@ -685,6 +791,12 @@ class GtdImportReport:
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.attributions_created += other.attributions_created
+        self.sources_created += other.sources_created
+        self.sources_updated += other.sources_updated
+        self.citations_created += other.citations_created
+        self.citations_updated += other.citations_updated
+        for label, ids in other.created_ids.items():
+            self.created_ids.setdefault(label, []).extend(ids)
         self.groups_created += [name for name in other.groups_created if name not in self.groups_created]
         self.errors += other.errors
         for mine, theirs in ((self.unknown_groups, other.unknown_groups), (self.ambiguous_groups, other.ambiguous_groups)):
@@ -699,6 +811,8 @@ class GtdImportReport:
             f"Rows read: {self.rows_read:,} in {seconds:.1f} s ({rate:,.0f} rows/s).",
             f"Attacks: {self.created:,} {would}created, {self.updated:,} {would}updated, {self.unchanged:,} unchanged.",
             f"Attributions: {self.attributions_created:,} {would}created.",
+            f"GTD records cited (sources): {self.sources_created:,} {would}created, {self.sources_updated:,} {would}updated; "
+            f"citations: {self.citations_created:,} {would}created, {self.citations_updated:,} {would}updated.",
         ]
         if self.groups_created:
             names = ", ".join(f"“{name}”" for name in sorted(self.groups_created)[: self.NAMES_SHOWN])

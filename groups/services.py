@@ -2,9 +2,9 @@
 
 Each upsert names the record's natural key; values are validated by the model
 (`full_clean`) and saved through `kb.services.record_save`, so history always
-has a user and a reason. The GTD import writes attacks in bulk
-(`attacks_bulk_import`, through `kb.services.records_bulk_create` and
-`records_bulk_update`), with the same user and reason in their history rows.
+has a user and a reason. The GTD import writes attacks, and the GTD records
+they cite, in bulk (`attacks_bulk_import`, through `kb.services.records_bulk_create`
+and `records_bulk_update`), with the same user and reason in their history rows.
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ from kb.cache import bump_data_version
 from kb.history import comparable
 from kb.models import PublicationStatus
 from kb.services import _require_reason, _require_user, array_cursor, record_upsert, records_bulk_create, records_bulk_update
+from sources.models import Citation, Source
+from sources.text import fold_text, text_fingerprint
 
-from .gtd import IMPORTED_FIELDS, GroupMatcher, GtdAttack, GtdImportReport
+from .gtd import GTD_OUTLET, IMPORTED_FIELDS, INCIDENT_LOCATOR, PERPETRATOR_LOCATOR, GroupMatcher, GtdAttack, GtdImportReport, Perpetrator
 from .models import Affiliation, Alias, Attack, Attribution, Designation, Group
 
 
@@ -85,6 +87,11 @@ def attribution_upsert(
 DRAFT_GROUP_SUMMARY = "Created by the GTD import from a perpetrator name in GTD that matched no group; review it before publishing."
 ATTACK_FIELDS = ("slug", *IMPORTED_FIELDS)
 ATTRIBUTION_FIELDS = ("attack", "group", "kind", "attributed_by")
+SOURCE_FIELDS = ("slug", "title", "outlet", "url", "text", "text_hash")  # as `_cite_gtd_records` gives them
+CITED_TARGETS = ("attack", "attribution", "group")  # what the import cites
+CITATION_FIELDS = ("source", "quote", "locator", "field", *CITED_TARGETS)
+# Where a GTD record changed, words of the earlier release that a citation still quotes stay in the source's text, after this line.
+EARLIER_WORDS_HEADING = "Still cited from an earlier release of this GTD record:"
 # `gtd.parse_row` gives values of the model's types, in its ranges and from its choices (which Django's checks
 # keep within their fields' lengths); what it does not bound is the length of free text the model caps (an
 # eventid too long for a slug). A row past one goes through the model's own field validation, which says why.
@@ -104,7 +111,8 @@ def _too_long(values: tuple) -> bool:
 def attacks_bulk_import(
     *, attacks: list[GtdAttack], matcher: GroupMatcher, user, reason: str, create_unknown_groups: bool = False, dry_run: bool = False
 ) -> GtdImportReport:
-    """Write one batch of parsed GTD rows in one transaction: new attacks, changed attacks and their new attributions.
+    """Write one batch of parsed GTD rows in one transaction: new attacks, changed attacks, their new attributions,
+    and the GTD records they cite.
 
     Attacks are matched by slug (`gtd-<eventid>`). A new one is inserted, one whose GTD values differ is
     updated (only the fields GTD gives, `gtd.IMPORTED_FIELDS`), and one whose values are the same is left
@@ -112,9 +120,9 @@ def attacks_bulk_import(
     statements for the whole batch, each record with its history row, the user, the reason and one moment for
     the batch. Attributions are only ever added, never removed or changed: an editor's work on an imported attack
     stays. Groups come from `matcher`; a name it does not know is reported, or with `create_unknown_groups`
-    saved as a draft group (through `group_upsert`, with its GTD name set, for an editor to review). With
-    `dry_run` nothing is written and the report says what would be. Rows whose values fail the model's field
-    validation are reported, not written.
+    saved as a draft group (through `group_upsert`, with its GTD name set, for an editor to review). Every fact
+    the import writes cites the event's source (`_cite_gtd_records`). With `dry_run` nothing is written and the
+    report says what would be. Rows whose values fail the model's field validation are reported, not written.
     """
     reason = _require_reason(reason)
     _require_user(user)
@@ -146,10 +154,15 @@ def attacks_bulk_import(
         report.created, report.updated = len(new), len(changed)
 
         resolve = _PerpetratorResolver(matcher, report, learned, create=create_unknown_groups, dry_run=dry_run, user=user, reason=reason)
-        group_ids = [[resolve(p.name, parsed) for p in parsed.perpetrators] for parsed, _ in kept]
+        group_ids = [[resolve(p, parsed) for p in parsed.perpetrators] for parsed, _ in kept]
         history = {"user": user, "reason": reason, "moment": moment}
+        new_targets = {("attack", None)}  # what this batch creates, which no citation can cite yet; in a dry run, by stand-ins
         if not dry_run:
-            new_ids = iter(records_bulk_create(model=Attack, fields=ATTACK_FIELDS, rows=new, **history))
+            new_ids = records_bulk_create(model=Attack, fields=ATTACK_FIELDS, rows=new, **history)
+            report.record_created(Attack, new_ids)
+            new_targets.update(("attack", attack_id) for attack_id in new_ids)
+            report.record_created(Group, resolve.created_ids())
+            new_ids = iter(new_ids)
             kept = [(parsed, next(new_ids) if attack_id is None else attack_id) for parsed, attack_id in kept]
             if changed:
                 updated = sorted(changed_fields)  # only the fields that differ in some row
@@ -157,22 +170,107 @@ def attacks_bulk_import(
                 records_bulk_update(model=Attack, fields=[ATTACK_FIELDS[index] for index in updated], rows=rows, **history)
 
         recorded = _stored_attributions([attack_id for attack_id, _ in stored.values()])
-        attributions = []
+        attributions, wanted_by_row = [], []
         for (parsed, attack_id), ids in zip(kept, group_ids, strict=True):
-            # Two GTD names of one group (gname "ISIL", gname2 "Islamic State") make one attribution.
-            wanted = dict.fromkeys((group_id, p.kind, p.attributed_by) for group_id, p in zip(ids, parsed.perpetrators, strict=True))
-            for group_id, kind, attributed_by in wanted:
-                if group_id is not None and (attack_id, group_id, kind, attributed_by) not in recorded:
-                    attributions.append((attack_id, group_id, kind, attributed_by))
+            # Two GTD names of one group (gname "ISIL", gname2 "Islamic State") make one attribution, citing the first.
+            wanted: dict[tuple, Perpetrator] = {}
+            for group_id, perpetrator in zip(ids, parsed.perpetrators, strict=True):
+                if group_id is not None:
+                    wanted.setdefault((attack_id, group_id, perpetrator.kind, perpetrator.attributed_by), perpetrator)
+            attributions += [key for key in wanted if key not in recorded]
+            wanted_by_row.append(wanted)
         report.attributions_created = len(attributions)
         if attributions and not dry_run:
-            records_bulk_create(model=Attribution, fields=ATTRIBUTION_FIELDS, rows=attributions, **history)
-        if not dry_run and (new or changed or attributions):
+            new_ids = records_bulk_create(model=Attribution, fields=ATTRIBUTION_FIELDS, rows=attributions, **history)
+            report.record_created(Attribution, new_ids)
+            recorded.update(zip(attributions, new_ids, strict=True))
+        new_targets.update(("attribution", recorded.get(key, key)) for key in attributions)
+
+        # What each row's record is cited for: (target kind, target id, quote, locator, field). In a dry run a new
+        # attribution stands for itself by its key.
+        cited_by_row = []
+        for (parsed, attack_id), wanted in zip(kept, wanted_by_row, strict=True):
+            cited = [("attack", attack_id, parsed.attack_quote, INCIDENT_LOCATOR, "")]
+            cited += [("attribution", recorded.get(key, key), p.quote, PERPETRATOR_LOCATOR, "") for key, p in wanted.items()]
+            created_groups = resolve.created_by_row(parsed)
+            cited += [("group", group_id, quote, PERPETRATOR_LOCATOR, "name") for group_id, quote in created_groups]
+            new_targets.update(("group", group_id) for group_id, _ in created_groups)
+            cited_by_row.append((parsed, cited))
+        sources_written = _cite_gtd_records(cited_by_row, new_targets, report=report, dry_run=dry_run, history=history)
+        if not dry_run and (new or changed or attributions or sources_written):
             bump_data_version()  # bulk writes send no save signals: cached public pages must still go stale
     if not dry_run:
         for name, group_id in learned.items():
             matcher.learn(name, group_id)
     return report
+
+
+def _cite_gtd_records(
+    cited_by_row: list[tuple[GtdAttack, list[tuple]]], new_targets: set[tuple], *, report: GtdImportReport, dry_run: bool, history
+) -> bool:
+    """Write each event's source and the citations of the facts it supports; returns whether anything was written.
+
+    `cited_by_row` holds, for each row, (target kind, target id, quote, locator, field) of what it supports, and
+    `new_targets` the (kind, id) of those the batch created. A new event gets its source, text the record's words,
+    and a citation for each. An event recorded before whose words are the same gets citations for what is new; one
+    whose words changed gets the citations it lacks: the import's own one for a fact (the same locator) takes the
+    quote of this release, and a fact with no citation from the source at all gets one; a fact an editor cites
+    otherwise is left as it is. Its text becomes this release's words, followed (after `EARLIER_WORDS_HEADING`) by
+    any quote of its citations that they no longer hold, so every citation's quote stays in the text
+    (`sources.text.check_quote`).
+    """
+    urls = [parsed.source_url for parsed, _ in cited_by_row]
+    stored = _stored_sources([parsed.slug for parsed, _ in cited_by_row], urls)
+    found = [stored.get(parsed.slug) or stored.get(url) or (None, None) for (parsed, _), url in zip(cited_by_row, urls, strict=True)]
+    # Texts are compared by fingerprint: one that folds to the same words holds every quote it held, and what it
+    # was cited for before is cited still (or an editor took the citation away), so only changed ones' citations are read.
+    changed_texts = [
+        source_id for (parsed, _), (source_id, text_hash) in zip(cited_by_row, found, strict=True) if text_hash != parsed.record_text_hash
+    ]
+    citations = _stored_citations([source_id for source_id in changed_texts if source_id is not None])
+    new_sources, new_source_citations, changed_sources, new_citations, changed_citations = [], [], [], [], []
+    for (parsed, cited), url, (source_id, stored_hash) in zip(cited_by_row, urls, found, strict=True):
+        if source_id is None:
+            new_sources.append((parsed.slug, parsed.source_title, GTD_OUTLET, url, parsed.record_text, parsed.record_text_hash))
+            new_source_citations.append(cited)
+            continue
+        if stored_hash == parsed.record_text_hash:
+            new_citations += [_citation_row(source_id, *citation) for citation in cited if citation[:2] in new_targets]
+            continue
+        by_target = citations.get(source_id, {})
+        updated = {}
+        for kind, target, quote, locator, field in cited:
+            theirs = by_target.get((kind, target), ())
+            own = next(((citation_id, own_quote) for citation_id, own_quote, own_locator in theirs if own_locator == locator), None)
+            if own is not None and own[1] != quote:
+                changed_citations.append((own[0], quote))
+                updated[own[0]] = quote
+            elif own is None and not theirs:
+                new_citations.append(_citation_row(source_id, kind, target, quote, locator, field))
+        text, folded = parsed.record_text, fold_text(parsed.record_text)
+        quotes = sorted((citation_id, updated.get(citation_id, quote)) for cites in by_target.values() for citation_id, quote, _ in cites)
+        earlier = dict.fromkeys(quote for _, quote in quotes if fold_text(quote) not in folded)
+        if earlier:
+            text = "\n\n".join((text, "\n".join((EARLIER_WORDS_HEADING, *earlier))))
+        if (text_hash := text_fingerprint(text)) != stored_hash:
+            changed_sources.append((source_id, text, text_hash))
+    report.sources_created, report.sources_updated = len(new_sources), len(changed_sources)
+    report.citations_created = len(new_citations) + sum(map(len, new_source_citations))
+    report.citations_updated = len(changed_citations)
+    if dry_run:
+        return False
+    source_ids = records_bulk_create(model=Source, fields=SOURCE_FIELDS, rows=new_sources, **history)
+    report.record_created(Source, source_ids)
+    for source_id, cited in zip(source_ids, new_source_citations, strict=True):
+        new_citations += [_citation_row(source_id, *citation) for citation in cited]
+    report.record_created(Citation, records_bulk_create(model=Citation, fields=CITATION_FIELDS, rows=new_citations, **history))
+    records_bulk_update(model=Source, fields=("text", "text_hash"), rows=changed_sources, **history)
+    records_bulk_update(model=Citation, fields=("quote",), rows=changed_citations, **history)
+    return bool(new_sources or new_citations or changed_sources or changed_citations)
+
+
+def _citation_row(source_id: int, kind: str, target: int, quote: str, locator: str, field: str) -> tuple:
+    return (source_id, quote, locator, field, *(target if kind == name else None for name in CITED_TARGETS))
 
 
 def _stored_attacks(slugs: list[str]) -> dict[str, tuple[int, tuple]]:
@@ -184,15 +282,53 @@ def _stored_attacks(slugs: list[str]) -> dict[str, tuple[int, tuple]]:
         return {row[1]: (row[0], row[1:]) for row in cursor.fetchall()}
 
 
-def _stored_attributions(attack_ids: list[int]) -> set[tuple[int, int, str, str]]:
-    """(attack id, group id, kind, attributed by) of the attributions of these attacks."""
+def _stored_attributions(attack_ids: list[int]) -> dict[tuple[int, int, str, str], int]:
+    """{(attack id, group id, kind, attributed by): id} of the attributions of these attacks."""
     if not attack_ids:
-        return set()
+        return {}
     with array_cursor() as cursor:
         cursor.execute(
-            f"SELECT attack_id, group_id, kind, attributed_by FROM {Attribution._meta.db_table} WHERE attack_id = ANY(%b)", [attack_ids]
+            f"SELECT attack_id, group_id, kind, attributed_by, id FROM {Attribution._meta.db_table} WHERE attack_id = ANY(%b)", [attack_ids]
         )
-        return set(cursor.fetchall())
+        return {tuple(row[:4]): row[4] for row in cursor.fetchall()}
+
+
+def _stored_sources(slugs: list[str], urls: list[str]) -> dict[str, tuple[int, str]]:
+    """{slug: (id, text fingerprint)} and {url: (id, text fingerprint)} of the sources recorded under these slugs or URLs."""
+    with array_cursor() as cursor:
+        # `url <> ''` lets the partial unique index on the URL serve: PostgreSQL does not prove it from an array of thousands.
+        cursor.execute(
+            f"SELECT id, slug, url, text_hash FROM {Source._meta.db_table} WHERE slug = ANY(%b) OR (url = ANY(%b) AND url <> '')",
+            [slugs, urls],
+        )
+        rows = cursor.fetchall()
+    return {
+        **{url: (source_id, text_hash) for source_id, _, url, text_hash in rows if url},
+        **{slug: (source_id, text_hash) for source_id, slug, _, text_hash in rows},
+    }
+
+
+def _stored_citations(source_ids: list[int]) -> dict[int, dict[tuple[str, int] | None, list[tuple[int, str, str]]]]:
+    """{source id: {(target kind, target id): [(id, quote, locator)]}} of these sources' citations, oldest first; the
+    target is None for a kind the import does not cite."""
+    if not source_ids:
+        return {}
+    found: dict[int, dict] = {}
+    with array_cursor() as cursor:
+        cursor.execute(
+            f"SELECT source_id, attack_id, attribution_id, group_id, id, quote, locator FROM {Citation._meta.db_table} "
+            "WHERE source_id = ANY(%b) ORDER BY id",
+            [source_ids],
+        )
+        for source_id, attack_id, attribution_id, group_id, *citation in cursor.fetchall():
+            if attack_id is not None:
+                target = ("attack", attack_id)
+            elif attribution_id is not None:
+                target = ("attribution", attribution_id)
+            else:
+                target = ("group", group_id) if group_id is not None else None
+            found.setdefault(source_id, {}).setdefault(target, []).append(tuple(citation))
+    return found
 
 
 def _differing_fields(current: tuple, values: tuple) -> set[int]:
@@ -220,8 +356,17 @@ class _PerpetratorResolver:
         self.matcher, self.report, self.learned = matcher, report, learned
         self.create, self.dry_run, self.user, self.reason = create, dry_run, user, reason
         self.candidates: dict[str, tuple[str, ...]] = {}
+        # The groups created, by the eventid of the row that first named each: [(group id, the quote naming it)].
+        self.created: dict[str, list[tuple[int, str]]] = {}
 
-    def __call__(self, name: str, parsed: GtdAttack) -> int | None:
+    def created_by_row(self, parsed: GtdAttack) -> list[tuple[int, str]]:
+        return self.created.get(parsed.eventid, [])
+
+    def created_ids(self) -> list[int]:
+        return [group_id for created in self.created.values() for group_id, _ in created]
+
+    def __call__(self, perpetrator: Perpetrator, parsed: GtdAttack) -> int | None:
+        name = perpetrator.name
         if name in self.learned:
             return self.learned[name]
         ids = self.matcher.match(name)
@@ -244,6 +389,7 @@ class _PerpetratorResolver:
                 self.report.unknown_group(name, parsed.line)
                 return None
         self.report.groups_created.append(name)
+        self.created.setdefault(parsed.eventid, []).append((self.learned[name], perpetrator.quote))
         return self.learned[name]
 
 

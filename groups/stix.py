@@ -82,8 +82,9 @@ KB_NAME = "Militant groups knowledge base"
 KB_SOURCE_NAME = "militant-groups-kb"  # `source_name` of the references to our own pages; `external_id` is the slug
 
 # The identity and the extension definition are not records; their dates are when they were defined.
-# Add a property to EXTENSION_PROPERTIES → bump EXTENSION_VERSION and EXTENSION_MODIFIED.
+# Add a property to EXTENSION_PROPERTIES → bump EXTENSION_VERSION and EXTENSION_MODIFIED; reword the identity → bump IDENTITY_MODIFIED.
 IDENTITY_CREATED = datetime.datetime(2026, 11, 21, tzinfo=datetime.UTC)
+IDENTITY_MODIFIED = datetime.datetime(2026, 12, 2, tzinfo=datetime.UTC)  # facts from the GTD import cite its records
 EXTENSION_VERSION = "1.0.0"
 EXTENSION_MODIFIED = IDENTITY_CREATED
 
@@ -202,10 +203,11 @@ def kb_identity() -> Identity:
     return Identity(
         id=IDENTITY_ID,
         created=IDENTITY_CREATED,
-        modified=IDENTITY_CREATED,
+        modified=IDENTITY_MODIFIED,
         name=KB_NAME,
         identity_class="organization",
-        description="A public, read-only knowledge base on militant groups in which every fact cites a news article and quotes it.",
+        description="A public, read-only knowledge base on militant groups in which every fact cites its source, a news article "
+        "or a record of the Global Terrorism Database, and quotes its words.",
     )
 
 

@@ -16,8 +16,10 @@ from groups.management.commands.import_gtd import read_ahead
 from groups.models import Attack, AttackType, Attribution, AttributionKind, Group, TargetType, WeaponType
 from kb.dates import DatePrecision
 from kb.models import PublicationStatus
-from kb.services import record_save
-from tests.factories import AliasFactory, GroupFactory, UserFactory
+from kb.services import record_delete, record_save
+from sources.models import Citation, Source
+from sources.text import canonicalize_url, check_quote, text_fingerprint
+from tests.factories import AliasFactory, CitationFactory, GroupFactory, SourceFactory, UserFactory
 
 HEADER = [
     "eventid", "iyear", "imonth", "iday", "approxdate", "country_txt", "provstate", "city", "latitude", "longitude",
@@ -72,7 +74,7 @@ def import_gtd(path, **options) -> str:
 
 
 def history_rows() -> int:
-    return Attack.history.count() + Attribution.history.count() + Group.history.count()
+    return sum(model.history.count() for model in (Attack, Attribution, Group, Source, Citation))
 
 
 # --- Mapping one row ------------------------------------------------------------------------------------
@@ -100,8 +102,62 @@ def test_a_full_row_maps_to_the_attack_it_describes():
         "wounded_qualifier": "exact",
         "description": "GTD summary: 10/24/2016: Assailants attacked the Balochistan Police College.",
     }
-    assert attack.perpetrators == (gtd.Perpetrator("Lashkar-e-Jhangvi", AttributionKind.ATTRIBUTED, "GTD"),)
+    assert attack.perpetrators == (
+        gtd.Perpetrator("Lashkar-e-Jhangvi", AttributionKind.ATTRIBUTED, "GTD", "Perpetrator group: Lashkar-e-Jhangvi"),
+    )
     assert "Dawn" not in str(attack.values)  # scite texts are references, not our sources
+
+
+def test_the_record_text_is_the_rows_own_words_and_the_quotes_are_lines_of_it():
+    attack = parsed(approxdate="October 24-25, 2016", gname2="ISIL", claim2="1", city="Unknown", nkill="61.0")
+    assert attack.record_text == (
+        "10/24/2016: Assailants attacked the Balochistan Police College.\n"
+        "\n"
+        "Date: 2016 10 24 (approximate: October 24-25, 2016)\n"
+        "Location: Balochistan, Pakistan\n"
+        "Coordinates: 30.187222, 66.995833\n"
+        "Attack type: Armed Assault\n"
+        "Target type: Police\n"
+        "Weapon type: Firearms\n"
+        "Suicide attack: yes\n"
+        "Killed: 61.0\n"
+        "Wounded: 120\n"
+        "Perpetrator group: Lashkar-e-Jhangvi\n"
+        "Perpetrator group: ISIL (claim of responsibility: yes)"
+    )
+    assert attack.attack_quote == "Date: 2016 10 24 (approximate: October 24-25, 2016)\nLocation: Balochistan, Pakistan"
+    for quote in (attack.attack_quote, *(perpetrator.quote for perpetrator in attack.perpetrators)):
+        assert check_quote(quote, attack.record_text).found
+    assert attack.record_text_hash == text_fingerprint(attack.record_text)
+
+
+@pytest.mark.parametrize(
+    ("changes", "lines"),
+    [
+        ({"imonth": "5", "iday": "0", "iyear": "1970"}, ["Date: 1970 05 00"]),
+        ({"summary": "", "latitude": "", "longitude": "", "suicide": "", "nkill": "", "nwound": "0"}, ["Wounded: 0"]),
+        ({"gname": "Unknown"}, ["Perpetrator group: Unknown"]),
+        ({"guncertain1": "1", "claimed": ""}, ["Perpetrator group: Lashkar-e-Jhangvi (attribution uncertain: yes)"]),
+        (
+            {"guncertain1": "1", "claimed": "1"},
+            ["Perpetrator group: Lashkar-e-Jhangvi (claim of responsibility: yes; attribution uncertain: yes)"],
+        ),
+    ],
+)
+def test_the_record_text_says_what_gtd_gives_and_leaves_out_what_it_does_not(changes, lines):
+    text = parsed(**changes).record_text
+    assert all(line in text.splitlines() for line in lines)
+    if "summary" in changes:
+        assert text.startswith("Date: ") and "Coordinates" not in text and "Suicide" not in text and "Killed" not in text
+
+
+def test_the_source_of_an_event_is_gtds_incident_page_in_canonical_form():
+    attack = parsed()
+    assert (attack.source_title, attack.source_url) == (
+        "Global Terrorism Database, event 201610240001",
+        "https://www.start.umd.edu/gtd/search/IncidentSummary.aspx?gtdid=201610240001",
+    )
+    assert canonicalize_url(attack.source_url) == attack.source_url
 
 
 @pytest.mark.parametrize(
@@ -342,8 +398,159 @@ def test_history_rows_carry_the_user_and_the_reason(tmp_path, importer, lej, isl
     with override_settings(KB_AUDIT_WRITES=True):  # the guard is on: every path of the import must say who and why
         import_gtd(write_gtd_csv(tmp_path / "gtd.csv", sample_rows()), create_unknown_groups=True)
     rows = [*Attack.history.all(), *Attribution.history.all(), *Group.history.filter(name="Made-up Front")]
-    assert len(rows) == 4 + 3 + 1
+    rows += [*Source.history.all(), *Citation.history.all()]
+    assert len(rows) == 4 + 3 + 1 + 4 + (4 + 3 + 1)
     assert {(row.history_type, row.history_user, row.history_change_reason) for row in rows} == {("+", importer, "GTD 2016 release")}
+
+
+@pytest.mark.django_db
+def test_every_imported_fact_cites_the_words_of_its_gtd_record(tmp_path, importer, lej, islamic_state):
+    import_gtd(write_gtd_csv(tmp_path / "gtd.csv", sample_rows()), create_unknown_groups=True)
+
+    sources = {source.slug: source for source in Source.objects.all()}
+    assert set(sources) == set(Attack.objects.values_list("slug", flat=True))  # one per event, under the attack's slug
+    quetta = sources["gtd-201610240001"]
+    assert (quetta.title, quetta.outlet, quetta.url) == (
+        "Global Terrorism Database, event 201610240001",
+        "Global Terrorism Database (START)",
+        "https://www.start.umd.edu/gtd/search/IncidentSummary.aspx?gtdid=201610240001",
+    )
+    assert (quetta.published, quetta.published_precision, quetta.publication_status) == (
+        None,
+        DatePrecision.UNKNOWN,
+        PublicationStatus.DRAFT,
+    )
+    assert quetta.text == parsed().record_text
+
+    for attack in Attack.objects.all():
+        assert list(attack.citations.values_list("source__slug", "locator", "field")) == [(attack.slug, "incident values", "")]
+    assert Attack.objects.get(slug="gtd-201601000001").citations.get().quote == "Date: 2016 01 00\nLocation: Karachi, Sindh, Pakistan"
+    assert {(a.attack.slug, c.quote) for a in Attribution.objects.all() for c in a.citations.all()} == {
+        ("gtd-201610240001", "Perpetrator group: Lashkar-e-Jhangvi"),
+        ("gtd-201601000001", "Perpetrator group: ISIL (claim of responsibility: yes)"),
+        ("gtd-201600000002", "Perpetrator group: Made-up Front (attribution uncertain: yes)"),
+    }
+    created = Group.objects.get(name="Made-up Front").citations.get()
+    assert (created.source.slug, created.field, created.locator) == ("gtd-201600000002", "name", "perpetrator")
+    assert created.quote == "Perpetrator group: Made-up Front (attribution uncertain: yes)"
+    assert set(Citation.objects.values_list("publication_status", flat=True)) == {PublicationStatus.DRAFT}
+    for record in [*Source.objects.all(), *Citation.objects.select_related("source")]:
+        record.full_clean()  # the quotes are in the text, the URL is canonical, the fingerprint is the text's
+
+
+@pytest.mark.django_db
+def test_the_report_holds_the_ids_of_every_record_the_run_created(tmp_path, importer, lej, islamic_state):
+    rows = [
+        gtd.parse_row(row, line)
+        for line, row in enumerate(sample_rows(), start=2)
+        if row["eventid"] not in ("201600000003", "201600000004")
+    ]
+    import_gtd(write_gtd_csv(tmp_path / "before.csv", [sample_rows()[0]]))  # an attack, its attribution, source and citations
+    before = {model: set(model.objects.values_list("id", flat=True)) for model in (Attack, Attribution, Group, Source, Citation)}
+    rows[0] = parsed(city="Mastung")  # changed: updates, creates nothing
+    rows.append(parsed(eventid="201600000006", gname="Other Made-up Front", gname2="Made-up Front", claim2="1"))
+    matcher, report = gtd.GroupMatcher.from_database(), gtd.GtdImportReport()
+    for batch in (rows[:2], rows[2:4], rows[4:]):
+        report.merge(
+            services.attacks_bulk_import(
+                attacks=batch, matcher=matcher, user=importer, reason="GTD 2016 release", create_unknown_groups=True
+            )
+        )
+
+    created = {model: set(model.objects.values_list("id", flat=True)) - before[model] for model in before}
+    assert {label: sorted(ids) for label, ids in report.created_ids.items()} == {
+        model._meta.label: sorted(ids) for model, ids in created.items()
+    }
+    assert [len(report.created_ids[label]) for label in ("groups.Attack", "groups.Group", "sources.Source")] == [4, 2, 4]
+    assert all(len(ids) == len(set(ids)) for ids in report.created_ids.values())
+    assert report.updated == 1 and report.citations_updated == 1  # the changed attack's citation quotes this release
+
+
+@pytest.mark.django_db
+def test_a_changed_record_keeps_every_quote_its_citations_make(tmp_path, importer, lej, islamic_state):
+    first, other = gtd_row(), gtd_row(eventid="201610240002")
+    import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [first, other]))
+    source = Source.objects.get(slug="gtd-201610240001")
+    attack_citation = Citation.objects.get(attack__slug="gtd-201610240001")
+    CitationFactory(source=source, group=None, attack=attack_citation.attack, quote="Assailants attacked the Balochistan Police College.")
+    before = {model: model.history.count() for model in (Source, Citation)}
+
+    changed = gtd_row(city="Mastung", gname="ISIL", claimed="1", summary="10/24/2016: Gunmen attacked the police college in Quetta.")
+    out = import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [changed, other]), reason="GTD correction")
+    assert "Attacks: 0 created, 1 updated, 1 unchanged." in out
+    assert "sources): 0 created, 1 updated; citations: 1 created, 1 updated." in out
+
+    source.refresh_from_db()
+    assert source.text == (
+        f"{gtd.parse_row(changed, 2).record_text}\n\n"
+        "Still cited from an earlier release of this GTD record:\n"
+        "Perpetrator group: Lashkar-e-Jhangvi\n"  # the attribution to LeJ stays, with the words it was made from
+        "Assailants attacked the Balochistan Police College."
+    )
+    attack_citation.refresh_from_db()
+    assert attack_citation.quote == "Date: 2016 10 24\nLocation: Mastung, Balochistan, Pakistan"  # the import's own, of this release
+    claimed = Attribution.objects.get(attack__slug="gtd-201610240001", kind=AttributionKind.CLAIMED)
+    assert claimed.citations.get().quote == "Perpetrator group: ISIL (claim of responsibility: yes)"
+    for citation in source.citations.select_related("source"):
+        citation.full_clean()
+    source.full_clean()
+    assert (Source.history.count(), Citation.history.count()) == (before[Source] + 1, before[Citation] + 2)
+    assert (source.history.latest("history_id").history_type, attack_citation.history.latest("history_id").history_type) == ("~", "~")
+
+    out = import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [changed, other]))  # the same again
+    assert "sources): 0 created, 0 updated; citations: 0 created, 0 updated." in out
+    assert (Source.history.count(), Citation.history.count()) == (before[Source] + 1, before[Citation] + 2)
+
+    back = import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [first, other]))  # the first release again
+    assert "sources): 0 created, 1 updated; citations: 0 created, 1 updated." in back
+    source.refresh_from_db()
+    assert source.text == (
+        f"{gtd.parse_row(first, 2).record_text}\n\n"
+        "Still cited from an earlier release of this GTD record:\n"
+        "Perpetrator group: ISIL (claim of responsibility: yes)"
+    )
+    for citation in source.citations.select_related("source"):
+        citation.full_clean()
+
+
+@pytest.mark.django_db
+def test_a_reimport_cites_attacks_imported_before_they_had_a_source(tmp_path, importer, lej):
+    path = write_gtd_csv(tmp_path / "gtd.csv", [gtd_row()])
+    import_gtd(path)
+    Citation.objects.all().delete()  # as an import before citations left it (no history needed for the setup)
+    Source.objects.all().delete()
+
+    out = import_gtd(path)
+    assert "0 created, 0 updated, 1 unchanged" in out and "sources): 1 created, 0 updated; citations: 2 created" in out
+    attack = Attack.objects.get()
+    assert attack.citations.get().source.slug == "gtd-201610240001"
+    assert Attribution.objects.get().citations.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_citation_an_editor_took_away_is_not_put_back_while_the_record_stays_the_same(tmp_path, importer, lej, islamic_state):
+    path = write_gtd_csv(tmp_path / "gtd.csv", [gtd_row()])
+    import_gtd(path)
+    attack = Attack.objects.get()
+    record_delete(instance=attack.citations.get(), user=importer, reason="Cited from the article instead")
+    assert "citations: 0 created, 0 updated." in import_gtd(path)
+    assert not attack.citations.exists()
+
+    out = import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [gtd_row(gname2="ISIL")]))  # a new attribution: it is cited
+    assert "sources): 0 created, 1 updated; citations: 2 created, 0 updated." in out  # and the attack again: its record changed
+    assert Attribution.objects.get(group=islamic_state).citations.get().quote == "Perpetrator group: ISIL"
+
+
+@pytest.mark.django_db
+def test_a_source_already_recorded_for_the_incident_page_is_the_one_cited(tmp_path, importer, lej):
+    page = SourceFactory(slug="gtd-page", url="https://www.start.umd.edu/gtd/search/IncidentSummary.aspx?gtdid=201610240001")
+    editors = CitationFactory(source=page, group=lej, quote=page.text.split(".")[0])
+    import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [gtd_row()]))
+    assert list(Source.objects.values_list("slug", flat=True)) == ["gtd-page"]
+    page.refresh_from_db()
+    assert Attack.objects.get().citations.get().source == page and editors.quote in page.text
+    for citation in page.citations.all():
+        citation.full_clean()
 
 
 @pytest.mark.django_db
@@ -457,9 +664,11 @@ def test_dry_run_reports_what_would_change_and_writes_nothing(tmp_path, importer
     assert "Dry run: nothing was written." in out
     assert "Attacks: 4 would be created, 0 would be updated, 0 unchanged." in out
     assert "Attributions: 3 would be created." in out
+    assert "sources): 4 would be created, 0 would be updated; citations: 8 would be created, 0 would be updated." in out
     assert "Draft groups would be created (1), to review: “Made-up Front”." in out
     assert "Row errors: 2" in out
-    assert not Attack.objects.exists() and not Attribution.objects.exists() and history_rows() == 2  # the two groups' factories
+    assert not Attack.objects.exists() and not Attribution.objects.exists() and not Source.objects.exists()
+    assert history_rows() == 2  # the two groups' factories
     assert not Group.objects.filter(name="Made-up Front").exists()
 
     import_gtd(path)

@@ -104,7 +104,7 @@ class Command(BaseCommand):
             return "Dry run: nothing was written."
         return (
             f"Committed before it: {report.created:,} attacks created, {report.updated:,} updated, "
-            f"{report.attributions_created:,} attributions created."
+            f"{report.attributions_created:,} attributions created, {report.sources_created:,} GTD records cited."
         )
 
 
