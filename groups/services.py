@@ -12,6 +12,7 @@ from __future__ import annotations
 import operator
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -20,7 +21,8 @@ from django.utils.text import slugify
 from kb.cache import bump_data_version
 from kb.history import comparable
 from kb.models import PublicationStatus
-from kb.services import _require_reason, _require_user, array_cursor, record_upsert, records_bulk_create, records_bulk_update
+from kb.services import array_cursor, record_upsert, records_bulk_create, records_bulk_update, require_reason, require_user
+from kb.services.review import queue_bulk_publish
 from sources.models import Citation, Source
 from sources.text import fold_text, text_fingerprint
 
@@ -28,8 +30,8 @@ from .gtd import GTD_OUTLET, IMPORTED_FIELDS, INCIDENT_LOCATOR, PERPETRATOR_LOCA
 from .models import Affiliation, Alias, Attack, Attribution, Designation, Group
 
 
-def group_upsert(*, slug: str, values: dict[str, Any], user, reason: str) -> tuple[Group, bool]:
-    return record_upsert(model=Group, lookup={"slug": slug}, values=values, user=user, reason=reason)
+def group_upsert(*, slug: str, values: dict[str, Any], user, reason: str, change_set=None) -> tuple[Group, bool]:
+    return record_upsert(model=Group, lookup={"slug": slug}, values=values, user=user, reason=reason, change_set=change_set)
 
 
 def alias_upsert(*, group: Group, name: str, values: dict[str, Any], user, reason: str) -> tuple[Alias, bool]:
@@ -109,7 +111,14 @@ def _too_long(values: tuple) -> bool:
 
 
 def attacks_bulk_import(
-    *, attacks: list[GtdAttack], matcher: GroupMatcher, user, reason: str, create_unknown_groups: bool = False, dry_run: bool = False
+    *,
+    attacks: list[GtdAttack],
+    matcher: GroupMatcher,
+    user,
+    reason: str,
+    create_unknown_groups: bool = False,
+    dry_run: bool = False,
+    change_set=None,
 ) -> GtdImportReport:
     """Write one batch of parsed GTD rows in one transaction: new attacks, changed attacks, their new attributions,
     and the GTD records they cite.
@@ -123,9 +132,11 @@ def attacks_bulk_import(
     saved as a draft group (through `group_upsert`, with its GTD name set, for an editor to review). Every fact
     the import writes cites the event's source (`_cite_gtd_records`). With `dry_run` nothing is written and the
     report says what would be. Rows whose values fail the model's field validation are reported, not written.
+    What the batch creates waits for review in `change_set` (the import run's); changes to published attacks by a
+    user who may not publish them wait there as pending changes.
     """
-    reason = _require_reason(reason)
-    _require_user(user)
+    reason = require_reason(reason)
+    require_user(user)
     report = GtdImportReport()
     learned: dict[str, int] = {}
     with transaction.atomic():
@@ -153,7 +164,9 @@ def attacks_bulk_import(
             kept.append((parsed, attack_id))
         report.created, report.updated = len(new), len(changed)
 
-        resolve = _PerpetratorResolver(matcher, report, learned, create=create_unknown_groups, dry_run=dry_run, user=user, reason=reason)
+        resolve = _PerpetratorResolver(
+            matcher, report, learned, create=create_unknown_groups, dry_run=dry_run, user=user, reason=reason, change_set=change_set
+        )
         group_ids = [[resolve(p, parsed) for p in parsed.perpetrators] for parsed, _ in kept]
         history = {"user": user, "reason": reason, "moment": moment}
         new_targets = {("attack", None)}  # what this batch creates, which no citation can cite yet; in a dry run, by stand-ins
@@ -167,7 +180,8 @@ def attacks_bulk_import(
             if changed:
                 updated = sorted(changed_fields)  # only the fields that differ in some row
                 rows = [(row[0], *(row[1 + index] for index in updated)) for row in changed]
-                records_bulk_update(model=Attack, fields=[ATTACK_FIELDS[index] for index in updated], rows=rows, **history)
+                fields = [ATTACK_FIELDS[index] for index in updated]
+                records_bulk_update(model=Attack, fields=fields, rows=rows, change_set=change_set, **history)
 
         recorded = _stored_attributions([attack_id for attack_id, _ in stored.values()])
         attributions, wanted_by_row = [], []
@@ -197,12 +211,22 @@ def attacks_bulk_import(
             new_targets.update(("group", group_id) for group_id, _ in created_groups)
             cited_by_row.append((parsed, cited))
         sources_written = _cite_gtd_records(cited_by_row, new_targets, report=report, dry_run=dry_run, history=history)
+        if change_set is not None and not dry_run:
+            _queue_for_review(report, change_set=change_set, user=user)
         if not dry_run and (new or changed or attributions or sources_written):
             bump_data_version()  # bulk writes send no save signals: cached public pages must still go stale
     if not dry_run:
         for name, group_id in learned.items():
             matcher.learn(name, group_id)
     return report
+
+
+def _queue_for_review(report: GtdImportReport, *, change_set, user) -> None:
+    """The batch's new drafts join the import's change set (its draft groups joined it as they were saved)."""
+    for label, ids in report.created_ids.items():
+        model = apps.get_model(label)
+        if model is not Group:
+            queue_bulk_publish(change_set=change_set, model=model, ids=ids, user=user)
 
 
 def _cite_gtd_records(
@@ -352,9 +376,11 @@ def _invalid_values(parsed: GtdAttack) -> str:
 class _PerpetratorResolver:
     """The group id for a GTD name, reporting names that match no group or several; creates draft groups when asked."""
 
-    def __init__(self, matcher: GroupMatcher, report: GtdImportReport, learned: dict[str, int], *, create, dry_run, user, reason):
+    def __init__(
+        self, matcher: GroupMatcher, report: GtdImportReport, learned: dict[str, int], *, create, dry_run, user, reason, change_set=None
+    ):
         self.matcher, self.report, self.learned = matcher, report, learned
-        self.create, self.dry_run, self.user, self.reason = create, dry_run, user, reason
+        self.create, self.dry_run, self.user, self.reason, self.change_set = create, dry_run, user, reason, change_set
         self.candidates: dict[str, tuple[str, ...]] = {}
         # The groups created, by the eventid of the row that first named each: [(group id, the quote naming it)].
         self.created: dict[str, list[tuple[int, str]]] = {}
@@ -384,7 +410,7 @@ class _PerpetratorResolver:
             self.learned[name] = -len(self.learned) - 1  # a stand-in id: nothing is written
         else:
             try:
-                self.learned[name] = _draft_group_for_gtd_name(name, user=self.user, reason=self.reason).pk
+                self.learned[name] = _draft_group_for_gtd_name(name, user=self.user, reason=self.reason, change_set=self.change_set).pk
             except ValidationError:  # a name the model refuses (too long, no letters): it stays unknown
                 self.report.unknown_group(name, parsed.line)
                 return None
@@ -393,7 +419,7 @@ class _PerpetratorResolver:
         return self.learned[name]
 
 
-def _draft_group_for_gtd_name(name: str, *, user, reason: str) -> Group:
+def _draft_group_for_gtd_name(name: str, *, user, reason: str, change_set=None) -> Group:
     base = slugify(name)[:190] or "gtd-group"
     slug, number = base, 1
     while Group.objects.filter(slug=slug).exists():
@@ -404,5 +430,6 @@ def _draft_group_for_gtd_name(name: str, *, user, reason: str) -> Group:
         values={"name": name, "gtd_name": name, "summary": DRAFT_GROUP_SUMMARY, "publication_status": PublicationStatus.DRAFT},
         user=user,
         reason=reason,
+        change_set=change_set,
     )
     return group

@@ -8,18 +8,20 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.test import override_settings
 
 from groups import gtd, services
 from groups.management.commands.import_gtd import read_ahead
 from groups.models import Attack, AttackType, Attribution, AttributionKind, Group, TargetType, WeaponType
 from kb.dates import DatePrecision
-from kb.models import PublicationStatus
-from kb.services import record_delete, record_save
+from kb.models import ChangeSet, ChangeSetKind, PublicationStatus
+from kb.services import change_set_approve, publication_checks, record_delete, record_save
+from kb.services.publishing import uncited_public_facts
 from sources.models import Citation, Source
 from sources.text import canonicalize_url, check_quote, text_fingerprint
-from tests.factories import AliasFactory, CitationFactory, GroupFactory, SourceFactory, UserFactory
+from tests.factories import AliasFactory, CitationFactory, GroupFactory, SourceFactory, user_in_role
 
 HEADER = [
     "eventid", "iyear", "imonth", "iday", "approxdate", "country_txt", "provstate", "city", "latitude", "longitude",
@@ -308,7 +310,9 @@ def test_group_matcher_tries_gtd_names_then_names_then_aliases_and_drops_the_acr
 
 @pytest.fixture
 def importer(db):
-    return UserFactory(username="gtd-importer")
+    """Who runs the import: a Reviewer, whose changes to published records are written, not held for review (what an
+    Editor's import leaves for review is tested with the other paths of the publication gate)."""
+    return user_in_role("Reviewer", username="gtd-importer")
 
 
 @pytest.fixture
@@ -436,6 +440,31 @@ def test_every_imported_fact_cites_the_words_of_its_gtd_record(tmp_path, importe
     assert set(Citation.objects.values_list("publication_status", flat=True)) == {PublicationStatus.DRAFT}
     for record in [*Source.objects.all(), *Citation.objects.select_related("source")]:
         record.full_clean()  # the quotes are in the text, the URL is canonical, the fingerprint is the text's
+
+
+@pytest.mark.django_db
+def test_an_import_run_is_one_change_set_a_reviewer_publishes_whole(tmp_path, importer, lej, islamic_state, client):
+    for group in (lej, islamic_state):
+        CitationFactory(group=group)  # public groups cite their sources
+    output = import_gtd(write_gtd_csv(tmp_path / "gtd.csv", sample_rows()), create_unknown_groups=True)
+    change_set = ChangeSet.objects.get(kind=ChangeSetKind.IMPORT)
+    assert change_set.title == "GTD import of gtd.csv" and change_set.created_by == importer
+    assert f"Awaiting review: {change_set.changes.count():,} records in change set {change_set}" in output
+    queued = {(change.content_type.model_class(), change.object_id) for change in change_set.changes.all()}
+    imported = {(model, pk) for model in (Attack, Attribution) for pk in model.objects.values_list("pk", flat=True)}
+    imported |= {(Source, pk) for pk in Source.objects.filter(slug__startswith="gtd-").values_list("pk", flat=True)}
+    imported |= {(Citation, pk) for pk in Citation.objects.filter(source__slug__startswith="gtd-").values_list("pk", flat=True)}
+    imported |= {(Group, Group.objects.get(name="Made-up Front").pk)}
+    assert queued == imported
+    assert not Attack.objects.public().exists()
+
+    change_set_approve(change_set=change_set, user=user_in_role("Reviewer"), reason="Checked against the GTD release")
+    assert Attack.objects.public().count() == Attack.objects.count()
+    assert not uncited_public_facts(Attack, Q()).exists() and not uncited_public_facts(Attribution, Q()).exists()
+    assert "gtd-201610240001" in client.get("/groups/lashkar-e-jhangvi/").content.decode()
+    # A second run of the same file changes nothing and leaves no empty change set behind.
+    import_gtd(write_gtd_csv(tmp_path / "gtd.csv", sample_rows()), create_unknown_groups=True)
+    assert ChangeSet.objects.count() == 1
 
 
 @pytest.mark.django_db
@@ -651,7 +680,11 @@ def test_a_reimport_leaves_editors_fields_alone(tmp_path, importer, lej):
     import_gtd(path)
     attack = Attack.objects.get(slug="gtd-201610240001")
     attack.publication_status, attack.district = PublicationStatus.PUBLISHED, "Quetta District"
-    record_save(instance=attack, user=importer, reason="Reviewed against the article")
+    citation = attack.citations.get()
+    with transaction.atomic(), publication_checks():  # the attack is public with its citation and the GTD record
+        for record in (citation.source, citation, attack):
+            record.publication_status = PublicationStatus.PUBLISHED
+            record_save(instance=record, user=importer, reason="Reviewed against the article")
     assert "0 updated, 1 unchanged" in import_gtd(path)
     attack = Attack.objects.get(slug="gtd-201610240001")
     assert (attack.publication_status, attack.district) == (PublicationStatus.PUBLISHED, "Quetta District")

@@ -15,6 +15,8 @@ from django.db import DatabaseError
 from tqdm import tqdm
 
 from groups import gtd, services
+from kb.models import ChangeSetKind
+from kb.services import change_set_start
 
 
 class Command(BaseCommand):
@@ -55,6 +57,8 @@ class Command(BaseCommand):
         except (gtd.GtdFileError, OSError) as error:
             raise CommandError(str(error)) from error
 
+        title = f"GTD import of {path.name}"[:200]
+        change_set = None if dry_run else change_set_start(user=account, title=title, kind=ChangeSetKind.IMPORT)
         matcher = gtd.GroupMatcher.from_database()
         report = gtd.GtdImportReport()
         progress = tqdm(total=lines, unit=" rows", file=sys.stderr, disable=True if options["no_progress"] else None)
@@ -70,6 +74,7 @@ class Command(BaseCommand):
                             reason=reason,
                             create_unknown_groups=create_unknown_groups,
                             dry_run=dry_run,
+                            change_set=change_set,
                         )
                     )
                 except (DatabaseError, ValidationError) as error:
@@ -82,6 +87,24 @@ class Command(BaseCommand):
 
         batches = gtd.parse_batches(gtd.read_rows(path, encoding=options["encoding"]), size=batch_size)
         try:
+            self._import(batches, report, write_batch, progress, dry_run)
+        finally:
+            if change_set is not None and not change_set.changes.exists():
+                change_set.delete()  # a run that wrote nothing leaves no empty change set
+
+        if dry_run:
+            self.stdout.write(self.style.WARNING("Dry run: nothing was written."))
+        elif change_set.pk is not None:
+            waiting = change_set.changes.count()
+            self.stdout.write(
+                f"Awaiting review: {waiting:,} records in change set {change_set} (admin › Change sets); readers see them "
+                "once a Reviewer approves."
+            )
+        for line in report.summary_lines(dry_run=dry_run, seconds=time.monotonic() - started):
+            self.stdout.write(line)
+
+    def _import(self, batches, report: gtd.GtdImportReport, write_batch, progress, dry_run: bool) -> None:
+        try:
             with progress, fewer_garbage_collections(), closing(read_ahead(batches)) as parsed_batches:
                 for batch in parsed_batches:
                     report.rows_read += batch.rows
@@ -92,11 +115,6 @@ class Command(BaseCommand):
             raise CommandError(f"Interrupted; the batch in progress was rolled back. {self._committed(report, dry_run)}") from None
         except gtd.GtdFileError as error:  # the file changed since it was checked
             raise CommandError(f"{error} {self._committed(report, dry_run)}") from error
-
-        if dry_run:
-            self.stdout.write(self.style.WARNING("Dry run: nothing was written."))
-        for line in report.summary_lines(dry_run=dry_run, seconds=time.monotonic() - started):
-            self.stdout.write(line)
 
     @staticmethod
     def _committed(report: gtd.GtdImportReport, dry_run: bool) -> str:
