@@ -146,7 +146,7 @@ def test_the_mentions_page_runs_a_fixed_number_of_queries(editor_client, django_
     editor_client.get(mentions_url(source))  # builds the index of names
     # session, user, the user's permissions by role and own, the source, the data version, the groups and their
     # aliases, relationships both ways, designations and attributions, the source's citations
-    with django_assert_num_queries(14):  # with the record's pending change
+    with django_assert_num_queries(15):  # with the source's pending change and its intake change set
         assert editor_client.get(mentions_url(source)).status_code == 200
 
     more = [GroupFactory(name=f"Front {n}", slug=f"front-{n}") for n in range(1, 6)]
@@ -156,7 +156,7 @@ def test_the_mentions_page_runs_a_fixed_number_of_queries(editor_client, django_
         AffiliationFactory(from_group=group, to_group=named_groups[0])
     longer = SourceFactory(text=TEXT + " " + " ".join(f"Front {n} and F{g.pk}X said so." for n, g in enumerate(more, start=1)))
     editor_client.get(mentions_url(longer))
-    with django_assert_num_queries(14):  # with the record's pending change
+    with django_assert_num_queries(15):  # with the source's pending change and its intake change set
         response = editor_client.get(mentions_url(longer))
     assert len(response.context["groups"]) == 7
 

@@ -180,7 +180,9 @@ def test_the_deletions_feed_query_count_does_not_grow(client, importer, django_a
         attack = AttackFactory()
         attack.publication_status = DRAFT
         record_save(instance=attack, user=importer, reason="Unverified")
-        record_delete(instance=CitationFactory(attribution=AttributionFactory(), group=None), user=importer, reason="Misquoted")
+        attribution = AttributionFactory()
+        CitationFactory(attribution=attribution, group=None)  # the one that stays: a public fact keeps a citation
+        record_delete(instance=CitationFactory(attribution=attribution, group=None), user=importer, reason="Misquoted")
     # the history of the records that left, one query per model; then of what they were shown through, level by
     # level: the aliases' groups, the citations' sources and attributions; then the attributions' groups and attacks
     with django_assert_num_queries(13):

@@ -6,12 +6,13 @@ import pytest
 from django.db import connection, transaction
 from django.test import Client
 
-from kb.cache import data_version
+from kb.cache import bump_data_version, data_version
 from kb.models import PublicationStatus
 from kb.services import publication_checks, record_delete, record_save
 from tests.factories import AliasFactory, CitationFactory, GroupFactory, SourceFactory, user_in_role
 
 pytestmark = pytest.mark.django_db
+DRAFT = PublicationStatus.DRAFT
 # Changes that really commit, seen by other connections; serialized_rollback puts the migrations' rows back afterwards.
 committed = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -113,7 +114,7 @@ def test_a_transaction_moves_the_version_on_each_save_and_once_more_at_its_commi
     before = data_version()
     with transaction.atomic():
         for name in ("Daish", "ISIS", "ISIL"):
-            record_save(instance=AliasFactory.build(group=state, name=name), user=curator, reason="Names in the article")
+            record_save(instance=AliasFactory.build(group=state, name=name, publication_status=DRAFT), user=curator, reason="Names")
         assert data_version() == before + 3  # at once, so that no page cached before the change is served during it
     assert data_version() == before + 4  # once for the transaction, however many rows it saved (an import saves thousands)
 
@@ -123,14 +124,21 @@ def test_a_rolled_back_savepoint_does_not_take_the_move_at_commit_with_it(state,
     before = data_version()
     with transaction.atomic():
         with transaction.atomic():
-            record_save(instance=AliasFactory.build(group=state, name="Daish"), user=curator, reason="Name in the article")
+            record_save(instance=AliasFactory.build(group=state, name="Daish", publication_status=DRAFT), user=curator, reason="Name")
             transaction.set_rollback(True)
-        record_save(instance=AliasFactory.build(group=state, name="ISIS"), user=curator, reason="Name in the article")
+        record_save(instance=AliasFactory.build(group=state, name="ISIS", publication_status=DRAFT), user=curator, reason="Name")
     assert data_version() == before + 3  # the two saves, and the commit of what the second one wrote
 
 
 @committed
-def test_outside_a_transaction_a_save_moves_the_version_once(state, curator):
+def test_outside_a_transaction_a_bump_moves_the_version_once():
     before = data_version()
-    record_save(instance=AliasFactory.build(group=state, name="Daish"), user=curator, reason="Name in the article")
+    bump_data_version()
     assert data_version() == before + 1
+
+
+@committed
+def test_a_save_through_the_services_is_its_own_transaction(state, curator):
+    before = data_version()
+    record_save(instance=AliasFactory.build(group=state, name="Daish", publication_status=DRAFT), user=curator, reason="Name")
+    assert data_version() == before + 2  # the save, then its commit (record_save checks the rules in one transaction)
