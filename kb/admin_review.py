@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from kb.models import ChangeSet, CuratedModel, PendingChange, ReviewStatus
+from kb.models import ChangeSet, CuratedModel, PendingAction, PendingChange, ReviewStatus
 from kb.services import can_publish, change_set_approve, change_set_reject, change_set_start
 from kb.services.review import pending_diff
 
@@ -165,7 +165,7 @@ class ChangeSetAdmin(admin.ModelAdmin):
                 }
             )
         summary = [
-            (ContentType.objects.get_for_id(content_type).model_class()._meta.verbose_name_plural, action, count)
+            (ContentType.objects.get_for_id(content_type).model_class()._meta.verbose_name_plural, PendingAction(action).label, count)
             for (content_type, action), count in sorted(counts.items())
         ]
         decided = change_set.changes.exclude(status=ReviewStatus.PENDING).values("status").annotate(count=Count("id")).order_by("status")

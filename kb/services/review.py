@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import difflib
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -241,6 +242,24 @@ class FieldDiff:
     label: str
     published: object
     pending: object
+
+    @property
+    def words(self) -> list[tuple[str, str]]:
+        """For two texts, the pending one as ("same" | "removed" | "added", words) runs, so a Reviewer sees what changed
+        inside a long summary; empty otherwise."""
+        if not (isinstance(self.published, str) and isinstance(self.pending, str)):
+            return []
+        before, after = self.published.split(" "), self.pending.split(" ")
+        runs = []
+        for operation, a1, a2, b1, b2 in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes():
+            if operation == "equal":
+                runs.append(("same", " ".join(after[b1:b2])))
+                continue
+            if a2 > a1:
+                runs.append(("removed", " ".join(before[a1:a2])))
+            if b2 > b1:
+                runs.append(("added", " ".join(after[b1:b2])))
+        return runs
 
 
 def pending_diff(pending: PendingChange, record) -> list[FieldDiff]:

@@ -162,3 +162,15 @@ def test_a_published_records_inline_rows_are_not_resaved(reviewer_client, islami
     before = Alias.history.count()
     reviewer_client.post(url, {**form_data(reviewer_client.get(url)), "summary": "Edited.", "change_reason": "Summary only"})
     assert Alias.history.count() == before
+
+
+def test_a_changed_text_shows_the_words_removed_and_added():
+    from kb.services.review import FieldDiff
+
+    diff = FieldDiff("summary", "A group formed in 1996 in Punjab.", "A group formed in 1996 in southern Punjab, says Dawn.")
+    assert diff.words == [
+        ("same", "A group formed in 1996 in"),
+        ("removed", "Punjab."),
+        ("added", "southern Punjab, says Dawn."),
+    ]
+    assert FieldDiff("killed", 3, 4).words == []
