@@ -6,6 +6,7 @@ faces can show (every public record, field by field) is exactly what it was. `ED
 
 from __future__ import annotations
 
+import io
 import tempfile
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from groups.models import Alias, Group
+from groups.models import Alias, Attack, Group
 from kb.audit import UnauditedWrite
 from kb.history import tracked_fields
 from kb.models import ChangeSet, CuratedModel, PendingAction, PendingChange, PublicationStatus, ReviewStatus
@@ -34,7 +35,7 @@ from kb.services import (
 )
 from sources.models import Citation
 from tests.admin.page_forms import add_inline_row, form_data
-from tests.factories import AliasFactory, CitationFactory, GroupFactory, SourceFactory
+from tests.factories import AliasFactory, AttackFactory, CitationFactory, GroupFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 DRAFT, PUBLISHED = PublicationStatus.DRAFT, PublicationStatus.PUBLISHED
@@ -77,7 +78,18 @@ def world(reviewer):
     gone_id = gone.pk
     record_delete(instance=Citation.objects.create(source=source, quote=QUOTE, alias=gone), user=reviewer, reason="Tidy")
     record_delete(instance=gone, user=reviewer, reason="Deleted by a Reviewer")
-    return {"source": source, "group": group, "alias": alias, "draft": draft_group, "unpublished": unpublished, "gone_alias": gone_id}
+    # A published attack from an earlier GTD import.
+    gtd_attack = AttackFactory(slug="gtd-201610240001", title="Published title")
+    CitationFactory(source=source, group=None, attack=gtd_attack)
+    return {
+        "source": source,
+        "group": group,
+        "alias": alias,
+        "draft": draft_group,
+        "unpublished": unpublished,
+        "gone_alias": gone_id,
+        "gtd_attack": gtd_attack,
+    }
 
 
 def change_url(record) -> str:
@@ -249,6 +261,16 @@ def bulk_update_the_status(client, editor, world):
         )
 
 
+def import_gtd_over_published_attacks(client, editor, world):
+    from tests.groups.test_gtd_import import gtd_row, write_gtd_csv
+
+    attack = world["gtd_attack"]
+    path = write_gtd_csv(Path(tempfile.mkdtemp()) / "gtd.csv", [gtd_row(), gtd_row(eventid="201610240002")])
+    call_command("import_gtd", str(path), user=editor.username, reason="GTD release", no_progress=True, stdout=io.StringIO())
+    assert PendingChange.objects.get(object_id=attack.pk, content_type__model="attack").action == PendingAction.CHANGE
+    assert Attack.objects.get(slug="gtd-201610240002").publication_status == DRAFT
+
+
 EDITOR_PATHS = [
     edit_published_group_in_the_admin,
     forge_the_status_field_in_the_admin,
@@ -272,6 +294,7 @@ EDITOR_PATHS = [
     bulk_create_published_records,
     bulk_update_a_published_record,
     bulk_update_the_status,
+    import_gtd_over_published_attacks,
 ]
 
 
