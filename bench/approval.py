@@ -15,7 +15,6 @@ same run after setting them back to draft.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -23,8 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.gtd_csv import setup_django  # noqa: E402
-from bench.gtd_import import fresh_database, manage  # noqa: E402
+from bench.gtd_import import demo_database  # noqa: E402
 
 EVENT_TEXT = (
     "Date: 2019 01 01. Location: Quetta, Balochistan, Pakistan. Perpetrator group: Lashkar-e-Jhangvi. Attack type: Bombing/Explosion."
@@ -137,13 +135,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=ROOT / ".data" / "approval-bench", help="The embedded server's data directory.")
     options = parser.parse_args()
 
-    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
-    env["EMBEDDED_POSTGRES_DIR"] = os.environ["EMBEDDED_POSTGRES_DIR"] = str(options.data_dir.resolve())
-    os.environ.pop("DATABASE_URL", None)
-    fresh_database(options.data_dir)
-    manage(env, "migrate", "--noinput")
-    manage(env, "load_demo_data")
-    setup_django()
+    demo_database(options.data_dir)
 
     from django.contrib.auth.models import Group as Role
     from django.db import connection

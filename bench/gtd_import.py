@@ -65,6 +65,19 @@ def fresh_database(data_dir: Path) -> None:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(EMBEDDED_DATABASE_NAME)))
 
 
+def demo_database(data_dir: Path) -> dict[str, str]:
+    """A database of its own on the embedded server in `data_dir`, made anew, migrated and holding the demo data; this
+    process set up to use it. Returns the environment for commands run against it."""
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env["EMBEDDED_POSTGRES_DIR"] = os.environ["EMBEDDED_POSTGRES_DIR"] = str(data_dir.resolve())
+    os.environ.pop("DATABASE_URL", None)
+    fresh_database(data_dir)
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_demo_data")
+    setup_django()
+    return env
+
+
 def copy_seconds(path: Path) -> float:
     """A COPY of the whole file into a temporary table with one text column per CSV column."""
     from django.db import connection
@@ -93,13 +106,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=ROOT / ".data" / "gtd-bench", help="The embedded server's data directory.")
     options = parser.parse_args()
 
-    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
-    env["EMBEDDED_POSTGRES_DIR"] = os.environ["EMBEDDED_POSTGRES_DIR"] = str(options.data_dir.resolve())
-    os.environ.pop("DATABASE_URL", None)
-    fresh_database(options.data_dir)
-    manage(env, "migrate", "--noinput")
-    manage(env, "load_demo_data")
-    setup_django()
+    env = demo_database(options.data_dir)
 
     with tempfile.TemporaryDirectory() as scratch:
         path = options.file

@@ -107,20 +107,31 @@ def _add_reason(pending: PendingChange, user, reason: str) -> None:
         pending.reasons = f"{pending.reasons}\n{line}".strip()
 
 
-def queue_publish(instance, *, user, reason: str, change_set=None) -> PendingChange:
-    """A new draft, to be published when its change set is approved."""
-    pending = pending_change_for(instance)
+def _pending(model, record_id: int, action: str, *, user, change_set, **fields) -> PendingChange:
+    """The record's pending change, or a new one of `action` in `change_set` (or the user's current one)."""
+    pending = PendingChange.objects.filter(content_type=_content_type(model), object_id=record_id, status=PENDING).first()
     if pending is None:
         pending = PendingChange(
             change_set=_target_set(change_set, user),
-            content_type=_content_type(type(instance)),
-            object_id=instance.pk,
-            action=PendingAction.PUBLISH,
+            content_type=_content_type(model),
+            object_id=record_id,
+            action=action,
             created_by=user,
+            **fields,
         )
+    return pending
+
+
+def _keep(pending: PendingChange, user, reason: str) -> PendingChange:
     _add_reason(pending, user, reason)
     pending.save()
     return pending
+
+
+def queue_publish(instance, *, user, reason: str, change_set=None) -> PendingChange:
+    """A new draft, to be published when its change set is approved."""
+    pending = _pending(type(instance), instance.pk, PendingAction.PUBLISH, user=user, change_set=change_set)
+    return _keep(pending, user, reason)
 
 
 def queue_change(instance, *, changes: dict[str, FieldChange], user, reason: str, change_set=None) -> PendingChange | None:
@@ -134,51 +145,24 @@ def queue_change(instance, *, changes: dict[str, FieldChange], user, reason: str
             pending.delete()
         return None
     if pending is None:
-        pending = PendingChange(
-            change_set=_target_set(change_set, user),
-            content_type=_content_type(type(instance)),
-            object_id=instance.pk,
-            action=PendingAction.CHANGE,
-            created_by=user,
-            base_revision=latest_revision(instance),
-        )
+        base = latest_revision(instance)
+        pending = _pending(type(instance), instance.pk, PendingAction.CHANGE, user=user, change_set=change_set, base_revision=base)
     pending.values = {change.field.attname: to_json(change.field, change.after) for change in changes.values()}
-    _add_reason(pending, user, reason)
-    pending.save()
-    return pending
+    return _keep(pending, user, reason)
 
 
 def queue_values(model, record_id: int, values: dict, *, user, reason: str, change_set=None) -> PendingChange:
     """New values of a published record's fields (`{field: value}`), from a bulk write, added to its pending change."""
-    pending = PendingChange.objects.filter(content_type=_content_type(model), object_id=record_id, status=PENDING).first()
-    if pending is None:
-        pending = PendingChange(
-            change_set=_target_set(change_set, user),
-            content_type=_content_type(model),
-            object_id=record_id,
-            action=PendingAction.CHANGE,
-            created_by=user,
-        )
+    pending = _pending(model, record_id, PendingAction.CHANGE, user=user, change_set=change_set)
     pending.values = {**pending.values, **{field.attname: to_json(field, value) for field, value in values.items()}}
-    _add_reason(pending, user, reason)
-    pending.save()
-    return pending
+    return _keep(pending, user, reason)
 
 
 def queue_delete(instance, *, user, reason: str, change_set=None) -> PendingChange:
     """The deletion of a published record, to be carried out when approved."""
-    pending = pending_change_for(instance)
-    if pending is None:
-        pending = PendingChange(
-            change_set=_target_set(change_set, user),
-            content_type=_content_type(type(instance)),
-            object_id=instance.pk,
-            created_by=user,
-        )
+    pending = _pending(type(instance), instance.pk, PendingAction.DELETE, user=user, change_set=change_set)
     pending.action, pending.values = PendingAction.DELETE, {}
-    _add_reason(pending, user, reason)
-    pending.save()
-    return pending
+    return _keep(pending, user, reason)
 
 
 def queue_bulk_publish(*, change_set: ChangeSet, model, ids: list[int], user) -> None:
