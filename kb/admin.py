@@ -47,22 +47,28 @@ class EditConflictForm(forms.ModelForm):
     values (the editor's form still held the old ones), and the fields both changed stop the
     save with an edit-conflict message that shows the three versions. The form then carries
     the newer revision, so saving again knowingly replaces their values with the editor's.
+    The pending version of a published record is guarded the same way (`loaded_pending`): when
+    another editor changed it in between, the save stops rather than drop their pending values.
     """
 
     loaded_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    loaded_pending = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["loaded_revision"] = latest_revision(self.instance)
+            self.initial["loaded_pending"] = _pending_stamp(self.instance)
 
     @cached_property
     def changed_data(self):
-        """What the editor changed: the revision they opened is bookkeeping, so an untouched inline row is not saved."""
-        return [name for name in super().changed_data if name not in ("loaded_revision", "change_reason")]
+        """What the editor changed: the versions they opened are bookkeeping, so an untouched inline row is not saved."""
+        return [name for name in super().changed_data if name not in BOOKKEEPING_FIELDS]
 
     def clean(self):
         cleaned = super().clean()
+        if self.instance.pk:
+            self._check_pending_version(cleaned)
         loaded = cleaned.get("loaded_revision")
         if not self.instance.pk or loaded is None:
             return cleaned
@@ -100,6 +106,29 @@ class EditConflictForm(forms.ModelForm):
         for name, change in theirs.items():
             cleaned[name] = change.after  # only they changed it: keep their value, not the one the form still held
         return cleaned
+
+    def _check_pending_version(self, cleaned) -> None:
+        current = _pending_stamp(self.instance)
+        if (cleaned.get("loaded_pending") or "") == current:
+            return
+        pending = self.instance.pending_change
+        self.data = self.data.copy()
+        self.data[self.add_prefix("loaded_pending")] = current  # a second save is a deliberate choice
+        raise ValidationError(
+            f"Edit conflict: {pending.created_by} changed the version of this record that awaits review "
+            f"({pending.updated_at:%H:%M:%S} UTC) while you were editing it. Nothing was saved. Reload the page to see it, "
+            "or save again to replace it with yours.",
+            code="edit_conflict",
+        )
+
+
+BOOKKEEPING_FIELDS = ("loaded_revision", "loaded_pending", "change_reason")
+
+
+def _pending_stamp(instance) -> str:
+    """Which pending version of the record a form shows: the moment it last changed, or "" for none."""
+    pending = getattr(instance, "pending_change", None)
+    return pending.updated_at.isoformat() if pending is not None else ""
 
 
 class ChangeReasonForm(EditConflictForm):
@@ -159,7 +188,7 @@ class CuratedInline(PublishingRightsMixin, admin.TabularInline):
 
     def get_fieldsets(self, request, obj=None):
         *others, (name, options) = super().get_fieldsets(request, obj)
-        return [*others, (name, {**options, "fields": [*options["fields"], "loaded_revision"]})]
+        return [*others, (name, {**options, "fields": [*options["fields"], "loaded_revision", "loaded_pending"]})]
 
 
 class CuratedAdmin(PublishingRightsMixin, SimpleHistoryAdmin):
@@ -174,9 +203,9 @@ class CuratedAdmin(PublishingRightsMixin, SimpleHistoryAdmin):
     def get_fieldsets(self, request, obj=None):
         fieldsets = []
         for name, options in super().get_fieldsets(request, obj):
-            fields = [f for f in options.get("fields", ()) if f not in ("change_reason", "loaded_revision")]
+            fields = [f for f in options.get("fields", ()) if f not in BOOKKEEPING_FIELDS]
             fieldsets.append((name, {**options, "fields": fields}))
-        return [*fieldsets, ("Reason", {"fields": ["change_reason", "loaded_revision"]})]
+        return [*fieldsets, ("Reason", {"fields": ["change_reason", "loaded_revision", "loaded_pending"]})]
 
     def get_actions(self, request):
         # Bulk deletion cannot ask for a reason; records are deleted one at a time.

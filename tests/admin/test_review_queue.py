@@ -13,7 +13,7 @@ from sources.models import Citation, Source
 from tests.admin.page_forms import add_inline_row, form_data
 from tests.admin.test_admin_pages import admin_url
 from tests.admin.test_source_intake import TEXT, add_source, mentions_url
-from tests.factories import AliasFactory, CitationFactory, GroupFactory, SourceFactory
+from tests.factories import AliasFactory, CitationFactory, GroupFactory, SourceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 PUBLISHED, DRAFT = PublicationStatus.PUBLISHED, PublicationStatus.DRAFT
@@ -174,3 +174,20 @@ def test_a_changed_text_shows_the_words_removed_and_added():
         ("added", "southern Punjab, says Dawn."),
     ]
     assert FieldDiff("killed", 3, 4).words == []
+
+
+def test_two_editors_of_one_pending_version_do_not_lose_each_others_changes(editor, islamic_state):
+    other = UserFactory(username="other-editor", is_staff=True)
+    other.groups.add(editor.groups.get())
+    alice, bob = Client(), Client()
+    alice.force_login(editor)
+    bob.force_login(other)
+    url = admin_url(Group, "change", islamic_state.pk)
+    alice_form, bob_form = form_data(alice.get(url)), form_data(bob.get(url))
+    alice.post(url, {**alice_form, "summary": "Alice's summary.", "change_reason": "From the article"})
+    response = bob.post(url, {**bob_form, "status": "active", "change_reason": "From another article"})
+    assert response.status_code == 200 and "changed the version of this record that awaits review" in response.content.decode()
+    assert PendingChange.objects.get().values == {"summary": "Alice's summary."}
+    # Reloaded, Bob's form holds Alice's pending summary, and his save adds to it.
+    bob.post(url, {**form_data(bob.get(url)), "status": "active", "change_reason": "From another article"})
+    assert PendingChange.objects.get().values == {"summary": "Alice's summary.", "status": "active"}
