@@ -30,7 +30,7 @@ from kb.services import (
     record_revert,
     record_save,
 )
-from kb.services.review import change_set_open_to, pending_change_for, pending_changes_for, with_pending_values
+from kb.services.review import change_set_open_to, last_rejection, pending_change_for, pending_changes_for, with_pending_values
 
 CHANGE_REASON_HELP = "Why you are making this change (kept in the history with your name), e.g. “Added spelling used by Dawn”."
 
@@ -84,7 +84,9 @@ class EditConflictForm(forms.ModelForm):
         mine = {
             field.name
             for field in fields
-            if field.name in cleaned and comparable(field, cleaned[field.name]) != comparable(field, field.value_from_object(base))
+            if field.name in cleaned
+            and comparable(field, cleaned[field.name]) != comparable(field, field.value_from_object(base))
+            and comparable(field, cleaned[field.name]) != comparable(field, field.value_from_object(self.instance))  # not theirs too
         }
         both = [theirs[name] for name in theirs if name in mine]
         if both:
@@ -108,10 +110,22 @@ class EditConflictForm(forms.ModelForm):
         return cleaned
 
     def _check_pending_version(self, cleaned) -> None:
-        current = _pending_stamp(self.instance)
-        if (cleaned.get("loaded_pending") or "") == current:
+        current, loaded = _pending_stamp(self.instance), cleaned.get("loaded_pending") or ""
+        if loaded == current:
             return
-        pending = self.instance.pending_change
+        pending = getattr(self.instance, "pending_change", None)
+        if pending is None:  # the version opened was decided since: approved, it is the record now (checked below)
+            rejected = last_rejection(self.instance)
+            if rejected is None or rejected.decided_at.isoformat() < loaded:
+                return
+            self.data = self.data.copy()
+            self.data[self.add_prefix("loaded_pending")] = ""
+            raise ValidationError(
+                f"The version of this record you were editing was rejected by {rejected.decided_by} at "
+                f"{rejected.decided_at:%H:%M:%S} UTC (“{rejected.decision_reason}”). Nothing was saved. Reload the page "
+                "for the published version, or save again to propose yours anew.",
+                code="edit_conflict",
+            )
         self.data = self.data.copy()
         self.data[self.add_prefix("loaded_pending")] = current  # a second save is a deliberate choice
         raise ValidationError(

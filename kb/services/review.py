@@ -96,6 +96,12 @@ def pending_change_for(instance) -> PendingChange | None:
     )
 
 
+def last_rejection(instance) -> PendingChange | None:
+    """The record's most recently rejected pending change, if any."""
+    rows = PendingChange.objects.filter(content_type=_content_type(type(instance)), object_id=instance.pk, status=ReviewStatus.REJECTED)
+    return rows.select_related("decided_by").order_by("-decided_at").first()
+
+
 def pending_changes_for(model, ids) -> dict[int, PendingChange]:
     rows = PendingChange.objects.filter(content_type=_content_type(model), object_id__in=list(ids), status=PENDING)
     return {row.object_id: row for row in rows.select_related("change_set", "created_by")}

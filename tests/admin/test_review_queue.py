@@ -191,3 +191,27 @@ def test_two_editors_of_one_pending_version_do_not_lose_each_others_changes(edit
     # Reloaded, Bob's form holds Alice's pending summary, and his save adds to it.
     bob.post(url, {**form_data(bob.get(url)), "status": "active", "change_reason": "From another article"})
     assert PendingChange.objects.get().values == {"summary": "Alice's summary.", "status": "active"}
+
+
+def test_an_approved_pending_version_is_no_edit_conflict_for_its_editor(editor_client, reviewer, islamic_state):
+    url = admin_url(Group, "change", islamic_state.pk)
+    editor_client.post(url, {**form_data(editor_client.get(url)), "summary": "Approved words.", "change_reason": "Article"})
+    form = form_data(editor_client.get(url))  # the pending version, opened before the approval
+    from kb.services import change_set_approve
+
+    change_set_approve(change_set=ChangeSet.objects.get(), user=reviewer, reason="Checked")
+    response = editor_client.post(url, {**form, "status": "active", "change_reason": "Another article"})
+    assert response.status_code == 302  # the summary both hold is the same: no conflict
+    assert PendingChange.objects.get(status=ReviewStatus.PENDING).values == {"status": "active"}
+
+
+def test_a_rejected_pending_version_is_not_proposed_again_unknowingly(editor_client, reviewer, islamic_state):
+    url = admin_url(Group, "change", islamic_state.pk)
+    editor_client.post(url, {**form_data(editor_client.get(url)), "summary": "Unsupported.", "change_reason": "Article"})
+    form = form_data(editor_client.get(url))
+    from kb.services import change_set_reject
+
+    change_set_reject(change_set=ChangeSet.objects.get(), user=reviewer, reason="Not in the article")
+    response = editor_client.post(url, {**form, "change_reason": "Again"})
+    assert response.status_code == 200 and "was rejected by reviewer" in response.content.decode()
+    assert not PendingChange.objects.filter(status=ReviewStatus.PENDING).exists()
