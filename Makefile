@@ -39,9 +39,10 @@ browser: install chromium  ## The browser tests alone, in headless Chromium
 chromium:  ## Install Debian's chromium for the browser tests when it is missing (needs root or sudo)
 	@scripts/ensure-chromium
 
-lint: install  ## ruff: lint and formatting
+lint: install  ## ruff (lint and formatting), then the import layers (lint-imports, contracts in pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 check: install  ## Django's system checks and the migration check
 	$(BIN)/python manage.py check
@@ -67,7 +68,7 @@ bench: install  ## The GTD-scale benchmark, one table of ratios to same-run base
 	$(BIN)/python bench/gtd_scale.py --scale $(or $(SCALE),1) $(if $(REQUESTS),--requests $(REQUESTS)) $(if $(OUTPUT),--output "$(OUTPUT)") $(if $(SKIP_BUILD),--skip-build)
 
 db-stop:  ## Stop the embedded Postgres server
-	@$(BIN)/python -c 'from kb.database import stop_embedded_server; stop_embedded_server()'
+	@$(BIN)/python -c 'from kb.operations.database import stop_embedded_server; stop_embedded_server()'
 
 clean: db-stop  ## Remove .venv and the embedded database's data
 	rm -rf $(VENV) .data

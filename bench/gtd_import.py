@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.gtd_csv import database_group_names, setup_django, write_gtd_csv  # noqa: E402
-from kb.database import EMBEDDED_DATABASE_NAME, embedded_server  # noqa: E402
+from kb.operations.database import EMBEDDED_DATABASE_NAME, embedded_server  # noqa: E402
 
 USER = "importer"  # the account load_demo_data creates
 

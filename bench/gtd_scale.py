@@ -72,7 +72,7 @@ IMPORT_ROWS = 250_000
 SCRATCH_SLUG_PREFIX = "benchmark-profile-"
 IMPORT_EVENTID_PREFIX = "99"
 IMPORT_USERNAME = "bench-importer"
-GENERATOR_USERNAME = "generator"  # the synthetic data set's account (kb.synthetic.write)
+GENERATOR_USERNAME = "generator"  # the synthetic data set's account (sampledata.synthetic.write)
 
 
 # --- Results ---------------------------------------------------------------------------------------------------------
@@ -559,7 +559,7 @@ def search_queries(count_per_kind: int) -> list[tuple[str, str]]:
     """Queries of four kinds, drawn from the published names with a fixed seed, interleaved by kind:
     a name as written, its first half, a misspelling (one letter dropped) and another transliteration."""
     from groups.models import Alias, Group
-    from kb.synthetic.vocabulary import SPELLINGS
+    from sampledata.synthetic.vocabulary import SPELLINGS
 
     rng = random.Random(f"{SEED}:search")
     names = sorted(Alias.objects.public().values_list("name", flat=True)) + sorted(Group.objects.public().values_list("name", flat=True))
@@ -640,8 +640,8 @@ def synthetic_aliases(count: int, existing: set[tuple[str, int]], group_ids: lis
 
     from groups.models import AliasKind
     from groups.normalization import normalize_name
-    from kb.synthetic.names import Candidate, make_name, other_names
-    from kb.synthetic.vocabulary import COUNTRIES
+    from sampledata.synthetic.names import Candidate, make_name, other_names
+    from sampledata.synthetic.vocabulary import COUNTRIES
 
     rng = random.Random(f"{SEED}:more aliases")
     now = timezone.now()

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/mention_detection.py [--seed 7] [--scale 1.0] [--words 5000] [--runs 30]
 
-Names come from the synthetic data set's plan (`kb.synthetic.plan.plan_names`: 5,000 groups and 50,000
+Names come from the synthetic data set's plan (`sampledata.synthetic.plan.plan_names`: 5,000 groups and 50,000
 aliases at scale 1.0, with the spellings, acronyms and translations sources use), built in memory; no
 database is needed. The article is the seed articles' prose (common words, "IS", "this", "state"…) with
 a sentence naming a synthetic group, by its name or any alias, after every third sentence, up to
@@ -28,10 +28,10 @@ import django  # noqa: E402
 
 django.setup()
 
-from kb.demo_data import DEMO_DATA_FILE  # noqa: E402
-from kb.synthetic.plan import plan_names  # noqa: E402
-from kb.synthetic.vocabulary import FILLERS  # noqa: E402
-from sources.mentions import build_index, detect, find_mentions  # noqa: E402
+from intake.mentions import build_index, detect, find_mentions  # noqa: E402
+from sampledata.demo_data import DEMO_DATA_FILE  # noqa: E402
+from sampledata.synthetic.plan import plan_names  # noqa: E402
+from sampledata.synthetic.vocabulary import FILLERS  # noqa: E402
 from sources.text import split_sentences  # noqa: E402
 
 TARGET_MS = 50.0

@@ -33,7 +33,7 @@ def database_url() -> str:
         return url
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from kb.database import embedded_data_dir, embedded_database_settings
+    from kb.operations.database import embedded_data_dir, embedded_database_settings
 
     db = embedded_database_settings(embedded_data_dir(ROOT))
     return f"postgres://{db['USER']}@{quote(db['HOST'], safe='')}:{db['PORT']}/{db['NAME']}"

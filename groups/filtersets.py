@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django_countries import countries
 
-from kb.filtersets import CuratedFilterSet, NamedOrderingFilter, SearchTextFilter, SlugOrIdFilter, YearFilter, updated_since_filter
+from kb.filtersets import (
+    CuratedFilterSet,
+    NamedOrderingFilter,
+    SearchTextFilter,
+    SlugOrIdFilter,
+    YearFilter,
+    public_record_filter,
+    updated_since_filter,
+)
 from kb.search import matching, query_words
 
 from .models import (
@@ -32,18 +39,7 @@ COUNTRY_CHOICES = [(country.code, country.name) for country in countries]
 
 def public_group_filter(**options) -> SlugOrIdFilter:
     """A published group, by slug, id or a name only it goes by: `?related_to=islamic-state`, `=7` or `=Daesh`."""
-    return SlugOrIdFilter(
-        queryset=Group.objects.public(),
-        to_field_name="slug",
-        by_name=lambda name: _known_by(normalize_name(name)),
-        widget=forms.TextInput(attrs={"placeholder": "A name or alias"}),
-        **options,
-    )
-
-
-def _known_by(key: str) -> Q:
-    """A group whose own name or a public alias has this search key."""
-    return Q(normalized_name=key) | Q(Exists(Alias.objects.public().filter(group=OuterRef("pk"), normalized_name=key)))
+    return public_record_filter(Group, to_field_name="slug", **options)
 
 
 class GroupFilterSet(CuratedFilterSet):
@@ -92,7 +88,7 @@ class GroupFilterSet(CuratedFilterSet):
 
     def filter_alias(self, queryset, name, value):
         key = normalize_name(value)
-        return queryset.filter(_known_by(key)) if key else queryset.none()
+        return queryset.filter(Group.known_as(key)) if key else queryset.none()
 
     def filter_country(self, queryset, name, value: str):
         # `countries` is stored as comma-separated two-letter codes: a code can only match as a whole.

@@ -9,7 +9,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils.translation import get_language_info
@@ -20,6 +20,7 @@ from kb.dates import (
     choices_constraint,
     format_partial_date,
     format_period,
+    moment_key,
     partial_date_constraints,
     precision_field,
 )
@@ -128,9 +129,17 @@ class Group(CuratedModel):
 
     def version_url(self, moment) -> str:
         """The permanent address of the profile as it was at `moment`."""
-        from .revisions import revision_key
+        return reverse("groups:group_revision", kwargs={"slug": self.slug, "key": moment_key(moment)})
 
-        return reverse("groups:group_revision", kwargs={"slug": self.slug, "key": revision_key(moment)})
+    @classmethod
+    def known_as(cls, key: str) -> Q:
+        """A group whose own name or a public alias has this search key."""
+        return Q(normalized_name=key) | Q(Exists(Alias.objects.public().filter(group=OuterRef("pk"), normalized_name=key)))
+
+    @classmethod
+    def named(cls, name: str) -> Q:
+        """A group known by this name, however it is spelled (`normalize_name`): the filters' `?group=Daesh`."""
+        return cls.known_as(normalize_name(name))
 
     @property
     def founded_display(self) -> str:

@@ -4,7 +4,7 @@
 "tehriktaliban"; "al-Qaida", "Al Qaeda" and "al-Qa'ida" become "alqaida";
 "Daesh" and "Daish" become "daish". One tokenizer (`name_words`) serves names,
 search queries and running text: `normalize_name` keys stored names and queries
-with it, and `sources.mentions` reads articles with it, so a spelling that search
+with it, and `intake.mentions` reads articles with it, so a spelling that search
 takes for a name is cut and folded the same way in an article.
 
 A spelling no name matches whole, such as "ISIS-K" or "Tehrik-i-Taliban", is read

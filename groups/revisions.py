@@ -19,24 +19,13 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
+from kb.dates import moment_key, parse_moment_key
 from kb.models import PublicationStatus, as_id
 from sources.models import CITATION_TARGETS, Citation, Source
 
 from .models import Affiliation, Alias, Attack, Attribution, Designation, Group, ProfileVersionDecision, VersionDecision
 
 PUBLISHED = PublicationStatus.PUBLISHED
-REVISION_FORMAT = "%Y%m%dT%H%M%S%fZ"  # 20261121T052345248029Z: sortable, no characters a URL must escape
-
-
-def revision_key(moment: datetime.datetime) -> str:
-    return moment.astimezone(datetime.UTC).strftime(REVISION_FORMAT)
-
-
-def parse_revision_key(key: str) -> datetime.datetime | None:
-    try:
-        return datetime.datetime.strptime(key, REVISION_FORMAT).replace(tzinfo=datetime.UTC)
-    except ValueError:
-        return None
 
 
 def _as_of(model, moment, **lookups) -> list:
@@ -228,7 +217,7 @@ class Revision:
 
     @property
     def key(self) -> str:
-        return revision_key(self.moment)
+        return moment_key(self.moment)
 
 
 # What a profile shows (the model, the condition that a history row shows it on the profile of `group_id`) and how to
@@ -380,7 +369,7 @@ def profile_version_decision(*, group: str, version: str, decision: str, reason:
     record = ProfileVersionDecision(group_id=found.id, group_slug=found.slug, decision=decision, reason=reason.strip(), decided_by=user)
     if decision == VersionDecision.WITHDRAW_VERSION:
         match = re.search(r"\d{8}T\d{12}Z", version)
-        moment = parse_revision_key(match.group(0)) if match else None
+        moment = parse_moment_key(match.group(0)) if match else None
         if moment is None:
             raise ValidationError({"version": "Give the version's address (…/as-of/20261121T052345248029Z/) or its key."})
         history = PublicHistory()

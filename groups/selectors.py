@@ -33,9 +33,9 @@ from kb.search import matching, query_words
 from sources.references import Reference, References
 from sources.selectors import prefetch_public_citations
 
-from .charts import AttackTimeline, attack_timeline, year_timeline
-from .graphs import RelationshipGraph, relationship_graph
-from .maps import AttackMap, MapPoint, attack_map
+from .figures.charts import AttackTimeline, attack_timeline, year_timeline
+from .figures.graphs import RelationshipGraph, relationship_graph
+from .figures.maps import AttackMap, MapPoint, attack_map
 from .models import (
     ATTACK_DATE_SORT,
     ATTACK_SEARCH_DOCUMENT,

@@ -1,13 +1,18 @@
-"""The public pages of groups and attacks. Views stay thin: selectors fetch, templates render."""
+"""The public pages of groups and attacks, and the home and search pages, which read sources too. Views stay thin:
+selectors fetch, templates render."""
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from kb.cache import cache_public_page
+from kb.dates import parse_moment_key
 from kb.listing import filtered_list
+from kb.search import MAX_QUERY_LENGTH, search_text
+from sources import selectors as source_selectors
 
 from . import selectors
 from .filtersets import AttackFilterSet, GroupFilterSet
@@ -15,7 +20,6 @@ from .models import Attack, Group
 from .revisions import (
     group_profile_as_of,
     mark_withdrawn,
-    parse_revision_key,
     profile_revisions,
     published_group_at,
     version_withdrawal,
@@ -67,7 +71,7 @@ def group_changes(request, slug):
 @cache_public_page
 def group_revision(request, slug, key):
     """The profile as it was at a revision: a permanent address for citing it, until the version is withdrawn (410)."""
-    moment = parse_revision_key(key)
+    moment = parse_moment_key(key)
     if moment is None:
         raise Http404("This is not a revision of the profile.")
     try:
@@ -111,3 +115,38 @@ def attack_detail(request, key):
         "groups/attack_detail.html",
         {"section": "attacks", "page": page, "attack": page.attack, "page_url": request.build_absolute_uri()},
     )
+
+
+@require_GET
+@cache_public_page
+def home(request):
+    context = {
+        "counts": {
+            "groups": Group.objects.public().count(),
+            "attacks": Attack.objects.public().count(),
+            "sources": source_selectors.public_sources().count(),
+        },
+        "recent_groups": selectors.recently_updated_groups(),
+        "recent_attacks": selectors.recent_attacks(),
+    }
+    return render(request, "home.html", context)
+
+
+@require_GET
+@cache_public_page
+def search(request):
+    query = request.GET.get("q", "").strip()
+    context = {"query": query, "max_length": MAX_QUERY_LENGTH}
+    try:
+        text = search_text(query)
+    except ValidationError as error:
+        context["error"] = error.messages[0]
+        return render(request, "search.html", context, status=400)
+    if text:
+        context.update(
+            searched=True,
+            groups=selectors.search_groups(text),
+            attacks=selectors.search_attacks(text),
+            sources=source_selectors.search_sources(text),
+        )
+    return render(request, "search.html", context)

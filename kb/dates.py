@@ -102,3 +102,18 @@ def format_period(start: datetime.date | None, start_precision: str, end: dateti
     if known_end:
         return f"until {format_partial_date(end, end_precision)}"
     return ""
+
+
+MOMENT_KEY_FORMAT = "%Y%m%dT%H%M%S%fZ"  # 20261121T052345248029Z: sortable, no characters a URL must escape
+
+
+def moment_key(moment: datetime.datetime) -> str:
+    """A moment as a URL path segment (a profile's version address: `/groups/<slug>/as-of/<key>/`)."""
+    return moment.astimezone(datetime.UTC).strftime(MOMENT_KEY_FORMAT)
+
+
+def parse_moment_key(key: str) -> datetime.datetime | None:
+    try:
+        return datetime.datetime.strptime(key, MOMENT_KEY_FORMAT).replace(tzinfo=datetime.UTC)
+    except ValueError:
+        return None

@@ -7,7 +7,9 @@ from collections.abc import Callable
 
 import django_filters
 from django import forms
+from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.db.models import F, Q
 from django_filters.fields import BaseCSVField, IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
@@ -44,6 +46,15 @@ class SlugOrIdChoiceField(forms.ModelChoiceField):
 
 
 NO_RECORD = 0  # ids start at 1: a filter on this one matches nothing
+
+
+def public_record_filter(model: type[models.Model] | str, **options) -> SlugOrIdFilter:
+    """A public record by slug or id, or by a name only it goes by when its model says how (a `named(name)` condition).
+    `model` may be a label ("groups.Group"), so that an app filters by the records of an app above it without importing it."""
+    model = apps.get_model(model) if isinstance(model, str) else model
+    if named := getattr(model, "named", None):
+        options = {"by_name": named, "widget": forms.TextInput(attrs={"placeholder": "A name or alias"}), **options}
+    return SlugOrIdFilter(queryset=model.objects.public(), **options)
 
 
 @extend_schema_field(OpenApiTypes.STR)

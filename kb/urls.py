@@ -9,8 +9,7 @@ admin.site.index_title = "Curation"
 admin.site.site_url = "/"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("search/", views.search, name="search"),
+    path("", include("groups.site_urls")),
     path("", include("groups.urls")),
     path("", include("sources.urls")),
     path("api/v1/", include("kb.api.urls")),

@@ -1,4 +1,4 @@
-"""Rebuild groups/data/country_outlines.json from world-atlas's Natural Earth 1:110m countries.
+"""Rebuild groups/figures/data/country_outlines.json from world-atlas's Natural Earth 1:110m countries.
 
 Usage (from the repository root):
 
@@ -29,7 +29,7 @@ import tarfile
 from pathlib import Path
 
 TOPOJSON_MEMBER = "package/countries-110m.json"
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "groups" / "data" / "country_outlines.json"
+DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "groups" / "figures" / "data" / "country_outlines.json"
 DECIMALS = 2
 
 Point = tuple[float, float]

@@ -5,9 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
-from groups.filtersets import public_group_filter
-from groups.models import Attack
-from kb.filtersets import CuratedFilterSet, NamedOrderingFilter, SearchTextFilter, SlugOrIdFilter, YearFilter
+from kb.filtersets import CuratedFilterSet, NamedOrderingFilter, SearchTextFilter, SlugOrIdFilter, YearFilter, public_record_filter
 from kb.search import matching, query_words
 
 from .models import CITATION_SEARCH_DOCUMENT, CITATION_TARGETS, SOURCE_SEARCH_DOCUMENT, Citation, Source
@@ -38,9 +36,16 @@ class SourceFilterSet(CuratedFilterSet):
 
 class CitationFilterSet(CuratedFilterSet):
     source = SlugOrIdFilter(queryset=Source.objects.published(), field_name="source", to_field_name="slug", label="Source")
-    group = public_group_filter(method="filter_group", label="Group", help_text="Citations of the group itself or of anything about it.")
-    attack = SlugOrIdFilter(
-        queryset=Attack.objects.public(), method="filter_attack", label="Attack", help_text="Citations of the attack or its attributions."
+    # The facts a citation supports belong to the apps above this one: named by label, not imported.
+    group = public_record_filter(
+        "groups.Group",
+        to_field_name="slug",
+        method="filter_group",
+        label="Group",
+        help_text="Citations of the group itself or of anything about it.",
+    )
+    attack = public_record_filter(
+        "groups.Attack", method="filter_attack", label="Attack", help_text="Citations of the attack or its attributions."
     )
     supports = django_filters.ChoiceFilter(
         choices=[(name, name) for name in CITATION_TARGETS], method="filter_supports", label="Kind of fact", empty_label="Any fact"

@@ -33,7 +33,7 @@ def reviewer_client(client, reviewer):
 @pytest.fixture(autouse=True)
 def _no_cached_names():
     """The index of names is kept per process while the data version stands; a rollback does not move the version."""
-    from sources.mentions import forget_known_names
+    from intake.mentions import forget_known_names
 
     forget_known_names()
     yield

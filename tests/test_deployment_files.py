@@ -35,7 +35,7 @@ def test_the_image_ships_the_data_the_app_reads_at_run_time():
     ignored = [
         line.strip().rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines() if line.strip() and not line.startswith("#")
     ]
-    shipped = "groups/data/country_outlines.json"
+    shipped = "groups/figures/data/country_outlines.json"
     assert (ROOT / shipped).is_file()
     parents = [shipped.rsplit("/", depth)[0] for depth in range(shipped.count("/") + 1)]
     assert not any(fnmatch(path, pattern) for pattern in ignored for path in parents)

@@ -4,8 +4,8 @@ search must both answer it, so the two cannot drift apart. Spellings come from t
 import pytest
 
 from groups.selectors import search_groups
-from kb.demo_data import load_demo_data
-from sources.mentions import detect, known_names_index
+from intake.mentions import detect, known_names_index
+from sampledata.demo_data import load_demo_data
 
 pytestmark = pytest.mark.django_db
 

@@ -3,19 +3,43 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
+from rest_framework.views import APIView
 
 from kb.api.csv import Column
 from kb.api.pagination import SyncCursorPagination
-from kb.api.views import FORMAT_PARAMETER, STIX_MEDIA_TYPE, ReadOnlyViewSet, stix_response
+from kb.api.views import FORMAT_PARAMETER, ReadOnlyViewSet
 from sources.selectors import prefetch_public_citations
 
 from .. import selectors
 from ..filtersets import AffiliationFilterSet, AliasFilterSet, AttackFilterSet, GroupFilterSet
 from ..models import Affiliation, Alias, Attribution
+from ..stix import stix_bundle_chunks
 from . import serializers
+
+STIX_MEDIA_TYPE = "application/stix+json"
+
+
+def stix_response(request, *, group=None, filename: str) -> StreamingHttpResponse:
+    """A STIX 2.1 bundle, streamed object by object (see `groups.stix`)."""
+    base_url = request.build_absolute_uri("/").rstrip("/")
+    chunks = (chunk.encode() for chunk in stix_bundle_chunks(base_url=base_url, group=group))
+    response = StreamingHttpResponse(chunks, content_type=f"{STIX_MEDIA_TYPE};version=2.1")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+class StixExportView(APIView):
+    """The whole published data set as one STIX 2.1 bundle: groups as intrusion sets, attacks as incidents,
+    sources as reports, relationships and attributions as relationships. Streamed."""
+
+    @extend_schema(responses={(200, STIX_MEDIA_TYPE): OpenApiTypes.OBJECT})
+    def get(self, request):
+        return stix_response(request, filename="militant-groups-kb.stix.json")
+
 
 LIST_WITH_CSV = extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))
 

@@ -11,8 +11,6 @@ urlpatterns = [
     path("", views.ApiRootView.as_view(), name="root"),
     path("", include("groups.api.urls")),
     path("", include("sources.api.urls")),
-    path("deletions/", views.DeletionsView.as_view(), name="deletions"),
-    path("export/stix/", views.StixExportView.as_view(), name="stix-export"),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "kb",
     "sources",
     "groups",
+    "intake",
+    "sampledata",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,6 @@
 """Local development: `make run`."""
 
-from kb.database import database_settings
+from kb.operations.database import database_settings
 
 from .base import *  # noqa: F403
 

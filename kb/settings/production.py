@@ -4,7 +4,7 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from kb.database import database_settings
+from kb.operations.database import database_settings
 
 from .base import *  # noqa: F403
 from .base import ALLOWED_HOSTS, BASE_DIR, MIDDLEWARE, SECRET_KEY

@@ -1,6 +1,6 @@
 """The test suite: `make test`."""
 
-from kb.database import database_settings
+from kb.operations.database import database_settings
 
 from .base import *  # noqa: F403
 

@@ -12,8 +12,8 @@ from kb.services import record_save
 from sources.models import Citation, Source
 from tests.admin.page_forms import add_inline_row, form_data
 from tests.admin.test_admin_pages import admin_url
-from tests.admin.test_source_intake import TEXT, add_source, mentions_url
 from tests.factories import AliasFactory, CitationFactory, GroupFactory, SourceFactory, UserFactory
+from tests.intake.test_admin import TEXT, add_source, mentions_url
 
 pytestmark = pytest.mark.django_db
 PUBLISHED, DRAFT = PublicationStatus.PUBLISHED, PublicationStatus.DRAFT

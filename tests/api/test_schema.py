@@ -14,7 +14,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from kb.demo_data import load_demo_data
+from sampledata.demo_data import load_demo_data
 
 SCHEMA_FILE = Path(settings.BASE_DIR) / "docs" / "api" / "openapi.yaml"
 # The suite runs the same examples every time, so CI is repeatable; SCHEMATHESIS_EXPLORE=1 draws new ones (and more).

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from kb.demo_data import load_demo_data
+from sampledata.demo_data import load_demo_data
 from tests.browser.conftest import SCREENSHOTS
 
 PROFILE = "/groups/islamic-state-khorasan-province/"

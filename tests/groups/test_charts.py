@@ -1,6 +1,6 @@
 import datetime
 
-from groups.charts import CHART_HEIGHT, attack_timeline
+from groups.figures.charts import CHART_HEIGHT, attack_timeline
 
 
 def test_no_attacks_no_timeline():

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from groups.graphs import ALLEGIANCE, COOPERATION, RIVALRY, STRUCTURE, relationship_graph
+from groups.figures.graphs import ALLEGIANCE, COOPERATION, RIVALRY, STRUCTURE, relationship_graph
 from groups.models import Affiliation, AffiliationKind, Group
 
 

@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django_countries import countries
 
-from groups.maps import CLIP_MARGIN, MIN_SPAN_DEGREES, OUTLINES_FILE, MapPoint, attack_map
+from groups.figures.maps import CLIP_MARGIN, MIN_SPAN_DEGREES, OUTLINES_FILE, MapPoint, attack_map
 
 QUETTA = MapPoint(latitude=30.18, longitude=66.99, label="8 Aug 2016 — Quetta, Pakistan: hospital bombing", url="/attacks/quetta-2016/")
 KABUL = MapPoint(latitude=34.53, longitude=69.17, label="Kabul, Afghanistan", url="/attacks/kabul/")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.database import database_settings
+from kb.operations.database import database_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

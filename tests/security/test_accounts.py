@@ -10,7 +10,7 @@ from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
-from kb.demo_data import IMPORTER_USERNAME, load_demo_data
+from sampledata.demo_data import IMPORTER_USERNAME, load_demo_data
 from tests.factories import UserFactory
 from tests.kb.test_settings import ROOT
 from tests.security.test_headers import PRODUCTION_ENV

@@ -9,7 +9,7 @@ from urllib.parse import urldefrag, urlsplit
 import html5lib
 import pytest
 
-from kb.demo_data import load_demo_data
+from sampledata.demo_data import load_demo_data
 
 pytestmark = pytest.mark.django_db
 

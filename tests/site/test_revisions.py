@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from groups.models import AffiliationKind, VersionDecision
-from groups.revisions import profile_revisions, profile_version_decision, revision_key
+from groups.revisions import profile_revisions, profile_version_decision
+from kb.dates import moment_key
 from kb.models import PublicationStatus
 from tests.dated import change_on, create_on, day, delete_on
 from tests.factories import (
@@ -28,7 +29,7 @@ DRAFT, PUBLISHED = PublicationStatus.DRAFT, PublicationStatus.PUBLISHED
 
 
 def version_url(group, moment):
-    return reverse("groups:group_revision", kwargs={"slug": group.slug, "key": revision_key(moment)})
+    return reverse("groups:group_revision", kwargs={"slug": group.slug, "key": moment_key(moment)})
 
 
 def text(response) -> str:
@@ -229,7 +230,7 @@ def test_a_reviewer_withdraws_one_version(client, reviewer):
         assert client.get(version_url(group, moment)).status_code == 200
 
     log = client.get(reverse("groups:group_changes", args=["front"])).content.decode()
-    assert revision_key(day(2)) not in log and revision_key(day(4)) in log and revision_key(day(0)) in log
+    assert moment_key(day(2)) not in log and moment_key(day(4)) in log and moment_key(day(0)) in log
     assert "This version was withdrawn on" in text_of(log) and "It named a private person." in text_of(log)
 
     decision.delete()  # undone at once too

@@ -7,9 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from groups.models import Alias, Group
 from groups.selectors import search_groups
 from kb.dates import DatePrecision
-from kb.demo_data import load_demo_data
 from kb.models import PublicationStatus
 from kb.search import MAX_QUERY_LENGTH
+from sampledata.demo_data import load_demo_data
 from tests.factories import AliasFactory, AttackFactory, GroupFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from kb.backups import backup_database, default_backup_path, describe, server_major_version
+from kb.operations.backups import backup_database, default_backup_path, describe, server_major_version
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from kb.backups import client_program, describe, existing_relations, read_archive, restore_database, server_major_version
+from kb.operations.backups import client_program, describe, existing_relations, read_archive, restore_database, server_major_version
 
 
 class Command(BaseCommand):

@@ -84,7 +84,7 @@ def _ensure_database(admin_uri: str, name: str) -> None:
 
 def stop_embedded_server(base_dir: Path | None = None) -> None:
     """Stop the embedded server if it is running (`make db-stop`)."""
-    base_dir = base_dir or Path(__file__).resolve().parent.parent
+    base_dir = base_dir or Path(__file__).resolve().parents[2]  # the checkout
     data_dir = embedded_data_dir(base_dir)
     if not (data_dir / "postmaster.pid").exists():
         print("The embedded database is not running.")

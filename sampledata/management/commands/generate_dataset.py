@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from kb.synthetic.plan import counts_at_scale
-from kb.synthetic.write import BATCH_SIZE, GenerationRefused, generate_dataset
+from sampledata.synthetic.plan import counts_at_scale
+from sampledata.synthetic.write import BATCH_SIZE, GenerationRefused, generate_dataset
 
 
 def _scale(value: str) -> float:

@@ -9,8 +9,8 @@ from django.urls import reverse
 from groups.models import SYMMETRIC_AFFILIATION_KINDS, Affiliation, Alias, AliasKind, Attack, Attribution, Group
 from groups.normalization import normalize_name
 from kb.models import CuratedModel, PublicationStatus
-from kb.synthetic.plan import FULL_SCALE, counts_at_scale, plan_dataset
-from kb.synthetic.write import GENERATOR_USERNAME, generate_dataset
+from sampledata.synthetic.plan import FULL_SCALE, counts_at_scale, plan_dataset
+from sampledata.synthetic.write import GENERATOR_USERNAME, generate_dataset
 from sources.models import Citation, Source
 from sources.text import check_quote
 from tests.factories import GroupFactory

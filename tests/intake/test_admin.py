@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from groups.models import Alias, Attack
+from intake.mentions import known_names_index
 from kb.models import PublicationStatus
-from sources.mentions import known_names_index
 from sources.models import Citation, Source
 from tests.admin.page_forms import form_data
 from tests.admin.test_admin_pages import admin_url

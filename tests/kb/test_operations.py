@@ -156,7 +156,7 @@ def test_a_client_older_than_the_server_is_refused_with_a_way_out(tmp_path, monk
 def test_with_a_database_url_and_an_old_client_on_path_the_packages_own_client_serves(tmp_path, monkeypatch):
     from django.db import connection
 
-    from kb.backups import client_program, embedded_bin_dir, server_major_version
+    from kb.operations.backups import client_program, embedded_bin_dir, server_major_version
 
     old = tmp_path / "pg_dump"
     old.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n")

@@ -51,8 +51,7 @@ from django.db.models import Max
 from groups.models import Alias, AliasKind, Group
 from groups.normalization import COMPOUND_CANDIDATES, NameWord, name_words, normalize_name, read_compound
 from kb.cache import data_version
-
-from .text import Sentence, split_sentences
+from sources.text import Sentence, split_sentences
 
 SHORT_NAME_LENGTH = 4  # search-key characters
 CONTEXT_WINDOW = 400  # characters either side of a short name written in capitals, to look for a longer name

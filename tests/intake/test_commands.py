@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from kb.demo_data import DEMO_DATA_FILE, load_demo_data
+from sampledata.demo_data import DEMO_DATA_FILE, load_demo_data
 from tests.factories import AliasFactory, AttackFactory, AttributionFactory, CitationFactory, GroupFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -141,8 +141,8 @@ def test_the_demo_data_has_no_curation_gaps():
 
 
 def test_curation_gaps_reads_sources_in_chunks_with_a_fixed_number_of_queries(django_assert_num_queries, islamic_state):
+    from intake.selectors import curation_gaps
     from sources.models import Source
-    from sources.selectors import curation_gaps
 
     for n in range(7):
         SourceFactory(text=f"Daesh claimed attack {n}.")

@@ -2,8 +2,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from intake.selectors import curation_gaps
 from sources.models import Source
-from sources.selectors import curation_gaps
 
 
 class Command(BaseCommand):

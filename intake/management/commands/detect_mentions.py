@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sources.mentions import Detection, detect, known_names_index
+from intake.mentions import Detection, detect, known_names_index
 
 
 class Command(BaseCommand):

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 
 from groups.models import Alias, Group
-from kb.demo_data import DEMO_DATA_FILE, load_demo_data
+from intake import mentions
+from intake.mentions import build_index, detect, find_mentions, known_names_index
 from kb.services import record_save
-from sources import mentions
-from sources.mentions import build_index, detect, find_mentions, known_names_index
+from sampledata.demo_data import DEMO_DATA_FILE, load_demo_data
 from sources.models import Citation
 from sources.text import check_quote
 from tests.factories import AliasFactory, GroupFactory, SourceFactory, UserFactory

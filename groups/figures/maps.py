@@ -2,7 +2,7 @@
 
 No tile server, script or outside request is involved, so a map renders offline and leaks
 nothing about its readers. The outlines are Natural Earth's 1:110m countries
-(`groups/data/country_outlines.json`, rebuilt by `scripts/build_country_outlines.py`).
+(`groups/figures/data/country_outlines.json`, rebuilt by `scripts/build_country_outlines.py`).
 
 The projection is equirectangular with longitudes shrunk by the cosine of the view's middle
 latitude: at the scale of a region the shapes look right, and it takes a few lines. A view never

@@ -5,8 +5,8 @@ import yaml
 from django.core.management import CommandError, call_command
 
 from groups.models import Affiliation, Alias, Attack, Attribution, Designation, Group
-from kb.demo_data import DEMO_DATA_FILE, IMPORT_REASON, DemoDataError, load_demo_data
 from kb.models import PublicationStatus
+from sampledata.demo_data import DEMO_DATA_FILE, IMPORT_REASON, DemoDataError, load_demo_data
 from sources.models import Citation, Source
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from kb.demo_data import DEMO_DATA_FILE, IMPORT_REASON, DemoDataError, load_demo_data
+from sampledata.demo_data import DEMO_DATA_FILE, IMPORT_REASON, DemoDataError, load_demo_data
 
 
 class Command(BaseCommand):
