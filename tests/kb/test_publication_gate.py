@@ -262,7 +262,7 @@ def bulk_update_the_status(client, editor, world):
 
 
 def import_gtd_over_published_attacks(client, editor, world):
-    from tests.groups.test_gtd_import import gtd_row, write_gtd_csv
+    from tests.groups.gtd.rows import gtd_row, write_gtd_csv
 
     attack = world["gtd_attack"]
     path = write_gtd_csv(Path(tempfile.mkdtemp()) / "gtd.csv", [gtd_row(), gtd_row(eventid="201610240002")])

@@ -1,7 +1,7 @@
 """Reading a CSV in the Global Terrorism Database's column layout: one GTD row becomes one attack and its attributions.
 
-The functions here parse and map; they write nothing (`groups.services.attacks_bulk_import` does, and
-`manage.py import_gtd` drives both). The mapping:
+The functions here parse and map; they write nothing (`groups.gtd.write.attacks_bulk_import` does, and
+`groups.gtd.pipeline` drives both for `manage.py import_gtd`). The mapping:
 
 - `eventid` → the attack's slug `gtd-<eventid>`, so importing a file again updates those attacks
   instead of adding new ones.
@@ -47,7 +47,6 @@ import codecs
 import csv
 import datetime
 import operator
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -60,8 +59,7 @@ from django_countries import countries
 from kb.dates import DatePrecision
 from sources.text import text_fingerprint
 
-from .models import Alias, AttackType, AttributionKind, CountQualifier, Group, TargetType, WeaponType
-from .normalization import normalize_name
+from ..models import AttackType, AttributionKind, CountQualifier, TargetType, WeaponType
 
 REQUIRED_COLUMNS = (
     "eventid", "iyear", "imonth", "iday", "country_txt", "provstate", "city", "latitude", "longitude",
@@ -671,176 +669,3 @@ def compose_record_text(summary: str, attack_lines: list[str], perpetrators: tup
         lines.append("Perpetrator group: Unknown")
     summary = summary.strip()
     return (f"{summary}\n\n" if summary else "") + "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Matching group names
-
-
-_TRAILING_BRACKET = re.compile(r"\s*\([^()]*\)\s*$")
-
-
-class GroupMatcher:
-    """Finds the group a GTD name means, by search key: groups' GTD names first, then their names, then aliases."""
-
-    def __init__(self, *, gtd_names: Iterable[tuple[int, str]], names: Iterable[tuple[int, str]], aliases: Iterable[tuple[int, str]]):
-        self._tiers: list[dict[str, set[int]]] = []
-        for pairs in (gtd_names, names, aliases):
-            tier: dict[str, set[int]] = {}
-            for group_id, name in pairs:
-                key = normalize_name(name)
-                if key:
-                    tier.setdefault(key, set()).add(group_id)
-            self._tiers.append(tier)
-        self._cache: dict[str, frozenset[int]] = {}
-
-    @classmethod
-    def from_database(cls) -> GroupMatcher:
-        groups = list(Group.objects.values_list("id", "name", "gtd_name"))
-        return cls(
-            gtd_names=[(group_id, gtd_name) for group_id, _, gtd_name in groups if gtd_name],
-            names=[(group_id, name) for group_id, name, _ in groups],
-            aliases=Alias.objects.values_list("group_id", "name"),
-        )
-
-    def match(self, name: str) -> frozenset[int]:
-        """The ids of the groups `name` may mean: none (unknown), one, or several (ambiguous).
-
-        GTD writes most names with their acronym, "Tehrik-i-Taliban Pakistan (TTP)": the whole name is
-        tried first, then the name without the bracket. The acronym alone is not tried; too many groups share one.
-        """
-        if name not in self._cache:
-            self._cache[name] = frozenset()
-            keys = dict.fromkeys(normalize_name(spelling) for spelling in (name, _TRAILING_BRACKET.sub("", name)))
-            for key, tier in ((key, tier) for key in keys for tier in self._tiers):
-                if key and key in tier:
-                    self._cache[name] = frozenset(tier[key])
-                    break
-        return self._cache[name]
-
-    def learn(self, name: str, group_id: int) -> None:
-        """A group created for `name` during the import: later rows naming it find it."""
-        self._tiers[0].setdefault(normalize_name(name), set()).add(group_id)
-        self._cache.pop(name, None)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# The report
-
-
-@dataclass
-class NamedInRows:
-    """A GTD group name the import could not attribute, and where it occurs."""
-
-    rows: int = 0
-    lines: list[int] = field(default_factory=list)
-    candidates: tuple[str, ...] = ()
-
-    LINES_SHOWN = 5
-
-    def add(self, line: int) -> None:
-        self.rows += 1
-        if len(self.lines) < self.LINES_SHOWN:
-            self.lines.append(line)
-
-    def merge(self, other: NamedInRows) -> None:
-        self.rows += other.rows
-        self.lines = (self.lines + other.lines)[: self.LINES_SHOWN]
-        self.candidates = self.candidates or other.candidates
-
-
-@dataclass
-class GtdImportReport:
-    """What an import did (or, in a dry run, would do)."""
-
-    rows_read: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    attributions_created: int = 0
-    sources_created: int = 0
-    sources_updated: int = 0
-    citations_created: int = 0
-    citations_updated: int = 0
-    groups_created: list[str] = field(default_factory=list)
-    errors: list[RowProblem] = field(default_factory=list)
-    unknown_groups: dict[str, NamedInRows] = field(default_factory=dict)
-    ambiguous_groups: dict[str, NamedInRows] = field(default_factory=dict)
-    # The ids of the records the import created, by model label ("groups.Attack", "sources.Citation"…), in the order
-    # written: what one run adds, for review as one change set. Empty in a dry run.
-    created_ids: dict[str, list[int]] = field(default_factory=dict)
-
-    ERRORS_SHOWN = 50
-    NAMES_SHOWN = 50
-
-    def record_created(self, model, ids: Iterable[int]) -> None:
-        self.created_ids.setdefault(model._meta.label, []).extend(ids)
-
-    def error(self, line: int, eventid: str, message: str) -> None:
-        self.errors.append(RowProblem(line, eventid, message))
-
-    def unknown_group(self, name: str, line: int) -> None:
-        self.unknown_groups.setdefault(name, NamedInRows()).add(line)
-
-    def ambiguous_group(self, name: str, line: int, candidates: tuple[str, ...]) -> None:
-        self.ambiguous_groups.setdefault(name, NamedInRows(candidates=candidates)).add(line)
-
-    def merge(self, other: GtdImportReport) -> None:
-        self.rows_read += other.rows_read
-        self.created += other.created
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-        self.attributions_created += other.attributions_created
-        self.sources_created += other.sources_created
-        self.sources_updated += other.sources_updated
-        self.citations_created += other.citations_created
-        self.citations_updated += other.citations_updated
-        for label, ids in other.created_ids.items():
-            self.created_ids.setdefault(label, []).extend(ids)
-        self.groups_created += [name for name in other.groups_created if name not in self.groups_created]
-        self.errors += other.errors
-        for mine, theirs in ((self.unknown_groups, other.unknown_groups), (self.ambiguous_groups, other.ambiguous_groups)):
-            for name, named in theirs.items():
-                mine.setdefault(name, NamedInRows(candidates=named.candidates)).merge(named)
-
-    def summary_lines(self, *, dry_run: bool, seconds: float) -> list[str]:
-        """The report a person reads at the end of an import."""
-        would = "would be " if dry_run else ""
-        rate = self.rows_read / seconds if seconds > 0 else 0.0
-        lines = [
-            f"Rows read: {self.rows_read:,} in {seconds:.1f} s ({rate:,.0f} rows/s).",
-            f"Attacks: {self.created:,} {would}created, {self.updated:,} {would}updated, {self.unchanged:,} unchanged.",
-            f"Attributions: {self.attributions_created:,} {would}created.",
-            f"GTD records cited (sources): {self.sources_created:,} {would}created, {self.sources_updated:,} {would}updated; "
-            f"citations: {self.citations_created:,} {would}created, {self.citations_updated:,} {would}updated.",
-        ]
-        if self.groups_created:
-            names = ", ".join(f"“{name}”" for name in sorted(self.groups_created)[: self.NAMES_SHOWN])
-            more = f" … and {len(self.groups_created) - self.NAMES_SHOWN} more" if len(self.groups_created) > self.NAMES_SHOWN else ""
-            lines.append(f"Draft groups {would}created ({len(self.groups_created)}), to review: {names}{more}.")
-        lines.append(f"Row errors: {len(self.errors):,}" + (" (these rows were not imported):" if self.errors else "."))
-        lines += [f"  {problem}" for problem in self.errors[: self.ERRORS_SHOWN]]
-        if len(self.errors) > self.ERRORS_SHOWN:
-            lines.append(f"  … and {len(self.errors) - self.ERRORS_SHOWN:,} more")
-        if self.unknown_groups:
-            lines.append(
-                f"Unknown groups: {len(self.unknown_groups):,} (no attribution made; match them with an alias or a GTD name, "
-                "or import with --create-unknown-groups):"
-            )
-            lines += self._named_lines(self.unknown_groups)
-        if self.ambiguous_groups:
-            lines.append(f"Ambiguous group names: {len(self.ambiguous_groups):,} (several groups go by them; no attribution made):")
-            lines += self._named_lines(self.ambiguous_groups)
-        return lines
-
-    def _named_lines(self, names: dict[str, NamedInRows]) -> list[str]:
-        ordered = sorted(names.items(), key=lambda item: (-item[1].rows, item[0].casefold()))
-        lines = []
-        for name, named in ordered[: self.NAMES_SHOWN]:
-            where = ", ".join(str(line) for line in named.lines) + (", …" if named.rows > len(named.lines) else "")
-            candidates = f" (could be {', '.join(named.candidates)})" if named.candidates else ""
-            rows = f"{named.rows:,} row" + ("s" if named.rows != 1 else "")
-            lines.append(f"  “{name}”{candidates}: {rows} (line{'s' if named.rows != 1 else ''} {where})")
-        if len(ordered) > self.NAMES_SHOWN:
-            lines.append(f"  … and {len(ordered) - self.NAMES_SHOWN:,} more")
-        return lines

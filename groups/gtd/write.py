@@ -1,0 +1,308 @@
+"""Writing parsed GTD rows: one batch in one transaction, attacks and their attributions and the GTD records they cite,
+each record with its history row (`kb.services.records_bulk_create` and `records_bulk_update`)."""
+
+from __future__ import annotations
+
+import operator
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from kb.cache import bump_data_version
+from kb.history import comparable
+from kb.services import array_cursor, records_bulk_create, records_bulk_update, require_reason, require_user
+from kb.services.review import queue_bulk_publish
+from sources.models import Citation, Source
+from sources.text import fold_text, text_fingerprint
+
+from ..models import Attack, Attribution, Group
+from .match import GroupMatcher, PerpetratorResolver
+from .parse import GTD_OUTLET, IMPORTED_FIELDS, INCIDENT_LOCATOR, PERPETRATOR_LOCATOR, GtdAttack, Perpetrator
+from .report import GtdImportReport
+
+ATTACK_FIELDS = ("slug", *IMPORTED_FIELDS)
+ATTRIBUTION_FIELDS = ("attack", "group", "kind", "attributed_by")
+SOURCE_FIELDS = ("slug", "title", "outlet", "url", "text", "text_hash")  # as `_cite_gtd_records` gives them
+CITED_TARGETS = ("attack", "attribution", "group")  # what the import cites
+CITATION_FIELDS = ("source", "quote", "locator", "field", *CITED_TARGETS)
+# Where a GTD record changed, words of the earlier release that a citation still quotes stay in the source's text, after this line.
+EARLIER_WORDS_HEADING = "Still cited from an earlier release of this GTD record:"
+# `parse.parse_row` gives values of the model's types, in its ranges and from its choices (which Django's checks
+# keep within their fields' lengths); what it does not bound is the length of free text the model caps (an
+# eventid too long for a slug). A row past one goes through the model's own field validation, which says why.
+_FREE_TEXT = [
+    (index, field.max_length)
+    for index, name in enumerate(ATTACK_FIELDS)
+    if (field := Attack._meta.get_field(name)).max_length and not field.choices and name != "country"
+]
+_free_text_values, _FREE_TEXT_LIMITS = operator.itemgetter(*(index for index, _ in _FREE_TEXT)), [limit for _, limit in _FREE_TEXT]
+_imported_values = operator.itemgetter(*IMPORTED_FIELDS)
+
+
+def _too_long(values: tuple) -> bool:
+    return any(map(operator.gt, map(len, _free_text_values(values)), _FREE_TEXT_LIMITS))
+
+
+def attacks_bulk_import(
+    *,
+    attacks: list[GtdAttack],
+    matcher: GroupMatcher,
+    user,
+    reason: str,
+    create_unknown_groups: bool = False,
+    dry_run: bool = False,
+    change_set=None,
+) -> GtdImportReport:
+    """Write one batch of parsed GTD rows in one transaction: new attacks, changed attacks, their new attributions,
+    and the GTD records they cite.
+
+    Attacks are matched by slug (`gtd-<eventid>`). A new one is inserted, one whose GTD values differ is
+    updated (only the fields GTD gives, `gtd.IMPORTED_FIELDS`), and one whose values are the same is left
+    alone and gets no history. The writes are `kb.services.records_bulk_create`/`records_bulk_update`: a few
+    statements for the whole batch, each record with its history row, the user, the reason and one moment for
+    the batch. Attributions are only ever added, never removed or changed: an editor's work on an imported attack
+    stays. Groups come from `matcher`; a name it does not know is reported, or with `create_unknown_groups`
+    saved as a draft group (through `group_upsert`, with its GTD name set, for an editor to review). Every fact
+    the import writes cites the event's source (`_cite_gtd_records`). With `dry_run` nothing is written and the
+    report says what would be. Rows whose values fail the model's field validation are reported, not written.
+    What the batch creates waits for review in `change_set` (the import run's); changes to published attacks by a
+    user who may not publish them wait there as pending changes.
+    """
+    reason = require_reason(reason)
+    require_user(user)
+    report = GtdImportReport()
+    learned: dict[str, int] = {}
+    with transaction.atomic():
+        moment = timezone.now()
+        stored = _stored_attacks([parsed.slug for parsed in attacks])
+        new, changed, changed_fields, kept = [], [], set(), []
+        for parsed in attacks:
+            values = (parsed.slug, *_imported_values(parsed.values))
+            attack_id, current = stored.get(parsed.slug, (None, None))
+            if current is not None:
+                differing = _differing_fields(current, values)
+                if not differing:
+                    report.unchanged += 1
+                    kept.append((parsed, attack_id))
+                    continue
+                values = tuple(values[index] if index in differing else current[index] for index in range(len(values)))
+            if _too_long(values) and (problem := _invalid_values(parsed)):
+                report.error(parsed.line, parsed.eventid, problem)
+                continue
+            if current is None:
+                new.append(values)
+            else:
+                changed.append((attack_id, *values))
+                changed_fields.update(differing)
+            kept.append((parsed, attack_id))
+        report.created, report.updated = len(new), len(changed)
+
+        resolve = PerpetratorResolver(
+            matcher, report, learned, create=create_unknown_groups, dry_run=dry_run, user=user, reason=reason, change_set=change_set
+        )
+        group_ids = [[resolve(p, parsed) for p in parsed.perpetrators] for parsed, _ in kept]
+        history = {"user": user, "reason": reason, "moment": moment}
+        new_targets = {("attack", None)}  # what this batch creates, which no citation can cite yet; in a dry run, by stand-ins
+        if not dry_run:
+            new_ids = records_bulk_create(model=Attack, fields=ATTACK_FIELDS, rows=new, **history)
+            report.record_created(Attack, new_ids)
+            new_targets.update(("attack", attack_id) for attack_id in new_ids)
+            report.record_created(Group, resolve.created_ids())
+            new_ids = iter(new_ids)
+            kept = [(parsed, next(new_ids) if attack_id is None else attack_id) for parsed, attack_id in kept]
+            if changed:
+                updated = sorted(changed_fields)  # only the fields that differ in some row
+                rows = [(row[0], *(row[1 + index] for index in updated)) for row in changed]
+                fields = [ATTACK_FIELDS[index] for index in updated]
+                records_bulk_update(model=Attack, fields=fields, rows=rows, change_set=change_set, **history)
+
+        recorded = _stored_attributions([attack_id for attack_id, _ in stored.values()])
+        attributions, wanted_by_row = [], []
+        for (parsed, attack_id), ids in zip(kept, group_ids, strict=True):
+            # Two GTD names of one group (gname "ISIL", gname2 "Islamic State") make one attribution, citing the first.
+            wanted: dict[tuple, Perpetrator] = {}
+            for group_id, perpetrator in zip(ids, parsed.perpetrators, strict=True):
+                if group_id is not None:
+                    wanted.setdefault((attack_id, group_id, perpetrator.kind, perpetrator.attributed_by), perpetrator)
+            attributions += [key for key in wanted if key not in recorded]
+            wanted_by_row.append(wanted)
+        report.attributions_created = len(attributions)
+        if attributions and not dry_run:
+            new_ids = records_bulk_create(model=Attribution, fields=ATTRIBUTION_FIELDS, rows=attributions, **history)
+            report.record_created(Attribution, new_ids)
+            recorded.update(zip(attributions, new_ids, strict=True))
+        new_targets.update(("attribution", recorded.get(key, key)) for key in attributions)
+
+        # What each row's record is cited for: (target kind, target id, quote, locator, field). In a dry run a new
+        # attribution stands for itself by its key.
+        cited_by_row = []
+        for (parsed, attack_id), wanted in zip(kept, wanted_by_row, strict=True):
+            cited = [("attack", attack_id, parsed.attack_quote, INCIDENT_LOCATOR, "")]
+            cited += [("attribution", recorded.get(key, key), p.quote, PERPETRATOR_LOCATOR, "") for key, p in wanted.items()]
+            created_groups = resolve.created_by_row(parsed)
+            cited += [("group", group_id, quote, PERPETRATOR_LOCATOR, "name") for group_id, quote in created_groups]
+            new_targets.update(("group", group_id) for group_id, _ in created_groups)
+            cited_by_row.append((parsed, cited))
+        sources_written = _cite_gtd_records(cited_by_row, new_targets, report=report, dry_run=dry_run, history=history)
+        if change_set is not None and not dry_run:
+            _queue_for_review(report, change_set=change_set, user=user)
+        if not dry_run and (new or changed or attributions or sources_written):
+            bump_data_version()  # bulk writes send no save signals: cached public pages must still go stale
+    if not dry_run:
+        for name, group_id in learned.items():
+            matcher.learn(name, group_id)
+    return report
+
+
+def _queue_for_review(report: GtdImportReport, *, change_set, user) -> None:
+    """The batch's new drafts join the import's change set (its draft groups joined it as they were saved)."""
+    for label, ids in report.created_ids.items():
+        model = apps.get_model(label)
+        if model is not Group:
+            queue_bulk_publish(change_set=change_set, model=model, ids=ids, user=user)
+
+
+def _cite_gtd_records(
+    cited_by_row: list[tuple[GtdAttack, list[tuple]]], new_targets: set[tuple], *, report: GtdImportReport, dry_run: bool, history
+) -> bool:
+    """Write each event's source and the citations of the facts it supports; returns whether anything was written.
+
+    `cited_by_row` holds, for each row, (target kind, target id, quote, locator, field) of what it supports, and
+    `new_targets` the (kind, id) of those the batch created. A new event gets its source, text the record's words,
+    and a citation for each. An event recorded before whose words are the same gets citations for what is new; one
+    whose words changed gets the citations it lacks: the import's own one for a fact (the same locator) takes the
+    quote of this release, and a fact with no citation from the source at all gets one; a fact an editor cites
+    otherwise is left as it is. Its text becomes this release's words, followed (after `EARLIER_WORDS_HEADING`) by
+    any quote of its citations that they no longer hold, so every citation's quote stays in the text
+    (`sources.text.check_quote`).
+    """
+    urls = [parsed.source_url for parsed, _ in cited_by_row]
+    stored = _stored_sources([parsed.slug for parsed, _ in cited_by_row], urls)
+    found = [stored.get(parsed.slug) or stored.get(url) or (None, None) for (parsed, _), url in zip(cited_by_row, urls, strict=True)]
+    # Texts are compared by fingerprint: one that folds to the same words holds every quote it held, and what it
+    # was cited for before is cited still (or an editor took the citation away), so only changed ones' citations are read.
+    changed_texts = [
+        source_id for (parsed, _), (source_id, text_hash) in zip(cited_by_row, found, strict=True) if text_hash != parsed.record_text_hash
+    ]
+    citations = _stored_citations([source_id for source_id in changed_texts if source_id is not None])
+    new_sources, new_source_citations, changed_sources, new_citations, changed_citations = [], [], [], [], []
+    for (parsed, cited), url, (source_id, stored_hash) in zip(cited_by_row, urls, found, strict=True):
+        if source_id is None:
+            new_sources.append((parsed.slug, parsed.source_title, GTD_OUTLET, url, parsed.record_text, parsed.record_text_hash))
+            new_source_citations.append(cited)
+            continue
+        if stored_hash == parsed.record_text_hash:
+            new_citations += [_citation_row(source_id, *citation) for citation in cited if citation[:2] in new_targets]
+            continue
+        by_target = citations.get(source_id, {})
+        updated = {}
+        for kind, target, quote, locator, field in cited:
+            theirs = by_target.get((kind, target), ())
+            own = next(((citation_id, own_quote) for citation_id, own_quote, own_locator in theirs if own_locator == locator), None)
+            if own is not None and own[1] != quote:
+                changed_citations.append((own[0], quote))
+                updated[own[0]] = quote
+            elif own is None and not theirs:
+                new_citations.append(_citation_row(source_id, kind, target, quote, locator, field))
+        text, folded = parsed.record_text, fold_text(parsed.record_text)
+        quotes = sorted((citation_id, updated.get(citation_id, quote)) for cites in by_target.values() for citation_id, quote, _ in cites)
+        earlier = dict.fromkeys(quote for _, quote in quotes if fold_text(quote) not in folded)
+        if earlier:
+            text = "\n\n".join((text, "\n".join((EARLIER_WORDS_HEADING, *earlier))))
+        if (text_hash := text_fingerprint(text)) != stored_hash:
+            changed_sources.append((source_id, text, text_hash))
+    report.sources_created, report.sources_updated = len(new_sources), len(changed_sources)
+    report.citations_created = len(new_citations) + sum(map(len, new_source_citations))
+    report.citations_updated = len(changed_citations)
+    if dry_run:
+        return False
+    source_ids = records_bulk_create(model=Source, fields=SOURCE_FIELDS, rows=new_sources, **history)
+    report.record_created(Source, source_ids)
+    for source_id, cited in zip(source_ids, new_source_citations, strict=True):
+        new_citations += [_citation_row(source_id, *citation) for citation in cited]
+    report.record_created(Citation, records_bulk_create(model=Citation, fields=CITATION_FIELDS, rows=new_citations, **history))
+    records_bulk_update(model=Source, fields=("text", "text_hash"), rows=changed_sources, **history)
+    records_bulk_update(model=Citation, fields=("quote",), rows=changed_citations, **history)
+    return bool(new_sources or new_citations or changed_sources or changed_citations)
+
+
+def _citation_row(source_id: int, kind: str, target: int, quote: str, locator: str, field: str) -> tuple:
+    return (source_id, quote, locator, field, *(target if kind == name else None for name in CITED_TARGETS))
+
+
+def _stored_attacks(slugs: list[str]) -> dict[str, tuple[int, tuple]]:
+    """{slug: (id, the values of ATTACK_FIELDS)} of the attacks that exist."""
+    # One array parameter: `slug__in` would send a batch's thousands of slugs as as many parameters.
+    columns = ", ".join(connection.ops.quote_name(Attack._meta.get_field(name).column) for name in ("id", *ATTACK_FIELDS))
+    with array_cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {Attack._meta.db_table} WHERE slug = ANY(%b)", [slugs])
+        return {row[1]: (row[0], row[1:]) for row in cursor.fetchall()}
+
+
+def _stored_attributions(attack_ids: list[int]) -> dict[tuple[int, int, str, str], int]:
+    """{(attack id, group id, kind, attributed by): id} of the attributions of these attacks."""
+    if not attack_ids:
+        return {}
+    with array_cursor() as cursor:
+        cursor.execute(
+            f"SELECT attack_id, group_id, kind, attributed_by, id FROM {Attribution._meta.db_table} WHERE attack_id = ANY(%b)", [attack_ids]
+        )
+        return {tuple(row[:4]): row[4] for row in cursor.fetchall()}
+
+
+def _stored_sources(slugs: list[str], urls: list[str]) -> dict[str, tuple[int, str]]:
+    """{slug: (id, text fingerprint)} and {url: (id, text fingerprint)} of the sources recorded under these slugs or URLs."""
+    with array_cursor() as cursor:
+        # `url <> ''` lets the partial unique index on the URL serve: PostgreSQL does not prove it from an array of thousands.
+        cursor.execute(
+            f"SELECT id, slug, url, text_hash FROM {Source._meta.db_table} WHERE slug = ANY(%b) OR (url = ANY(%b) AND url <> '')",
+            [slugs, urls],
+        )
+        rows = cursor.fetchall()
+    return {
+        **{url: (source_id, text_hash) for source_id, _, url, text_hash in rows if url},
+        **{slug: (source_id, text_hash) for source_id, slug, _, text_hash in rows},
+    }
+
+
+def _stored_citations(source_ids: list[int]) -> dict[int, dict[tuple[str, int] | None, list[tuple[int, str, str]]]]:
+    """{source id: {(target kind, target id): [(id, quote, locator)]}} of these sources' citations, oldest first; the
+    target is None for a kind the import does not cite."""
+    if not source_ids:
+        return {}
+    found: dict[int, dict] = {}
+    with array_cursor() as cursor:
+        cursor.execute(
+            f"SELECT source_id, attack_id, attribution_id, group_id, id, quote, locator FROM {Citation._meta.db_table} "
+            "WHERE source_id = ANY(%b) ORDER BY id",
+            [source_ids],
+        )
+        for source_id, attack_id, attribution_id, group_id, *citation in cursor.fetchall():
+            if attack_id is not None:
+                target = ("attack", attack_id)
+            elif attribution_id is not None:
+                target = ("attribution", attribution_id)
+            else:
+                target = ("group", group_id) if group_id is not None else None
+            found.setdefault(source_id, {}).setdefault(target, []).append(tuple(citation))
+    return found
+
+
+def _differing_fields(current: tuple, values: tuple) -> set[int]:
+    """The positions in ATTACK_FIELDS whose stored values differ (33.5 and 33.500000 do not)."""
+    if current == values:
+        return set()
+    fields = [Attack._meta.get_field(name) for name in ATTACK_FIELDS]
+    pairs = enumerate(zip(fields, current, values, strict=True))
+    return {index for index, (field, old, new) in pairs if old != new and comparable(field, old) != comparable(field, new)}
+
+
+def _invalid_values(parsed: GtdAttack) -> str:
+    """The model's field validation of a row's values ("" when they pass): the country code came from django-countries' own names."""
+    try:
+        Attack(slug=parsed.slug, **parsed.values).clean_fields(exclude=["country"])
+    except ValidationError as error:
+        return " ".join(f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items())
+    return ""
