@@ -200,6 +200,4 @@ def record_upsert(
 
 def _same_value(instance: models.Model, name: str, value: Any) -> bool:
     field = instance._meta.get_field(name)
-    if field.is_relation:
-        return getattr(instance, field.attname) == getattr(value, "pk", value)
-    return comparable(field, getattr(instance, name)) == comparable(field, value)
+    return comparable(field, field.value_from_object(instance)) == comparable(field, value)
