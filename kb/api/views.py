@@ -14,6 +14,7 @@ from kb.cache import cache_key, cached_response
 
 from .csv import Column, CSVRenderer, csv_response
 from .pagination import positive_int_parameter
+from .routers import ApiRouter, RootLink
 
 FORMAT_PARAMETER = OpenApiParameter(
     "format", str, enum=["json", "csv"], description="csv streams the whole filtered list as a spreadsheet (no paging)."
@@ -89,21 +90,16 @@ def refuse_empty_parameters(request) -> None:
 
 
 class ApiRootView(APIView):
-    """The endpoints of version 1."""
+    """The endpoints of version 1: every app's lists, then its other endpoints (`routers`), then the schema and docs."""
 
-    ENDPOINTS = {
-        "groups": "api:group-list",
-        "aliases": "api:alias-list",
-        "affiliations": "api:affiliation-list",
-        "attacks": "api:attack-list",
-        "sources": "api:source-list",
-        "citations": "api:citation-list",
-        "deletions": "api:deletions",
-        "stix": "api:stix-export",
-        "schema": "api:schema",
-        "docs": "api:docs",
-    }
+    routers: list[ApiRouter] = []
+    own_links: list[RootLink] = []
 
     @extend_schema(exclude=True)
     def get(self, request):
-        return Response({name: request.build_absolute_uri(reverse(route)) for name, route in self.ENDPOINTS.items()})
+        links = [
+            *(link for router in self.routers for link in router.list_links()),
+            *(link for router in self.routers for link in router.view_links()),
+            *self.own_links,
+        ]
+        return Response({link.name: request.build_absolute_uri(reverse(f"api:{link.url_name}")) for link in links})
