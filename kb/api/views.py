@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from kb.cache import cache_key, cached_response
 
-from .csv import Column, CSVRenderer, csv_response
+from .csv import CsvExport, CSVRenderer, csv_response
 from .pagination import positive_int_parameter
 from .routers import ApiRouter, RootLink
 
@@ -25,13 +25,13 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     """An API endpoint: list and detail of public records; any other method answers 405.
 
     Lists may use a lighter serializer (`list_serializer_class`) and queryset than details
-    (`detail_queryset`); `csv_columns` makes `?format=csv` stream the filtered list.
+    (`detail_queryset`); `csv_export` (its columns, from the app's `exports.py`) makes `?format=csv` stream the
+    filtered list.
     """
 
     list_serializer_class: type[serializers.Serializer] | None = None
     detail_queryset = None
-    csv_columns: list[Column] | None = None
-    csv_filename = ""
+    csv_export: CsvExport | None = None
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -55,13 +55,13 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     def get_renderers(self):
         renderers = [JSONRenderer()]
         # On list routes, any method: a POST with ?format=csv should hear 405, not 404.
-        if self.csv_columns and not getattr(self, "detail", False):
+        if self.csv_export and not getattr(self, "detail", False):
             renderers.append(CSVRenderer())
         return renderers
 
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == CSVRenderer.format:
-            return csv_response(self.filter_queryset(self.get_queryset()), self.csv_columns, self.csv_filename)
+            return csv_response(self.filter_queryset(self.get_queryset()), self.csv_export)
         return self._cached(request, lambda: super(ReadOnlyViewSet, self).list(request, *args, **kwargs))
 
     def retrieve(self, request, *args, **kwargs):
