@@ -101,6 +101,16 @@ def groups_for_list() -> QuerySet[Group]:
     return public_groups().prefetch_related(Prefetch("aliases", queryset=Alias.objects.public(), to_attr="public_aliases"))
 
 
+def aliases_for_list() -> QuerySet[Alias]:
+    """Public aliases with their group and citations."""
+    return Alias.objects.public().select_related("group").prefetch_related(prefetch_public_citations())
+
+
+def affiliations_for_list() -> QuerySet[Affiliation]:
+    """Public relationships with the groups at both ends and their citations."""
+    return Affiliation.objects.public().select_related("from_group", "to_group").prefetch_related(prefetch_public_citations())
+
+
 def recently_updated_groups(limit: int = 6) -> list[Group]:
     return list(groups_for_list().order_by("-last_updated", "id")[:limit])
 
@@ -315,6 +325,18 @@ def public_attacks() -> QuerySet[Attack]:
 def attacks_for_list() -> QuerySet[Attack]:
     return public_attacks().prefetch_related(
         Prefetch("attributions", queryset=Attribution.objects.public().select_related("group"), to_attr="public_attributions")
+    )
+
+
+def attacks_with_facts() -> QuerySet[Attack]:
+    """Public attacks with their own citations and their public attributions, each with its group and citations."""
+    return public_attacks().prefetch_related(
+        prefetch_public_citations(),
+        Prefetch(
+            "attributions",
+            queryset=Attribution.objects.public().select_related("group").prefetch_related(prefetch_public_citations()),
+            to_attr="public_attributions",
+        ),
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import unquote
@@ -19,9 +18,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from simple_history.admin import SimpleHistoryAdmin
 
 from kb.history import changes_between, comparable, latest_revision, revision, tracked_fields
-from kb.models import as_id
+from kb.models import as_id, curated_models_parents_first
 from kb.services import (
-    RESTORE_ORDER,
     RestoreError,
     can_publish,
     publication_checks,
@@ -455,8 +453,7 @@ def _deleted_label(row) -> str:
 def deleted_together(deletion) -> list:
     """The history rows of everything deleted in the same cascade as `deletion` (they share its moment)."""
     rows = []
-    for label in RESTORE_ORDER:
-        model = apps.get_model(label)
+    for model in curated_models_parents_first():
         rows += list(model.history.filter(history_type="-", history_date=deletion.history_date).exclude(id__in=model.objects.values("pk")))
     return rows
 

@@ -10,11 +10,10 @@ class KbConfig(AppConfig):
 
         from .audit import require_user_and_reason
         from .cache import bump_data_version
-        from .models import CuratedModel
+        from .models import curated_models
 
         pre_save.connect(require_user_and_reason, dispatch_uid="kb.audit.save")
         pre_delete.connect(require_user_and_reason, dispatch_uid="kb.audit.delete")
-        for model in self.apps.get_models():
-            if issubclass(model, CuratedModel):
-                post_save.connect(bump_data_version, sender=model, dispatch_uid=f"kb.cache.save.{model._meta.label}")
-                post_delete.connect(bump_data_version, sender=model, dispatch_uid=f"kb.cache.delete.{model._meta.label}")
+        for model in curated_models():
+            post_save.connect(bump_data_version, sender=model, dispatch_uid=f"kb.cache.save.{model._meta.label}")
+            post_delete.connect(bump_data_version, sender=model, dispatch_uid=f"kb.cache.delete.{model._meta.label}")

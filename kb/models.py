@@ -1,5 +1,6 @@
 """What every curated record shares: publication state, timestamps and full history."""
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -88,6 +89,34 @@ class CuratedModel(models.Model):
     def facts_supported(self) -> list[models.Model]:
         """The facts whose citations this record is or holds (a citation's fact; a source's cited facts)."""
         return []
+
+
+def curated_models() -> list[type[CuratedModel]]:
+    """Every curated model, app by app in `INSTALLED_APPS` order and as each app declares them: the registry that
+    restores, the deletions feed and the cache read, so that a new model joins them by subclassing alone."""
+    return [model for model in apps.get_models() if issubclass(model, CuratedModel)]
+
+
+def curated_models_parents_first() -> list[type[CuratedModel]]:
+    """The curated models ordered so that each comes after every curated model it has a foreign key to (a restore
+    saves parents before what refers to them): by the length of its longest chain of such keys, then as
+    `curated_models` lists them, so that the order is the same on every run."""
+    curated = curated_models()
+    parents = {
+        model: {field.related_model for field in model._meta.concrete_fields if field.is_relation and field.related_model in curated}
+        - {model}
+        for model in curated
+    }
+    depth: dict[type[CuratedModel], int] = {}
+
+    def depth_of(model, chain=()):
+        if model in chain:
+            raise ValueError(f"Curated models refer to each other in a loop: {' → '.join(m._meta.label for m in chain)}.")
+        if model not in depth:
+            depth[model] = max((depth_of(parent, (*chain, model)) + 1 for parent in parents[model]), default=0)
+        return depth[model]
+
+    return sorted(curated, key=lambda model: (depth_of(model), curated.index(model)))
 
 
 # --- Review: what waits for a Reviewer before readers see it ---------------------------------------------------

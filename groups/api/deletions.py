@@ -16,25 +16,16 @@ from rest_framework.views import APIView
 
 from kb.api.pagination import positive_int_parameter
 from kb.api.views import refuse_empty_parameters
-from kb.models import PublicationStatus
+from kb.models import CuratedModel, PublicationStatus, curated_models
 
 from ..revisions import PublicHistory
 
-# Every model whose records the API publishes, by the name the deletions feed gives them.
-TRACKED_MODELS = {
-    "group": "groups.Group",
-    "alias": "groups.Alias",
-    "affiliation": "groups.Affiliation",
-    "designation": "groups.Designation",
-    "attack": "groups.Attack",
-    "attribution": "groups.Attribution",
-    "source": "sources.Source",
-    "citation": "sources.Citation",
-}
 
-
-def tracked_models():
-    return [apps.get_model(label) for label in TRACKED_MODELS.values()]
+def tracked_models() -> list[type[CuratedModel]]:
+    """Every curated model: the API publishes them all, on their own endpoints or inside their parents'. The feed
+    names them app by app from the top layer down (groups before sources), each app's as declared."""
+    layers = [config.label for config in apps.get_app_configs()]
+    return sorted(curated_models(), key=lambda model: -layers.index(model._meta.app_label))
 
 
 class DeletionsPagination(LimitOffsetPagination):
@@ -77,7 +68,7 @@ class DeletionsView(APIView):
                 "results": inline_serializer(
                     "Deletion",
                     {
-                        "type": serializers.ChoiceField(choices=list(TRACKED_MODELS)),
+                        "type": serializers.ChoiceField(choices=[model._meta.model_name for model in tracked_models()]),
                         "id": serializers.IntegerField(),
                         "removed_at": serializers.DateTimeField(),
                     },

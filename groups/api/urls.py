@@ -1,16 +1,13 @@
-from django.urls import path
-from rest_framework.routers import SimpleRouter
+from kb.api.routers import ApiRouter
 
 from . import deletions, views
 
-router = SimpleRouter()
+router = ApiRouter()
 router.register("groups", views.GroupViewSet, basename="group")
 router.register("aliases", views.AliasViewSet, basename="alias")
 router.register("affiliations", views.AffiliationViewSet, basename="affiliation")
 router.register("attacks", views.AttackViewSet, basename="attack")
+router.register_view("deletions/", deletions.DeletionsView, url_name="deletions", root_name="deletions")
+router.register_view("export/stix/", views.StixExportView, url_name="stix-export", root_name="stix")
 
-urlpatterns = [
-    *router.urls,
-    path("deletions/", deletions.DeletionsView.as_view(), name="deletions"),
-    path("export/stix/", views.StixExportView.as_view(), name="stix-export"),
-]
+urlpatterns = router.urls

@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
+from django_filters import FilterSet
 from rest_framework.renderers import BaseRenderer
 
 CHUNK_SIZE = 2000
@@ -21,6 +23,17 @@ class Column:
     value: Callable[[Any], Any]
 
 
+@dataclass(frozen=True)
+class CsvExport:
+    """A public list as CSV, alike from the API's `?format=csv` and from `manage.py export_csv`: the records (a
+    selector), the filters they take (the site's FilterSet), the columns and the file's name."""
+
+    records: Callable[[], QuerySet]
+    filterset_class: type[FilterSet]
+    columns: list[Column]
+    filename: str
+
+
 class CSVRenderer(BaseRenderer):
     """Lets `?format=csv` through content negotiation; the rows themselves are streamed by `csv_response`."""
 
@@ -28,7 +41,7 @@ class CSVRenderer(BaseRenderer):
     format = "csv"
     charset = "utf-8"
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):  # only lists stream CSV; see CSVExportMixin
+    def render(self, data, accepted_media_type=None, renderer_context=None):  # only lists stream CSV; see ReadOnlyViewSet.list
         raise NotImplementedError("CSV is streamed by csv_response().")
 
 
@@ -44,7 +57,8 @@ def csv_rows(records: Iterable[Any], columns: list[Column]) -> Iterator[str]:
         yield writer.writerow(["" if (value := column.value(record)) is None else value for column in columns])
 
 
-def csv_response(queryset, columns: list[Column], filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_rows(queryset.iterator(chunk_size=CHUNK_SIZE), columns), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+def csv_response(queryset, export: CsvExport) -> StreamingHttpResponse:
+    rows = csv_rows(queryset.iterator(chunk_size=CHUNK_SIZE), export.columns)
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response

@@ -4,13 +4,23 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
+from .routers import RootLink
 
 app_name = "api"
 
+# Each app's API by dotted path (kb imports no app); its module's `router` routes its endpoints, and the root lists them.
+APP_APIS = [include("groups.api.urls"), include("sources.api.urls")]
+
 urlpatterns = [
-    path("", views.ApiRootView.as_view(), name="root"),
-    path("", include("groups.api.urls")),
-    path("", include("sources.api.urls")),
+    path(
+        "",
+        views.ApiRootView.as_view(
+            routers=[urlconf.router for urlconf, _app_name, _namespace in APP_APIS],
+            own_links=[RootLink("schema", "schema"), RootLink("docs", "docs")],
+        ),
+        name="root",
+    ),
+    *(path("", app_api) for app_api in APP_APIS),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -12,8 +12,9 @@ from rest_framework.views import APIView
 
 from kb.cache import cache_key, cached_response
 
-from .csv import Column, CSVRenderer, csv_response
+from .csv import CsvExport, CSVRenderer, csv_response
 from .pagination import positive_int_parameter
+from .routers import ApiRouter, RootLink
 
 FORMAT_PARAMETER = OpenApiParameter(
     "format", str, enum=["json", "csv"], description="csv streams the whole filtered list as a spreadsheet (no paging)."
@@ -24,13 +25,13 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     """An API endpoint: list and detail of public records; any other method answers 405.
 
     Lists may use a lighter serializer (`list_serializer_class`) and queryset than details
-    (`detail_queryset`); `csv_columns` makes `?format=csv` stream the filtered list.
+    (`detail_queryset`); `csv_export` (its columns, from the app's `exports.py`) makes `?format=csv` stream the
+    filtered list.
     """
 
     list_serializer_class: type[serializers.Serializer] | None = None
     detail_queryset = None
-    csv_columns: list[Column] | None = None
-    csv_filename = ""
+    csv_export: CsvExport | None = None
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -54,13 +55,13 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     def get_renderers(self):
         renderers = [JSONRenderer()]
         # On list routes, any method: a POST with ?format=csv should hear 405, not 404.
-        if self.csv_columns and not getattr(self, "detail", False):
+        if self.csv_export and not getattr(self, "detail", False):
             renderers.append(CSVRenderer())
         return renderers
 
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == CSVRenderer.format:
-            return csv_response(self.filter_queryset(self.get_queryset()), self.csv_columns, self.csv_filename)
+            return csv_response(self.filter_queryset(self.get_queryset()), self.csv_export)
         return self._cached(request, lambda: super(ReadOnlyViewSet, self).list(request, *args, **kwargs))
 
     def retrieve(self, request, *args, **kwargs):
@@ -89,21 +90,16 @@ def refuse_empty_parameters(request) -> None:
 
 
 class ApiRootView(APIView):
-    """The endpoints of version 1."""
+    """The endpoints of version 1: every app's lists, then its other endpoints (`routers`), then the schema and docs."""
 
-    ENDPOINTS = {
-        "groups": "api:group-list",
-        "aliases": "api:alias-list",
-        "affiliations": "api:affiliation-list",
-        "attacks": "api:attack-list",
-        "sources": "api:source-list",
-        "citations": "api:citation-list",
-        "deletions": "api:deletions",
-        "stix": "api:stix-export",
-        "schema": "api:schema",
-        "docs": "api:docs",
-    }
+    routers: list[ApiRouter] = []
+    own_links: list[RootLink] = []
 
     @extend_schema(exclude=True)
     def get(self, request):
-        return Response({name: request.build_absolute_uri(reverse(route)) for name, route in self.ENDPOINTS.items()})
+        links = [
+            *(link for router in self.routers for link in router.list_links()),
+            *(link for router in self.routers for link in router.view_links()),
+            *self.own_links,
+        ]
+        return Response({link.name: request.build_absolute_uri(reverse(f"api:{link.url_name}")) for link in links})

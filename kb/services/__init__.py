@@ -4,14 +4,11 @@
 from .bulk import HISTORY_BOOKKEEPING, array_cursor, records_bulk_create, records_bulk_publish, records_bulk_update
 from .gate import PublishingRefused, can_publish, require_reason, require_user
 from .publishing import UncitedFact, publication_checks
-from .records import RESTORE_ORDER, RestoreError, record_delete, record_restore, record_revert, record_save, record_upsert
+from .records import RestoreError, record_delete, record_restore, record_revert, record_save, record_upsert
 from .review import change_set_approve, change_set_reject, change_set_start, current_change_set, intake_change_set
 
-# The names other apps have imported (`from kb.services import _require_reason`) until they move to the public ones.
-_require_reason, _require_user = require_reason, require_user
-
 __all__ = [
-    "HISTORY_BOOKKEEPING", "RESTORE_ORDER", "PublishingRefused", "RestoreError", "UncitedFact", "array_cursor",
+    "HISTORY_BOOKKEEPING", "PublishingRefused", "RestoreError", "UncitedFact", "array_cursor",
     "can_publish", "change_set_approve", "change_set_reject", "change_set_start", "current_change_set",
     "intake_change_set", "publication_checks", "record_delete", "record_restore", "record_revert", "record_save",
     "record_upsert", "records_bulk_create", "records_bulk_publish", "records_bulk_update", "require_reason", "require_user",

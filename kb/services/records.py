@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
 from kb.history import changes_between, comparable, latest_revision, tracked_fields
-from kb.models import CuratedModel, PublicationStatus
+from kb.models import CuratedModel, PublicationStatus, curated_models_parents_first
 
 from . import review
 from .gate import can_publish, refuse_status_change, require_reason, require_user
@@ -123,13 +122,6 @@ def record_delete(*, instance: models.Model, user, reason: str, change_set=None)
     return None
 
 
-# Restored parents first, so that what refers to them can be saved after.
-RESTORE_ORDER = (
-    "sources.Source", "groups.Group", "groups.Attack", "groups.Alias", "groups.Affiliation",
-    "groups.Designation", "groups.Attribution", "sources.Citation",
-)  # fmt: skip
-
-
 class RestoreError(Exception):
     pass
 
@@ -161,8 +153,7 @@ def record_restore(*, model: type[models.Model], record_id: int, user, reason: s
 
 def _restore_rows(deletion, *, user, reason: str, restored: list) -> None:
     """Every row deleted with `deletion`, brought back with its id; as a draft where the user may not publish it."""
-    for label in RESTORE_ORDER:
-        deleted_model = apps.get_model(label)
+    for deleted_model in curated_models_parents_first():  # parents first, so that what refers to them can be saved after
         rows = deleted_model.history.filter(history_type="-", history_date=deletion.history_date).order_by("id")
         for row in rows:
             if deleted_model.objects.filter(pk=row.id).exists():
@@ -200,6 +191,4 @@ def record_upsert(
 
 def _same_value(instance: models.Model, name: str, value: Any) -> bool:
     field = instance._meta.get_field(name)
-    if field.is_relation:
-        return getattr(instance, field.attname) == getattr(value, "pk", value)
-    return comparable(field, getattr(instance, name)) == comparable(field, value)
+    return comparable(field, field.value_from_object(instance)) == comparable(field, value)

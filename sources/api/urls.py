@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from kb.api.routers import ApiRouter
 
 from . import views
 
-router = SimpleRouter()
+router = ApiRouter()
 router.register("sources", views.SourceViewSet, basename="source")
 router.register("citations", views.CitationViewSet, basename="citation")
 

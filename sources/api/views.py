@@ -6,8 +6,7 @@ from kb.api.pagination import SyncCursorPagination
 from kb.api.views import ReadOnlyViewSet
 
 from ..filtersets import CitationFilterSet, SourceFilterSet
-from ..models import Citation
-from ..selectors import public_sources
+from ..selectors import public_citations, public_sources
 from . import serializers
 
 
@@ -23,7 +22,7 @@ class SourceViewSet(ReadOnlyViewSet):
 class CitationViewSet(ReadOnlyViewSet):
     """Quotes and the fact each supports; lists page by cursor."""
 
-    queryset = Citation.objects.public().select_related("source")
+    queryset = public_citations()
     serializer_class = serializers.CitationSerializer
     filterset_class = CitationFilterSet
     pagination_class = SyncCursorPagination

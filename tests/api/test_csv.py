@@ -7,6 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.http import StreamingHttpResponse
 
+from groups.api.urls import router
+from groups.exports import CSV_EXPORTS
 from groups.models import AffiliationKind, AttributionKind
 from kb.api import csv as api_csv
 from kb.dates import DatePrecision
@@ -99,3 +101,11 @@ def test_the_export_command_writes_the_same_rows_with_the_filters(client, tmp_pa
 def test_the_export_command_explains_bad_filters(arguments, message):
     with pytest.raises(CommandError, match=re.escape(message)):
         call_command("export_csv", *arguments, "--no-progress", stdout=io.StringIO())
+
+
+@pytest.mark.parametrize("name", sorted(CSV_EXPORTS))
+def test_the_api_and_the_export_command_read_the_same_export(name):
+    [viewset] = [viewset for prefix, viewset, _basename in router.registry if prefix == name]
+    export = CSV_EXPORTS[name]
+    assert viewset.csv_export is export and viewset.filterset_class is export.filterset_class
+    assert str(viewset.queryset.query) == str(export.records().query)

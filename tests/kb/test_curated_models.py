@@ -1,18 +1,29 @@
 """Every curated model keeps history and is edited through CuratedAdmin (roles: test_roles.py)."""
 
 import pytest
-from django.apps import apps
 from django.contrib import admin
 
 from kb.admin import CuratedAdmin
-from kb.models import CuratedModel
+from kb.models import curated_models, curated_models_parents_first
 
-CURATED_MODELS = [model for model in apps.get_models() if issubclass(model, CuratedModel)]
+CURATED_MODELS = curated_models()
 
 
 def test_the_curated_models_are_the_ones_editors_expect():
     names = {model.__name__ for model in CURATED_MODELS}
     assert names == {"Group", "Alias", "Affiliation", "Designation", "Attack", "Attribution", "Source", "Citation"}
+
+
+def test_a_restore_brings_back_each_record_after_the_records_it_refers_to():
+    order = curated_models_parents_first()
+    assert sorted(order, key=CURATED_MODELS.index) == CURATED_MODELS
+    for model in order:
+        for field in model._meta.concrete_fields:
+            if field.is_relation and field.related_model in order and field.related_model is not model:
+                assert order.index(field.related_model) < order.index(model), f"{model.__name__}.{field.name}"
+    assert [model.__name__ for model in order] == [
+        "Source", "Group", "Attack", "Alias", "Affiliation", "Designation", "Attribution", "Citation",
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("model", CURATED_MODELS, ids=lambda m: m.__name__)

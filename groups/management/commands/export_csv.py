@@ -5,18 +5,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
 from tqdm import tqdm
 
-from groups.api.views import AffiliationViewSet, AliasViewSet, AttackViewSet, GroupViewSet
+from groups.exports import CSV_EXPORTS
 from kb.api.csv import CHUNK_SIZE, csv_rows
 from kb.exports import write_in_place, write_to_stdout
-
-EXPORTS = {"groups": GroupViewSet, "aliases": AliasViewSet, "affiliations": AffiliationViewSet, "attacks": AttackViewSet}
 
 
 class Command(BaseCommand):
     help = "Write a public list as CSV, filtered as the API filters it: the same columns as ?format=csv."
 
     def add_arguments(self, parser):
-        parser.add_argument("list", choices=sorted(EXPORTS), help="Which list to export.")
+        parser.add_argument("list", choices=sorted(CSV_EXPORTS), help="Which list to export.")
         parser.add_argument(
             "--filter",
             action="append",
@@ -28,14 +26,14 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="No progress bar (one is shown only when stderr is a terminal).")
 
     def handle(self, *args, list: str, filter: list[str], output: str, no_progress: bool, **options):
-        viewset = EXPORTS[list]
+        export = CSV_EXPORTS[list]
         data = QueryDict(mutable=True)
         for item in filter:
             name, separator, value = item.partition("=")
             if not separator or not name or not value:
                 raise CommandError(f"--filter takes NAME=VALUE, e.g. country=PK; got {item!r}.")
             data.appendlist(name, value)
-        filterset = viewset.filterset_class(data, queryset=viewset.queryset.all())
+        filterset = export.filterset_class(data, queryset=export.records())
         unknown = sorted(set(data) - set(filterset.filters))
         if unknown:
             raise CommandError(f"Unknown filter(s) for {list}: {', '.join(unknown)}. Known: {', '.join(sorted(filterset.filters))}.")
@@ -58,7 +56,7 @@ class Command(BaseCommand):
             file=sys.stderr,
             disable=True if no_progress else None,  # None: shown only on a terminal
         )
-        rows = csv_rows(records, viewset.csv_columns)
+        rows = csv_rows(records, export.columns)
         if output == "-":
             write_to_stdout(self.stdout, rows)
         else:

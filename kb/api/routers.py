@@ -1,0 +1,37 @@
+"""Each app's API is one router: its viewsets and its other endpoints, routed together and listed at the API root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+from rest_framework.views import APIView
+
+
+@dataclass(frozen=True)
+class RootLink:
+    name: str  # the key in the API root's answer
+    url_name: str  # inside the `api` namespace
+
+
+class ApiRouter(SimpleRouter):
+    """DRF's router (`register` a viewset under its prefix) that also routes an app's endpoints that are not
+    viewsets (`register_view`): a feed, an export. The API root lists both, from here, in the order registered."""
+
+    def __init__(self):
+        super().__init__()
+        self.views: list[tuple[str, type[APIView], RootLink]] = []
+
+    def register_view(self, route: str, view: type[APIView], *, url_name: str, root_name: str) -> None:
+        self.views.append((route, view, RootLink(root_name, url_name)))
+
+    def get_urls(self):
+        return [*super().get_urls(), *(path(route, view.as_view(), name=link.url_name) for route, view, link in self.views)]
+
+    def list_links(self) -> list[RootLink]:
+        """The list route of every registered viewset, named by its prefix."""
+        return [RootLink(prefix, self.routes[0].name.format(basename=basename)) for prefix, _viewset, basename in self.registry]
+
+    def view_links(self) -> list[RootLink]:
+        return [link for _route, _view, link in self.views]
