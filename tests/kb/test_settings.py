@@ -20,7 +20,7 @@ def test_database_url_takes_precedence(monkeypatch, tmp_path):
 
 
 def test_every_connection_gets_the_planner_settings(monkeypatch, tmp_path):
-    """An index lookup is priced for SSDs on any server: profiles of busy groups depend on it (kb/database.py)."""
+    """An index lookup is priced for SSDs on any server: profiles of busy groups depend on it (kb/operations/database.py)."""
     monkeypatch.setenv("DATABASE_URL", "postgres://kb:secret@db.internal:5433/kb_prod?options=-c%20statement_timeout%3D5000")
     options = "-c statement_timeout=5000 -c random_page_cost=1.1 -c pg_trgm.similarity_threshold=0.45"
     assert database_settings(tmp_path)["OPTIONS"]["options"] == options
