@@ -41,7 +41,7 @@ def write_import(attacks: int, *, editor):
     from groups.models import Attack, AttributionKind, Group
     from kb.models import ChangeSetKind
     from kb.services import change_set_start, records_bulk_create
-    from kb.services.review import queue_bulk_publish
+    from kb.services.pending import queue_bulk_publish
     from sources.models import Citation, Source
     from sources.text import text_fingerprint
 

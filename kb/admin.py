@@ -28,7 +28,7 @@ from kb.services import (
     record_revert,
     record_save,
 )
-from kb.services.review import change_set_open_to, last_rejection, pending_change_for, pending_changes_for, with_pending_values
+from kb.services.pending import change_set_open_to, last_rejection, pending_change_for, pending_changes_for, with_pending_values
 
 CHANGE_REASON_HELP = "Why you are making this change (kept in the history with your name), e.g. “Added spelling used by Dawn”."
 

@@ -15,7 +15,7 @@ from django.utils.timesince import timesince
 
 from kb.models import ChangeSet, CuratedModel, PendingAction, PendingChange, ReviewStatus
 from kb.services import can_publish, change_set_approve, change_set_reject, change_set_start
-from kb.services.review import pending_diff
+from kb.services.pending import pending_diff
 
 SHOWN_ON_ONE_PAGE = 200
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from kb.cache import bump_data_version
 from kb.history import comparable
 from kb.services import array_cursor, records_bulk_create, records_bulk_update, require_reason, require_user
-from kb.services.review import queue_bulk_publish
+from kb.services.pending import queue_bulk_publish
 from sources.models import Citation, Source
 from sources.text import fold_text, text_fingerprint
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import psycopg
 from django.db import connection, models
 from psycopg import sql
 
+from .copy import array_cursor, copy_rows
 from .gate import can_publish, refuse_status_change, require_reason, require_user
+from .pending import queue_values
 
 # Bulk writes for imports. django-simple-history's bulk_create_with_history and bulk_update_with_history build a
 # model instance per record and per history row and insert them through the ORM, which costs far more than the
@@ -99,25 +100,6 @@ def records_bulk_update(
         _copy_into_history(model, [row[0] for row in rows], history_type="~", user=user, reason=reason, moment=moment)
 
 
-def array_cursor() -> psycopg.Cursor:
-    """A cursor on Django's connection, in its transaction, that sends `%b` parameters in binary: one array of a
-    batch's thousands of ids or slugs in a fraction of the time Django's cursor takes to quote it as text."""
-    connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)
-
-
-def copy_rows(cursor, table: str, columns: list[str], rows: Iterable[Sequence[Any]]) -> None:
-    """COPY in PostgreSQL's binary format, each value sent as its column's type: half the work of the text format."""
-    cursor.execute("SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped", [table])
-    types = dict(cursor.fetchall())
-    names = sql.SQL(", ").join(map(sql.Identifier, columns))
-    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(sql.Identifier(table), names)
-    with cursor.copy(statement) as copy:
-        copy.set_types([types[column] for column in columns])
-        for row in rows:
-            copy.write_row(row)
-
-
 def _copy_into_history(model: type[models.Model], ids: list, *, history_type: str, user, reason: str, moment) -> None:
     """One history row per record, copied from the table as stored: what the *_with_history helpers would write."""
     history = model.history.model
@@ -178,8 +160,6 @@ def _refuse_status_without_rights(model, fields: Sequence[str], user) -> None:
 
 def _hold_published_for_review(model, fields: Sequence[str], rows: Sequence[Sequence[Any]], *, user, reason: str, change_set):
     """The rows of drafts, to write; the rows of published records are kept as pending changes instead."""
-    from .review import queue_values
-
     with array_cursor() as cursor:
         cursor.execute(
             sql.SQL("SELECT {} FROM {} WHERE {} = ANY(%b) AND publication_status = 'published'").format(

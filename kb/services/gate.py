@@ -1,7 +1,7 @@
 """Who may make what public: the rules every write path meets, whatever a form, a command or a revert sent.
 
 - Changing a record's publication status needs the model's `publish_<model>` permission.
-- An edit of a published record by someone without it is kept as a pending change (`kb.services.review`);
+- An edit of a published record by someone without it is kept as a pending change (`kb.services.pending`);
   readers keep the published version until a Reviewer approves.
 - A revert keeps the record's current status; a record brought back (revert of a deleted one, restore) by
   someone who may not publish it comes back as a draft.

@@ -17,8 +17,8 @@ from django.utils import timezone
 from kb.history import changes_between, comparable, latest_revision, tracked_fields
 from kb.models import CuratedModel, PublicationStatus, curated_models_parents_first
 
-from . import review
 from .gate import can_publish, refuse_status_change, require_reason, require_user
+from .pending import forget_deleted, queue_change, queue_delete, queue_publish
 from .publishing import check_records, publication_checks
 
 
@@ -67,7 +67,7 @@ def record_save(*, instance: models.Model, user, reason: str, change_set=None, k
         if instance.is_published:
             check_records([instance])
         elif change_set is not None or not publisher:
-            review.queue_publish(instance, user=user, reason=reason, change_set=change_set)
+            queue_publish(instance, user=user, reason=reason, change_set=change_set)
         return instance
     instance._state.adding = False  # an older version (a revert) of a record that exists
     if instance.publication_status != stored.publication_status and not publisher:
@@ -76,7 +76,7 @@ def record_save(*, instance: models.Model, user, reason: str, change_set=None, k
     if stored.is_published and not publisher:
         if changes:
             instance.full_clean()
-        instance.pending_change = review.queue_change(instance, changes=changes, user=user, reason=reason, change_set=change_set)
+        instance.pending_change = queue_change(instance, changes=changes, user=user, reason=reason, change_set=change_set)
         return instance
     if not changes:
         return instance
@@ -108,7 +108,7 @@ def record_delete(*, instance: models.Model, user, reason: str, change_set=None)
     rows = [obj for instances in collector.data.values() for obj in instances]
     published = [obj for obj in rows if isinstance(obj, CuratedModel) and obj.is_published]
     if any(not can_publish(user, type(obj)) for obj in published):
-        return review.queue_delete(instance, user=user, reason=reason, change_set=change_set)
+        return queue_delete(instance, user=user, reason=reason, change_set=change_set)
     deleted = {(type(obj), obj.pk) for obj in rows}
     supported = [fact for obj in published for fact in obj.facts_supported() if (type(fact), fact.pk) not in deleted]
     # One moment for every row of the cascade: it is how `record_restore` finds what went together.
@@ -117,7 +117,7 @@ def record_delete(*, instance: models.Model, user, reason: str, change_set=None)
         _mark_for_history(obj, user=user, reason=reason)
         obj._history_date = moment
     collector.delete()
-    review.forget_deleted(rows)
+    forget_deleted(rows)
     check_records(supported)
     return None
 

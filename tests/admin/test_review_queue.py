@@ -165,7 +165,7 @@ def test_a_published_records_inline_rows_are_not_resaved(reviewer_client, islami
 
 
 def test_a_changed_text_shows_the_words_removed_and_added():
-    from kb.services.review import FieldDiff
+    from kb.services.pending import FieldDiff
 
     diff = FieldDiff("summary", "A group formed in 1996 in Punjab.", "A group formed in 1996 in southern Punjab, says Dawn.")
     assert diff.words == [

@@ -364,7 +364,7 @@ def test_a_reviewer_cannot_approve_their_own_change_set_unless_allowed(reviewer)
     group = record_save(instance=Group(name="New Front", slug="new-front"), user=reviewer, reason="New")
     Citation.objects.create(source=source, group=group, quote=QUOTE, publication_status=PUBLISHED)
     from kb.services import current_change_set
-    from kb.services.review import queue_publish
+    from kb.services.pending import queue_publish
 
     change_set = current_change_set(reviewer)
     queue_publish(group, user=reviewer, reason="For review", change_set=change_set)
