@@ -50,11 +50,25 @@ class _Echo:
         return value
 
 
+# A text cell a spreadsheet would read as a formula (`=HYPERLINK(…)` in a name) starts with one of these; OWASP's
+# advice is to make it text with a leading apostrophe, which spreadsheets show as plain text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """`value` as a cell: nothing for None, and text that would start a formula kept as text. Numbers stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_rows(records: Iterable[Any], columns: list[Column]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield BYTE_ORDER_MARK + writer.writerow([column.header for column in columns])
     for record in records:
-        yield writer.writerow(["" if (value := column.value(record)) is None else value for column in columns])
+        yield writer.writerow([spreadsheet_safe(column.value(record)) for column in columns])
 
 
 def csv_response(queryset, export: CsvExport) -> StreamingHttpResponse:

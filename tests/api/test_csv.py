@@ -109,3 +109,15 @@ def test_the_api_and_the_export_command_read_the_same_export(name):
     export = CSV_EXPORTS[name]
     assert viewset.csv_export is export and viewset.filterset_class is export.filterset_class
     assert str(viewset.queryset.query) == str(export.records().query)
+
+
+def test_text_a_spreadsheet_would_run_as_a_formula_stays_text(client, tmp_path):
+    GroupFactory(name='=HYPERLINK("http://example.org","x")', slug="formula-front", summary="@SUM(A1)")
+    AttackFactory(title="-2+3 attack", latitude=-33.5, longitude=69.25)
+    [group] = rows(client.get("/api/v1/groups/", {"format": "csv"}))
+    assert group["Name"] == '\'=HYPERLINK("http://example.org","x")'
+    [attack] = rows(client.get("/api/v1/attacks/", {"format": "csv"}))
+    assert attack["Title"] == "'-2+3 attack"
+    assert attack["Latitude"] == "-33.500000"  # numbers are not text: a negative one stays a number
+    call_command("export_csv", "groups", "--output", str(tmp_path / "groups.csv"))
+    assert '"\'=HYPERLINK(""http://example.org"",""x"")"' in (tmp_path / "groups.csv").read_text(encoding="utf-8-sig")
