@@ -13,9 +13,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from kb.models import ChangeSet, CuratedModel, PendingAction, PendingChange, ReviewStatus
-from kb.services import can_publish, change_set_approve, change_set_reject, change_set_start
+from kb.models import ChangeSet, CuratedModel, PendingAction, ReviewStatus, as_id
+from kb.services import change_set_approve, change_set_reject, change_set_start
 from kb.services.pending import pending_diff
+from kb.services.review import reviewer_refusal
 
 SHOWN_ON_ONE_PAGE = 200
 
@@ -115,13 +116,13 @@ class ChangeSetAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The review page: every pending change's diff against the published version, and one decision."""
-        change_set = ChangeSet.objects.select_related("created_by").filter(pk=object_id if str(object_id).isdigit() else None).first()
+        change_set = ChangeSet.objects.select_related("created_by").filter(pk=as_id(str(object_id))).first()
         if change_set is None:
             raise Http404("No such change set.")
         if not self.has_view_permission(request):
             raise PermissionDenied
         pending = change_set.changes.filter(status=ReviewStatus.PENDING).select_related("content_type", "created_by")
-        may_review = self._may_review(request, change_set)
+        may_review = pending.exists() and reviewer_refusal(change_set, request.user) is None
         error = ""
         if request.method == "POST":
             if not may_review:
@@ -184,15 +185,3 @@ class ChangeSetAdmin(admin.ModelAdmin):
             "reason": request.POST.get("reason", "") if request.method == "POST" else "",
         }
         return TemplateResponse(request, "admin/review_change_set.html", context)
-
-    def _may_review(self, request, change_set) -> bool:
-        """Whether this user may decide: not its author (unless KB_REVIEW_OWN_CHANGES), and a publisher of each kind."""
-        from django.conf import settings
-
-        user = request.user
-        if change_set.created_by_id == user.pk and not getattr(settings, "KB_REVIEW_OWN_CHANGES", False):
-            return False
-        pending = PendingChange.objects.filter(change_set=change_set, status=ReviewStatus.PENDING)
-        types = pending.values_list("content_type", flat=True).order_by().distinct()
-        models = [ContentType.objects.get_for_id(pk).model_class() for pk in set(types)]
-        return bool(models) and all(can_publish(user, model) for model in models)

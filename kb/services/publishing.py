@@ -14,10 +14,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+
+from kb.models import curated_models
 
 _state = threading.local()
 
@@ -66,8 +67,8 @@ def _with_dependents(model, condition: Q) -> dict:
     checks = defaultdict(list)
     checks[model].append(condition)
     ids = model.objects.filter(condition).values("pk")
-    for dependent in apps.get_models():
-        for name in getattr(dependent, "PUBLISHED_WITH", ()):
+    for dependent in curated_models():
+        for name in dependent.PUBLISHED_WITH:
             if dependent._meta.get_field(name).related_model is model:
                 checks[dependent].append(Q(**{f"{name}__in": ids}))
     return checks

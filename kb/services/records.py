@@ -22,6 +22,13 @@ from .pending import forget_deleted, queue_change, queue_delete, queue_publish
 from .publishing import check_records, publication_checks
 
 
+def _write(instance: models.Model, *, user, reason: str) -> None:
+    """Validate, then save with the user and reason history records."""
+    instance.full_clean()
+    _mark_for_history(instance, user=user, reason=reason)
+    instance.save()
+
+
 def _mark_for_history(instance: models.Model, *, user, reason: str) -> None:
     # django-simple-history reads the first two when it writes the historical row; kb.audit reads the last.
     instance._history_user = user
@@ -47,9 +54,7 @@ def record_save(*, instance: models.Model, user, reason: str, change_set=None, k
     require_user(user)
     model = type(instance)
     if not isinstance(instance, CuratedModel):
-        instance.full_clean()
-        _mark_for_history(instance, user=user, reason=reason)
-        instance.save()
+        _write(instance, user=user, reason=reason)
         return instance
     stored = model.objects.filter(pk=instance.pk).first() if instance.pk is not None else None
     publisher = can_publish(user, model)
@@ -61,9 +66,7 @@ def record_save(*, instance: models.Model, user, reason: str, change_set=None, k
     if stored is None:
         if instance.is_published and not publisher:
             raise refuse_status_change(model, instance)
-        instance.full_clean()
-        _mark_for_history(instance, user=user, reason=reason)
-        instance.save()
+        _write(instance, user=user, reason=reason)
         if instance.is_published:
             check_records([instance])
         elif change_set is not None or not publisher:
@@ -80,9 +83,7 @@ def record_save(*, instance: models.Model, user, reason: str, change_set=None, k
         return instance
     if not changes:
         return instance
-    instance.full_clean()
-    _mark_for_history(instance, user=user, reason=reason)
-    instance.save()
+    _write(instance, user=user, reason=reason)
     if instance.is_published and not stored.is_published:
         check_records([instance])
     elif stored.is_published and (not instance.is_published or any(change.field.is_relation for change in changes.values())):

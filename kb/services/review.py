@@ -6,7 +6,6 @@ checked once over all of it; new records are published in bulk (one UPDATE and o
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,6 +14,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from kb.cache import bump_data_version
 from kb.models import ChangeSet, PendingAction, PendingChange, ReviewStatus
 
 from .bulk import records_bulk_publish
@@ -43,13 +43,22 @@ def _chosen(change_set: ChangeSet, change_ids) -> models.QuerySet:
     return changes.filter(id__lte=last or 0)
 
 
-def _check_reviewer(change_set: ChangeSet, user, changes) -> None:
+def reviewer_refusal(change_set: ChangeSet, user, changes=None) -> str | None:
+    """Why `user` may not decide on `changes` (the change set's pending ones by default), or None when they may:
+    nobody decides on their own change set (unless KB_REVIEW_OWN_CHANGES), and only a publisher of every kind of
+    record in it."""
     if change_set.created_by_id == user.pk and not getattr(settings, "KB_REVIEW_OWN_CHANGES", False):
-        raise PublishingRefused("You cannot review your own change set; another Reviewer must (KB_REVIEW_OWN_CHANGES allows it).")
+        return "You cannot review your own change set; another Reviewer must (KB_REVIEW_OWN_CHANGES allows it)."
+    changes = change_set.changes.filter(status=PENDING) if changes is None else changes
     content_types = ContentType.objects.filter(pk__in=changes.values("content_type")).order_by()
     refused = [ct.model_class()._meta.verbose_name_plural for ct in content_types if not can_publish(user, ct.model_class())]
-    if refused:
-        raise PublishingRefused(f"Only a Reviewer may publish {', '.join(refused)}.")
+    return f"Only a Reviewer may publish {', '.join(refused)}." if refused else None
+
+
+def _check_reviewer(change_set: ChangeSet, user, changes) -> None:
+    refusal = reviewer_refusal(change_set, user, changes)
+    if refusal:
+        raise PublishingRefused(refusal)
 
 
 @transaction.atomic
@@ -64,24 +73,21 @@ def change_set_approve(*, change_set: ChangeSet, user, reason: str, change_ids=N
     history_reason = f"Approved change set #{change_set.pk} “{change_set.title}”: {reason}"
     applied = skipped = 0
     with publication_checks():
-        by_model = defaultdict(lambda: defaultdict(list))
-        for content_type_id, action, count in changes.values_list("content_type", "action").annotate(count=models.Count("id")).order_by():
-            by_model[content_type_id][action].append(count)
-        for content_type_id, actions in by_model.items():
+        publishing = changes.filter(action=PendingAction.PUBLISH)
+        for content_type_id, count in publishing.values_list("content_type").annotate(count=models.Count("id")).order_by():
             model = ContentType.objects.get_for_id(content_type_id).model_class()
-            if PendingAction.PUBLISH in actions:
-                chosen = changes.filter(content_type_id=content_type_id, action=PendingAction.PUBLISH).values("object_id")
-                published = records_bulk_publish(model=model, ids=chosen, user=user, reason=history_reason, moment=moment)
-                applied += published
-                skipped += sum(actions[PendingAction.PUBLISH]) - published
-                check_facts(model, Q(pk__in=chosen))
+            chosen = publishing.filter(content_type_id=content_type_id).values("object_id")
+            published = records_bulk_publish(model=model, ids=chosen, user=user, reason=history_reason, moment=moment)
+            applied += published
+            skipped += count - published
+            check_facts(model, Q(pk__in=chosen))
         for pending in changes.filter(action=PendingAction.CHANGE).select_related("content_type"):
             record = pending.model.objects.filter(pk=pending.object_id).first()
             if record is None:
                 skipped += 1
                 continue
             apply_values(record, pending.values)
-            _write_as_reviewer(record, user=user, reason=f"{history_reason} (edited by {pending.reasons})")
+            record_save(instance=record, user=user, reason=f"{history_reason} (edited by {pending.reasons})")
             applied += 1
         for pending in changes.filter(action=PendingAction.DELETE).select_related("content_type"):
             record = pending.model.objects.filter(pk=pending.object_id).first()
@@ -93,10 +99,6 @@ def change_set_approve(*, change_set: ChangeSet, user, reason: str, change_ids=N
             applied += 1
     _decide(change_set, changes, ReviewStatus.APPROVED, user=user, reason=reason, moment=moment)
     return Decision(applied=applied, skipped=skipped)
-
-
-def _write_as_reviewer(record, *, user, reason: str) -> None:
-    record_save(instance=record, user=user, reason=reason)
 
 
 @transaction.atomic
@@ -121,6 +123,4 @@ def _decide(change_set, changes, status, *, user, reason: str, moment) -> None:
     if not change_set.changes.filter(status=PENDING).exists():
         ChangeSet.objects.filter(pk=change_set.pk).update(is_open=False)
         change_set.is_open = False
-    from kb.cache import bump_data_version
-
     bump_data_version()
