@@ -8,6 +8,5 @@ router.register("aliases", views.AliasViewSet, basename="alias")
 router.register("affiliations", views.AffiliationViewSet, basename="affiliation")
 router.register("attacks", views.AttackViewSet, basename="attack")
 router.register_view("deletions/", deletions.DeletionsView, url_name="deletions", root_name="deletions")
-router.register_view("export/stix/", views.StixExportView, url_name="stix-export", root_name="stix")
 
 urlpatterns = router.urls

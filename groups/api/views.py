@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-from django.http import StreamingHttpResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework.decorators import action
-from rest_framework.views import APIView
 
 from kb.api.pagination import SyncCursorPagination
 from kb.api.views import FORMAT_PARAMETER, ReadOnlyViewSet
 
 from .. import exports, selectors
 from ..filtersets import AffiliationFilterSet, AliasFilterSet, AttackFilterSet, GroupFilterSet
-from ..stix import stix_bundle_chunks
 from . import serializers
-
-STIX_MEDIA_TYPE = "application/stix+json"
-
-
-def stix_response(request, *, group=None, filename: str) -> StreamingHttpResponse:
-    """A STIX 2.1 bundle, streamed object by object (see `groups.stix`)."""
-    base_url = request.build_absolute_uri("/").rstrip("/")
-    chunks = (chunk.encode() for chunk in stix_bundle_chunks(base_url=base_url, group=group))
-    response = StreamingHttpResponse(chunks, content_type=f"{STIX_MEDIA_TYPE};version=2.1")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
-class StixExportView(APIView):
-    """The whole published data set as one STIX 2.1 bundle: groups as intrusion sets, attacks as incidents,
-    sources as reports, relationships and attributions as relationships. Streamed."""
-
-    @extend_schema(responses={(200, STIX_MEDIA_TYPE): OpenApiTypes.OBJECT})
-    def get(self, request):
-        return stix_response(request, filename="militant-groups-kb.stix.json")
-
 
 LIST_WITH_CSV = extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))
 
@@ -51,13 +25,6 @@ class GroupViewSet(ReadOnlyViewSet):
     filterset_class = GroupFilterSet
     lookup_field = "slug"
     csv_export = exports.GROUPS
-
-    @extend_schema(responses={(200, STIX_MEDIA_TYPE): OpenApiTypes.OBJECT}, parameters=[])
-    @action(detail=True, url_path="stix", url_name="stix")
-    def stix(self, request, slug=None):
-        """A STIX 2.1 bundle of the group's neighbourhood: the group, its relationships and the groups they join it to,
-        the attacks it is named in, and the sources cited for them."""
-        return stix_response(request, group=self.get_object(), filename=f"{self.get_object().slug}.stix.json")
 
 
 @LIST_WITH_CSV

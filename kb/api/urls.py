@@ -9,7 +9,7 @@ from .routers import RootLink
 app_name = "api"
 
 # Each app's API by dotted path (kb imports no app); its module's `router` routes its endpoints, and the root lists them.
-APP_APIS = [include("groups.api.urls"), include("sources.api.urls")]
+APP_APIS = [include("groups.api.urls"), include("sources.api.urls"), include("interop.api.urls")]
 
 urlpatterns = [
     path(

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "groups",
     "intake",
     "sampledata",
+    "interop",
 ]
 
 MIDDLEWARE = [

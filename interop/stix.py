@@ -61,11 +61,10 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Left
 from stix2.v21 import ExtensionDefinition, ExternalReference, Identity, Incident, IntrusionSet, Relationship, Report
 
+from groups.models import Affiliation, Alias, Attack, Attribution, AttributionKind, Designation, Group
 from kb.dates import DatePrecision
 from sources.models import Citation, Source, untitled_article_title
 from sources.selectors import public_citations
-
-from .models import Affiliation, Alias, Attack, Attribution, AttributionKind, Designation, Group
 
 StixObject = Identity | ExtensionDefinition | IntrusionSet | Incident | Relationship | Report
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from stix2validator import ValidationOptions, validate_string
 
 from groups.models import Affiliation, AffiliationKind, Alias, Attack, Attribution, AttributionKind, CountQualifier, Group
-from groups.stix import EXTENSION_PROPERTIES, stix_bundle_chunks, stix_objects
+from interop.stix import EXTENSION_PROPERTIES, stix_bundle_chunks, stix_objects
 from kb.dates import DatePrecision
 from kb.models import PublicationStatus
 from sampledata.demo_data import load_demo_data

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from groups.models import Group
-from groups.stix import bundle_chunks, stix_bundle_id, stix_object_count, stix_objects
+from interop.stix import bundle_chunks, stix_bundle_id, stix_object_count, stix_objects
 from kb.exports import write_in_place, write_to_stdout
 
 
