@@ -10,8 +10,14 @@ from django.views.decorators.http import require_GET
 def page_not_found(request, exception):
     """404: JSON under /api/ (a program reads it), the friendly page elsewhere."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return api_not_found(request)
     return defaults.page_not_found(request, exception)
+
+
+def api_not_found(request, *args, **kwargs):
+    """The API's answer to a path it does not route. Routed as the API's last pattern too, because under DEBUG
+    Django answers an unmatched URL with its HTML debug page and never calls `handler404`."""
+    return JsonResponse({"detail": "Not found."}, status=404)
 
 
 def server_error(request):

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
-
 from kb.api.pagination import SyncCursorPagination
-from kb.api.views import FORMAT_PARAMETER, ReadOnlyViewSet
+from kb.api.views import ReadOnlyViewSet
 
 from .. import exports, selectors
 from ..filtersets import AffiliationFilterSet, AliasFilterSet, AttackFilterSet, GroupFilterSet
 from . import serializers
 
-LIST_WITH_CSV = extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))
 
-
-@LIST_WITH_CSV
 class GroupViewSet(ReadOnlyViewSet):
     """Groups, addressed by slug. A group's detail embeds its aliases, relationships in both directions, designations and citations."""
 
@@ -27,7 +22,6 @@ class GroupViewSet(ReadOnlyViewSet):
     csv_export = exports.GROUPS
 
 
-@LIST_WITH_CSV
 class AliasViewSet(ReadOnlyViewSet):
     """Every name a group is known by, as the sources write it."""
 
@@ -37,7 +31,6 @@ class AliasViewSet(ReadOnlyViewSet):
     csv_export = exports.ALIASES
 
 
-@LIST_WITH_CSV
 class AffiliationViewSet(ReadOnlyViewSet):
     """Typed, dated relationships between two groups, read “<from_group> <label> <to_group>”."""
 
@@ -47,7 +40,6 @@ class AffiliationViewSet(ReadOnlyViewSet):
     csv_export = exports.AFFILIATIONS
 
 
-@LIST_WITH_CSV
 class AttackViewSet(ReadOnlyViewSet):
     """Attacks, addressed by slug, with who carried them out according to whom; lists page by cursor."""
 

@@ -27,7 +27,17 @@ class ApiRouter(SimpleRouter):
         self.views.append((route, view, RootLink(root_name, url_name)))
 
     def get_urls(self):
-        return [*super().get_urls(), *(path(route, view.as_view(), name=link.url_name) for route, view, link in self.views)]
+        views = [path(route, view.as_view(), name=link.url_name) for route, view, link in self.views]
+        return [*super().get_urls(), *self.csv_urls(), *views]
+
+    def csv_urls(self):
+        """`<prefix>.csv` for each list with a CSV export: the list's filters, the whole filtered list as CSV. Its own
+        operation in the schema, answering text/csv only, so that a generated client reads it as text."""
+        return [
+            path(f"{prefix}.csv", viewset.as_view({"get": "list"}), {"format": "csv"}, name=f"{basename}-csv")
+            for prefix, viewset, basename in self.registry
+            if getattr(viewset, "csv_export", None)
+        ]
 
     def list_links(self) -> list[RootLink]:
         """The list route of every registered viewset, named by its prefix."""

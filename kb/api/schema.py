@@ -14,8 +14,53 @@ INVALID_PARAMETERS = {
 }
 
 
+CSV_MEDIA_TYPE = "text/csv"
+CSV_BODY = {
+    "type": "string",
+    "description": "The whole filtered list as CSV (UTF-8 with a byte-order mark, a header row, no paging). A text cell "
+    "that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return) begins with an "
+    "apostrophe; the JSON answer has the raw values.",
+}
+
+
 class KnowledgeBaseSchema(AutoSchema):
-    """Documents 400 (invalid parameters), 404 and 429 (throttled) next to each endpoint's own answers."""
+    """Documents 400 (invalid parameters), 404 and 429 (throttled) next to each endpoint's own answers.
+
+    A list's CSV (`/api/v1/groups.csv`, see `ApiRouter.csv_urls`) is an operation of its own that answers text/csv,
+    declared as a string, and the list itself answers JSON only: a generated client picks one parser per operation,
+    so a list declaring both would parse the CSV as JSON. (`?format=csv` on the list still works, undocumented.)
+    """
+
+    def _is_csv_operation(self) -> bool:
+        return self.path.endswith(".csv")
+
+    def map_renderers(self, attribute):
+        csv = CSV_MEDIA_TYPE if attribute == "media_type" else "csv"
+        if self._is_csv_operation():
+            return [csv]
+        return [renderer for renderer in super().map_renderers(attribute) if renderer != csv]
+
+    def _get_pagination_parameters(self):
+        return [] if self._is_csv_operation() else super()._get_pagination_parameters()
+
+    def get_operation_id(self):
+        if self._is_csv_operation():
+            return self.path.rsplit("/", 1)[-1].removesuffix(".csv").replace("-", "_") + "_csv"
+        return super().get_operation_id()
+
+    def get_tags(self):
+        return [tag.removesuffix(".csv") for tag in super().get_tags()]
+
+    def get_description(self):
+        if self._is_csv_operation():
+            return "The whole filtered list as CSV, in one answer (no paging): the list's filters apply."
+        return super().get_description()
+
+    def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):
+        response = super()._get_response_for_code(serializer, status_code, media_types, direction)
+        if CSV_MEDIA_TYPE in response.get("content", {}):
+            response["content"][CSV_MEDIA_TYPE] = {"schema": CSV_BODY}
+        return response
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
@@ -16,17 +16,13 @@ from .csv import CsvExport, CSVRenderer, csv_response
 from .pagination import positive_int_parameter
 from .routers import ApiRouter, RootLink
 
-FORMAT_PARAMETER = OpenApiParameter(
-    "format", str, enum=["json", "csv"], description="csv streams the whole filtered list as a spreadsheet (no paging)."
-)
-
 
 class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     """An API endpoint: list and detail of public records; any other method answers 405.
 
     Lists may use a lighter serializer (`list_serializer_class`) and queryset than details
-    (`detail_queryset`); `csv_export` (its columns, from the app's `exports.py`) makes `?format=csv` stream the
-    filtered list.
+    (`detail_queryset`); `csv_export` (its columns, from the app's `exports.py`) makes `<prefix>.csv` (and
+    `?format=csv` on the list) stream the filtered list.
     """
 
     list_serializer_class: type[serializers.Serializer] | None = None

@@ -56,3 +56,21 @@ def test_an_unknown_format_is_a_404_in_json(client):
 def test_csv_only_for_lists(client):
     GroupFactory(slug="islamic-state")
     assert client.get("/api/v1/groups/islamic-state/", {"format": "csv"}).status_code == 404
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "development"])
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/aliases/0.5/", "/api/v1/no-such-endpoint/", "/api/v1/groups/islamic-state/extra/parts/", "/api/v1/groups/no-such-group/"],
+)
+def test_a_404_under_the_api_is_json_in_every_setting(client, settings, debug, path):
+    """Under DEBUG, Django answers an unmatched URL with its HTML debug page unless the API routes it itself."""
+    settings.DEBUG = debug
+    response = client.get(path)
+    assert response.status_code == 404 and response["Content-Type"] == "application/json", response.content[:200]
+    assert response.json()["detail"]
+
+
+def test_the_api_still_adds_a_missing_slash(client):
+    response = client.get("/api/v1/groups")
+    assert response.status_code == 301 and response["Location"] == "/api/v1/groups/"

@@ -8,9 +8,7 @@ import schemathesis
 import yaml
 from django.conf import settings
 from django.core.management import call_command
-from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -51,17 +49,6 @@ def demo_data():
     load_demo_data()
 
 
-@pytest.fixture
-def wsgi_keeps_the_test_connection():
-    """Calls through the WSGI app end with request_finished, which closes a connection that is inside a transaction,
-    as the test's is; Django's own test client unhooks it the same way."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
 @pytest.mark.django_db
 @schema.parametrize()
 @hypothesis_settings(max_examples=SCHEMATHESIS_EXAMPLES, derandomize=DERANDOMIZE, deadline=None, suppress_health_check=list(HealthCheck))
@@ -69,3 +56,18 @@ def test_every_endpoint_honours_the_schema(case, demo_data, wsgi_keeps_the_test_
     if case.query:  # a cursor is opaque: only one the API wrote is valid (tests/api/test_pagination.py sends forged ones)
         case.query.pop("cursor", None)
     case.call_and_validate()
+
+
+def test_a_csv_answer_is_an_operation_of_its_own_declared_as_text():
+    """A generated client picks one parser per operation: a list that declared JSON and CSV had its CSV parsed as JSON."""
+    described = yaml.safe_load(SCHEMA_FILE.read_text())["paths"]
+    answers = {path: item["get"]["responses"]["200"]["content"] for path, item in described.items() if "get" in item}
+    csv_paths = {path for path, content in answers.items() if "text/csv" in content}
+    assert csv_paths == {f"/api/v1/{name}.csv" for name in ("groups", "aliases", "affiliations", "attacks")}
+    for path in csv_paths:
+        assert answers[path] == {"text/csv": {"schema": answers[path]["text/csv"]["schema"]}}
+        assert answers[path]["text/csv"]["schema"]["type"] == "string"
+        list_path = path.removesuffix(".csv") + "/"
+        assert set(answers[list_path]) == {"application/json"}
+        filters = {p["name"] for p in described[list_path]["get"]["parameters"]} - {"page", "page_size", "cursor"}
+        assert {p["name"] for p in described[path]["get"]["parameters"]} == filters
