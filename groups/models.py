@@ -671,6 +671,20 @@ class AttributionKind(models.TextChoices):
     DENIED = "denied", "Denied by"
 
 
+def attribution_phrase(kind: str, by: str) -> str:
+    """What an attribution says before the group's name, neutrally: "Claimed by", "Attributed by Pakistani
+    authorities to", "Suspected by police:"."""
+    if kind == AttributionKind.CLAIMED:
+        return "Claimed by"
+    if kind == AttributionKind.ATTRIBUTED:
+        return f"Attributed by {by} to" if by else "Attributed to"
+    if kind == AttributionKind.SUSPECTED:
+        return f"Suspected by {by}:" if by else "Suspected:"
+    if kind == AttributionKind.DISPUTED:
+        return f"Disputed by {by}:" if by else "Disputed:"
+    return "Denied by"
+
+
 class Attribution(CuratedModel):
     """A statement that a group carried out an attack: its claim, an authority's attribution, a suspicion."""
 
@@ -713,16 +727,7 @@ class Attribution(CuratedModel):
     @property
     def phrase(self) -> str:
         """Neutral wording: "Claimed by", "Attributed by Pakistani authorities to", "Suspected by police of"."""
-        by = self.attributed_by
-        if self.kind == AttributionKind.CLAIMED:
-            return "Claimed by"
-        if self.kind == AttributionKind.ATTRIBUTED:
-            return f"Attributed by {by} to" if by else "Attributed to"
-        if self.kind == AttributionKind.SUSPECTED:
-            return f"Suspected by {by}:" if by else "Suspected:"
-        if self.kind == AttributionKind.DISPUTED:
-            return f"Disputed by {by}:" if by else "Disputed:"
-        return "Denied by"
+        return attribution_phrase(self.kind, self.attributed_by)
 
     @property
     def role(self) -> str:

@@ -57,7 +57,7 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == CSVRenderer.format:
-            return csv_response(self.filter_queryset(self.get_queryset()), self.csv_export)
+            return csv_response(self.filter_queryset(self.csv_export.records()), self.csv_export)
         return self._cached(request, lambda: super(ReadOnlyViewSet, self).list(request, *args, **kwargs))
 
     def retrieve(self, request, *args, **kwargs):

@@ -40,7 +40,8 @@ def test_the_schema_is_served_and_the_docs_load_from_our_own_static_files(client
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs and "cdn" not in docs.lower()
     described = served.json()["paths"]["/api/v1/groups/"]["get"]
     parameters = {parameter["name"] for parameter in described["parameters"]}
-    assert {"alias", "q", "status", "country", "related_to", "updated_since", "ordering", "page", "page_size", "format"} <= parameters
+    assert {"alias", "q", "status", "country", "related_to", "updated_since", "ordering", "page", "page_size"} <= parameters
+    assert "/api/v1/groups.csv" in served.json()["paths"]
     assert "cursor" in {p["name"] for p in served.json()["paths"]["/api/v1/attacks/"]["get"]["parameters"]}
 
 

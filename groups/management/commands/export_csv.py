@@ -41,6 +41,7 @@ class Command(BaseCommand):
             problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
             raise CommandError(f"Invalid filter: {problems}")
         queryset = filterset.qs
+        total = queryset.count()
         written = 0
 
         def counted(rows):
@@ -50,8 +51,8 @@ class Command(BaseCommand):
                 yield row
 
         records = tqdm(
-            counted(queryset.iterator(chunk_size=CHUNK_SIZE)),
-            total=queryset.count(),
+            counted(export.rows(queryset).iterator(chunk_size=CHUNK_SIZE)),
+            total=total,
             unit=" rows",
             file=sys.stderr,
             disable=True if no_progress else None,  # None: shown only on a terminal
