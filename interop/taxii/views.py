@@ -79,6 +79,7 @@ def _description(detail) -> str:
 
 
 class TaxiiView(APIView):
+    schema = None  # TAXII 2.1 is its own protocol, described by its spec: not part of the API's OpenAPI schema
     renderer_classes = [TaxiiRenderer]
     parser_classes = []
     content_negotiation_class = TaxiiContentNegotiation
