@@ -27,6 +27,7 @@ COLLECTION_FILTERS = (ADDED_AFTER, MATCH_ID, MATCH_TYPE, MATCH_VERSION, MATCH_SP
 OBJECT_FILTERS = (ADDED_AFTER, MATCH_VERSION, MATCH_SPEC_VERSION)
 VERSIONS_FILTERS = (ADDED_AFTER, MATCH_SPEC_VERSION)
 
+MAX_VALUES = 500  # of one filter: far more than an address can hold (proxies refuse request lines over a few KB)
 SPEC_VERSION = "2.1"  # every object the collection holds
 _SPEC_VERSION_PATTERN = re.compile(r"\d+\.\d+")
 _MATCH_PARAMETER = re.compile(r"match\[.*\]")
@@ -101,6 +102,8 @@ def _listed(query_params, name: str) -> tuple[str, ...]:
     values = tuple(value.strip() for given in query_params.getlist(name) for value in given.split(","))
     if any(not value for value in values):
         raise ValidationError({name: ["Give one or more values separated by commas, none of them empty."]})
+    if len(values) > MAX_VALUES:
+        raise ValidationError({name: [f"Give at most {MAX_VALUES} values; ask for more in several requests."]})
     return values
 
 

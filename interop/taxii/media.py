@@ -40,7 +40,7 @@ class TaxiiContentNegotiation(BaseContentNegotiation):
         renderer = renderers[0]
         if not request.accepts(renderer.media_type):
             raise NotAcceptable(
-                f"This server answers in {TAXII_MEDIA_TYPE} only; the Accept header asks for {request.headers.get('Accept')!r}."
+                f"This server answers in {TAXII_MEDIA_TYPE} only; the Accept header asks for {request.headers.get('Accept', '')[:200]!r}."
             )
         return renderer, renderer.media_type
 

@@ -217,6 +217,6 @@ def _resource(page: Page, name: str, items: list) -> dict:
 
 def _envelope_response(page: Page) -> Response:
     """An envelope (3.7) of the versions' bodies as stored, written around them without parsing them."""
-    head = json.dumps(_resource(page, "objects", []))[:-1]
-    objects = f', "objects": [{",".join(row.body for row in page.rows)}]' if page.rows else ""
+    head = json.dumps(_resource(page, "objects", []), separators=(",", ":"))[:-1]
+    objects = f',"objects":[{",".join(row.body for row in page.rows)}]' if page.rows else ""
     return Response(RawJSON(f"{head}{objects}}}"), headers=page.headers())

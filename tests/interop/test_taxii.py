@@ -266,6 +266,7 @@ def test_the_manifest_lists_the_versions_the_objects_endpoint_serves(client, two
         ({"match[version]": "last,"}, "match[version]"),
         ({"match[spec_version]": "two"}, "match[spec_version]"),
         ({"match[colour]": "red"}, "match[colour]"),
+        ({"match[id]": ",".join(f"incident--{n}" for n in range(501))}, "match[id]"),
     ],
 )
 def test_bad_parameters_are_a_taxii_400_naming_them(client, params, named):
@@ -326,7 +327,13 @@ def test_accept_headers_that_take_taxii_21(client, accept):
 
 @pytest.mark.parametrize(
     "accept",
-    ["application/json", "text/html", "application/taxii+json;version=2.0", STIX, "application/taxii+json;version=2.1;q=0"],
+    [
+        "application/json",
+        "text/html",
+        "application/taxii+json;version=2.0",
+        STIX,
+        "application/taxii+json;version=2.1;q=0",
+    ],
 )
 def test_other_accept_headers_are_a_taxii_406(client, accept):
     for path in ("/taxii2/", OBJECTS, "/taxii2/nowhere/"):
