@@ -84,6 +84,10 @@ class TaxiiView(APIView):
     parser_classes = []
     content_negotiation_class = TaxiiContentNegotiation
 
+    @property
+    def default_response_headers(self):
+        return {**super().default_response_headers, "Vary": "Accept"}  # whether the answer is a 406 depends on it
+
     def get_exception_handler(self):
         return taxii_exception_handler
 

@@ -384,6 +384,7 @@ def test_the_site_headers_and_conditional_get_apply(client, two_releases):
     response = client.get(OBJECTS, HTTP_ACCEPT=TAXII, HTTP_ORIGIN="https://elsewhere.example")
     assert response["Access-Control-Allow-Origin"] == "*"
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert {"accept", "origin"} <= {name.strip().lower() for name in response["Vary"].split(",")}
     again = client.get(OBJECTS, HTTP_ACCEPT=TAXII, HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
 
