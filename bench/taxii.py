@@ -5,8 +5,9 @@
 Runs in a throwaway database (created and dropped here), so it never touches the development data. Fills the
 versions table with synthetic STIX object versions as releases would write them (a first release with most
 objects, later ones adding new objects, new versions of some, and revoked versions), then times requests through
-Django's test client (middleware, negotiation, filters, the query and the envelope): the p50 of each case, and its
-ratio to the first page of objects measured in the same run. For contrast, the same last page read with OFFSET.
+Django's test client (middleware, negotiation, filters, the query and the envelope), the cases in turn, round after
+round: the p50 of each case, and its ratio to the first page of the same endpoint measured in the same run. For
+contrast, the same last page read with OFFSET.
 """
 
 from __future__ import annotations
@@ -78,15 +79,17 @@ def fill(objects: int) -> None:
         cursor.execute("ANALYZE interop_stixobjectversion")
 
 
-def p50(client: Client, path: str, params: dict, requests: int) -> float:
-    client.get(path, params, HTTP_ACCEPT=TAXII)  # warm
-    times = []
-    for _ in range(requests):
-        began = time.perf_counter()
-        response = client.get(path, params, HTTP_ACCEPT=TAXII)
-        times.append(time.perf_counter() - began)
-        assert response.status_code == 200, response.content[:300]
-    return statistics.median(times) * 1000
+def p50s(client: Client, cases: list[tuple[str, dict]], requests: int) -> list[float]:
+    """Each case's p50, the cases taken in turn in every round, so that a change in the machine's load falls on all."""
+    times = [[] for _ in cases]
+    for round_number in range(requests + 1):
+        for case_times, (path, params) in zip(times, cases, strict=True):
+            began = time.perf_counter()
+            response = client.get(path, params, HTTP_ACCEPT=TAXII)
+            if round_number:  # the first round warms up
+                case_times.append(time.perf_counter() - began)
+            assert response.status_code == 200, response.content[:300]
+    return [statistics.median(case_times) * 1000 for case_times in times]
 
 
 def offset_p50(sql: str, params: list, requests: int) -> float:
@@ -156,7 +159,7 @@ def main() -> None:
             ("manifest, first page", MANIFEST, {"limit": limit}, 6),
             ("manifest, last page (next)", MANIFEST, {"limit": limit, "next": position_before_end(latest, limit)}, 6),
         ]
-        results = [p50(client, path, params, n) for _, path, params, _ in cases]
+        results = p50s(client, [(path, params) for _, path, params, _ in cases], n)
         print(f"{'case':<42} {'p50 ms':>8} {'ratio':>6}  (to)")
         for (name, _, _, baseline), milliseconds in zip(cases, results, strict=True):
             print(f"{name:<42} {milliseconds:>8.1f} {milliseconds / results[baseline]:>6.2f}  ({cases[baseline][0]})")
