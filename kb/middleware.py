@@ -28,6 +28,9 @@ class RefuseNulCharacters:
     def refuse(request, part: str, message: str):
         if request.path.startswith("/api/"):
             return JsonResponse({part: [message]}, status=400)
+        if request.path.startswith("/taxii2/"):  # a TAXII 2.1 error message, in TAXII's media type
+            error = {"title": "Bad Request", "description": message, "http_status": "400"}
+            return JsonResponse(error, status=400, content_type="application/taxii+json;version=2.1")
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("groups.urls")),
     path("", include("sources.urls")),
     path("api/v1/", include("kb.api.urls")),
+    path("taxii2/", include("interop.taxii.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

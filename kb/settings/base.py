@@ -198,11 +198,17 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Tools running in browsers read the API from other origins; it only ever answers GET.
-CORS_URLS_REGEX = r"^/api/.*$"
+# Tools running in browsers read the API and the TAXII server from other origins; both only ever answer GET.
+CORS_URLS_REGEX = r"^/(api|taxii2)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
+
+# TAXII 2.1 (interop.taxii): the most objects one page of a collection holds, whatever `limit` a client asks for.
+_taxii_page = os.environ.get("TAXII_MAX_PAGE_SIZE", "1000").strip()
+if not (_taxii_page.isascii() and _taxii_page.isdigit() and int(_taxii_page) > 0):
+    raise ImproperlyConfigured("TAXII_MAX_PAGE_SIZE must be a whole number, at least 1: the most objects one TAXII page holds.")
+TAXII_MAX_PAGE_SIZE = int(_taxii_page)
 
 
 # Public pages and API responses, shared by every worker on the machine; keys carry the data version
