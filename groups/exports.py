@@ -1,9 +1,10 @@
-"""The public lists of groups as CSV: their columns, read alike by the API's `?format=csv` and by
-`manage.py export_csv`."""
+"""The public lists of groups as CSV: their columns, read alike by the API's `?format=csv`, by
+`manage.py export_csv` and by a release (`manage.py build_release`), which writes every public table whole."""
 
 from __future__ import annotations
 
 from kb.api.csv import Column, CsvExport
+from sources.exports import CITATIONS, SOURCES
 
 from . import selectors
 from .filtersets import AffiliationFilterSet, AliasFilterSet, AttackFilterSet, GroupFilterSet
@@ -115,5 +116,51 @@ ATTACKS = CsvExport(
     ],
 )
 
+DESIGNATIONS = CsvExport(
+    records=selectors.designations_for_table,
+    filename="designations.csv",
+    columns=[
+        Column("Id", lambda d: d.pk),
+        Column("Group", lambda d: d.group.name),
+        Column("Group slug", lambda d: d.group.slug),
+        Column("Authority", lambda d: d.authority),
+        Column("Listing", lambda d: d.listing),
+        _date("designated"),
+        _precision("designated"),
+        Column("Description", lambda d: d.description),
+        Column("Last updated", lambda d: d.updated_at.isoformat()),
+    ],
+)
+
+ATTRIBUTIONS = CsvExport(
+    records=selectors.attributions_for_table,
+    filename="attributions.csv",
+    columns=[
+        Column("Id", lambda a: a.pk),
+        Column("Attack", lambda a: a.attack.title),
+        Column("Attack slug", lambda a: a.attack.slug),
+        Column("Statement", lambda a: a.phrase),
+        Column("Group", lambda a: a.group.name),
+        Column("Group slug", lambda a: a.group.slug),
+        Column("Kind", lambda a: a.get_kind_display()),
+        Column("Kind code", lambda a: a.kind),
+        Column("Attributed by", lambda a: a.attributed_by),
+        Column("Description", lambda a: a.description),
+        Column("Last updated", lambda a: a.updated_at.isoformat()),
+    ],
+)
+
 # What `manage.py export_csv <list>` writes, by the name of the list.
 CSV_EXPORTS = {"groups": GROUPS, "aliases": ALIASES, "affiliations": AFFILIATIONS, "attacks": ATTACKS}
+
+# Every public table, as a release writes it whole (CSV and JSON Lines with these columns).
+TABLE_EXPORTS = {
+    "groups": GROUPS,
+    "aliases": ALIASES,
+    "affiliations": AFFILIATIONS,
+    "designations": DESIGNATIONS,
+    "attacks": ATTACKS,
+    "attributions": ATTRIBUTIONS,
+    "sources": SOURCES,
+    "citations": CITATIONS,
+}

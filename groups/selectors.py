@@ -111,6 +111,16 @@ def affiliations_for_list() -> QuerySet[Affiliation]:
     return Affiliation.objects.public().select_related("from_group", "to_group").prefetch_related(prefetch_public_citations())
 
 
+def designations_for_table() -> QuerySet[Designation]:
+    """Public designations with their group, in a stable order."""
+    return Designation.objects.public().select_related("group").order_by("id")
+
+
+def attributions_for_table() -> QuerySet[Attribution]:
+    """Public attributions with their attack and group, in a stable order."""
+    return Attribution.objects.public().select_related("attack", "group").order_by("id")
+
+
 def recently_updated_groups(limit: int = 6) -> list[Group]:
     return list(groups_for_list().order_by("-last_updated", "id")[:limit])
 

@@ -21,6 +21,11 @@ def public_citations() -> QuerySet[Citation]:
     return Citation.objects.public().select_related("source").order_by(*CITATION_ORDER)
 
 
+def citations_for_table() -> QuerySet[Citation]:
+    """Public citations with their source's slug (never its text), in a stable order."""
+    return Citation.objects.public().select_related("source").defer("source__text").order_by("id")
+
+
 def public_sources() -> QuerySet[Source]:
     return Source.objects.published()
 

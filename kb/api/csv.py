@@ -25,13 +25,14 @@ class Column:
 
 @dataclass(frozen=True)
 class CsvExport:
-    """A public list as CSV, alike from the API's `?format=csv` and from `manage.py export_csv`: the records (a
-    selector), the filters they take (the site's FilterSet), the columns and the file's name."""
+    """A public list as CSV, alike from the API's `?format=csv`, from `manage.py export_csv` and in a release: the
+    records (a selector), the columns, the file's name and the filters they take (the site's FilterSet; a table
+    only a release writes whole has none)."""
 
     records: Callable[[], QuerySet]
-    filterset_class: type[FilterSet]
     columns: list[Column]
     filename: str
+    filterset_class: type[FilterSet] | None = None
 
 
 class CSVRenderer(BaseRenderer):
