@@ -299,7 +299,7 @@ class _Serialized:
         return self.text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Latest:
     modified: datetime.datetime
     revoked: bool
@@ -347,14 +347,14 @@ def _current_objects(
     changes = result.changes
     for stix_object in objects:
         text, stix_id, stix_type, modified = stix_object.serialize(), stix_object.id, stix_object.type, stix_object.modified
-        changes.name(stix_id, stix_object)
+        changes.remember(stix_object)
         result.counts[stix_type] += 1
         last = latest.pop(stix_id, None)
         if last is None or last.revoked:  # new, or back after it was revoked
             if last is not None and modified <= last.modified:
                 modified = _later_than(last.modified, built_at)
                 text = _rewritten(text, modified=modified)
-            changes.note("added", stix_type, stix_id)
+            changes.note("added", stix_object)
             versions.add(stix_id, stix_type, modified, text, revoked=False, replaces=last is not None)
         elif _md5(text) != last.digest:
             if modified <= last.modified:
@@ -363,7 +363,7 @@ def _current_objects(
                     continue
                 modified = _later_than(last.modified, built_at)
                 text = _rewritten(text, modified=modified)
-            changes.note("changed", stix_type, stix_id)
+            changes.note("changed", stix_object)
             versions.add(stix_id, stix_type, modified, text, revoked=False, replaces=True)
         yield _Serialized(text)
 
@@ -388,8 +388,7 @@ def _revoked_objects(latest: dict[str, _Latest], versions: _VersionWriter, resul
                 continue
             modified = _later_than(last.modified, built_at)
             text = _rewritten(body, modified=modified, revoked=True)
-            result.changes.name(stix_id, json.loads(body))
-            result.changes.note("revoked", stix_type, stix_id)
+            result.changes.note("revoked", json.loads(body))
             versions.add(stix_id, stix_type, modified, text, revoked=True, replaces=True)
             yield _Serialized(text)
 
@@ -459,20 +458,24 @@ class _Changes:
 
     def __init__(self):
         self.counts: dict[str, Counter] = {kind: Counter() for kind in _CHANGE_KINDS}
-        self.listed: dict[str, dict[str, list[str]]] = {kind: defaultdict(list) for kind in _CHANGE_KINDS}
-        self.names: dict[str, str] = {}  # groups' and incidents' names, for naming relationships between them
+        self.listed: dict[str, dict[str, list[tuple[str, str]]]] = {kind: defaultdict(list) for kind in _CHANGE_KINDS}
+        self.names: dict[str, str] = {}  # groups' and incidents' names, which name the relationships between them
 
-    def name(self, stix_id: str, stix_object) -> None:
-        if stix_object.get("name"):
-            self.names[stix_id] = stix_object["name"]
-        elif stix_object.get("type") == "relationship":
+    def remember(self, stix_object) -> None:
+        if stix_object["type"] in ("intrusion-set", "incident"):
+            self.names[stix_object["id"]] = stix_object["name"]
+
+    def label(self, stix_object) -> str:
+        if stix_object["type"] == "relationship":
             source, target = stix_object["source_ref"], stix_object["target_ref"]
-            self.names[stix_id] = f"{self.names.get(source, source)} {stix_object['relationship_type']} {self.names.get(target, target)}"
+            return f"{self.names.get(source, source)} {stix_object['relationship_type']} {self.names.get(target, target)}"
+        return stix_object.get("name", "")
 
-    def note(self, kind: str, stix_type: str, stix_id: str) -> None:
+    def note(self, kind: str, stix_object) -> None:
+        stix_type = stix_object["type"]
         self.counts[kind][stix_type] += 1
         if len(self.listed[kind][stix_type]) < CHANGES_JSON_LIMIT:
-            self.listed[kind][stix_type].append(stix_id)
+            self.listed[kind][stix_type].append((stix_object["id"], self.label(stix_object)))
 
     def summary(self, previous: Release | None) -> dict:
         return {"previous_version": previous.version if previous else None, **{kind: dict(self.counts[kind]) for kind in _CHANGE_KINDS}}
@@ -484,7 +487,7 @@ class _Changes:
                 kind: {
                     stix_type: {
                         "count": count,
-                        "objects": [{"id": stix_id, "name": self.names.get(stix_id, "")} for stix_id in self.listed[kind][stix_type]],
+                        "objects": [{"id": stix_id, "name": name} for stix_id, name in self.listed[kind][stix_type]],
                     }
                     for stix_type, count in sorted(self.counts[kind].items())
                 }
@@ -502,7 +505,7 @@ class _Changes:
             for stix_type, count in sorted(self.counts[kind].items()):
                 lines += [f"### {stix_type}: {count}", ""]
                 listed = self.listed[kind][stix_type][:CHANGELOG_LIMIT]
-                lines += [f"- {_markdown_text(self.names.get(stix_id, ''))} `{stix_id}`" for stix_id in listed]
+                lines += [f"- {_markdown_text(name)} `{stix_id}`" for stix_id, name in listed]
                 if count > len(listed):
                     lines.append(f"- … and {count - len(listed)} more (changes.json names up to {CHANGES_JSON_LIMIT} of each).")
                 lines.append("")
