@@ -1,6 +1,8 @@
-"""The public lists of groups as CSV: their columns, read alike by the API (`/api/v1/<list>.csv`) and by
-`manage.py export_csv`. Each export reads its records as dicts (`QuerySet.values()`), related values included:
-at GTD scale a model instance per row would cost more than writing the file."""
+"""The public lists of groups as CSV: their columns, read alike by the API (`/api/v1/<list>.csv`), by
+`manage.py export_csv` and by a release (`manage.py build_release`), which writes every public table whole.
+
+Each export reads its records as dicts (`QuerySet.values()`), related values included: at GTD scale a model
+instance per row would cost more than writing the file."""
 
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ from django.db.models.functions import JSONObject
 
 from kb.api.csv import Column, CsvExport, choice_label, country_name
 from kb.links import record_path
+from sources.exports import CITATIONS, SOURCES
 
 from . import selectors
 from .filtersets import AffiliationFilterSet, AliasFilterSet, AttackFilterSet, GroupFilterSet
-from .models import Affiliation, Alias, Attack, Attribution, Group, attribution_phrase
+from .models import Affiliation, Alias, Attack, Attribution, Designation, Group, attribution_phrase
 
 
 def _date(name: str) -> Column:
@@ -175,5 +178,57 @@ ATTACKS = CsvExport(
     ],
 )
 
+DESIGNATIONS = CsvExport(
+    records=lambda: Designation.objects.public().order_by("id"),
+    rows=lambda designations: designations.values(
+        "id", "group__name", "group__slug", "authority", "listing", *_dated("designated"), "description", "updated_at"
+    ),
+    filename="designations.csv",
+    columns=[
+        Column("Id", lambda d: d["id"]),
+        Column("Group", lambda d: d["group__name"]),
+        Column("Group slug", lambda d: d["group__slug"]),
+        Column("Authority", lambda d: d["authority"]),
+        Column("Listing", lambda d: d["listing"]),
+        _date("designated"),
+        _precision("designated"),
+        Column("Description", lambda d: d["description"]),
+        Column("Last updated", lambda d: d["updated_at"].isoformat()),
+    ],
+)
+
+ATTRIBUTIONS = CsvExport(
+    records=lambda: Attribution.objects.public().order_by("id"),
+    rows=lambda attributions: attributions.values(
+        "id", "attack__title", "attack__slug", "group__name", "group__slug", "kind", "attributed_by", "description", "updated_at"
+    ),
+    filename="attributions.csv",
+    columns=[
+        Column("Id", lambda a: a["id"]),
+        Column("Attack", lambda a: a["attack__title"]),
+        Column("Attack slug", lambda a: a["attack__slug"]),
+        Column("Statement", lambda a: attribution_phrase(a["kind"], a["attributed_by"])),
+        Column("Group", lambda a: a["group__name"]),
+        Column("Group slug", lambda a: a["group__slug"]),
+        Column("Kind", choice_label(Attribution, "kind")),
+        Column("Kind code", lambda a: a["kind"]),
+        Column("Attributed by", lambda a: a["attributed_by"]),
+        Column("Description", lambda a: a["description"]),
+        Column("Last updated", lambda a: a["updated_at"].isoformat()),
+    ],
+)
+
 # What `manage.py export_csv <list>` writes, by the name of the list.
 CSV_EXPORTS = {"groups": GROUPS, "aliases": ALIASES, "affiliations": AFFILIATIONS, "attacks": ATTACKS}
+
+# Every public table, as a release writes it whole (CSV and JSON Lines with these columns).
+TABLE_EXPORTS = {
+    "groups": GROUPS,
+    "aliases": ALIASES,
+    "affiliations": AFFILIATIONS,
+    "designations": DESIGNATIONS,
+    "attacks": ATTACKS,
+    "attributions": ATTRIBUTIONS,
+    "sources": SOURCES,
+    "citations": CITATIONS,
+}

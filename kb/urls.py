@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("groups.site_urls")),
     path("", include("groups.urls")),
     path("", include("sources.urls")),
+    path("", include("interop.urls")),
     path("api/v1/", include("kb.api.urls")),
     path("taxii2/", include("interop.taxii.urls")),
     path("healthz", views.healthz, name="healthz"),

@@ -46,18 +46,19 @@ def country_name(code: str) -> str:
 
 @dataclass(frozen=True)
 class CsvExport:
-    """A public list as CSV, alike from the API (`/api/v1/<list>.csv`) and from `manage.py export_csv`: the records (a
-    selector), the filters they take (the site's FilterSet), the columns, and the file's name.
+    """A public list as CSV, alike from the API (`/api/v1/<list>.csv`), from `manage.py export_csv` and in a release:
+    the records (a selector), the columns, the file's name, and the filters they take (the site's FilterSet; a table
+    only a release writes whole has none).
 
     `rows` turns the filtered records into what the columns read: dicts (`QuerySet.values()`) with every value a column
     needs, related ones included, so that a list of 250,000 records streams without making a model instance per row.
     """
 
     records: Callable[[], QuerySet]
-    filterset_class: type[FilterSet]
     rows: Callable[[QuerySet], QuerySet]
     columns: list[Column]
     filename: str
+    filterset_class: type[FilterSet] | None = None
 
 
 class CSVRenderer(BaseRenderer):

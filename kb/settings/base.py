@@ -97,6 +97,9 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
+# Where `manage.py build_release` writes each release's files, served as they are at /releases/<version>/<file>.
+RELEASES_ROOT = Path(os.environ.get("RELEASES_ROOT", "").strip() or BASE_DIR / ".data" / "releases")
+
 # Every historical record keeps why it was made; reasons can be long.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # A history row without a user and a reason is refused (kb/audit.py).
@@ -180,7 +183,9 @@ SPECTACULAR_SETTINGS = {
         "Read-only access to the published data set: groups and their aliases, relationships, attacks and the sources "
         "each fact is cited from, with the quoted words. Lists filter with the same parameters as the public site, "
         "take `updated_since` for incremental sync (with `/api/v1/deletions/` for what left), and stream CSV with "
-        "`?format=csv`. Responses carry an ETag; send it back in If-None-Match to get 304 when nothing changed."
+        "`?format=csv` (the whole of every table, and the STIX bundle of the whole data set, are in each release at "
+        "`/releases/latest/`: built once, checksummed, citable). Responses carry an ETag; send it back in If-None-Match to get "
+        "304 when nothing changed."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
