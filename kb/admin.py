@@ -180,7 +180,8 @@ class PublishingRightsMixin:
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
-        if not _can_publish(request, self.model):
+        published = any(field.name == "publication_status" for field in self.model._meta.concrete_fields)
+        if published and not _can_publish(request, self.model):
             readonly.append("publication_status")
         return readonly
 
