@@ -424,7 +424,7 @@ class CuratedAdmin(PublishingRightsMixin, SimpleHistoryAdmin):
                 except RestoreError as refusal:
                     self.message_user(request, f"Nothing was restored: {refusal}", messages.ERROR)
                 else:
-                    drafts = sum(1 for record in restored if not record.is_published)
+                    drafts = sum(1 for record in restored if not getattr(record, "is_published", True))  # an audited record has no status
                     note = f" {drafts} came back as drafts, awaiting review before readers see them." if drafts else ""
                     self.message_user(
                         request, f"Restored {len(restored)} record(s) with their ids: {deletion.instance}.{note}", messages.SUCCESS

@@ -271,11 +271,11 @@ def _cite_gtd_records(
     `cited_by_row` holds, for each row, (target kind, target id, quote, locator, field) of what it supports,
     `new_targets` the (kind, id) of those the batch created, and `stored` the sources recorded for the rows
     (`_stored_sources`). A new event gets its source, text the record's words, and a citation for each. An event
-    recorded before whose words are the same gets citations for what is new; one whose words changed gets the citations it lacks: the import's own one for a fact (the same locator) takes the
-    quote of this release, and a fact with no citation from the source at all gets one; a fact an editor cites
-    otherwise is left as it is. Its text becomes this release's words, followed (after `EARLIER_WORDS_HEADING`) by
-    any quote of its citations that they no longer hold, so every citation's quote stays in the text
-    (`sources.text.check_quote`).
+    recorded before whose words are the same gets citations for what is new; one whose words changed gets the
+    citations it lacks: the import's own one for a fact (the same locator) takes the quote of this release, and a
+    fact with no citation from the source at all gets one; a fact an editor cites otherwise is left as it is. Its
+    text becomes this release's words, followed (after `EARLIER_WORDS_HEADING`) by any quote of its citations that
+    they no longer hold, so every citation's quote stays in the text (`sources.text.check_quote`).
     """
     urls = [parsed.source_url for parsed, _ in cited_by_row]
     found = [stored.get(parsed.slug) or stored.get(url) or (None, None) for (parsed, _), url in zip(cited_by_row, urls, strict=True)]

@@ -53,10 +53,11 @@ def record_save(*, instance: models.Model, user, reason: str, change_set=None, k
     reason = require_reason(reason)
     require_user(user)
     model = type(instance)
-    if not isinstance(instance, CuratedModel):
-        _write(instance, user=user, reason=reason)
-        return instance
     stored = model.objects.filter(pk=instance.pk).first() if instance.pk is not None else None
+    if not isinstance(instance, CuratedModel):  # an audited record: nothing to publish, written when it differs
+        if stored is None or changes_between(stored, instance, tracked_fields(model)):
+            _write(instance, user=user, reason=reason)
+        return instance
     publisher = can_publish(user, model)
     if keep_status:
         if stored is not None:
