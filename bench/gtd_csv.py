@@ -78,13 +78,15 @@ def write_gtd_csv(
     second_group_share: float = 0.10,
     bad_share: float = 0.002,
     eventid_prefix: str = "",
+    unmatched_names: int = 0,
 ) -> Counter:
     """Write `rows` GTD rows to `path`, in eventid order; returns how many rows of each kind it wrote.
 
     Of the perpetrator names, `unknown_share` are GTD's "Unknown" and `unmatched_share` match no group; the
     rest are picked from `group_names`. `second_group_share` of the rows name a second group, and `bad_share`
     are rows the import must refuse (every third of those repeats the previous row's eventid). Digits in
-    `eventid_prefix` keep the rows' eventids apart from those already in the database.
+    `eventid_prefix` keep the rows' eventids apart from those already in the database. With `unmatched_names`, the
+    names that match no group are that many distinct ones (GTD names some 3,500 perpetrators) instead of a few.
     """
     from groups.gtd import GTD_ATTACK_TYPES, GTD_TARGET_TYPES, GTD_WEAPON_TYPES
 
@@ -92,6 +94,7 @@ def write_gtd_csv(
         raise ValueError("No group names: load groups into the database first (manage.py load_demo_data or generate_dataset).")
     rng = random.Random(seed)
     names = sorted(set(group_names))
+    unmatched = many_unmatched_names(unmatched_names) if unmatched_names else UNMATCHED_NAMES
     attack_types, target_types, weapon_types = (sorted(labels) for labels in (GTD_ATTACK_TYPES, GTD_TARGET_TYPES, GTD_WEAPON_TYPES))
     places = {country: [_place_name(rng) for _ in range(40)] for country, _, _ in COUNTRIES}
     counts: Counter = Counter()
@@ -102,7 +105,7 @@ def write_gtd_csv(
             return "Unknown"
         if draw < unknown_share + unmatched_share:
             counts["unmatched names"] += 1
-            return rng.choice(UNMATCHED_NAMES)
+            return rng.choice(unmatched)
         return rng.choice(names)
 
     dates = sorted(_gtd_date(rng) for _ in range(rows))
@@ -144,6 +147,16 @@ def write_gtd_csv(
             counts["rows"] += 1
             writer.writerow(row.values())
     return counts
+
+
+def many_unmatched_names(count: int) -> tuple[str, ...]:
+    """`count` distinct made-up perpetrator names, the same every time."""
+    rng = random.Random(count)
+    found: dict[str, None] = {}
+    while len(found) < count:
+        words = ("Liberation", "Popular", "Armed", "Revolutionary", "Islamic", "People's", "National")
+        found[f"{_place_name(rng)} {rng.choice(words)} {rng.choice(('Front', 'Army', 'Brigade', 'Movement'))}"] = None
+    return tuple(found)
 
 
 def _gtd_date(rng: random.Random) -> tuple[int, int, int]:

@@ -1,12 +1,15 @@
-"""Speed of `manage.py import_gtd` on a GTD-scale file: a fresh import, then the same file again, against a plain COPY.
+"""Speed of `manage.py import_gtd` on a GTD-scale file: a fresh import, then the same file again, without and with
+`--create-unknown-groups`, against a plain COPY.
 
-    .venv/bin/python bench/gtd_import.py [--rows 250000] [--seed 7] [--file GTD.csv] [--batch-size N]
+    .venv/bin/python bench/gtd_import.py [--rows 250000] [--seed 7] [--file GTD.csv] [--batch-size N] [--unmatched-names 2000]
 
 Runs on its own embedded PostgreSQL server (`--data-dir`, default .data/gtd-bench), never on DATABASE_URL's
 database or the development one: its database is dropped and made anew each run, migrated, and given the demo
-data's groups. The file is `bench/gtd_csv.py`'s (the demo groups' names, some unknown names, a few bad rows)
-unless `--file` names one. `manage.py import_gtd` then runs twice as its own process, as a person runs it: every
-row new, then every row unchanged. Each run prints its rows/s (the command's own figure and the wall time with
+data's groups. The file is `bench/gtd_csv.py`'s (the demo groups' names, `--unmatched-names` distinct names that
+match no group, a few bad rows) unless `--file` names one. `manage.py import_gtd` then runs twice as its own
+process, as a person runs it: every row new, then every row unchanged; then the database is made anew and the same
+file is imported twice again with `--create-unknown-groups`, which saves a draft group for every name that matches
+none. Each run prints its rows/s (the command's own figure and the wall time with
 Django's start-up) and its ratio to a COPY of the same file into a temporary table of text columns, the floor
 for getting these bytes into PostgreSQL at all, timed in the same run; and the CPU seconds the command and
 the server spent, which other work on the machine does not change as it changes the wall time.
@@ -103,6 +106,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7, help="Seed of the generated file (default 7).")
     parser.add_argument("--file", type=Path, help="Import this GTD CSV instead of a generated one.")
     parser.add_argument("--batch-size", type=int, help="import_gtd's --batch-size (default: the command's).")
+    parser.add_argument(
+        "--unmatched-names", type=int, default=2000, help="Distinct names in the generated file that match no group (default 2,000)."
+    )
     parser.add_argument("--data-dir", type=Path, default=ROOT / ".data" / "gtd-bench", help="The embedded server's data directory.")
     options = parser.parse_args()
 
@@ -112,7 +118,9 @@ def main() -> None:
         path = options.file
         if path is None:
             path = Path(scratch) / "gtd.csv"
-            write_gtd_csv(path, rows=options.rows, seed=options.seed, group_names=database_group_names())
+            write_gtd_csv(
+                path, rows=options.rows, seed=options.seed, group_names=database_group_names(), unmatched_names=options.unmatched_names
+            )
         copy = copy_seconds(path)
         from django.db import connection
 
@@ -121,12 +129,17 @@ def main() -> None:
         if options.batch_size:
             command += ["--batch-size", str(options.batch_size)]
         runs = []
-        for label in ("fresh import (all new)", "re-import (all unchanged)"):
-            server = server_cpu(options.data_dir)
-            output, wall, cpu = manage(env, *command)
-            found = re.search(r"Rows read: ([\d,]+) in ([\d.]+) s", output)
-            rows, seconds = int(found[1].replace(",", "")), float(found[2])
-            runs.append((label, rows, seconds, wall, cpu, server_cpu(options.data_dir) - server, output))
+        for create in (False, True):
+            if create:
+                demo_database(options.data_dir)
+                connection.close()
+            for label in ("fresh import (all new)", "re-import (all unchanged)"):
+                server = server_cpu(options.data_dir)
+                output, wall, cpu = manage(env, *command, *(["--create-unknown-groups"] if create else []))
+                found = re.search(r"Rows read: ([\d,]+) in ([\d.]+) s", output)
+                rows, seconds = int(found[1].replace(",", "")), float(found[2])
+                label = f"{label} with --create-unknown-groups" if create else label
+                runs.append((label, rows, seconds, wall, cpu, server_cpu(options.data_dir) - server, output))
 
     print(f"COPY of the file into a text table: {rows:,} rows in {copy:.2f} s ({rows / copy:,.0f} rows/s)")
     for label, rows, seconds, wall, cpu, server, output in runs:
@@ -135,8 +148,10 @@ def main() -> None:
             f"(wall {wall:.1f} s with start-up, {rows / wall:,.0f} rows/s); {seconds / copy:.1f}x the COPY"
         )
         print(f"    CPU: {cpu:.1f} s in the command's process, {server:.1f} s in PostgreSQL's")
-        summary = ("Attacks", "Attributions", "GTD records", "Row errors")
-        print("    " + " | ".join(line for line in output.splitlines() if line.startswith(summary)))
+        summary = ("Attacks", "Attributions", "GTD records", "Row errors", "Draft groups", "Perpetrators")
+        print("    " + " | ".join(line[:160] for line in output.splitlines() if line.startswith(summary)))
+    without, with_create = runs[0][1] / runs[0][2], runs[2][1] / runs[2][2]
+    print(f"Fresh import with --create-unknown-groups: {with_create / without:.2f}x the rows/s without it.")
 
 
 if __name__ == "__main__":

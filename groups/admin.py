@@ -10,7 +10,7 @@ from kb.admin import CuratedAdmin, CuratedInline
 from kb.models import as_id
 from sources.admin import CitationInline
 
-from .models import Affiliation, Alias, Attack, Attribution, Designation, Group, ProfileVersionDecision
+from .models import Affiliation, Alias, Attack, Attribution, Designation, Group, GtdPerpetratorName, ProfileVersionDecision
 from .normalization import normalize_name
 from .revisions import profile_version_decision
 
@@ -182,11 +182,11 @@ class AttackAdmin(CuratedAdmin):
     date_hierarchy = "date"
     fieldsets = [
         (None, {"fields": ["title", "slug", "publication_status"]}),
-        ("When", {"fields": [("date", "date_precision"), "end_date"]}),
+        ("When", {"fields": [("date", "date_precision"), "end_date", ("date_earliest", "date_latest")]}),
         ("Where", {"fields": ["locality", "district", "province", "country", ("latitude", "longitude")]}),
         ("What (GTD coding)", {"fields": ["attack_type", "target_type", "weapon_type", "suicide"]}),
         ("Casualties as reported", {"fields": [("killed", "killed_qualifier"), ("wounded", "wounded_qualifier")]}),
-        (None, {"fields": ["description"]}),
+        (None, {"fields": ["description", "perpetrator_description"]}),
     ]
     inlines = [AttributionInline, CitationInline]
 
@@ -228,6 +228,19 @@ class ProfileVersionDecisionForm(forms.ModelForm):
         except ValidationError as error:
             self.add_error(None, error)
         return data
+
+
+@admin.register(GtdPerpetratorName)
+class GtdPerpetratorNameAdmin(CuratedAdmin):
+    """The names the GTD import reads, kept like curated records (a reason on every change, history, restore); there is
+    nothing to publish."""
+
+    list_display = ["name", "group", "generic", "note", "updated_at"]
+    list_filter = ["generic"]
+    search_fields = ["name", "group__name", "note"]
+    autocomplete_fields = ["group"]
+    fields = ["name", "group", "generic", "note"]
+    list_select_related = ["group"]
 
 
 @admin.register(ProfileVersionDecision)

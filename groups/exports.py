@@ -137,9 +137,9 @@ def _attack_rows(attacks: QuerySet[Attack]) -> QuerySet:
         .values(json=JSONObject(kind="kind", by="attributed_by", group="group__name"))
     )
     return attacks.annotate(attributed=ArraySubquery(attributions)).values(
-        "id", "slug", "title", *_dated("date"), "end_date", "locality", "district", "province", "country", "latitude",
-        "longitude", "attack_type", "target_type", "weapon_type", "suicide", "killed", "killed_qualifier", "wounded",
-        "wounded_qualifier", "attributed", "updated_at",
+        "id", "slug", "title", *_dated("date"), "end_date", "date_earliest", "date_latest", "locality", "district",
+        "province", "country", "latitude", "longitude", "attack_type", "target_type", "weapon_type", "suicide", "killed",
+        "killed_qualifier", "wounded", "wounded_qualifier", "attributed", "perpetrator_description", "updated_at",
     )  # fmt: skip
 
 
@@ -155,6 +155,8 @@ ATTACKS = CsvExport(
         _date("date"),
         _precision("date"),
         Column("End date", lambda a: a["end_date"]),
+        Column("Earliest possible date", lambda a: a["date_earliest"]),
+        Column("Latest possible date", lambda a: a["date_latest"]),
         Column("City or locality", lambda a: a["locality"]),
         Column("District", lambda a: a["district"]),
         Column("Province or state", lambda a: a["province"]),
@@ -173,6 +175,7 @@ ATTACKS = CsvExport(
             "Claimed by or attributed to",
             lambda a: "; ".join(f"{attribution_phrase(x['kind'], x['by'])} {x['group']}" for x in a["attributed"]),
         ),
+        Column("Perpetrators as described", lambda a: a["perpetrator_description"]),
         Column("Last updated", lambda a: a["updated_at"].isoformat()),
         Column("Page", lambda a: record_path("groups:attack_detail", key=a["slug"])),
     ],

@@ -25,7 +25,7 @@ from kb.dates import (
     precision_field,
 )
 from kb.links import record_path
-from kb.models import CuratedModel, status_index
+from kb.models import AuditedModel, CuratedModel, status_index
 from kb.search import search_document
 
 from .normalization import normalize_name
@@ -560,6 +560,14 @@ class Attack(CuratedModel):
     date = models.DateField(null=True, blank=True)
     date_precision = precision_field("date precision")
     end_date = models.DateField(null=True, blank=True, help_text="Last day, for an attack that spans days.")
+    date_earliest = models.DateField(
+        "earliest possible date",
+        null=True,
+        blank=True,
+        help_text="When the sources give only a range of days (“May 27–June 5, 1970”): its first day. The date above is "
+        "then the period holding the whole range (May 1970, or 1970).",
+    )
+    date_latest = models.DateField("latest possible date", null=True, blank=True, help_text="The last day of that range.")
     locality = models.CharField("city or locality", max_length=200, blank=True)
     district = models.CharField(max_length=200, blank=True)
     province = models.CharField("province or state", max_length=200, blank=True)
@@ -575,6 +583,13 @@ class Attack(CuratedModel):
     wounded = models.PositiveIntegerField(null=True, blank=True)
     wounded_qualifier = models.CharField(max_length=16, choices=CountQualifier.choices, blank=True)
     description = models.TextField(blank=True, help_text="Neutral and attributed.")
+    perpetrator_description = models.CharField(
+        "perpetrators as described",
+        max_length=300,
+        blank=True,
+        help_text="Who did it, as the source describes them when it names no organisation: “Gunmen”, “Tribesmen” (GTD's "
+        "generic perpetrator labels). Not an attribution to any group.",
+    )
 
     class Meta:
         verbose_name = "attack"
@@ -588,6 +603,13 @@ class Attack(CuratedModel):
                 condition=Q(end_date__isnull=True) | Q(date_precision=DatePrecision.DAY),
                 name="attack_end_date_needs_day",
                 violation_error_message="An end date only makes sense when the start is known to the day.",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_earliest__isnull=True, date_latest__isnull=True)
+                | Q(date__isnull=False, date_earliest__isnull=False, date_latest__gt=F("date_earliest")),
+                name="attack_date_range_valid",
+                violation_error_message="A range of possible dates needs a date, a first and a last day, the last after the first "
+                "(a range of one day is that day: give it as the date).",
             ),
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True, longitude__isnull=True) | Q(latitude__isnull=False, longitude__isnull=False),
@@ -627,6 +649,15 @@ class Attack(CuratedModel):
     @property
     def date_display(self) -> str:
         return format_partial_date(self.date, self.date_precision)
+
+    @property
+    def date_range_display(self) -> str:
+        """ "between 27 May and 5 Jun 1970" when the sources give only a range of days; "" otherwise."""
+        if self.date_earliest is None or self.date_latest is None:
+            return ""
+        first, last = self.date_earliest, self.date_latest
+        start = f"{first.day} {first:%b}" if first.year == last.year else f"{first.day} {first:%b %Y}"
+        return f"between {start} and {last.day} {last:%b %Y}"
 
     @property
     def place(self) -> str:
@@ -739,6 +770,64 @@ class Attribution(CuratedModel):
         if self.kind == AttributionKind.DENIED:
             return "Denied involvement"
         return f"{AttributionKind(self.kind).label.removesuffix(' to')}{by}"
+
+
+class GtdPerpetratorName(AuditedModel):
+    """A perpetrator name as the Global Terrorism Database writes it (`gname`), and what the GTD import makes of it: the
+    group it means, or a generic label ("Gunmen", "Separatists") that names no organisation.
+
+    Not published data: it tells the import which group a GTD row means. Every change keeps who, when and why.
+    """
+
+    name = models.CharField("name in GTD", max_length=200, help_text="As GTD writes it: “Jaish-e-Mohammad (JeM)”.")
+    normalized_name = models.CharField("search key", max_length=200, editable=False)
+    group = models.ForeignKey(
+        Group,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="gtd_perpetrator_names",
+        help_text="The group GTD means by this name; leave empty for a generic label.",
+    )
+    generic = models.BooleanField(
+        "generic label",
+        default=False,
+        help_text="GTD's label for a kind of people rather than an organisation (“Gunmen”, “Tribesmen”, “Muslim extremists”): "
+        "the import attributes the attack to no group and keeps the label on the attack.",
+    )
+    note = models.TextField(blank=True, help_text="Why this name means this group, or why it is generic.")
+
+    class Meta:
+        verbose_name = "GTD perpetrator name"
+        verbose_name_plural = "GTD perpetrator names"
+        ordering = [Lower("name"), "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["normalized_name"],
+                name="gtdperpetratorname_unique",
+                violation_error_message="This GTD name (or a spelling of it) is already recorded.",
+            ),
+            models.CheckConstraint(
+                condition=Q(generic=True, group__isnull=True) | Q(generic=False, group__isnull=False),
+                name="gtdperpetratorname_group_or_generic",
+                violation_error_message="A GTD name either means a group or is a generic label, not both and not neither.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        self.normalized_name = normalize_name(self.name)
+        if not self.normalized_name:
+            raise ValidationError({"name": "A name needs at least one letter or digit."})
+        clash = GtdPerpetratorName.objects.filter(normalized_name=self.normalized_name).exclude(pk=self.pk).first()
+        if clash:
+            raise ValidationError({"name": f"“{clash.name}” is already recorded (the same name, or a spelling of it)."})
+
+    def save(self, *args, **kwargs):
+        self.normalized_name = normalize_name(self.name)
+        super().save(*args, **kwargs)
 
 
 class VersionDecision(models.TextChoices):

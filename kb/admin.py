@@ -180,7 +180,8 @@ class PublishingRightsMixin:
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
-        if not _can_publish(request, self.model):
+        published = any(field.name == "publication_status" for field in self.model._meta.concrete_fields)
+        if published and not _can_publish(request, self.model):
             readonly.append("publication_status")
         return readonly
 
@@ -423,7 +424,7 @@ class CuratedAdmin(PublishingRightsMixin, SimpleHistoryAdmin):
                 except RestoreError as refusal:
                     self.message_user(request, f"Nothing was restored: {refusal}", messages.ERROR)
                 else:
-                    drafts = sum(1 for record in restored if not record.is_published)
+                    drafts = sum(1 for record in restored if not getattr(record, "is_published", True))  # an audited record has no status
                     note = f" {drafts} came back as drafts, awaiting review before readers see them." if drafts else ""
                     self.message_user(
                         request, f"Restored {len(restored)} record(s) with their ids: {deletion.instance}.{note}", messages.SUCCESS

@@ -1,4 +1,4 @@
-"""Every write says who and why: a curated record is not saved or deleted without a user and a reason.
+"""Every write says who and why: a curated (or audited) record is not saved or deleted without a user and a reason.
 
 Writes go through `kb.services`, which mark each record with the user and the reason that
 django-simple-history then records. This guard catches any other path (a shell session, a
@@ -20,9 +20,9 @@ class UnauditedWrite(RuntimeError):
 
 
 def require_user_and_reason(sender, instance, **kwargs) -> None:
-    from kb.models import CuratedModel
+    from kb.models import AuditedModel, CuratedModel
 
-    if not getattr(settings, "KB_AUDIT_WRITES", True) or not isinstance(instance, CuratedModel):
+    if not getattr(settings, "KB_AUDIT_WRITES", True) or not isinstance(instance, CuratedModel | AuditedModel):
         return
     if kwargs.get("raw"):
         raise UnauditedWrite(

@@ -91,6 +91,19 @@ class CuratedModel(models.Model):
         return []
 
 
+class AuditedModel(models.Model):
+    """A record that is not published data but is kept like it: every change with who, when and why, written through
+    `kb.services` and refused by `kb.audit` otherwise (the settings an import reads, such as GTD's perpetrator names)."""
+
+    created_at = models.DateTimeField("created", auto_now_add=True)
+    updated_at = models.DateTimeField("last updated", auto_now=True)
+
+    history = HistoricalRecords(inherit=True)
+
+    class Meta:
+        abstract = True
+
+
 def curated_models() -> list[type[CuratedModel]]:
     """Every curated model, app by app in `INSTALLED_APPS` order and as each app declares them: the registry that
     restores, the deletions feed and the cache read, so that a new model joins them by subclassing alone."""

@@ -3,7 +3,17 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from groups.models import Affiliation, AffiliationKind, Alias, Attack, Attribution, AttributionKind, Designation, Group
+from groups.models import (
+    Affiliation,
+    AffiliationKind,
+    Alias,
+    Attack,
+    Attribution,
+    AttributionKind,
+    Designation,
+    Group,
+    GtdPerpetratorName,
+)
 from kb.models import PublicationStatus
 from sources.models import Citation, Source
 
@@ -52,6 +62,14 @@ class GroupFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"test-front-{n}")
     summary = "A group reported by the test article."
     publication_status = PublicationStatus.PUBLISHED
+
+
+class GtdPerpetratorNameFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GtdPerpetratorName
+
+    name = factory.Sequence(lambda n: f"Test Front {n} (TF{n})")
+    group = factory.SubFactory(GroupFactory)
 
 
 class AliasFactory(factory.django.DjangoModelFactory):

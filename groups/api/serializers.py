@@ -150,9 +150,9 @@ class AttackListSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attack
         fields = [
-            "id", "url", "html_url", "slug", "title", "date", "end_date", "locality", "district", "province", "country", "place",
-            "latitude", "longitude", "attack_type", "target_type", "weapon_type", "suicide", "killed", "killed_qualifier",
-            "wounded", "wounded_qualifier", "attributions", "updated_at",
+            "id", "url", "html_url", "slug", "title", "date", "end_date", "date_earliest", "date_latest", "locality", "district",
+            "province", "country", "place", "latitude", "longitude", "attack_type", "target_type", "weapon_type", "suicide",
+            "killed", "killed_qualifier", "wounded", "wounded_qualifier", "perpetrator_description", "attributions", "updated_at",
         ]  # fmt: skip
 
 

@@ -7,6 +7,16 @@ The functions here parse and map; they write nothing (`groups.gtd.write.attacks_
   instead of adding new ones.
 - `iyear`/`imonth`/`iday` → a partial date. GTD writes 0 for a month or day it does not know: day 0 gives
   a date known to the month, month 0 a date known to the year. No day is ever invented.
+- `approxdate` is GTD's note that the date is not known exactly, in words ("May 27-June 5, 1970", "March 1970",
+  "1970"); the day in `iday` is then GTD's estimate. The import reads the words (`approximate_range`) as a range of
+  days: a range of one day is that day; a whole month or year is the date to that month or year; any other range
+  gives the period that holds it (its month, else its year; for a range across two years, GTD's `iyear`) as the
+  date, and its first and last days as the attack's earliest and latest possible dates. Words it cannot read, or a
+  range that does not hold GTD's own date, leave GTD's date known only to the month (a day is never claimed from an
+  estimate); the report counts these rows. The words stay in the event's record ("Date: 1970 05 29 (approximate:
+  …)").
+- `extended` = 1 (the incident lasted more than 24 hours) with `resolution` (the day it ended) → the end date,
+  when the start is known to the day and the end comes after it (the model keeps end dates for known days only).
 - `country_txt` → an ISO 3166 code, by django-countries' names and the GTD names in `GTD_COUNTRY_NAMES`.
   States that split into several countries (Soviet Union, Yugoslavia, Czechoslovakia, Serbia-Montenegro),
   "International" and Kosovo (no ISO 3166-1 code) are row errors: the attack cannot be placed in one country.
@@ -23,7 +33,15 @@ The functions here parse and map; they write nothing (`groups.gtd.write.attacks_
   "Unknown" makes no attribution. With `claimed` (or `claim2`/`claim3` for the others) = 1 the
   attribution is a claim ("Claimed by"); otherwise GTD attributed it, so it is kind "attributed" with
   `attributed_by` "GTD", or kind "suspected" by "GTD" when `guncertain1` (`guncertain2`/`3`) = 1, which is
-  GTD's mark for an attribution based on speculation or a dubious claim.
+  GTD's mark for an attribution based on speculation or a dubious claim. A name that is one of GTD's generic
+  labels for a kind of people rather than an organisation ("Gunmen", "Tribesmen", "Muslim extremists": the
+  table of GTD perpetrator names, `groups.models.GtdPerpetratorName`, and the labels shipped in
+  `generic_perpetrators.txt`) makes no attribution either: the attack keeps the label in its "perpetrators as
+  described" field (`groups.gtd.match`), and no group is ever made of it.
+- `compclaim` = 1 says that more than one group claimed the attack and the claims compete. Each claim stays a
+  claim (kind "claimed": the group did claim it), and its description says the claims compete and names the other
+  claimants GTD lists, so no claim reads as settled. GTD makes no finding between them, so none is marked
+  "disputed" by GTD (that kind is for a party that disputes an attribution).
 - `summary` → the attack's description, attributed: "GTD summary: …".
 - A title is made from the attack type and place ("Bombing/explosion in Quetta, Pakistan"); GTD has none.
 
@@ -35,20 +53,21 @@ attribution and each group the import creates the line of its perpetrator, with 
 attribution a claim or a suspicion.
 
 Not imported: `scite1`..`scite3` (free-text references to GTD's sources, not articles we hold as
-Source records, so they cannot be cited here), and every other GTD column: `extended` and `resolution`
-(end dates; `approxdate` is only quoted in the record's text), the region, the second and third attack,
+Source records, so they cannot be cited here), and every other GTD column: the region, the second and third attack,
 target and weapon types and the subtypes, target names and nationalities, perpetrator counts, hostages,
 ransom, property damage, motive, `success`, the inclusion criteria and `dbsource`.
 """
 
 from __future__ import annotations
 
+import calendar
 import codecs
 import csv
 import datetime
 import operator
+import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -68,14 +87,17 @@ REQUIRED_COLUMNS = (
 )  # fmt: skip
 # The columns the import reads: the required ones, the flags of the second and third group and the approximate
 # date when the file has them.
-READ_COLUMNS = (*REQUIRED_COLUMNS, "claim2", "guncertain2", "claim3", "guncertain3", "approxdate")
-# The fields of an attack that GTD gives; an import compares and writes these and leaves the rest
-# (publication status, end date, district) to the editors.
-IMPORTED_FIELDS = (
-    "title", "date", "date_precision", "locality", "province", "country", "latitude", "longitude",
-    "attack_type", "target_type", "weapon_type", "suicide", "killed", "killed_qualifier",
-    "wounded", "wounded_qualifier", "description",
+READ_COLUMNS = (
+    *REQUIRED_COLUMNS, "claim2", "guncertain2", "claim3", "guncertain3", "approxdate", "extended", "resolution", "compclaim",
 )  # fmt: skip
+# The fields of an attack that GTD gives; an import compares and writes these and leaves the rest
+# (publication status, district) to the editors. An end date an editor gave stays while GTD gives none.
+IMPORTED_FIELDS = (
+    "title", "date", "date_precision", "end_date", "date_earliest", "date_latest", "locality", "province", "country",
+    "latitude", "longitude", "attack_type", "target_type", "weapon_type", "suicide", "killed", "killed_qualifier",
+    "wounded", "wounded_qualifier", "description", "perpetrator_description",
+)  # fmt: skip
+DESCRIPTION_MAX_LENGTH = 300  # Attribution.description and Attack.perpetrator_description
 SLUG_PREFIX = "gtd-"
 GTD_ATTRIBUTED_BY = "GTD"
 UNKNOWN = "unknown"
@@ -199,6 +221,7 @@ class Perpetrator:
     kind: str
     attributed_by: str
     quote: str
+    description: str = ""  # competing claims: the others
 
 
 @dataclass(frozen=True)
@@ -213,6 +236,7 @@ class GtdAttack:
     record_text: str
     record_text_hash: str  # `sources.text.text_fingerprint`, made here in the reading thread
     attack_quote: str  # the lines of `record_text` giving the attack's date and place
+    approximate_date_unread: bool = False  # `approxdate` holds words the import could not read as days
 
     @property
     def source_title(self) -> str:
@@ -361,7 +385,7 @@ def parse_row(record: dict[str, str], line: int) -> GtdAttack:
     eventid = record["eventid"].strip()
     if not (eventid.isascii() and eventid.isdigit()):
         problems.append(f"eventid must be a number, not “{eventid}”")
-    date = attempt(partial_date, record["iyear"], record["imonth"], record["iday"])
+    date = attempt(attack_dates, record)
     country = attempt(country_code, record["country_txt"])
     coordinates = attempt(parse_coordinates, record["latitude"], record["longitude"])
     attack_type = attempt(choice, _ATTACK_TYPES, record["attacktype1_txt"], "attack type (attacktype1_txt)")
@@ -378,8 +402,11 @@ def parse_row(record: dict[str, str], line: int) -> GtdAttack:
 
     values = {
         "title": attack_title(attack_type, locality or province, record["country_txt"]),
-        "date": date[0],
-        "date_precision": date[1],
+        "date": date.date,
+        "date_precision": date.precision,
+        "end_date": date.end_date,
+        "date_earliest": date.earliest,
+        "date_latest": date.latest,
         "locality": locality,
         "province": province,
         "country": country,
@@ -394,9 +421,10 @@ def parse_row(record: dict[str, str], line: int) -> GtdAttack:
         "wounded": wounded[0],
         "wounded_qualifier": wounded[1],
         "description": attack_description(record["summary"]),
+        "perpetrator_description": "",  # the generic labels among the perpetrators: `groups.gtd.match` knows them
     }
     attack_lines = incident_lines(record)
-    text = compose_record_text(record["summary"], attack_lines, perpetrators, record["gname"])
+    text = compose_record_text(record["summary"], attack_lines, perpetrators, record["gname"], record.get("compclaim") or "")
     return GtdAttack(
         line=line,
         eventid=eventid,
@@ -405,7 +433,8 @@ def parse_row(record: dict[str, str], line: int) -> GtdAttack:
         perpetrators=perpetrators,
         record_text=text,
         record_text_hash=text_fingerprint(text),
-        attack_quote="\n".join(attack_lines[:2]),  # "Date: …" and "Location: …"
+        attack_quote="\n".join(attack_lines[: 3 if date.extended_line else 2]),  # "Date: …", ("Extended incident: …"), "Location: …"
+        approximate_date_unread=date.unread,
     )
 
 
@@ -483,6 +512,143 @@ def partial_date(year: str, month: str, day: str) -> tuple[datetime.date, str]:
         return datetime.date(year_number, month_number, day_number), DatePrecision.DAY
     except ValueError:
         raise GtdRowError(f"{year_number}-{month_number:02}-{day_number:02} is not a date") from None
+
+
+@dataclass(frozen=True)
+class AttackDates:
+    """When an attack happened, as the model keeps it: a partial date, the last day of an attack that lasted days, and
+    the first and last possible days when GTD knows only a range."""
+
+    date: datetime.date
+    precision: str
+    end_date: datetime.date | None = None
+    earliest: datetime.date | None = None
+    latest: datetime.date | None = None
+    unread: bool = False  # `approxdate` held words that could not be read as days
+    extended_line: bool = False  # the record has an "Extended incident" line, which the attack's quote includes
+
+
+def attack_dates(record: dict[str, str]) -> AttackDates:
+    get = record.get
+    return _attack_dates(
+        record["iyear"], record["imonth"], record["iday"], get("approxdate") or "", get("extended") or "", get("resolution") or ""
+    )
+
+
+@lru_cache(maxsize=1 << 16)
+def _attack_dates(year: str, month: str, day: str, approximate: str, extended: str, resolution: str) -> AttackDates:
+    date, precision = partial_date(year, month, day)
+    extended_line = bool(flag(extended, "extended"))
+    approximate = " ".join(approximate.split())
+    earliest = latest = None
+    unread = False
+    if approximate:
+        window = approximate_range(approximate)
+        first, last = _period(date, precision)
+        if window is None or window[1] < first or window[0] > last:
+            unread = True  # GTD's day is an estimate the words do not bear out: the month is all that is claimed
+            if precision == DatePrecision.DAY:
+                date, precision = date.replace(day=1), DatePrecision.MONTH
+        else:
+            date, precision, earliest, latest = _date_for_range(*window, gtd_year=date.year)
+    end_date = None
+    if extended_line and precision == DatePrecision.DAY and (ended := approximate_range(resolution)) and ended[0] == ended[1]:
+        end_date = ended[0] if ended[0] > date else None
+    return AttackDates(date, precision, end_date, earliest, latest, unread, extended_line)
+
+
+def _period(date: datetime.date, precision: str) -> tuple[datetime.date, datetime.date]:
+    """The first and last day a partial date may mean."""
+    if precision == DatePrecision.DAY:
+        return date, date
+    if precision == DatePrecision.MONTH:
+        return date, date.replace(day=calendar.monthrange(date.year, date.month)[1])
+    return date.replace(month=1, day=1), date.replace(month=12, day=31)
+
+
+def _date_for_range(first: datetime.date, last: datetime.date, *, gtd_year: int) -> tuple:
+    """(date, precision, earliest, latest) for an attack on some day from `first` to `last`."""
+    if first == last:
+        return first, DatePrecision.DAY, None, None
+    month_start, year_start = first.replace(day=1), first.replace(month=1, day=1)
+    if (first.year, first.month) == (last.year, last.month):
+        whole = first == month_start and last == _period(month_start, DatePrecision.MONTH)[1]
+        return (month_start, DatePrecision.MONTH, None, None) if whole else (month_start, DatePrecision.MONTH, first, last)
+    if first.year == last.year:
+        whole = first == year_start and last == year_start.replace(month=12, day=31)
+        return (year_start, DatePrecision.YEAR, None, None) if whole else (year_start, DatePrecision.YEAR, first, last)
+    year = gtd_year if first.year <= gtd_year <= last.year else first.year  # across years: GTD's own year holds its estimate
+    return datetime.date(year, 1, 1), DatePrecision.YEAR, first, last
+
+
+_MONTHS = {
+    **{name.casefold(): number for number, name in enumerate(calendar.month_name) if name},
+    **{name.casefold(): number for number, name in enumerate(calendar.month_abbr) if name},
+    "sept": 9,
+}
+# Words around a date that do not change which days it means ("approximately", "between … and …", "early", "mid-").
+_FILLER_WORDS = frozenset(
+    "approximately approx about around circa ca c on or sometime some time in between from during early mid late the of week".split()
+)
+_RANGE_SEPARATOR = re.compile(r"\s*(?:[-–—]|\bto\b|\bthrough\b|\bthru\b|\buntil\b|\band\b|&)\s*")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_TOKEN = re.compile(r"[a-z]+|\d+")
+
+
+@lru_cache(maxsize=1 << 12)
+def approximate_range(text: str) -> tuple[datetime.date, datetime.date] | None:
+    """The first and last day that GTD's words for a date may mean, or None when they cannot be read as days.
+
+    "May 27-June 5, 1970", "January 19-20, 1970", "May 27, 1970 - June 5, 1970", "between 3 and 5 May 2003", "March
+    1970", "mid-March 1970" (the month), "1970", "1970-01-05", "1/5/1970" (GTD's month first). Words that bound a
+    date on one side only ("before May 1970") or name no date are not read.
+    """
+    text = _ISO_DATE.sub(r"\2/\3/\1", text.casefold().strip().rstrip("."))
+    text = re.sub(r"\b(early|mid|late)-", r"\1 ", text)
+    text = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", text)
+    parts = [part for part in _RANGE_SEPARATOR.split(text) if part.strip(" ,")]
+    if not 1 <= len(parts) <= 2:
+        return None
+    ends = [_date_words(part.strip(" ,")) for part in parts]
+    if any(end is None for end in ends):
+        return None
+    start, end = ends[0], ends[-1]
+    if len(ends) == 2:
+        start = (start[0] or end[0], start[1] or (end[1] if start[2] else None), start[2])
+        end = (end[0] or start[0], end[1] or (start[1] if end[2] else None), end[2])
+    for year, month, day in (start, end):
+        if year is None or (day is not None and month is None):
+            return None
+    try:
+        first = datetime.date(start[0], start[1] or 1, start[2] or 1)
+        last_month = end[1] or 12
+        last = datetime.date(end[0], last_month, end[2] or calendar.monthrange(end[0], last_month)[1])
+    except ValueError:
+        return None
+    return (first, last) if first <= last else None
+
+
+def _date_words(words: str) -> tuple[int | None, int | None, int | None] | None:
+    """(year, month, day) of one end of a range, each None when the words do not give it; None when they are not a date."""
+    if numeric := _NUMERIC_DATE.match(words):
+        month, day, year = map(int, numeric.groups())
+        return (year, month, day) if 1 <= month <= 12 and 1 <= day <= 31 and year >= 1 else None
+    year = month = day = None
+    for token in _TOKEN.findall(words):
+        if token.isdigit():
+            number = int(token)
+            if len(token) == 4 and year is None and number >= 1:
+                year = number
+            elif len(token) <= 2 and day is None and 1 <= number <= 31:
+                day = number
+            else:
+                return None
+        elif token in _MONTHS and month is None:
+            month = _MONTHS[token]
+        elif token not in _FILLER_WORDS:
+            return None
+    return (year, month, day) if (year, month, day) != (None, None, None) else None
 
 
 @lru_cache(maxsize=512)
@@ -568,14 +734,18 @@ def parse_perpetrators(record: dict[str, str]) -> tuple[Perpetrator, ...]:
     """The groups GTD names (gname, gname2, gname3), each once, with how it links them to the attack."""
     get = record.get
     return _perpetrators(
+        get("compclaim") or "",
         get("gname") or "", get("claimed") or "", get("guncertain1") or "",
         get("gname2") or "", get("claim2") or "", get("guncertain2") or "",
         get("gname3") or "", get("claim3") or "", get("guncertain3") or "",
     )  # fmt: skip
 
 
+COMPETING_CLAIMS = "One of competing claims of responsibility (GTD)"
+
+
 @lru_cache(maxsize=1 << 14)
-def _perpetrators(*values: str) -> tuple[Perpetrator, ...]:
+def _perpetrators(competing: str, *values: str) -> tuple[Perpetrator, ...]:
     found: dict[str, Perpetrator] = {}
     for number, (_, claim_column, uncertain_column) in enumerate(_PERPETRATOR_COLUMNS):
         name, claim, uncertain = values[3 * number : 3 * number + 3]
@@ -584,7 +754,7 @@ def _perpetrators(*values: str) -> tuple[Perpetrator, ...]:
             continue
         claimed = flag(claim, claim_column)
         uncertain = flag(uncertain, uncertain_column)
-        quote = perpetrator_line(name, claimed, uncertain)
+        quote = perpetrator_line(name, claimed, uncertain, competing=bool(claimed and flag(competing, "compclaim")))
         if claimed:
             perpetrator = Perpetrator(name, AttributionKind.CLAIMED, "", quote)
         elif uncertain:
@@ -592,7 +762,22 @@ def _perpetrators(*values: str) -> tuple[Perpetrator, ...]:
         else:
             perpetrator = Perpetrator(name, AttributionKind.ATTRIBUTED, GTD_ATTRIBUTED_BY, quote)
         found.setdefault(name.casefold(), perpetrator)
-    return tuple(found.values())
+    perpetrators = tuple(found.values())
+    if flag(competing, "compclaim"):
+        claimants = [perpetrator.name for perpetrator in perpetrators if perpetrator.kind == AttributionKind.CLAIMED]
+        perpetrators = tuple(
+            replace(perpetrator, description=_competing_claim(perpetrator.name, claimants))
+            if perpetrator.kind == AttributionKind.CLAIMED
+            else perpetrator
+            for perpetrator in perpetrators
+        )
+    return perpetrators
+
+
+def _competing_claim(name: str, claimants: list[str]) -> str:
+    others = [f"“{other}”" for other in claimants if other != name]
+    text = f"{COMPETING_CLAIMS}; also claimed by {', '.join(others)}." if others else f"{COMPETING_CLAIMS}."
+    return text if len(text) <= DESCRIPTION_MAX_LENGTH else text[: DESCRIPTION_MAX_LENGTH - 1] + "…"
 
 
 def attack_title(attack_type: str, place_name: str, country_name: str) -> str:
@@ -631,6 +816,8 @@ def incident_lines(record: dict[str, str]) -> list[str]:
     """
     approximate = _words(record.get("approxdate") or "")
     lines = [_date_line(record["iyear"], record["imonth"], record["iday"]) + (f" (approximate: {approximate})" if approximate else "")]
+    if extended := _extended_line(record.get("extended") or "", record.get("resolution") or ""):
+        lines.append(extended)
     place_names = map(_words, (record["city"], record["provstate"], record["country_txt"]))
     where = [name for name in place_names if name and name.casefold() != UNKNOWN]
     lines.append(f"Location: {', '.join(where)}")
@@ -655,17 +842,35 @@ def _date_line(year: str, month: str, day: str) -> str:
     return f"Date: {integer(year, 'iyear')} {integer(month, 'imonth') or 0:02} {integer(day, 'iday') or 0:02}"
 
 
-def perpetrator_line(name: str, claimed: bool | None, uncertain: bool | None) -> str:
+def perpetrator_line(name: str, claimed: bool | None, uncertain: bool | None, *, competing: bool = False) -> str:
     """ "Perpetrator group: ISIL (claim of responsibility: yes)": the name, and the flags GTD sets that make the
-    attribution a claim or a suspicion (`claimed`, `guncertain1`…); a name without them GTD attributes itself."""
-    flags = [label for label, value in (("claim of responsibility: yes", claimed), ("attribution uncertain: yes", uncertain)) if value]
+    attribution a claim or a suspicion (`claimed`, `guncertain1`…), or a claim among competing ones (`compclaim`); a
+    name without them GTD attributes itself."""
+    labels = (
+        ("claim of responsibility: yes", claimed),
+        ("competing claims: yes", competing),
+        ("attribution uncertain: yes", uncertain),
+    )
+    flags = [label for label, value in labels if value]
     return f"Perpetrator group: {name}" + (f" ({'; '.join(flags)})" if flags else "")
 
 
-def compose_record_text(summary: str, attack_lines: list[str], perpetrators: tuple[Perpetrator, ...], first_name: str) -> str:
+def _extended_line(extended: str, resolution: str) -> str:
+    """ "Extended incident: yes (resolved: 1970-01-05)": GTD's mark for an incident of more than 24 hours, and its end."""
+    if not flag(extended, "extended"):
+        return ""
+    resolved = _words(resolution)
+    return "Extended incident: yes" + (f" (resolved: {resolved})" if resolved else "")
+
+
+def compose_record_text(
+    summary: str, attack_lines: list[str], perpetrators: tuple[Perpetrator, ...], first_name: str, competing: str = ""
+) -> str:
     """The text of an event's source: GTD's summary, a blank line, then the incident's and the perpetrators' lines."""
     lines = [*attack_lines, *(perpetrator.quote for perpetrator in perpetrators)]
     if not perpetrators and _words(first_name).casefold() == UNKNOWN:
         lines.append("Perpetrator group: Unknown")
+    if flag(competing, "compclaim") and not any(perpetrator.kind == AttributionKind.CLAIMED for perpetrator in perpetrators):
+        lines.append("Competing claims of responsibility: yes")
     summary = summary.strip()
     return (f"{summary}\n\n" if summary else "") + "\n".join(lines)

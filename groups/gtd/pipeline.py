@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
 from tqdm import tqdm
 
 from kb.models import ChangeSetKind
 from kb.services import change_set_start
 
-from .match import GroupMatcher
+from .match import GroupMatcher, generic_labels_recorded
 from .parse import GtdFileError, ParsedBatch, check_file, parse_batches, read_rows
 from .report import GtdImportReport
 from .write import attacks_bulk_import
@@ -57,6 +58,9 @@ def gtd_file_import(
 
     title = f"GTD import of {path.name}"[:200]
     change_set = None if dry_run else change_set_start(user=user, title=title, kind=ChangeSetKind.IMPORT)
+    if not dry_run:
+        with transaction.atomic():
+            generic_labels_recorded(user=user, reason=f"{reason} (GTD's generic perpetrator labels)", moment=timezone.now())
     matcher = GroupMatcher.from_database()
     report = GtdImportReport()
     progress = tqdm(total=lines, unit=" rows", file=sys.stderr, disable=None if progress_bar else True)

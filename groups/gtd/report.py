@@ -11,7 +11,7 @@ from .parse import RowProblem
 
 @dataclass
 class NamedInRows:
-    """A GTD group name the import could not attribute, and where it occurs."""
+    """Rows the report points to: a GTD group name the import could not attribute, or rows with one problem, and where."""
 
     rows: int = 0
     lines: list[int] = field(default_factory=list)
@@ -39,6 +39,12 @@ class GtdImportReport:
     updated: int = 0
     unchanged: int = 0
     attributions_created: int = 0
+    attributions_changed: int = 0
+    attributions_removed: int = 0
+    attributions_removal_pending: int = 0  # of the removed: published ones whose deletion awaits a Reviewer
+    generic_rows: int = 0  # rows naming a generic perpetrator ("Gunmen"): no group, the label kept on the attack
+    generic_labels: dict[str, int] = field(default_factory=dict)
+    approximate_dates_unread: NamedInRows = field(default_factory=NamedInRows)
     sources_created: int = 0
     sources_updated: int = 0
     citations_created: int = 0
@@ -66,12 +72,25 @@ class GtdImportReport:
     def ambiguous_group(self, name: str, line: int, candidates: tuple[str, ...]) -> None:
         self.ambiguous_groups.setdefault(name, NamedInRows(candidates=candidates)).add(line)
 
+    def generic_perpetrator(self, labels: list[str]) -> None:
+        """A row that names generic perpetrators (`labels`)."""
+        self.generic_rows += 1
+        for label in dict.fromkeys(labels):
+            self.generic_labels[label] = self.generic_labels.get(label, 0) + 1
+
     def merge(self, other: GtdImportReport) -> None:
         self.rows_read += other.rows_read
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.attributions_created += other.attributions_created
+        self.attributions_changed += other.attributions_changed
+        self.attributions_removed += other.attributions_removed
+        self.attributions_removal_pending += other.attributions_removal_pending
+        self.generic_rows += other.generic_rows
+        for label, rows in other.generic_labels.items():
+            self.generic_labels[label] = self.generic_labels.get(label, 0) + rows
+        self.approximate_dates_unread.merge(other.approximate_dates_unread)
         self.sources_created += other.sources_created
         self.sources_updated += other.sources_updated
         self.citations_created += other.citations_created
@@ -91,7 +110,13 @@ class GtdImportReport:
         lines = [
             f"Rows read: {self.rows_read:,} in {seconds:.1f} s ({rate:,.0f} rows/s).",
             f"Attacks: {self.created:,} {would}created, {self.updated:,} {would}updated, {self.unchanged:,} unchanged.",
-            f"Attributions: {self.attributions_created:,} {would}created.",
+            f"Attributions: {self.attributions_created:,} {would}created, {self.attributions_changed:,} {would}changed, "
+            f"{self.attributions_removed:,} {would}removed"
+            + (
+                f" ({self.attributions_removal_pending:,} published: the removal awaits review)."
+                if self.attributions_removal_pending
+                else "."
+            ),
             f"GTD records cited (sources): {self.sources_created:,} {would}created, {self.sources_updated:,} {would}updated; "
             f"citations: {self.citations_created:,} {would}created, {self.citations_updated:,} {would}updated.",
         ]
@@ -99,6 +124,20 @@ class GtdImportReport:
             names = ", ".join(f"“{name}”" for name in sorted(self.groups_created)[: self.NAMES_SHOWN])
             more = f" … and {len(self.groups_created) - self.NAMES_SHOWN} more" if len(self.groups_created) > self.NAMES_SHOWN else ""
             lines.append(f"Draft groups {would}created ({len(self.groups_created)}), to review: {names}{more}.")
+        if self.generic_rows:
+            ordered = sorted(self.generic_labels.items(), key=lambda item: (-item[1], item[0].casefold()))
+            labels = ", ".join(f"“{label}” {rows:,}" for label, rows in ordered[: self.NAMES_SHOWN])
+            more = f" … and {len(ordered) - self.NAMES_SHOWN:,} more" if len(ordered) > self.NAMES_SHOWN else ""
+            lines.append(
+                f"Generic perpetrators: {self.generic_rows:,} rows name one (no group; the label is kept on the attack as "
+                f"“perpetrators as described”): {labels}{more}."
+            )
+        if (unread := self.approximate_dates_unread).rows:
+            where = ", ".join(map(str, unread.lines)) + (", …" if unread.rows > len(unread.lines) else "")
+            lines.append(
+                f"Approximate dates not read as days: {unread.rows:,} rows (their date is kept to GTD's month; "
+                f"line{'s' if unread.rows != 1 else ''} {where})."
+            )
         lines.append(f"Row errors: {len(self.errors):,}" + (" (these rows were not imported):" if self.errors else "."))
         lines += [f"  {problem}" for problem in self.errors[: self.ERRORS_SHOWN]]
         if len(self.errors) > self.ERRORS_SHOWN:

@@ -11,8 +11,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from kb.cache import bump_data_version
+from kb.dates import DatePrecision
 from kb.history import comparable
-from kb.services import array_cursor, records_bulk_create, records_bulk_update, require_reason, require_user
+from kb.services import array_cursor, record_delete, records_bulk_create, records_bulk_update, require_reason, require_user
 from kb.services.pending import queue_bulk_publish
 from sources.models import Citation, Source
 from sources.text import fold_text, text_fingerprint
@@ -23,7 +24,7 @@ from .parse import GTD_OUTLET, IMPORTED_FIELDS, INCIDENT_LOCATOR, PERPETRATOR_LO
 from .report import GtdImportReport
 
 ATTACK_FIELDS = ("slug", *IMPORTED_FIELDS)
-ATTRIBUTION_FIELDS = ("attack", "group", "kind", "attributed_by")
+ATTRIBUTION_FIELDS = ("attack", "group", "kind", "attributed_by", "description")
 SOURCE_FIELDS = ("slug", "title", "outlet", "url", "text", "text_hash")  # as `_cite_gtd_records` gives them
 CITED_TARGETS = ("attack", "attribution", "group")  # what the import cites
 CITATION_FIELDS = ("source", "quote", "locator", "field", *CITED_TARGETS)
@@ -55,20 +56,24 @@ def attacks_bulk_import(
     dry_run: bool = False,
     change_set=None,
 ) -> GtdImportReport:
-    """Write one batch of parsed GTD rows in one transaction: new attacks, changed attacks, their new attributions,
-    and the GTD records they cite.
+    """Write one batch of parsed GTD rows in one transaction: new attacks, changed attacks, their attributions, and
+    the GTD records they cite.
 
     Attacks are matched by slug (`gtd-<eventid>`). A new one is inserted, one whose GTD values differ is
     updated (only the fields GTD gives, `gtd.IMPORTED_FIELDS`), and one whose values are the same is left
     alone and gets no history. The writes are `kb.services.records_bulk_create`/`records_bulk_update`: a few
     statements for the whole batch, each record with its history row, the user, the reason and one moment for
-    the batch. Attributions are only ever added, never removed or changed: an editor's work on an imported attack
-    stays. Groups come from `matcher`; a name it does not know is reported, or with `create_unknown_groups`
-    saved as a draft group (through `group_upsert`, with its GTD name set, for an editor to review). Every fact
-    the import writes cites the event's source (`_cite_gtd_records`). With `dry_run` nothing is written and the
-    report says what would be. Rows whose values fail the model's field validation are reported, not written.
-    What the batch creates waits for review in `change_set` (the import run's); changes to published attacks by a
-    user who may not publish them wait there as pending changes.
+    the batch. Groups come from `matcher`; a generic label ("Gunmen") gives no attribution but the attack's
+    "perpetrators as described"; a name it does not know is reported, or with `create_unknown_groups` saved as a
+    draft group (with its GTD name set, for an editor to review).
+
+    A re-import reconciles the attributions the import made (`_reconcile_attributions`): one the row no longer
+    supports is removed, one whose kind or note changed is changed, each with history; an attribution an editor
+    also cites from another source, or made themselves, is left alone. Every fact the import writes cites the
+    event's source (`_cite_gtd_records`). With `dry_run` nothing is written and the report says what would be. Rows
+    whose values fail the model's field validation are reported, not written. What the batch creates waits for
+    review in `change_set` (the import run's); changes to published records by a user who may not publish them,
+    and their removals, wait there as pending changes.
     """
     reason = require_reason(reason)
     require_user(user)
@@ -76,13 +81,20 @@ def attacks_bulk_import(
     learned: dict[str, int] = {}
     with transaction.atomic():
         moment = timezone.now()
+        resolve = PerpetratorResolver(
+            matcher, report, learned, create=create_unknown_groups, dry_run=dry_run, user=user, reason=reason, moment=moment
+        )
         stored = _stored_attacks([parsed.slug for parsed in attacks])
         new, changed, changed_fields, kept = [], [], set(), []
         for parsed in attacks:
-            values = (parsed.slug, *_imported_values(parsed.values))
+            if parsed.approximate_date_unread:
+                report.approximate_dates_unread.add(parsed.line)
+            values = (parsed.slug, *_imported_values(parsed.values)[:-1], resolve.perpetrator_description(parsed))
             attack_id, current = stored.get(parsed.slug, (None, None))
             if current is not None:
                 differing = _differing_fields(current, values)
+                if _END_DATE in differing and _editors_end_date_stays(current, values):
+                    differing.discard(_END_DATE)
                 if not differing:
                     report.unchanged += 1
                     kept.append((parsed, attack_id))
@@ -99,17 +111,14 @@ def attacks_bulk_import(
             kept.append((parsed, attack_id))
         report.created, report.updated = len(new), len(changed)
 
-        resolve = PerpetratorResolver(
-            matcher, report, learned, create=create_unknown_groups, dry_run=dry_run, user=user, reason=reason, change_set=change_set
-        )
-        group_ids = [[resolve(p, parsed) for p in parsed.perpetrators] for parsed, _ in kept]
+        resolved = resolve.resolve([parsed for parsed, _ in kept])
         history = {"user": user, "reason": reason, "moment": moment}
         new_targets = {("attack", None)}  # what this batch creates, which no citation can cite yet; in a dry run, by stand-ins
         if not dry_run:
+            report.record_created(Group, resolved.created_ids())
             new_ids = records_bulk_create(model=Attack, fields=ATTACK_FIELDS, rows=new, **history)
             report.record_created(Attack, new_ids)
             new_targets.update(("attack", attack_id) for attack_id in new_ids)
-            report.record_created(Group, resolve.created_ids())
             new_ids = iter(new_ids)
             kept = [(parsed, next(new_ids) if attack_id is None else attack_id) for parsed, attack_id in kept]
             if changed:
@@ -118,37 +127,41 @@ def attacks_bulk_import(
                 fields = [ATTACK_FIELDS[index] for index in updated]
                 records_bulk_update(model=Attack, fields=fields, rows=rows, change_set=change_set, **history)
 
-        recorded = _stored_attributions([attack_id for attack_id, _ in stored.values()])
-        attributions, wanted_by_row = [], []
-        for (parsed, attack_id), ids in zip(kept, group_ids, strict=True):
+        wanted_by_row = []
+        for (parsed, attack_id), ids in zip(kept, resolved.group_ids, strict=True):
             # Two GTD names of one group (gname "ISIL", gname2 "Islamic State") make one attribution, citing the first.
             wanted: dict[tuple, Perpetrator] = {}
             for group_id, perpetrator in zip(ids, parsed.perpetrators, strict=True):
                 if group_id is not None:
                     wanted.setdefault((attack_id, group_id, perpetrator.kind, perpetrator.attributed_by), perpetrator)
-            attributions += [key for key in wanted if key not in recorded]
             wanted_by_row.append(wanted)
+        sources = _stored_sources([parsed.slug for parsed, _ in kept], [parsed.source_url for parsed, _ in kept])
+        attribution_ids, attributions = _reconcile_attributions(
+            kept, wanted_by_row, stored, sources, report=report, dry_run=dry_run, change_set=change_set, **history
+        )
         report.attributions_created = len(attributions)
         if attributions and not dry_run:
-            new_ids = records_bulk_create(model=Attribution, fields=ATTRIBUTION_FIELDS, rows=attributions, **history)
+            rows = [(*key, wanted_by_row[row][key].description) for row, key in attributions]
+            new_ids = records_bulk_create(model=Attribution, fields=ATTRIBUTION_FIELDS, rows=rows, **history)
             report.record_created(Attribution, new_ids)
-            recorded.update(zip(attributions, new_ids, strict=True))
-        new_targets.update(("attribution", recorded.get(key, key)) for key in attributions)
+            attribution_ids.update(zip((key for _, key in attributions), new_ids, strict=True))
+        new_targets.update(("attribution", attribution_ids.get(key, key)) for _, key in attributions)
 
         # What each row's record is cited for: (target kind, target id, quote, locator, field). In a dry run a new
         # attribution stands for itself by its key.
         cited_by_row = []
         for (parsed, attack_id), wanted in zip(kept, wanted_by_row, strict=True):
             cited = [("attack", attack_id, parsed.attack_quote, INCIDENT_LOCATOR, "")]
-            cited += [("attribution", recorded.get(key, key), p.quote, PERPETRATOR_LOCATOR, "") for key, p in wanted.items()]
-            created_groups = resolve.created_by_row(parsed)
+            cited += [("attribution", attribution_ids.get(key, key), p.quote, PERPETRATOR_LOCATOR, "") for key, p in wanted.items()]
+            created_groups = resolved.created_by_row(parsed)
             cited += [("group", group_id, quote, PERPETRATOR_LOCATOR, "name") for group_id, quote in created_groups]
             new_targets.update(("group", group_id) for group_id, _ in created_groups)
             cited_by_row.append((parsed, cited))
-        sources_written = _cite_gtd_records(cited_by_row, new_targets, report=report, dry_run=dry_run, history=history)
+        sources_written = _cite_gtd_records(cited_by_row, new_targets, sources, report=report, dry_run=dry_run, history=history)
         if change_set is not None and not dry_run:
             _queue_for_review(report, change_set=change_set, user=user)
-        if not dry_run and (new or changed or attributions or sources_written):
+        reconciled = report.attributions_changed or report.attributions_removed
+        if not dry_run and (new or changed or attributions or reconciled or sources_written or resolved.created):
             bump_data_version()  # bulk writes send no save signals: cached public pages must still go stale
     if not dry_run:
         for name, group_id in learned.items():
@@ -156,30 +169,115 @@ def attacks_bulk_import(
     return report
 
 
+_END_DATE = ATTACK_FIELDS.index("end_date")
+_DATE = ATTACK_FIELDS.index("date")
+
+
+def _editors_end_date_stays(current: tuple, values: tuple) -> bool:
+    """GTD gives no end date where an editor gave one: it stays, if the start GTD gives (known to the day) comes before it."""
+    return (
+        values[_END_DATE] is None
+        and current[_END_DATE] is not None
+        and values[_DATE] is not None
+        and (values[ATTACK_FIELDS.index("date_precision")] == DatePrecision.DAY and current[_END_DATE] >= values[_DATE])
+    )
+
+
+def _reconcile_attributions(
+    kept: list[tuple[GtdAttack, int]], wanted_by_row: list[dict], stored: dict, sources: dict, *, report, dry_run, change_set, **history
+) -> tuple[dict[tuple, int], list[tuple[int, tuple]]]:
+    """Bring the attributions of the batch's attacks in line with their rows; returns the ids of the attributions the
+    rows support, by key (attack, group, kind, attributed by), and the (row, key) of those to create.
+
+    The import's own attributions are those whose only citations are the import's, from the event's GTD record (its
+    perpetrator lines). Of these, one whose group the row still names with another kind (a claim where GTD attributed
+    it before) or another note (competing claims) is changed; one the row no longer supports is removed (with its
+    citations), through `kb.services.record_delete`: a published one the user may not unpublish becomes a pending
+    deletion in `change_set`. Attributions an editor made or also cites from elsewhere are left as they are.
+    """
+    recorded = _stored_attributions([attack_id for attack_id, _ in stored.values()])
+    ids = {key: attribution_id for key, (attribution_id, _) in recorded.items()}
+    own = _import_only_attributions(recorded, kept, sources) if recorded else set()
+    by_attack: dict[int, list[tuple]] = {}
+    for key, (attribution_id, _) in recorded.items():
+        if attribution_id in own:
+            by_attack.setdefault(key[0], []).append(key)
+    to_create, changes, removed = [], [], []
+    for row, ((_, attack_id), wanted) in enumerate(zip(kept, wanted_by_row, strict=True)):
+        unmatched = [key for key in by_attack.get(attack_id, ()) if key not in wanted]
+        for key, perpetrator in wanted.items():
+            if key in recorded:
+                attribution_id, description = recorded[key]
+                if attribution_id in own and description != perpetrator.description:
+                    changes.append((attribution_id, *key[2:], perpetrator.description))
+                continue
+            same_group = next((old for old in unmatched if old[1] == key[1]), None)
+            if same_group is not None:
+                unmatched.remove(same_group)
+                ids[key] = ids[same_group]
+                changes.append((ids[same_group], *key[2:], perpetrator.description))
+            else:
+                to_create.append((row, key))
+        removed += [ids[key] for key in unmatched]
+    report.attributions_changed, report.attributions_removed = len(changes), len(removed)
+    if dry_run:
+        return ids, to_create
+    records_bulk_update(model=Attribution, fields=("kind", "attributed_by", "description"), rows=changes, change_set=change_set, **history)
+    user, reason = history["user"], history["reason"]
+    for attribution in Attribution.objects.filter(pk__in=removed).select_related("attack", "group").order_by("pk"):
+        if record_delete(instance=attribution, user=user, reason=reason, change_set=change_set) is not None:
+            report.attributions_removal_pending += 1
+    return ids, to_create
+
+
+def _import_only_attributions(recorded: dict, kept: list[tuple[GtdAttack, int]], sources: dict) -> set[int]:
+    """The ids among `recorded` whose every citation is the import's: from their event's GTD record, on its perpetrator lines."""
+    record_of_attack = {}
+    for parsed, attack_id in kept:
+        source_id, _ = sources.get(parsed.slug) or sources.get(parsed.source_url) or (None, None)
+        if source_id is not None:
+            record_of_attack[attack_id] = source_id
+    attack_of = {attribution_id: key[0] for key, (attribution_id, _) in recorded.items()}
+    with array_cursor() as cursor:
+        cursor.execute(
+            f"SELECT attribution_id, source_id, locator FROM {Citation._meta.db_table} WHERE attribution_id = ANY(%b)", [list(attack_of)]
+        )
+        citations = cursor.fetchall()
+    own, other = set(), set()
+    for attribution_id, source_id, locator in citations:
+        imported = locator == PERPETRATOR_LOCATOR and record_of_attack.get(attack_of[attribution_id]) == source_id
+        (own if imported else other).add(attribution_id)
+    return own - other
+
+
 def _queue_for_review(report: GtdImportReport, *, change_set, user) -> None:
-    """The batch's new drafts join the import's change set (its draft groups joined it as they were saved)."""
+    """The batch's new drafts, its draft groups among them, join the import's change set."""
     for label, ids in report.created_ids.items():
         model = apps.get_model(label)
-        if model is not Group:
-            queue_bulk_publish(change_set=change_set, model=model, ids=ids, user=user)
+        queue_bulk_publish(change_set=change_set, model=model, ids=ids, user=user)
 
 
 def _cite_gtd_records(
-    cited_by_row: list[tuple[GtdAttack, list[tuple]]], new_targets: set[tuple], *, report: GtdImportReport, dry_run: bool, history
+    cited_by_row: list[tuple[GtdAttack, list[tuple]]],
+    new_targets: set[tuple],
+    stored: dict,
+    *,
+    report: GtdImportReport,
+    dry_run: bool,
+    history,
 ) -> bool:
     """Write each event's source and the citations of the facts it supports; returns whether anything was written.
 
-    `cited_by_row` holds, for each row, (target kind, target id, quote, locator, field) of what it supports, and
-    `new_targets` the (kind, id) of those the batch created. A new event gets its source, text the record's words,
-    and a citation for each. An event recorded before whose words are the same gets citations for what is new; one
-    whose words changed gets the citations it lacks: the import's own one for a fact (the same locator) takes the
-    quote of this release, and a fact with no citation from the source at all gets one; a fact an editor cites
-    otherwise is left as it is. Its text becomes this release's words, followed (after `EARLIER_WORDS_HEADING`) by
-    any quote of its citations that they no longer hold, so every citation's quote stays in the text
-    (`sources.text.check_quote`).
+    `cited_by_row` holds, for each row, (target kind, target id, quote, locator, field) of what it supports,
+    `new_targets` the (kind, id) of those the batch created, and `stored` the sources recorded for the rows
+    (`_stored_sources`). A new event gets its source, text the record's words, and a citation for each. An event
+    recorded before whose words are the same gets citations for what is new; one whose words changed gets the
+    citations it lacks: the import's own one for a fact (the same locator) takes the quote of this release, and a
+    fact with no citation from the source at all gets one; a fact an editor cites otherwise is left as it is. Its
+    text becomes this release's words, followed (after `EARLIER_WORDS_HEADING`) by any quote of its citations that
+    they no longer hold, so every citation's quote stays in the text (`sources.text.check_quote`).
     """
     urls = [parsed.source_url for parsed, _ in cited_by_row]
-    stored = _stored_sources([parsed.slug for parsed, _ in cited_by_row], urls)
     found = [stored.get(parsed.slug) or stored.get(url) or (None, None) for (parsed, _), url in zip(cited_by_row, urls, strict=True)]
     # Texts are compared by fingerprint: one that folds to the same words holds every quote it held, and what it
     # was cited for before is cited still (or an editor took the citation away), so only changed ones' citations are read.
@@ -241,15 +339,16 @@ def _stored_attacks(slugs: list[str]) -> dict[str, tuple[int, tuple]]:
         return {row[1]: (row[0], row[1:]) for row in cursor.fetchall()}
 
 
-def _stored_attributions(attack_ids: list[int]) -> dict[tuple[int, int, str, str], int]:
-    """{(attack id, group id, kind, attributed by): id} of the attributions of these attacks."""
+def _stored_attributions(attack_ids: list[int]) -> dict[tuple[int, int, str, str], tuple[int, str]]:
+    """{(attack id, group id, kind, attributed by): (id, description)} of the attributions of these attacks."""
     if not attack_ids:
         return {}
     with array_cursor() as cursor:
         cursor.execute(
-            f"SELECT attack_id, group_id, kind, attributed_by, id FROM {Attribution._meta.db_table} WHERE attack_id = ANY(%b)", [attack_ids]
+            f"SELECT attack_id, group_id, kind, attributed_by, id, description FROM {Attribution._meta.db_table} WHERE attack_id = ANY(%b)",
+            [attack_ids],
         )
-        return {tuple(row[:4]): row[4] for row in cursor.fetchall()}
+        return {tuple(row[:4]): (row[4], row[5]) for row in cursor.fetchall()}
 
 
 def _stored_sources(slugs: list[str], urls: list[str]) -> dict[str, tuple[int, str]]:

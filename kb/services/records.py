@@ -53,10 +53,11 @@ def record_save(*, instance: models.Model, user, reason: str, change_set=None, k
     reason = require_reason(reason)
     require_user(user)
     model = type(instance)
-    if not isinstance(instance, CuratedModel):
-        _write(instance, user=user, reason=reason)
-        return instance
     stored = model.objects.filter(pk=instance.pk).first() if instance.pk is not None else None
+    if not isinstance(instance, CuratedModel):  # an audited record: nothing to publish, written when it differs
+        if stored is None or changes_between(stored, instance, tracked_fields(model)):
+            _write(instance, user=user, reason=reason)
+        return instance
     publisher = can_publish(user, model)
     if keep_status:
         if stored is not None:
@@ -144,7 +145,7 @@ def record_restore(*, model: type[models.Model], record_id: int, user, reason: s
     restored = []
     try:
         with publication_checks():
-            _restore_rows(deletion, user=user, reason=reason, restored=restored)
+            _restore_rows(deletion, model, user=user, reason=reason, restored=restored)
     except RestoreError:
         raise
     except ValidationError as error:
@@ -152,9 +153,12 @@ def record_restore(*, model: type[models.Model], record_id: int, user, reason: s
     return restored
 
 
-def _restore_rows(deletion, *, user, reason: str, restored: list) -> None:
+def _restore_rows(deletion, model, *, user, reason: str, restored: list) -> None:
     """Every row deleted with `deletion`, brought back with its id; as a draft where the user may not publish it."""
-    for deleted_model in curated_models_parents_first():  # parents first, so that what refers to them can be saved after
+    models_in_order = curated_models_parents_first()  # parents first, so that what refers to them can be saved after
+    if model not in models_in_order:  # an audited record that is not curated (kb.models.AuditedModel) comes back last
+        models_in_order.append(model)
+    for deleted_model in models_in_order:
         rows = deleted_model.history.filter(history_type="-", history_date=deletion.history_date).order_by("id")
         for row in rows:
             if deleted_model.objects.filter(pk=row.id).exists():

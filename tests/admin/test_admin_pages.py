@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from groups.models import Affiliation, Alias, Attack, Attribution, Designation, Group
+from groups.models import Affiliation, Alias, Attack, Attribution, Designation, Group, GtdPerpetratorName
 from kb.models import PublicationStatus
 from kb.services import record_save
 from sources.models import Citation, Source
@@ -19,6 +19,7 @@ from tests.factories import (
     CitationFactory,
     DesignationFactory,
     GroupFactory,
+    GtdPerpetratorNameFactory,
     SourceFactory,
 )
 
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.django_db
 FACTORIES = {
     Group: GroupFactory, Alias: AliasFactory, Affiliation: AffiliationFactory, Designation: DesignationFactory,
     Attack: AttackFactory, Attribution: AttributionFactory, Source: SourceFactory, Citation: CitationFactory,
+    GtdPerpetratorName: GtdPerpetratorNameFactory,
 }  # fmt: skip
 
 
@@ -46,6 +48,7 @@ def new_record_values():
         Attribution: {"attack": attack.pk, "group": group.pk, "kind": "claimed"},
         Source: {"slug": "new-article", "title": "New article", "text": "The group claimed the attack."},
         Citation: {"source": source.pk, "group": group.pk, "quote": "It was also claimed by the Islamic State group"},
+        GtdPerpetratorName: {"name": "Ansar al-Sharia (Pakistan)", "group": group.pk},
     }
 
 
@@ -82,6 +85,7 @@ A_CHANGE = {
     Attribution: ("description", "Checked."),
     Source: ("title", "Checked title"),
     Citation: ("locator", "paragraph 2"),
+    GtdPerpetratorName: ("note", "GTD's spelling since 2015."),
 }
 
 

@@ -10,7 +10,8 @@ from groups.gtd import DEFAULT_BATCH_SIZE, GtdImportStopped, gtd_file_import
 class Command(BaseCommand):
     help = (
         "Import attacks from a CSV in the Global Terrorism Database's column layout. Each batch is its own transaction, and a "
-        "second run of the same file updates what changed and adds nothing twice. The mapping is in groups/gtd/parse.py."
+        "second run of the same file updates what changed, removes the attributions a row no longer supports and adds nothing "
+        "twice. The mapping is in groups/gtd/parse.py; which group a GTD name means, in admin › GTD perpetrator names."
     )
 
     def add_arguments(self, parser):
@@ -21,7 +22,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--create-unknown-groups",
             action="store_true",
-            help="Create a draft group (with its GTD name set, for review) for each perpetrator name that matches no group.",
+            help="Create a draft group (with its GTD name set, for review) for each perpetrator name that matches no group and is "
+            "not one of GTD's generic labels (admin › GTD perpetrator names).",
         )
         parser.add_argument(
             "--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help=f"Rows per transaction (default {DEFAULT_BATCH_SIZE})."

@@ -10,6 +10,7 @@ from groups import gtd
 HEADER = [
     "eventid", "iyear", "imonth", "iday", "approxdate", "country_txt", "provstate", "city", "latitude", "longitude",
     "suicide", "attacktype1_txt", "targtype1_txt", "gname", "gname2", "gname3", "claimed", "guncertain1",
+    "claim2", "guncertain2", "claim3", "guncertain3", "compclaim", "extended", "resolution",
     "weaptype1_txt", "nkill", "nwound", "summary", "scite1", "scite2", "scite3",
 ]  # fmt: skip
 BASE_ROW = {

@@ -222,14 +222,14 @@ def test_a_changed_record_keeps_every_quote_its_citations_make(tmp_path, importe
     changed = gtd_row(city="Mastung", gname="ISIL", claimed="1", summary="10/24/2016: Gunmen attacked the police college in Quetta.")
     out = import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [changed, other]), reason="GTD correction")
     assert "Attacks: 0 created, 1 updated, 1 unchanged." in out
+    assert "Attributions: 1 created, 0 changed, 1 removed." in out  # the row names ISIL now, not LeJ
     assert "sources): 0 created, 1 updated; citations: 1 created, 1 updated." in out
 
     source.refresh_from_db()
     assert source.text == (
         f"{gtd.parse_row(changed, 2).record_text}\n\n"
         "Still cited from an earlier release of this GTD record:\n"
-        "Perpetrator group: Lashkar-e-Jhangvi\n"  # the attribution to LeJ stays, with the words it was made from
-        "Assailants attacked the Balochistan Police College."
+        "Assailants attacked the Balochistan Police College."  # the editor's quote; LeJ's went with its attribution
     )
     attack_citation.refresh_from_db()
     assert attack_citation.quote == "Date: 2016 10 24\nLocation: Mastung, Balochistan, Pakistan"  # the import's own, of this release
@@ -238,21 +238,20 @@ def test_a_changed_record_keeps_every_quote_its_citations_make(tmp_path, importe
     for citation in source.citations.select_related("source"):
         citation.full_clean()
     source.full_clean()
-    assert (Source.history.count(), Citation.history.count()) == (before[Source] + 1, before[Citation] + 2)
+    # Citations: ISIL's new one, the attack's changed one, LeJ's deleted with its attribution.
+    assert (Source.history.count(), Citation.history.count()) == (before[Source] + 1, before[Citation] + 3)
     assert (source.history.latest("history_id").history_type, attack_citation.history.latest("history_id").history_type) == ("~", "~")
 
     out = import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [changed, other]))  # the same again
     assert "sources): 0 created, 0 updated; citations: 0 created, 0 updated." in out
-    assert (Source.history.count(), Citation.history.count()) == (before[Source] + 1, before[Citation] + 2)
+    assert "Attributions: 0 created, 0 changed, 0 removed." in out
+    assert (Source.history.count(), Citation.history.count()) == (before[Source] + 1, before[Citation] + 3)
 
     back = import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [first, other]))  # the first release again
-    assert "sources): 0 created, 1 updated; citations: 0 created, 1 updated." in back
+    assert "Attributions: 1 created, 0 changed, 1 removed." in back
+    assert "sources): 0 created, 1 updated; citations: 1 created, 1 updated." in back
     source.refresh_from_db()
-    assert source.text == (
-        f"{gtd.parse_row(first, 2).record_text}\n\n"
-        "Still cited from an earlier release of this GTD record:\n"
-        "Perpetrator group: ISIL (claim of responsibility: yes)"
-    )
+    assert source.text == gtd.parse_row(first, 2).record_text  # it holds the editor's quote; ISIL's went with its attribution
     for citation in source.citations.select_related("source"):
         citation.full_clean()
 
@@ -368,7 +367,7 @@ def test_a_second_run_of_the_same_file_changes_nothing_and_writes_no_history(tmp
     updated_at = dict(Attack.objects.values_list("slug", "updated_at"))
 
     out = import_gtd(path)
-    assert "Attacks: 0 created, 0 updated, 4 unchanged." in out and "Attributions: 0 created." in out
+    assert "Attacks: 0 created, 0 updated, 4 unchanged." in out and "Attributions: 0 created, 0 changed, 0 removed." in out
     assert history_rows() == before
     assert dict(Attack.objects.values_list("slug", "updated_at")) == updated_at
 
@@ -411,7 +410,7 @@ def test_dry_run_reports_what_would_change_and_writes_nothing(tmp_path, importer
     out = import_gtd(path, dry_run=True, create_unknown_groups=True)
     assert "Dry run: nothing was written." in out
     assert "Attacks: 4 would be created, 0 would be updated, 0 unchanged." in out
-    assert "Attributions: 3 would be created." in out
+    assert "Attributions: 3 would be created, 0 would be changed, 0 would be removed." in out
     assert "sources): 4 would be created, 0 would be updated; citations: 8 would be created, 0 would be updated." in out
     assert "Draft groups would be created (1), to review: “Made-up Front”." in out
     assert "Row errors: 2" in out
