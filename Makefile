@@ -24,7 +24,8 @@ db: install  ## Start the database (embedded unless DATABASE_URL is set), migrat
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo_data
 
-run: db  ## Everything above, then serve at http://127.0.0.1:$(PORT) (PORT=8123 make run for another port)
+run: db  ## Everything above, a first release (/releases/, TAXII), then serve at http://127.0.0.1:$(PORT) (PORT=8123 make run for another port)
+	@$(BIN)/python manage.py build_release --if-none --no-progress --base-url http://127.0.0.1:$(PORT)
 	@$(BIN)/python manage.py ensure_local_admin --url http://127.0.0.1:$(PORT)/admin/
 	@echo "Site: http://127.0.0.1:$(PORT)/  Admin: http://127.0.0.1:$(PORT)/admin/"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
