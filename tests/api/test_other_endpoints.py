@@ -145,7 +145,7 @@ def test_stix_bundles_stream_for_the_whole_data_set_and_per_group(client):
     assert names == {"Islamic State"}
     per_group = json.loads(b"".join(client.get("/api/v1/groups/islamic-state/stix/").streaming_content))
     [intrusion_set] = [obj for obj in per_group["objects"] if obj["type"] == "intrusion-set"]
-    assert intrusion_set["aliases"] == ["Daesh"]
+    assert intrusion_set["aliases"] == ["Islamic State", "Daesh"]
     assert client.get("/api/v1/groups/hidden/stix/").status_code == 404
 
 
