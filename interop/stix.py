@@ -26,7 +26,10 @@ What becomes what:
   `x_kb_attribution_kind` and `x_kb_attributed_by`. A claim, an attribution or a suspicion is
   `attributed-to`, the one type OpenCTI's relationship schema allows from an incident to an
   intrusion set; a disputed claim or a denial is not an attribution, so it is `related-to`
-  (which every consumer accepts) with its kind saying which.
+  (which every consumer accepts) with its kind saying which. OpenCTI holds one relationship per
+  type, source, target and dates, so when a group both claimed an attack and was named by the
+  police, the first recorded is `attributed-to` and the next `related-to`, each with its kind,
+  its author and its quotes, rather than two that OpenCTI would fold into one.
 - An affiliation is a relationship between two intrusion sets whose type is our kind in
   lower-case with hyphens (`branch-of`, `faction-of`, `splinter-from`, `merged-into`,
   `allied-with`, `rival-of`…: STIX 2.1 allows custom relationship types, and ATT&CK uses its
@@ -273,7 +276,10 @@ def stix_dicts(*, base_url: str, group: Group | None = None) -> Iterator[StixDic
     for attack in _chunks(_with_name_taken(scope.attacks).prefetch_related(_prefetch_citations())):
         yield _incident(attack, refs)
     for attribution in _chunks(
-        scope.attributions.select_related("attack", "group").only(*_ATTRIBUTION_FIELDS).prefetch_related(_prefetch_citations())
+        _with_outranked(scope.attributions)
+        .select_related("attack", "group")
+        .only(*_ATTRIBUTION_FIELDS)
+        .prefetch_related(_prefetch_citations())
     ):
         yield _attribution_relationship(attribution, refs)
     first_by_title = _first_source_by_title()
@@ -401,6 +407,14 @@ def _with_name_taken(attacks: QuerySet[Attack]) -> QuerySet[Attack]:
         default=Exists(earlier.filter(date=OuterRef("date"))),
     )
     return attacks.annotate(name_taken=taken)
+
+
+def _with_outranked(attributions: QuerySet[Attribution]) -> QuerySet[Attribution]:
+    """Annotate `outranked`: an earlier public claim, attribution or suspicion joins the same attack and group."""
+    earlier = Attribution.objects.public().filter(
+        attack=OuterRef("attack"), group=OuterRef("group"), kind__in=ATTRIBUTING_KINDS, pk__lt=OuterRef("pk")
+    )
+    return attributions.annotate(outranked=Exists(earlier))
 
 
 def _first_source_by_title() -> dict[str, int]:
@@ -668,7 +682,7 @@ def _attribution_relationship(attribution: Attribution, refs: _References) -> St
         id=_attribution_id(attribution.pk),
         created=attribution.created_at,
         modified=_last_change(attribution, attribution.public_citations),
-        relationship_type="attributed-to" if attribution.kind in ATTRIBUTING_KINDS else "related-to",
+        relationship_type="attributed-to" if attribution.kind in ATTRIBUTING_KINDS and not attribution.outranked else "related-to",
         description=f"{wording}: {attribution.description}" if attribution.description else wording,
         source_ref=_attack_id(attribution.attack.slug),
         target_ref=_group_id(attribution.group.slug),

@@ -598,3 +598,101 @@ def test_stix_objects_are_stix2_objects(demo):
         "Report",
     }
     assert [json.loads(stix_json(o)) for o in objects] == export()["objects"], "the same objects as the bundle's"
+
+
+# --- What consumers read ------------------------------------------------------------------------
+
+
+TLP_CLEAR_ID = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+
+
+def test_every_object_is_marked_tlp_clear_and_every_bundle_holds_the_marking(demo):
+    for bundle in (export(), export(Group.objects.get(slug="islamic-state"))):
+        [marking] = by_type(bundle, "marking-definition")
+        assert marking == {
+            "type": "marking-definition",
+            "spec_version": "2.1",
+            "id": TLP_CLEAR_ID,
+            "created": "2022-10-01T00:00:00.000Z",
+            "name": "TLP:CLEAR",
+            "extensions": {
+                "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d": {"extension_type": "property-extension", "tlp_2_0": "clear"}
+            },
+        }
+        assert all(o["object_marking_refs"] == [TLP_CLEAR_ID] for o in bundle["objects"] if o is not marking)
+
+
+def test_confidence_follows_the_admiralty_grading(db):
+    graded_a, graded_e, ungraded = SourceFactory(reliability="A"), SourceFactory(reliability="E"), SourceFactory(reliability="")
+    titles = ("Confirmed", "Doubtful", "Unjudged", "By source", "Nothing")
+    confirmed, doubtful, unjudged, by_source, nothing = (AttackFactory(title=title) for title in titles)
+    CitationFactory(source=graded_e, group=None, attack=confirmed, credibility="1")  # confirmed by other sources: 90
+    CitationFactory(source=graded_e, group=None, attack=confirmed, credibility="4")  # the best-supported reading counts
+    CitationFactory(source=graded_a, group=None, attack=doubtful, credibility="4")  # the citation's grade, not the source's
+    CitationFactory(source=graded_a, group=None, attack=unjudged, credibility="6")  # truth cannot be judged: none
+    CitationFactory(source=graded_e, group=None, attack=by_source)  # not graded: the source's reliability, E
+    CitationFactory(source=ungraded, group=None, attack=nothing)
+
+    bundle = export()
+
+    confidence = {title: incident(bundle, title).get("confidence") for title in titles}
+    assert confidence == {"Confirmed": 90, "Doubtful": 30, "Unjudged": None, "By source": 10, "Nothing": None}
+    assert {report(bundle, source.slug).get("confidence") for source in (graded_a, graded_e, ungraded)} == {90, 10, None}
+
+
+def test_each_citation_is_its_own_external_reference_pointing_at_its_quote(db):
+    source = SourceFactory(outlet="Dawn", title="Police college attack", url="https://example.org/dawn", archive_url="")
+    undated = SourceFactory(outlet="", title="No address", url="", archive_url="")
+    attack = AttackFactory(title="Quetta police college attack")
+    first = CitationFactory(source=source, group=None, attack=attack, quote=QUOTE_RAID)
+    second = CitationFactory(source=source, group=None, attack=attack, quote=QUOTE_LEJ)
+    third = CitationFactory(source=undated, group=None, attack=attack, quote="It was also claimed")
+
+    references = incident(export(), "Quetta police college attack")["external_references"][1:]
+
+    assert [r["source_name"] for r in references] == [
+        f"Dawn: Police college attack (citation {first.pk})",
+        f"Dawn: Police college attack (citation {second.pk})",
+        f"No address (citation {third.pk})",
+    ]
+    assert [r["description"] for r in references] == [QUOTE_RAID, QUOTE_LEJ, "It was also claimed"]
+    assert len({r["url"] for r in references}) == 3, "OpenCTI tells external references apart by their URL"
+    assert references[0]["url"].startswith("https://example.org/dawn#:~:text=a%20huge%20raid")
+    assert references[2]["url"] == f"{BASE_URL}/sources/{undated.slug}/#:~:text=It%20was%20also%20claimed"
+
+
+def test_a_second_attribution_of_an_attack_to_a_group_is_related_to(db):
+    """OpenCTI holds one attributed-to per incident and group: the first recorded is, the next is related-to."""
+    group, attack = GroupFactory(), AttackFactory()
+    claim = AttributionFactory(attack=attack, group=group, kind=AttributionKind.CLAIMED, attributed_by="a spokesman")
+    police = AttributionFactory(attack=attack, group=group, kind=AttributionKind.ATTRIBUTED, attributed_by="the police")
+    AttributionFactory(attack=attack, group=GroupFactory(), kind=AttributionKind.SUSPECTED)
+
+    relationships = {r["x_kb_attributed_by"]: r for r in by_type(export(), "relationship") if r.get("x_kb_attributed_by")}
+
+    assert relationships[claim.attributed_by]["relationship_type"] == "attributed-to"
+    assert (relationships[police.attributed_by]["relationship_type"], relationships[police.attributed_by]["x_kb_attribution_kind"]) == (
+        "related-to",
+        "attributed",
+    )
+    assert [r["relationship_type"] for r in by_type(export(), "relationship")].count("attributed-to") == 2
+
+
+@pytest.mark.parametrize("kind", list(AffiliationKind))
+def test_an_affiliation_is_typed_by_its_kind(db, kind):
+    AffiliationFactory(kind=kind)
+    [relationship] = by_type(export(), "relationship")
+    assert relationship["relationship_type"] == kind.value.replace("_", "-") and relationship["x_kb_relationship"] == kind.value
+    assert re.fullmatch(r"[a-z]+(-[a-z]+)*", relationship["relationship_type"])
+
+
+def test_an_incident_spanning_days_is_seen_until_its_end_date_and_a_group_until_its_dissolution(db):
+    AttackFactory(title="Siege", date=datetime.date(2016, 1, 1), date_precision=DatePrecision.DAY, end_date=datetime.date(2016, 1, 3))
+    GroupFactory(name="Dissolved Front", dissolved=datetime.date(2019, 3, 1), dissolved_precision=DatePrecision.MONTH)
+
+    bundle = export()
+
+    siege = incident(bundle, "Siege")
+    assert siege["name"] == "Siege, Pakistan, 1 Jan 2016"  # the place, which the title does not name, and the date
+    assert (siege["first_seen"], siege["last_seen"]) == ("2016-01-01T00:00:00Z", "2016-01-03T23:59:59.999Z")
+    assert intrusion_set(bundle, "Dissolved Front")["last_seen"] == "2019-03-31T23:59:59.999Z"
