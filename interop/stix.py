@@ -95,8 +95,6 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 from typing import Any
 from urllib.parse import quote
 
@@ -109,6 +107,7 @@ from stix2.v21 import ExtensionDefinition, Identity, Incident, IntrusionSet, Mar
 from groups.models import Affiliation, Alias, Attack, Attribution, AttributionKind, Designation, Group
 from kb.cache import CACHE_ALIAS, data_version
 from kb.dates import DatePrecision, format_partial_date
+from kb.models import PublicationStatus
 from sources.models import Citation, Source, untitled_article_title
 from sources.selectors import public_citations
 
@@ -367,24 +366,26 @@ def _scope(group: Group | None) -> _Scope:
         | Q(pk__in=affiliations.values("to_group"))
         | Q(pk__in=attributions.values("group"))
     )
-    # The sources cited for anything in the neighbourhood, found from each kind of fact's citations: one index
-    # lookup per kind, where testing every public source against all six kinds reads them all.
+    # The sources cited for anything in the neighbourhood: the union of each kind of fact's citations' sources. Each
+    # part names public facts, so a citation of one is public when it and its source are (what `Citation.public_q`
+    # says with six joins to find out whether its fact is public).
     facts = {
-        "group__in": groups,
-        "alias__group__in": groups,
-        "designation__group__in": groups,
-        "affiliation__in": affiliations,
-        "attack__in": attacks,
-        "attribution__in": attributions,
+        "group": groups,
+        "alias": Alias.objects.public().filter(group__in=groups),
+        "designation": Designation.objects.public().filter(group__in=groups),
+        "affiliation": affiliations,
+        "attack": attacks,
+        "attribution": attributions,
     }
-    cited = (Citation.objects.public().filter(**{lookup: rows}).values("source") for lookup, rows in facts.items())
-    cited_here = reduce(or_, (Q(pk__in=source_ids) for source_ids in cited))
+    published = Q(publication_status=PublicationStatus.PUBLISHED) & Source.public_q("source__")
+    cited = [Citation.objects.filter(published, **{f"{field}__in": rows}).values_list("source", flat=True) for field, rows in facts.items()]
+    sources = Source.objects.public().filter(pk__in=cited[0].union(*cited[1:]))
     return _Scope(
         groups=groups,
         affiliations=affiliations,
         attacks=attacks,
         attributions=attributions,
-        sources=Source.objects.public().filter(cited_here),
+        sources=sources,
     )
 
 

@@ -696,3 +696,26 @@ def test_an_incident_spanning_days_is_seen_until_its_end_date_and_a_group_until_
     assert siege["name"] == "Siege, Pakistan, 1 Jan 2016"  # the place, which the title does not name, and the date
     assert (siege["first_seen"], siege["last_seen"]) == ("2016-01-01T00:00:00Z", "2016-01-03T23:59:59.999Z")
     assert intrusion_set(bundle, "Dissolved Front")["last_seen"] == "2019-03-31T23:59:59.999Z"
+
+
+# --- The per-group bundle over the API ----------------------------------------------------------
+
+# A request: the group (1); on a miss, the data version for the cache key (1), the bundle's queries and the data
+# version again for the shared titles (FULL_EXPORT_QUERIES); on a hit, the group and the data version.
+GROUP_BUNDLE_QUERIES = 2 + FULL_EXPORT_QUERIES
+
+
+@pytest.mark.parametrize("extra", [0, 8])
+def test_a_group_bundle_is_built_once_per_version_of_the_data(demo, client, django_assert_max_num_queries, extra):
+    add_connected_groups(extra)
+    url = "/api/v1/groups/islamic-state/stix/"
+
+    with django_assert_max_num_queries(GROUP_BUNDLE_QUERIES):
+        built = b"".join(client.get(url).streaming_content)
+    with django_assert_max_num_queries(2):
+        cached = b"".join(client.get(url).streaming_content)
+
+    assert cached == built
+    assert [o["id"] for o in json.loads(built)["objects"]] == [o["id"] for o in export(Group.objects.get(slug="islamic-state"))["objects"]]
+    AliasFactory(group=Group.objects.get(slug="islamic-state"), name="New alias")  # a change moves the data version on
+    assert b"New alias" in b"".join(client.get(url).streaming_content)
