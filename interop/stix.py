@@ -100,7 +100,7 @@ from urllib.parse import quote
 
 import stix2
 from django.core.cache import caches
-from django.db.models import Case, Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import Case, Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Greatest, Left, Upper
 from stix2.v21 import ExtensionDefinition, Identity, Incident, IntrusionSet, MarkingDefinition, Relationship, Report
 
@@ -282,7 +282,7 @@ def stix_dicts(*, base_url: str, group: Group | None = None) -> Iterator[StixDic
     ):
         yield _attribution_relationship(attribution, refs)
     first_by_title = _first_source_by_title()
-    sources = scope.sources.defer("text", "text_hash").annotate(text_opening=Left("text", _OPENING_CHARS))
+    sources = scope.sources.defer("text", "text_hash").annotate(text_opening=_opening())
     for source in _chunks(sources.prefetch_related(_prefetch_cited_objects())):
         yield _report(source, refs, name_taken=first_by_title.get(source.title.upper(), source.pk) != source.pk)
 
@@ -443,9 +443,14 @@ def _prefetch_citations() -> Prefetch:
     citations = (
         public_citations()
         .defer("source__text", "source__text_hash", "source__authors", "source__language", "locator", "field")
-        .annotate(source_opening=Left("source__text", _OPENING_CHARS))
+        .annotate(source_opening=_opening("source__"))
     )
     return Prefetch("citations", queryset=citations, to_attr="public_citations")
+
+
+def _opening(prefix: str = "") -> Case:
+    """The opening of an untitled article's text, which names it; a titled article's text is not read at all."""
+    return Case(When(**{f"{prefix}title": ""}, then=Left(f"{prefix}text", _OPENING_CHARS)), default=Value(""))
 
 
 def _group_prefetches() -> tuple[Prefetch, ...]:
