@@ -1,33 +1,69 @@
-"""The public data set as STIX 2.1, built with the OASIS `stix2` library and streamed as JSON.
+"""The public data set as STIX 2.1, in the shape that OpenCTI and MISP keep, streamed as JSON.
 
 What becomes what:
 
 - A group is an `intrusion-set`. STIX keeps `threat-actor` for the people or organisation behind
   an activity and `intrusion-set` for the activity, resources and names an organisation is known
   by; MITRE ATT&CK files groups like ours (its G-numbers, which we link) as intrusion sets, so
-  consumers already expect them there. Its public aliases are its `aliases`, its summary the
-  `description`, its founding date `first_seen`.
-- An attack is an `incident` (the STIX 2.1 core incident: name and description only), with its
-  date, place, casualties and GTD types as `x_kb_*` properties.
-- An attribution is a `related-to` relationship from the incident to the intrusion set, with
-  `x_kb_attribution_kind` (claimed, attributed, suspected, disputed, denied) and
-  `x_kb_attributed_by`. STIX defines `attributed-to` only from campaigns and intrusion sets,
-  so the OASIS validator warns on it from an incident, and a denial or a disputed claim is not an
-  attribution anyway.
-- An affiliation is a `related-to` relationship between two intrusion sets with our kind in
-  `x_kb_relationship` ("branch_of"…) and its period as `start_time`/`stop_time`.
-- A source is a `report` whose `object_refs` are the objects it is cited for; every cited object
-  also lists the source, with the quoted words, in its `external_references`.
+  consumers already expect them there. Its `aliases` are, as in ATT&CK, its name first and then
+  its public aliases; its summary the `description`, its founding date `first_seen` and its
+  dissolution `last_seen`. An alias that another public group also bears (by name or alias,
+  compared by search key) is left out of `aliases` and listed in `x_kb_shared_aliases`:
+  OpenCTI identifies an intrusion set by its name and every alias, so a shared alias would merge
+  two groups into one.
+- An attack is an `incident`. OpenCTI identifies an incident by its name and `created`, and GTD
+  titles repeat ("Bombing/explosion in New York City, United States"), so the name is the title,
+  the place when the title does not name it, and the date: "Bombing/explosion in New York City,
+  United States, 29 May 1970". When an earlier public attack has the same title and date, the
+  slug follows in brackets ("… 29 May 1970 (gtd-197005290002)"), so no two public attacks share a
+  name. The STIX 2.1 incident is a stub (name and description), and the OASIS Incident Core
+  Extension is for security incidents (it requires `determination` and `investigation_status`),
+  so the dates go where OpenCTI reads and writes them on an incident, `first_seen` and
+  `last_seen` (the first instant of the date, the last instant of its end date or period),
+  declared by our extension so that the OASIS validator accepts them. The date as recorded,
+  place, casualties and GTD types are `x_kb_*` properties.
+- An attribution is a relationship from the incident to the intrusion set, with
+  `x_kb_attribution_kind` and `x_kb_attributed_by`. A claim, an attribution or a suspicion is
+  `attributed-to`, the one type OpenCTI's relationship schema allows from an incident to an
+  intrusion set; a disputed claim or a denial is not an attribution, so it is `related-to`
+  (which every consumer accepts) with its kind saying which. OpenCTI holds one relationship per
+  type, source, target and dates, so when a group both claimed an attack and was named by the
+  police, the first recorded is `attributed-to` and the next `related-to`, each with its kind,
+  its author and its quotes, rather than two that OpenCTI would fold into one.
+- An affiliation is a relationship between two intrusion sets whose type is our kind in
+  lower-case with hyphens (`branch-of`, `faction-of`, `splinter-from`, `merged-into`,
+  `allied-with`, `rival-of`…: STIX 2.1 allows custom relationship types, and ATT&CK uses its
+  own), its kind also in `x_kb_relationship` and its period as `start_time`/`stop_time`.
+  OpenCTI's relationship schema has no type between two intrusion sets but `related-to`, which
+  says none of this and would merge a group's alliance with its rivalry; we keep the meaning in
+  the type, and an OpenCTI import keeps these only once its schema accepts them.
+- A source is a `report` (`report_types` "threat-report": a news article or a GTD record about
+  an attack or a group) whose `object_refs` are the objects it is cited for. Every cited object
+  has one external reference per citation: `source_name` is the outlet, the title and the
+  citation's number, so no two are alike; `description` is the quoted words; `url` is the
+  article's (or its archived copy's, or our page of the source) with a text fragment of the quote
+  (`#:~:text=`), so that a browser shows the passage and OpenCTI, which identifies an external
+  reference by its URL, keeps each quote apart.
 - The knowledge base is an `identity`, the `created_by_ref` of everything else. The `x_kb_*`
-  properties are declared by an `extension-definition` (a STIX 2.1 top-level property
-  extension) that every object using them names in `extensions`.
+  properties (and an incident's `first_seen`/`last_seen`) are declared by an
+  `extension-definition` (a STIX 2.1 top-level property extension) that every object using them
+  names in `extensions`.
+- Every object is marked TLP:CLEAR, the TLP 2.0 marking definition published by OASIS with the
+  TLP 2.0 extension (its fixed id and content), which every bundle carries.
+
+Confidence: `confidence` follows the STIX 2.1 Admiralty Credibility scale (Appendix A): a
+citation graded 1 (confirmed by other sources) is 90, 2 (probably true) 70, 3 (possibly true)
+50, 4 (doubtful) 30, 5 (improbable) 10, and 6 (truth cannot be judged) gives none. A citation
+not graded takes its source's reliability on the same bands (A 90, B 70, C 50, D 30, E 10, F
+none). An object takes the highest of its citations (a fact one source confirms is confirmed),
+a report its source's reliability; with nothing graded, `confidence` is left out.
 
 Partial dates: a STIX timestamp is an instant, ours may be "2015" or "Oct 2016". A period's
 start stands for the date (`first_seen`, `start_time`: its first instant, 00:00 UTC on the first
-day) and `stop_time` is the period's last instant, so the span covers every reading of the
-dates; the precision goes alongside (`x_kb_first_seen_precision`: "year"). An unknown date is
-left out. A report must have `published`: for an article whose date the sources do not give,
-it is the day we accessed the article or else the day it was recorded, with
+day) and `last_seen`/`stop_time` is the period's last instant, so the span covers every reading
+of the dates; the precision goes alongside (`x_kb_first_seen_precision`: "year"). An unknown
+date is left out. A report must have `published`: for an article whose date the sources do not
+give, it is the day we accessed the article or else the day it was recorded, with
 `x_kb_published_precision` "unknown" and `x_kb_published_basis` saying which.
 
 Ids are the same in every export: `<type>--<uuid>`, the uuid derived from a fixed namespace of
@@ -39,13 +75,16 @@ identifier its URL also uses; a relationship has no slug, so its key is the row'
 
 Every object reads the same in every export it appears in: a group's export holds its related
 groups in full (not a brief copy with the same id and version), and a report lists every public
-object the source is cited for, some of which only the whole export contains. `modified` is the
-newest change to the record or to anything the object shows (aliases, citations, their sources);
-a removal (an alias deleted or unpublished) leaves no date behind, so it does not advance it.
+object the source is cited for, some of which only the whole export contains. `created` and
+`modified` come from the record, to the millisecond; `modified` is the newest change to the
+record or to anything the object shows (aliases, citations, their sources, another group taking
+one of its aliases); a removal (an alias deleted or unpublished) leaves no date behind, so it
+does not advance it.
 
 Only public records (`CuratedQuerySet.public()`) are read. The whole data set streams: each kind
 of record is read in chunks with `.iterator(chunk_size=...)`, its related rows prefetched per
-chunk, and each object is serialized as soon as it is built.
+chunk, and each object is built as a dict and serialized as soon as it is built. `stix_objects`
+hands out the same objects as `stix2` instances, for callers that want the library's types.
 """
 
 from __future__ import annotations
@@ -56,17 +95,24 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import Left
-from stix2.v21 import ExtensionDefinition, ExternalReference, Identity, Incident, IntrusionSet, Relationship, Report
+import stix2
+from django.core.cache import caches
+from django.db.models import Case, Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Greatest, Left, Upper
+from stix2.v21 import ExtensionDefinition, Identity, Incident, IntrusionSet, MarkingDefinition, Relationship, Report
 
 from groups.models import Affiliation, Alias, Attack, Attribution, AttributionKind, Designation, Group
-from kb.dates import DatePrecision
+from kb.cache import CACHE_ALIAS, data_version
+from kb.dates import DatePrecision, format_partial_date
+from kb.models import PublicationStatus
 from sources.models import Citation, Source, untitled_article_title
 from sources.selectors import public_citations
 
-StixObject = Identity | ExtensionDefinition | IntrusionSet | Incident | Relationship | Report
+StixObject = Identity | MarkingDefinition | ExtensionDefinition | IntrusionSet | Incident | Relationship | Report
+StixDict = dict[str, Any]
 
 # Never change: every id in every export derives from it.
 ID_NAMESPACE = uuid.UUID("c3bc1340-9b78-48a3-9827-2d9e4d5a2892")
@@ -80,19 +126,34 @@ _OPENING_CHARS = 300
 KB_NAME = "Militant groups knowledge base"
 KB_SOURCE_NAME = "militant-groups-kb"  # `source_name` of the references to our own pages; `external_id` is the slug
 
+# TLP:CLEAR as OASIS publishes it with the TLP 2.0 marking extension (cti-stix-common-objects,
+# extension-definition-specifications/tlp-2.0): a fixed id and content that every consumer recognises.
+TLP_EXTENSION_ID = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+TLP_CLEAR_ID = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+TLP_CLEAR: StixDict = {
+    "type": "marking-definition",
+    "spec_version": "2.1",
+    "id": TLP_CLEAR_ID,
+    "created": "2022-10-01T00:00:00.000Z",
+    "name": "TLP:CLEAR",
+    "extensions": {TLP_EXTENSION_ID: {"extension_type": "property-extension", "tlp_2_0": "clear"}},
+}
+_MARKINGS = [TLP_CLEAR_ID]
+
 # The identity and the extension definition are not records; their dates are when they were defined.
 # Add a property to EXTENSION_PROPERTIES → bump EXTENSION_VERSION and EXTENSION_MODIFIED; reword the identity → bump IDENTITY_MODIFIED.
 IDENTITY_CREATED = datetime.datetime(2026, 11, 21, tzinfo=datetime.UTC)
 IDENTITY_MODIFIED = datetime.datetime(2026, 12, 2, tzinfo=datetime.UTC)  # facts from the GTD import cite its records
-EXTENSION_VERSION = "1.0.0"
-EXTENSION_MODIFIED = IDENTITY_CREATED
+EXTENSION_VERSION = "1.1.0"
+EXTENSION_MODIFIED = datetime.datetime(2026, 12, 2, 12, tzinfo=datetime.UTC)  # x_kb_shared_aliases; an incident's dates
 
 EXTENSION_PROPERTIES = {
     # intrusion-set
     "x_kb_kind": "Kind of group: organisation, branch, faction, network, movement or other.",
     "x_kb_status": "Status: active, inactive, defunct, merged or unknown.",
     "x_kb_first_seen_precision": "How much of first_seen (the founding date) the sources give: day, month, early, mid, late or year.",
-    "x_kb_dissolved": "Dissolution date, YYYY-MM-DD, the first day of the period x_kb_dissolved_precision names.",
+    "x_kb_dissolved": "Dissolution date, YYYY-MM-DD, the first day of the period x_kb_dissolved_precision names "
+    "(last_seen is the period's last instant).",
     "x_kb_dissolved_precision": "Precision of x_kb_dissolved: day, month, early, mid, late or year.",
     "x_kb_ideology": "Ideology, in the sources' words.",
     "x_kb_countries": "Countries of operation, ISO 3166-1 alpha-2 codes.",
@@ -100,7 +161,11 @@ EXTENSION_PROPERTIES = {
     "x_kb_gtd_name": "The group's name in the Global Terrorism Database.",
     "x_kb_designations": "Listings by authorities: objects with authority, listing, and when known date (YYYY-MM-DD), "
     "date_precision and description.",
+    "x_kb_shared_aliases": "Public aliases of the group that another group in the knowledge base also bears; left out of aliases, "
+    "which consumers take as identifying a single group.",
     # incident
+    "first_seen": "On an incident: the first instant of its date (as OpenCTI reads an incident's start).",
+    "last_seen": "On an incident: the last instant of its end date, or of the period its date names.",
     "x_kb_date": "Date of the attack, YYYY-MM-DD, the first day of the period x_kb_date_precision names.",
     "x_kb_date_precision": "Precision of x_kb_date: day, month, early, mid, late or year.",
     "x_kb_end_date": "Last day, YYYY-MM-DD, of an attack that spans days.",
@@ -120,11 +185,12 @@ EXTENSION_PROPERTIES = {
     "x_kb_wounded": "Number wounded, as reported; read with x_kb_wounded_qualifier.",
     "x_kb_wounded_qualifier": "How the source words the number wounded: exact, at_least, more_than, nearly, about or fewer_than.",
     # relationship
-    "x_kb_attribution_kind": "On an incident → intrusion-set relationship: claimed, attributed, suspected, disputed or denied.",
+    "x_kb_attribution_kind": "On an incident → intrusion-set relationship: claimed, attributed, suspected (attributed-to), "
+    "disputed or denied (related-to).",
     "x_kb_attributed_by": "Who made the attribution; for a claim, the channel it came through.",
     "x_kb_relationship": "On an intrusion-set → intrusion-set relationship, how the source group stands to the target: "
     "branch_of, faction_of, splinter_from, formerly_part_of, merged_into, pledged_allegiance_to, supported_by, inspired_by, "
-    "formed_by_former_members_of, allied_with, cooperated_with, affiliated_with or rival_of.",
+    "formed_by_former_members_of, allied_with, cooperated_with, affiliated_with or rival_of (the relationship_type, with hyphens).",
     "x_kb_confidence": "How the relationship is reported: reported, confirmed, alleged or disputed.",
     "x_kb_start_time_precision": "Precision of start_time (the first instant of the period): day, month, early, mid, late or year.",
     "x_kb_stop_time_precision": "Precision of stop_time (the last instant of the period): day, month, early, mid, late or year.",
@@ -136,6 +202,13 @@ EXTENSION_PROPERTIES = {
     "x_kb_authors": "Authors, as the article names them.",
     "x_kb_reliability": "Admiralty grading of the source's reliability, A to F.",
 }
+
+# STIX 2.1 Appendix A, Admiralty Credibility: the middle of each band; "cannot be judged" (6, F) gives no confidence.
+CREDIBILITY_CONFIDENCE = {"1": 90, "2": 70, "3": 50, "4": 30, "5": 10}
+RELIABILITY_CONFIDENCE = {"A": 90, "B": 70, "C": 50, "D": 30, "E": 10}
+
+# What a claim, an attribution or a suspicion is; a disputed claim or a denial is `related-to`.
+ATTRIBUTING_KINDS = frozenset({AttributionKind.CLAIMED, AttributionKind.ATTRIBUTED, AttributionKind.SUSPECTED})
 
 
 def stix_id(stix_type: str, key: str) -> str:
@@ -154,21 +227,34 @@ def stix_bundle_id(group: Group | None = None) -> str:
 
 def stix_bundle_chunks(*, base_url: str, group: Group | None = None) -> Iterator[str]:
     """The JSON text of a bundle of the whole public data set, or of one group's neighbourhood, a piece at a time."""
-    return bundle_chunks(stix_bundle_id(group), stix_objects(base_url=base_url, group=group))
+    return bundle_chunks(stix_bundle_id(group), stix_dicts(base_url=base_url, group=group))
 
 
-def bundle_chunks(bundle_id: str, objects: Iterable[StixObject]) -> Iterator[str]:
+def bundle_chunks(bundle_id: str, objects: Iterable[StixDict | StixObject]) -> Iterator[str]:
     """A bundle's JSON text: the opening, then one serialized object per piece, then the closing."""
     yield f'{{"type": "bundle", "id": {json.dumps(bundle_id)}, "objects": ['
     separator = "\n"
     for stix_object in objects:
-        yield separator + stix_object.serialize()
+        yield separator + stix_json(stix_object)
         separator = ",\n"
     yield "\n]}\n"
 
 
+def stix_json(stix_object: StixDict | StixObject) -> str:
+    """One object's JSON text, whether built here as a dict or a `stix2` instance."""
+    if isinstance(stix_object, dict):
+        return json.dumps(stix_object, ensure_ascii=False)
+    return stix_object.serialize()
+
+
 def stix_objects(*, base_url: str, group: Group | None = None) -> Iterator[StixObject]:
-    """Every public record as a STIX object; with `group`, only that group's neighbourhood.
+    """`stix_dicts` as `stix2` objects (which checks each one against the library's model of STIX 2.1)."""
+    for stix_dict in stix_dicts(base_url=base_url, group=group):
+        yield stix2.parse(stix_dict, allow_custom=True, version="2.1")
+
+
+def stix_dicts(*, base_url: str, group: Group | None = None) -> Iterator[StixDict]:
+    """Every public record as a STIX object (a JSON-ready dict); with `group`, only that group's neighbourhood.
 
     The neighbourhood: the group, its relationships and the groups at their other end, the attacks
     attributed to it with all their public attributions (and the groups those name), and the
@@ -177,53 +263,76 @@ def stix_objects(*, base_url: str, group: Group | None = None) -> Iterator[StixO
     """
     scope = _scope(group)
     refs = _References(base_url)
-    yield kb_identity()
-    yield kb_extension_definition()
+    yield _identity()
+    yield TLP_CLEAR
+    yield _extension_definition()
     for record in _chunks(scope.groups.prefetch_related(*_group_prefetches())):
         yield _intrusion_set(record, refs)
-    for affiliation in _chunks(scope.affiliations.select_related("from_group", "to_group").prefetch_related(_prefetch_citations())):
+    for affiliation in _chunks(
+        scope.affiliations.select_related("from_group", "to_group").only(*_AFFILIATION_FIELDS).prefetch_related(_prefetch_citations())
+    ):
         yield _affiliation_relationship(affiliation, refs)
-    for attack in _chunks(scope.attacks.prefetch_related(_prefetch_citations())):
+    for attack in _chunks(_with_name_taken(scope.attacks).prefetch_related(_prefetch_citations())):
         yield _incident(attack, refs)
-    for attribution in _chunks(scope.attributions.select_related("attack", "group").prefetch_related(_prefetch_citations())):
+    for attribution in _chunks(
+        _with_outranked(scope.attributions)
+        .select_related("attack", "group")
+        .only(*_ATTRIBUTION_FIELDS)
+        .prefetch_related(_prefetch_citations())
+    ):
         yield _attribution_relationship(attribution, refs)
-    sources = scope.sources.defer("text").annotate(text_opening=Left("text", _OPENING_CHARS))
+    first_by_title = _first_source_by_title()
+    sources = scope.sources.defer("text", "text_hash").annotate(text_opening=_opening())
     for source in _chunks(sources.prefetch_related(_prefetch_cited_objects())):
-        yield _report(source, refs)
+        yield _report(source, refs, name_taken=first_by_title.get(source.title.upper(), source.pk) != source.pk)
 
 
 def stix_object_count(*, group: Group | None = None) -> int:
     """How many objects `stix_objects` yields (for a progress bar)."""
     scope = _scope(group)
-    return 2 + sum(queryset.count() for queryset in (scope.groups, scope.affiliations, scope.attacks, scope.attributions, scope.sources))
+    return 3 + sum(queryset.count() for queryset in (scope.groups, scope.affiliations, scope.attacks, scope.attributions, scope.sources))
 
 
 def kb_identity() -> Identity:
-    return Identity(
-        id=IDENTITY_ID,
-        created=IDENTITY_CREATED,
-        modified=IDENTITY_MODIFIED,
-        name=KB_NAME,
-        identity_class="organization",
-        description="A public, read-only knowledge base on militant groups in which every fact cites its source, a news article "
-        "or a record of the Global Terrorism Database, and quotes its words.",
-    )
+    return stix2.parse(_identity(), version="2.1")
 
 
 def kb_extension_definition() -> ExtensionDefinition:
-    return ExtensionDefinition(
-        id=EXTENSION_ID,
-        created_by_ref=IDENTITY_ID,
-        created=IDENTITY_CREATED,
-        modified=EXTENSION_MODIFIED,
-        name=f"{KB_NAME}: properties",
-        description="The x_kb_ properties of the groups (intrusion sets), attacks (incidents), attributions and affiliations "
-        "(relationships) and sources (reports).",
-        schema="\n".join(f"{name}: {meaning}" for name, meaning in EXTENSION_PROPERTIES.items()),
-        version=EXTENSION_VERSION,
-        extension_types=["toplevel-property-extension"],
-        extension_properties=list(EXTENSION_PROPERTIES),
-    )
+    return stix2.parse(_extension_definition(), version="2.1")
+
+
+def _identity() -> StixDict:
+    return {
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": IDENTITY_ID,
+        "created": _timestamp_ms(IDENTITY_CREATED),
+        "modified": _timestamp_ms(IDENTITY_MODIFIED),
+        "name": KB_NAME,
+        "description": "A public, read-only knowledge base on militant groups in which every fact cites its source, a news article "
+        "or a record of the Global Terrorism Database, and quotes its words.",
+        "identity_class": "organization",
+        "object_marking_refs": _MARKINGS,
+    }
+
+
+def _extension_definition() -> StixDict:
+    return {
+        "type": "extension-definition",
+        "spec_version": "2.1",
+        "id": EXTENSION_ID,
+        "created_by_ref": IDENTITY_ID,
+        "created": _timestamp_ms(IDENTITY_CREATED),
+        "modified": _timestamp_ms(EXTENSION_MODIFIED),
+        "name": f"{KB_NAME}: properties",
+        "description": "The x_kb_ properties of the groups (intrusion sets), attacks (incidents), attributions and affiliations "
+        "(relationships) and sources (reports), and the dates of an incident.",
+        "schema": "\n".join(f"{name}: {meaning}" for name, meaning in EXTENSION_PROPERTIES.items()),
+        "version": EXTENSION_VERSION,
+        "extension_types": ["toplevel-property-extension"],
+        "extension_properties": list(EXTENSION_PROPERTIES),
+        "object_marking_refs": _MARKINGS,
+    }
 
 
 # --- What is read ---------------------------------------------------------------------------
@@ -249,46 +358,117 @@ def _scope(group: Group | None) -> _Scope:
             sources=Source.objects.public().filter(Exists(cited)),
         )
     affiliations = Affiliation.objects.public().filter(Q(from_group=group) | Q(to_group=group))
-    attack_ids = Attribution.objects.public().filter(group=group).values("attack")
-    attacks = Attack.objects.public().filter(pk__in=attack_ids)
-    attributions = Attribution.objects.public().filter(attack__in=attack_ids)
+    attacks = Attack.objects.public().filter(Exists(Attribution.objects.public().filter(attack=OuterRef("pk"), group=group)))
+    attributions = Attribution.objects.public().filter(attack__in=attacks)
     groups = Group.objects.public().filter(
         Q(pk=group.pk)
         | Q(pk__in=affiliations.values("from_group"))
         | Q(pk__in=affiliations.values("to_group"))
         | Q(pk__in=attributions.values("group"))
     )
-    cited_here = (
-        Q(group__in=groups)
-        | Q(alias__group__in=groups)
-        | Q(designation__group__in=groups)
-        | Q(affiliation__in=affiliations)
-        | Q(attack__in=attacks)
-        | Q(attribution__in=attributions)
-    )
+    # The sources cited for anything in the neighbourhood: the union of each kind of fact's citations' sources. Each
+    # part names public facts, so a citation of one is public when it and its source are (what `Citation.public_q`
+    # says with six joins to find out whether its fact is public).
+    facts = {
+        "group": groups,
+        "alias": Alias.objects.public().filter(group__in=groups),
+        "designation": Designation.objects.public().filter(group__in=groups),
+        "affiliation": affiliations,
+        "attack": attacks,
+        "attribution": attributions,
+    }
+    published = Q(publication_status=PublicationStatus.PUBLISHED) & Source.public_q("source__")
+    cited = [Citation.objects.filter(published, **{f"{field}__in": rows}).values_list("source", flat=True) for field, rows in facts.items()]
+    sources = Source.objects.public().filter(pk__in=cited[0].union(*cited[1:]))
     return _Scope(
         groups=groups,
         affiliations=affiliations,
         attacks=attacks,
         attributions=attributions,
-        sources=Source.objects.public().filter(Exists(cited.filter(cited_here))),
+        sources=sources,
     )
+
+
+# What an attribution or an affiliation object shows of the rows it joins.
+_ATTRIBUTION_FIELDS = (
+    "created_at", "updated_at", "kind", "attributed_by", "description", "attack__slug", "group__slug",
+)  # fmt: skip
+_AFFILIATION_FIELDS = (
+    "created_at", "updated_at", "kind", "confidence", "description", "started", "started_precision", "ended", "ended_precision",
+    "from_group__slug", "to_group__slug",
+)  # fmt: skip
+
+
+def _with_name_taken(attacks: QuerySet[Attack]) -> QuerySet[Attack]:
+    """Annotate `name_taken`: an earlier public attack has the same title and date, so this one's name needs its
+    slug to stay unique. Titles compare case-insensitively, as OpenCTI compares names; the date uses its index."""
+    earlier = Attack.objects.public().filter(title__iexact=OuterRef("title"), pk__lt=OuterRef("pk"))
+    taken = Case(
+        When(date__isnull=True, then=Exists(earlier.filter(date__isnull=True))),
+        default=Exists(earlier.filter(date=OuterRef("date"))),
+    )
+    return attacks.annotate(name_taken=taken)
+
+
+def _with_outranked(attributions: QuerySet[Attribution]) -> QuerySet[Attribution]:
+    """Annotate `outranked`: an earlier public claim, attribution or suspicion joins the same attack and group."""
+    earlier = Attribution.objects.public().filter(
+        attack=OuterRef("attack"), group=OuterRef("group"), kind__in=ATTRIBUTING_KINDS, pk__lt=OuterRef("pk")
+    )
+    return attributions.annotate(outranked=Exists(earlier))
+
+
+def _first_source_by_title() -> dict[str, int]:
+    """For each title (upper-cased) that public sources share, the first of them by id: a later one's name needs
+    its slug. No index serves a lookup by title, so the whole table is read once per version of the data."""
+    key = f"stix:first-source-by-title:{data_version()}"
+    first_by_title = caches[CACHE_ALIAS].get(key)
+    if first_by_title is None:
+        repeated = (
+            Source.objects.public()
+            .exclude(title="")
+            .annotate(key=Upper("title"))
+            .values("key")
+            .annotate(count=Count("pk"), first=Min("pk"))
+            .filter(count__gt=1)
+            .values_list("key", "first")
+        )
+        first_by_title = dict(repeated)
+        caches[CACHE_ALIAS].set(key, first_by_title)
+    return first_by_title
 
 
 def _prefetch_citations() -> Prefetch:
     """A record's public citations into `.public_citations`, with their sources but not the articles' text."""
-    citations = public_citations().defer("source__text").annotate(source_opening=Left("source__text", _OPENING_CHARS))
+    citations = (
+        public_citations()
+        .defer("source__text", "source__text_hash", "source__authors", "source__language", "locator", "field")
+        .annotate(source_opening=_opening("source__"))
+    )
     return Prefetch("citations", queryset=citations, to_attr="public_citations")
 
 
+def _opening(prefix: str = "") -> Case:
+    """The opening of an untitled article's text, which names it; a titled article's text is not read at all."""
+    return Case(When(**{f"{prefix}title": ""}, then=Left(f"{prefix}text", _OPENING_CHARS)), default=Value(""))
+
+
 def _group_prefetches() -> tuple[Prefetch, ...]:
-    aliases = Alias.objects.public().prefetch_related(_prefetch_citations())
+    aliases = Alias.objects.public().annotate(shared_since=_shared_since()).prefetch_related(_prefetch_citations())
     designations = Designation.objects.public().prefetch_related(_prefetch_citations())
     return (
         _prefetch_citations(),
         Prefetch("aliases", queryset=aliases, to_attr="public_aliases"),
         Prefetch("designations", queryset=designations, to_attr="public_designations"),
     )
+
+
+def _shared_since() -> Greatest:
+    """When another public group came to bear the alias (its alias or name with the same search key), or None."""
+    same_key = {"normalized_name": OuterRef("normalized_name")}
+    other_alias = Alias.objects.public().filter(**same_key).exclude(group=OuterRef("group")).order_by("-updated_at").values("updated_at")
+    other_group = Group.objects.public().filter(**same_key).exclude(pk=OuterRef("group")).order_by("-updated_at").values("updated_at")
+    return Greatest(Subquery(other_alias[:1]), Subquery(other_group[:1]))
 
 
 def _prefetch_cited_objects() -> Prefetch:
@@ -319,26 +499,41 @@ def _chunks(queryset: QuerySet) -> Iterator:
 
 
 class _References:
-    """External references: to our own pages under `base_url`, and to the sources with their quoted words."""
+    """External references: to our own pages under `base_url`, and to the sources, one per citation with its quoted words."""
 
     def __init__(self, base_url: str):
         self.base_url = base_url.rstrip("/")
+        self._source_urls: dict[int, str] = {}
 
     def absolute(self, path: str) -> str:
         return self.base_url + path
 
-    def page(self, record: Group | Attack | Source) -> ExternalReference:
-        return ExternalReference(source_name=KB_SOURCE_NAME, external_id=record.slug, url=self.absolute(record.get_absolute_url()))
+    def page(self, record: Group | Attack | Source) -> StixDict:
+        return {"source_name": KB_SOURCE_NAME, "external_id": record.slug, "url": self.absolute(record.get_absolute_url())}
 
-    def citations(self, citations: Iterable[Citation]) -> list[ExternalReference]:
-        """Each cited source with the quoted words, once per distinct quote."""
-        references: dict[tuple[str, str, str], ExternalReference] = {}
-        for citation in citations:
-            source = citation.source
-            name = source.outlet or _source_title(source, citation.source_opening)
-            url = source.url or source.archive_url or self.absolute(source.get_absolute_url())
-            references.setdefault((name, url, citation.quote), ExternalReference(source_name=name, url=url, description=citation.quote))
-        return list(references.values())
+    def citations(self, citations: Iterable[Citation]) -> list[StixDict]:
+        return [self.citation(citation) for citation in citations]
+
+    def citation(self, citation: Citation) -> StixDict:
+        source = citation.source
+        title = _source_title(source, citation.source_opening)
+        label = f"{source.outlet}: {title}" if source.outlet and source.outlet != title else title
+        return {
+            "source_name": f"{label} (citation {citation.pk})",
+            "description": citation.quote,
+            "url": _text_fragment_url(self._source_url(source), citation.quote),
+        }
+
+    def _source_url(self, source: Source) -> str:
+        if source.pk not in self._source_urls:
+            self._source_urls[source.pk] = source.url or source.archive_url or self.absolute(source.get_absolute_url())
+        return self._source_urls[source.pk]
+
+
+def _text_fragment_url(url: str, text: str) -> str:
+    """`url` pointing at `text` in the page (WICG/URL Fragment Text Directives), its dashes and commas escaped too."""
+    directive = quote(" ".join(text.split()), safe="").replace("-", "%2D")
+    return f"{url}{'' if '#' in url else '#'}:~:text={directive}"
 
 
 def _group_id(slug: str) -> str:
@@ -361,7 +556,7 @@ def _report_id(slug: str) -> str:
     return stix_id("report", f"source:{slug}")
 
 
-def _intrusion_set(group: Group, refs: _References) -> IntrusionSet:
+def _intrusion_set(group: Group, refs: _References) -> StixDict:
     citations = [
         *group.public_citations,
         *(citation for alias in group.public_aliases for citation in alias.public_citations),
@@ -370,29 +565,37 @@ def _intrusion_set(group: Group, refs: _References) -> IntrusionSet:
     external_references = [refs.page(group)]
     if group.wikidata_id:
         external_references.append(
-            ExternalReference(
-                source_name="wikidata", external_id=group.wikidata_id, url=f"https://www.wikidata.org/wiki/{group.wikidata_id}"
-            )
+            {"source_name": "wikidata", "external_id": group.wikidata_id, "url": f"https://www.wikidata.org/wiki/{group.wikidata_id}"}
         )
     if group.mitre_attack_id:
         external_references.append(
-            ExternalReference(
-                source_name="mitre-attack",
-                external_id=group.mitre_attack_id,
-                url=f"https://attack.mitre.org/groups/{group.mitre_attack_id}/",
-            )
+            {
+                "source_name": "mitre-attack",
+                "external_id": group.mitre_attack_id,
+                "url": f"https://attack.mitre.org/groups/{group.mitre_attack_id}/",
+            }
         )
     if group.ucdp_actor_id is not None:
-        external_references.append(ExternalReference(source_name="ucdp", external_id=str(group.ucdp_actor_id)))
+        external_references.append({"source_name": "ucdp", "external_id": str(group.ucdp_actor_id)})
+    names = [group.name]
+    shared: list[str] = []
+    for alias in group.public_aliases:
+        if alias.shared_since is not None:
+            shared.append(alias.name)
+        elif alias.name.casefold() not in (name.casefold() for name in names):
+            names.append(alias.name)
+    shared_since = [alias.shared_since for alias in group.public_aliases if alias.shared_since is not None]
     return _stix_object(
-        IntrusionSet,
+        "intrusion-set",
         id=_group_id(group.slug),
         created=group.created_at,
-        modified=_last_change(group, citations, *group.public_aliases, *group.public_designations),
+        modified=max([_last_change(group, citations, *group.public_aliases, *group.public_designations), *shared_since]),
         name=group.name,
         description=group.summary,
-        aliases=[alias.name for alias in group.public_aliases],
-        first_seen=_period_start(group.founded, group.founded_precision),
+        aliases=names,
+        first_seen=_timestamp(_period_start(group.founded, group.founded_precision)),
+        last_seen=_timestamp(_period_end(group.dissolved, group.dissolved_precision)),
+        confidence=_confidence(citations),
         external_references=external_references + refs.citations(citations),
         x_kb_kind=group.kind,
         x_kb_status=group.status,
@@ -404,6 +607,7 @@ def _intrusion_set(group: Group, refs: _References) -> IntrusionSet:
         x_kb_areas=group.areas,
         x_kb_gtd_name=group.gtd_name,
         x_kb_designations=[_designation(designation) for designation in group.public_designations],
+        x_kb_shared_aliases=shared,
     )
 
 
@@ -417,19 +621,39 @@ def _designation(designation: Designation) -> dict:
     )
 
 
-def _incident(attack: Attack, refs: _References) -> Incident:
+def incident_name(attack: Attack, *, place: str, name_taken: bool = False) -> str:
+    """Title, `place` (the attack's, when the title does not name it) and date; with `name_taken`, the slug as well."""
+    parts = [attack.title]
+    title = attack.title.casefold()
+    if place and not any(part.casefold() in title for part in place.split(", ")):
+        parts.append(place)
+    parts.append(format_partial_date(attack.date, attack.date_precision))
+    name = ", ".join(parts)
+    return f"{name} ({attack.slug})" if name_taken else name
+
+
+def _incident(attack: Attack, refs: _References) -> StixDict:
+    place = attack.place
+    known_date = _known_precision(attack.date, attack.date_precision)
+    if attack.end_date:
+        last_seen = _period_end(attack.end_date, DatePrecision.DAY)
+    else:
+        last_seen = _period_end(attack.date, attack.date_precision)
     return _stix_object(
-        Incident,
+        "incident",
         id=_attack_id(attack.slug),
         created=attack.created_at,
         modified=_last_change(attack, attack.public_citations),
-        name=attack.title,
+        name=incident_name(attack, place=place, name_taken=attack.name_taken),
         description=attack.description,
+        first_seen=_timestamp(_period_start(attack.date, attack.date_precision)),
+        last_seen=_timestamp(last_seen),
+        confidence=_confidence(attack.public_citations),
         external_references=[refs.page(attack), *refs.citations(attack.public_citations)],
-        x_kb_date=_iso_date(attack.date, attack.date_precision),
-        x_kb_date_precision=_known_precision(attack.date, attack.date_precision),
+        x_kb_date=attack.date.isoformat() if known_date else None,
+        x_kb_date_precision=known_date,
         x_kb_end_date=attack.end_date.isoformat() if attack.end_date else None,
-        x_kb_place=attack.place,
+        x_kb_place=place,
         x_kb_locality=attack.locality,
         x_kb_district=attack.district,
         x_kb_province=attack.province,
@@ -456,36 +680,43 @@ _ATTRIBUTION_WORDING = {
 }
 
 
-def _attribution_relationship(attribution: Attribution, refs: _References) -> Relationship:
+def _attribution_relationship(attribution: Attribution, refs: _References) -> StixDict:
     by = f" by {attribution.attributed_by}" if attribution.attributed_by else ""
     wording = f"{_ATTRIBUTION_WORDING[attribution.kind]}{by}"
     return _stix_object(
-        Relationship,
+        "relationship",
         id=_attribution_id(attribution.pk),
         created=attribution.created_at,
         modified=_last_change(attribution, attribution.public_citations),
-        relationship_type="related-to",
+        relationship_type="attributed-to" if attribution.kind in ATTRIBUTING_KINDS and not attribution.outranked else "related-to",
+        description=f"{wording}: {attribution.description}" if attribution.description else wording,
         source_ref=_attack_id(attribution.attack.slug),
         target_ref=_group_id(attribution.group.slug),
-        description=f"{wording}: {attribution.description}" if attribution.description else wording,
+        confidence=_confidence(attribution.public_citations),
         external_references=refs.citations(attribution.public_citations),
         x_kb_attribution_kind=attribution.kind,
         x_kb_attributed_by=attribution.attributed_by,
     )
 
 
-def _affiliation_relationship(affiliation: Affiliation, refs: _References) -> Relationship:
+def affiliation_relationship_type(kind: str) -> str:
+    """Our kind as a STIX relationship type: lower-case words joined by hyphens, as STIX writes its own."""
+    return kind.replace("_", "-")
+
+
+def _affiliation_relationship(affiliation: Affiliation, refs: _References) -> StixDict:
     return _stix_object(
-        Relationship,
+        "relationship",
         id=_affiliation_id(affiliation.pk),
         created=affiliation.created_at,
         modified=_last_change(affiliation, affiliation.public_citations),
-        relationship_type="related-to",
+        relationship_type=affiliation_relationship_type(affiliation.kind),
+        description=affiliation.description,
         source_ref=_group_id(affiliation.from_group.slug),
         target_ref=_group_id(affiliation.to_group.slug),
-        description=affiliation.description,
-        start_time=_period_start(affiliation.started, affiliation.started_precision),
-        stop_time=_period_end(affiliation.ended, affiliation.ended_precision),
+        start_time=_timestamp(_period_start(affiliation.started, affiliation.started_precision)),
+        stop_time=_timestamp(_period_end(affiliation.ended, affiliation.ended_precision)),
+        confidence=_confidence(affiliation.public_citations),
         external_references=refs.citations(affiliation.public_citations),
         x_kb_relationship=affiliation.kind,
         x_kb_confidence=affiliation.confidence,
@@ -494,7 +725,7 @@ def _affiliation_relationship(affiliation: Affiliation, refs: _References) -> Re
     )
 
 
-def _report(source: Source, refs: _References) -> Report:
+def _report(source: Source, refs: _References, *, name_taken: bool) -> StixDict:
     if source.published and source.published_precision != DatePrecision.UNKNOWN:
         published, basis = _period_start(source.published, source.published_precision), "publication"
     elif source.accessed:
@@ -504,17 +735,19 @@ def _report(source: Source, refs: _References) -> Report:
     title = _source_title(source, source.text_opening)
     external_references = [refs.page(source)]
     if source.url:
-        external_references.append(ExternalReference(source_name=source.outlet or title, url=source.url))
+        external_references.append({"source_name": source.outlet or title, "url": source.url})
     if source.archive_url:
-        external_references.append(ExternalReference(source_name="archived copy", url=source.archive_url))
+        external_references.append({"source_name": "archived copy", "url": source.archive_url})
     return _stix_object(
-        Report,
+        "report",
         id=_report_id(source.slug),
         created=source.created_at,
         modified=_last_change(source, source.public_citations, with_sources=False),
-        name=title,
-        published=published,
+        name=f"{title} ({source.slug})" if name_taken else title,
+        report_types=["threat-report"],
+        published=_timestamp(published),
         object_refs=list(dict.fromkeys(_cited_object_id(citation) for citation in source.public_citations)),
+        confidence=RELIABILITY_CONFIDENCE.get(source.reliability),
         lang=source.language,
         external_references=external_references,
         x_kb_published_precision=source.published_precision if basis == "publication" else DatePrecision.UNKNOWN.value,
@@ -544,23 +777,56 @@ def _source_title(source: Source, text_opening: str) -> str:
     return source.title or untitled_article_title(text_opening, source.slug)
 
 
-def _stix_object(stix_class: type[StixObject], **properties) -> StixObject:
-    """One of our objects: by the knowledge base, its `x_kb_*` properties declared by our extension.
+def citation_confidence(citation: Citation) -> int | None:
+    """STIX `confidence` of what one citation says: its credibility, or if not graded its source's reliability."""
+    if citation.credibility:
+        return CREDIBILITY_CONFIDENCE.get(citation.credibility)
+    return RELIABILITY_CONFIDENCE.get(citation.source.reliability)
 
-    Properties without a value are left out, as STIX does with what is unknown. The `x_kb_*` ones go
-    in as `custom_properties`, which `stix2` writes in name order, so an object serializes the same
-    in every process.
+
+def _confidence(citations: Iterable[Citation]) -> int | None:
+    graded = [value for value in map(citation_confidence, citations) if value is not None]
+    return max(graded, default=None)
+
+
+def _stix_object(stix_type: str, *, id: str, created: datetime.datetime, modified: datetime.datetime, **properties) -> StixDict:
+    """One of our objects: by the knowledge base, marked TLP:CLEAR, its extension properties declared by our extension.
+
+    Properties without a value are left out, as STIX does with what is unknown.
     """
-    present = _present(**properties)
-    present["created"], present["modified"] = _to_millisecond(present["created"]), _to_millisecond(present["modified"])
-    ours = {name: present.pop(name) for name in [name for name in present if name.startswith("x_kb_")]}
-    return stix_class(created_by_ref=IDENTITY_ID, extensions=_EXTENSIONS, custom_properties=ours, **present)
+    stix_object = {
+        "type": stix_type,
+        "spec_version": "2.1",
+        "id": id,
+        "created_by_ref": IDENTITY_ID,
+        "created": _timestamp_ms(created),
+        "modified": _timestamp_ms(modified),
+    }
+    stix_object.update(_present(**properties))
+    stix_object["object_marking_refs"] = _MARKINGS
+    if stix_type == "incident" or any(name.startswith("x_kb_") for name in stix_object):
+        stix_object["extensions"] = _EXTENSIONS
+    return stix_object
 
 
 def _to_millisecond(moment: datetime.datetime) -> datetime.datetime:
-    """STIX's precision for `created` and `modified`. Whole milliseconds always print as three digits,
-    so the timestamps also compare rightly as text (".43484Z" would sort before ".434846Z")."""
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _timestamp_ms(moment: datetime.datetime) -> str:
+    """STIX's precision for `created` and `modified`: whole milliseconds, always three digits, so that the
+    timestamps also compare rightly as text (".43484Z" would sort before ".434846Z")."""
+    moment = moment.astimezone(datetime.UTC)
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+
+
+def _timestamp(moment: datetime.datetime | None) -> str | None:
+    """Any other timestamp, written as `stix2` writes it: the fraction of a second only when there is one."""
+    if moment is None:
+        return None
+    moment = moment.astimezone(datetime.UTC)
+    fraction = f"{moment.microsecond:06d}".rstrip("0")
+    return f"{moment:%Y-%m-%dT%H:%M:%S}{'.' + fraction if fraction else ''}Z"
 
 
 def _present(**properties) -> dict:

@@ -3,6 +3,9 @@ which only a release holds: it is built once by `manage.py build_release`, never
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from django.core.cache import caches
 from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -13,6 +16,7 @@ from rest_framework.views import APIView
 
 from groups.models import Group
 from kb.api.schema import ERROR
+from kb.cache import CACHE_ALIAS, cache_key
 
 from ..models import Release
 from ..releases import BUNDLE_NAME
@@ -21,10 +25,31 @@ from ..stix import stix_bundle_chunks
 STIX_MEDIA_TYPE = "application/stix+json"
 
 
-def stix_response(request, *, group=None, filename: str) -> StreamingHttpResponse:
-    """A STIX 2.1 bundle, streamed object by object."""
-    base_url = request.build_absolute_uri("/").rstrip("/")
-    chunks = (chunk.encode() for chunk in stix_bundle_chunks(base_url=base_url, group=group))
+def cached_stix_response(request, *, group: Group, filename: str) -> StreamingHttpResponse:
+    """A group's bundle, kept in the public cache until the data changes: built (and streamed) on the first request
+    after a change, read from the cache by the next ones."""
+    key = cache_key(request, "stix", _base_url(request))
+    cache = caches[CACHE_ALIAS]
+    content = cache.get(key)
+    if content is not None:
+        return _bundle_response(iter([content]), filename)
+
+    def build_and_keep() -> Iterator[bytes]:
+        pieces = []
+        for chunk in stix_bundle_chunks(base_url=_base_url(request), group=group):
+            piece = chunk.encode()
+            pieces.append(piece)
+            yield piece
+        cache.set(key, b"".join(pieces))  # only once the whole bundle was built
+
+    return _bundle_response(build_and_keep(), filename)
+
+
+def _base_url(request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _bundle_response(chunks: Iterator[bytes], filename: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(chunks, content_type=f"{STIX_MEDIA_TYPE};version=2.1")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
@@ -58,4 +83,4 @@ class GroupStixView(APIView):
     @extend_schema(responses={(200, STIX_MEDIA_TYPE): OpenApiTypes.OBJECT}, operation_id="groups_stix_retrieve")
     def get(self, request, slug: str):
         group = get_object_or_404(Group.objects.public(), slug=slug)
-        return stix_response(request, group=group, filename=f"{group.slug}.stix.json")
+        return cached_stix_response(request, group=group, filename=f"{group.slug}.stix.json")

@@ -142,7 +142,7 @@ def test_a_group_s_stix_bundle_streams_and_the_whole_data_set_s_comes_from_a_rel
     assert whole.status_code == 404 and "No release has been built yet" in whole.json()["detail"]
     per_group = json.loads(b"".join(client.get("/api/v1/groups/islamic-state/stix/").streaming_content))
     [intrusion_set] = [obj for obj in per_group["objects"] if obj["type"] == "intrusion-set"]
-    assert intrusion_set["aliases"] == ["Daesh"]
+    assert intrusion_set["aliases"] == ["Islamic State", "Daesh"]
     assert client.get("/api/v1/groups/hidden/stix/").status_code == 404
 
 
