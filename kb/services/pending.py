@@ -174,7 +174,7 @@ def queue_bulk_publish(*, change_set: ChangeSet, model, ids: list[int], user) ->
         "change_set_id", "content_type_id", "object_id", "action", "values", "reasons",
         "created_by_id", "created_at", "updated_at", "status", "decision_reason",
     ]  # fmt: skip
-    constant = (PendingAction.PUBLISH, "{}", "", user.pk, moment, moment, PENDING, "")
+    constant = (PendingAction.PUBLISH, {}, "", user.pk, moment, moment, PENDING, "")  # values: an empty JSON object
     with connection.cursor() as cursor:
         copy_rows(cursor, PendingChange._meta.db_table, columns, ((change_set.pk, content_type.pk, pk, *constant) for pk in ids))
 

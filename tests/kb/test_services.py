@@ -167,3 +167,18 @@ def test_bulk_update_writes_the_history_rows_the_history_helpers_write():
     assert {**history_values(row), "district": ""} == history_values(helper_row)
     assert (row.history_type, row.history_user, row.history_change_reason, row.history_date) == ("~", user, "GTD correction", moment)
     assert (row.killed, row.updated_at, row.created_at) == (62, moment, first.created_at)
+
+
+def test_an_imported_drafts_pending_publication_holds_an_empty_object_that_later_values_join():
+    """The COPY of an import's pending publications wrote `values` as the JSON string "{}", which a later change to
+    the same record could not merge ("'str' object is not a mapping")."""
+    from kb.models import ChangeSet, PendingChange
+    from kb.services.pending import queue_bulk_publish, queue_values
+
+    editor = user_in_role("Editor", username="importer")
+    group = GroupFactory(name="Imported Front", publication_status="draft")
+    change_set = ChangeSet.objects.create(title="GTD import", kind="import", created_by=editor)
+    queue_bulk_publish(change_set=change_set, model=Group, ids=[group.pk], user=editor)
+    assert PendingChange.objects.get(object_id=group.pk).values == {}
+    queue_values(Group, group.pk, {Group._meta.get_field("summary"): "Named in the file."}, user=editor, reason="Reworded")
+    assert PendingChange.objects.get(object_id=group.pk).values == {"summary": "Named in the file."}
