@@ -346,7 +346,9 @@ def _current_objects(
 ) -> Iterator[_Serialized]:
     changes = result.changes
     for stix_object in objects:
-        text, stix_id, stix_type, modified = stix_object.serialize(), stix_object.id, stix_object.type, stix_object.modified
+        text, stix_id, stix_type = stix_object.serialize(), stix_object.id, stix_object.type
+        # A marking definition has no `modified`: it never changes, and its version is its `created` (TAXII 2.1, 3.4).
+        modified = getattr(stix_object, "modified", None) or stix_object.created
         changes.remember(stix_object)
         result.counts[stix_type] += 1
         last = latest.pop(stix_id, None)

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from sampledata.demo_data import load_demo_data
 
@@ -54,9 +55,13 @@ def demo_data():
 @schema.parametrize()
 @hypothesis_settings(max_examples=SCHEMATHESIS_EXAMPLES, derandomize=DERANDOMIZE, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_endpoint_honours_the_schema(case, demo_data, wsgi_keeps_the_test_connection):
-    if case.query:  # a cursor is opaque: only one the API wrote is valid (tests/api/test_pagination.py sends forged ones)
-        case.query.pop("cursor", None)
-    case.call_and_validate()
+    excluded = []
+    if case.query and "cursor" in case.query:
+        # A cursor is opaque: only one the API wrote is valid (tests/api/test_pagination.py sends forged ones). Without
+        # it, a request drawn to be invalid in its cursor alone is a valid one, which the API rightly answers.
+        case.query.pop("cursor")
+        excluded.append(negative_data_rejection)
+    case.call_and_validate(excluded_checks=excluded)
 
 
 def test_a_csv_answer_is_an_operation_of_its_own_declared_as_text():

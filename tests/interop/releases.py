@@ -29,7 +29,8 @@ def release_of(version: str, published: Iterable[dict], built_at: datetime.datet
     latest = {row.stix_id: row for row in StixObjectVersion.objects.filter(latest=True)}
     added = []
     for stix_id, stix_object in published.items():
-        current, modified = latest.get(stix_id), datetime.datetime.fromisoformat(stix_object["modified"])
+        # A marking definition has no `modified`: its version is its `created`.
+        current, modified = latest.get(stix_id), datetime.datetime.fromisoformat(stix_object.get("modified", stix_object["created"]))
         if current is None or current.revoked or current.modified < modified:
             added.append(_version(release, stix_object, modified))
     revoked_at = built_at.replace(microsecond=built_at.microsecond // 1000 * 1000)  # STIX's millisecond, as the body says

@@ -66,7 +66,7 @@ def versions_table(**conditions) -> list[tuple[str, str]]:
 
 
 def as_versions(stix_objects: list[dict]) -> list[tuple[str, str]]:
-    return [(stix_object["id"], stix_object["modified"]) for stix_object in stix_objects]
+    return [(stix_object["id"], stix_object.get("modified", stix_object["created"])) for stix_object in stix_objects]
 
 
 # --- discovery, API root, collections
