@@ -179,7 +179,7 @@ def test_a_second_release_revokes_what_left_the_public_set_and_versions_what_cha
     # The changelog says so.
     changes = json.loads(read(root, second, "changes.json"))
     assert changes["previous_version"] == first.version
-    assert changes["revoked"]["incident"] == {"count": 1, "objects": [{"id": incident_id, "name": attack_title}]}
+    assert changes["revoked"]["incident"] == {"count": 1, "objects": [{"id": incident_id, "name": objects[incident_id]["name"]}]}
     assert changes["revoked"]["relationship"]["count"] == len(attribution_ids)
     assert {o["id"] for o in changes["changed"]["intrusion-set"]["objects"]} >= {group_id}
     assert "incident" not in changes["added"]
