@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.http import Http404
@@ -14,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..models import StixObjectVersion
+from ..opencti import opencti_body
 from .filters import COLLECTION_FILTERS, OBJECT_FILTERS, VERSIONS_FILTERS, ObjectFilter
 from .media import STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE, RawJSON, TaxiiContentNegotiation, TaxiiRenderer, error_message
 from .pagination import Page, page_of, stix_timestamp, taxii_timestamp
@@ -31,6 +33,8 @@ class Collection:
     alias: str
     title: str
     description: str
+    # A stored version's JSON (given its STIX type) as this collection serves it; as stored unless a reader needs otherwise.
+    render: Callable[[str, str], str] | None = None
 
     def resource(self) -> dict:
         return {
@@ -56,7 +60,20 @@ KNOWLEDGE_BASE = Collection(
         "them, as STIX 2.1, with each version added by a release; what left the public set is served revoked."
     ),
 )
-COLLECTIONS = {collection.id: collection for collection in (KNOWLEDGE_BASE,)}
+# The same objects and versions, for OpenCTI: its schema allows no relationship between two intrusion sets but
+# related-to, so the typed affiliations are served as related-to with their kind kept (interop.opencti).
+KNOWLEDGE_BASE_FOR_OPENCTI = Collection(
+    id="80a104b7-b414-4724-9255-b72b6c70131d",
+    alias="militant-groups-kb-opencti",
+    title="Militant groups knowledge base for OpenCTI",  # no comma or dot: the OpenCTI connector splits on them
+    description=(
+        "The same objects and versions as the knowledge base's collection, with each affiliation between two groups "
+        "(branch-of, rival-of, …) served as related-to, the only relationship OpenCTI keeps between intrusion sets; "
+        "its kind stays in x_kb_relationship and opens the description. Subscribe to one of the two collections."
+    ),
+    render=opencti_body,
+)
+COLLECTIONS = {collection.id: collection for collection in (KNOWLEDGE_BASE, KNOWLEDGE_BASE_FOR_OPENCTI)}
 
 
 def taxii_exception_handler(exc, context):
@@ -161,7 +178,7 @@ class ObjectsView(TaxiiView):
     def get(self, request, collection_id: str):
         collection = self.collection(collection_id)
         versions = ObjectFilter.from_query(request.query_params, COLLECTION_FILTERS).apply(collection.object_versions())
-        return _envelope_response(page_of(versions.values_list("id", "date_added", "body", named=True), request))
+        return _envelope_response(page_of(versions.values_list("id", "date_added", "stix_type", "body", named=True), request), collection)
 
     def post(self, request, collection_id: str):
         self.collection(collection_id)
@@ -172,12 +189,13 @@ class ObjectView(TaxiiView):
     """One object's versions, by default its newest (5.6); deleting it (5.7) is refused."""
 
     def get(self, request, collection_id: str, object_id: str):
-        versions = self.collection(collection_id).object_versions().filter(stix_id=object_id)
+        collection = self.collection(collection_id)
+        versions = collection.object_versions().filter(stix_id=object_id)
         chosen = ObjectFilter.from_query(request.query_params, OBJECT_FILTERS).apply(versions)
-        page = page_of(chosen.values_list("id", "date_added", "body", named=True), request)
+        page = page_of(chosen.values_list("id", "date_added", "stix_type", "body", named=True), request)
         if not page.rows:
             _object_or_404(versions, object_id)
-        return _envelope_response(page)
+        return _envelope_response(page, collection)
 
     def delete(self, request, collection_id: str, object_id: str):
         self.collection(collection_id)
@@ -219,8 +237,10 @@ def _resource(page: Page, name: str, items: list) -> dict:
     return resource
 
 
-def _envelope_response(page: Page) -> Response:
-    """An envelope (3.7) of the versions' bodies as stored, written around them without parsing them."""
+def _envelope_response(page: Page, collection: Collection) -> Response:
+    """An envelope (3.7) of the versions' bodies, written around them: as stored, without parsing them, unless the
+    collection renders them for a reader."""
     head = json.dumps(_resource(page, "objects", []), separators=(",", ":"))[:-1]
-    objects = f',"objects":[{",".join(row.body for row in page.rows)}]' if page.rows else ""
+    bodies = (collection.render(row.stix_type, row.body) if collection.render else row.body for row in page.rows)
+    objects = f',"objects":[{",".join(bodies)}]' if page.rows else ""
     return Response(RawJSON(f"{head}{objects}}}"), headers=page.headers())

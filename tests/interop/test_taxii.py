@@ -14,7 +14,7 @@ from taxii2client.v21 import Server, as_pages
 from interop.models import StixObjectVersion
 from interop.taxii.filters import ObjectFilter
 from interop.taxii.pagination import stix_timestamp, taxii_timestamp
-from interop.taxii.views import KNOWLEDGE_BASE
+from interop.taxii.views import KNOWLEDGE_BASE, KNOWLEDGE_BASE_FOR_OPENCTI
 
 from .releases import release_of
 
@@ -24,6 +24,8 @@ TAXII = "application/taxii+json;version=2.1"
 STIX = "application/stix+json;version=2.1"
 COLLECTION_ID = "742275b7-c1c0-4346-ae62-99881bd4cf3d"  # clients keep it: it never changes
 COLLECTION = f"/taxii2/kb/collections/{COLLECTION_ID}/"
+OPENCTI_COLLECTION_ID = "80a104b7-b414-4724-9255-b72b6c70131d"  # likewise
+OPENCTI_COLLECTION = f"/taxii2/kb/collections/{OPENCTI_COLLECTION_ID}/"
 OBJECTS = f"{COLLECTION}objects/"
 MANIFEST = f"{COLLECTION}manifest/"
 ERROR_KEYS = {"title", "description", "http_status"}
@@ -79,13 +81,16 @@ def test_discovery_names_the_api_root_and_it_answers(client):
     assert api_root["versions"] == [TAXII] and api_root["title"] and api_root["max_content_length"] == 0
 
 
-def test_one_read_only_collection_of_everything_published(client):
+def test_two_read_only_collections_of_everything_published_the_second_for_openCTI(client):
     collections = taxii(get(client, "/taxii2/kb/collections/"))["collections"]
-    assert collections == [taxii(get(client, COLLECTION))]
-    collection = collections[0]
-    assert collection.pop("title") and collection.pop("description")
-    assert collection == {"id": COLLECTION_ID, "alias": "militant-groups-kb", "can_read": True, "can_write": False, "media_types": [STIX]}
-    assert KNOWLEDGE_BASE.id == COLLECTION_ID
+    assert collections == [taxii(get(client, COLLECTION)), taxii(get(client, OPENCTI_COLLECTION))]
+    for collection in collections:
+        assert collection.pop("title") and collection.pop("description")
+    assert collections == [
+        {"id": COLLECTION_ID, "alias": "militant-groups-kb", "can_read": True, "can_write": False, "media_types": [STIX]},
+        {"id": OPENCTI_COLLECTION_ID, "alias": "militant-groups-kb-opencti", "can_read": True, "can_write": False, "media_types": [STIX]},
+    ]
+    assert (KNOWLEDGE_BASE.id, KNOWLEDGE_BASE_FOR_OPENCTI.id) == (COLLECTION_ID, OPENCTI_COLLECTION_ID)
 
 
 # --- objects
@@ -399,6 +404,7 @@ def test_each_page_is_one_query(client, two_releases, django_assert_num_queries,
     for path, params in [
         (OBJECTS, {"limit": limit, "match[type]": "intrusion-set,incident", "match[version]": "first,last"}),
         (OBJECTS, {"limit": limit, "next": token, "added_after": "2000-01-01T00:00:00Z"}),
+        (f"{OPENCTI_COLLECTION}objects/", {"limit": limit, "match[type]": "relationship"}),
         (MANIFEST, {"limit": limit, "match[id]": changed, "match[version]": "all"}),
         (f"{OBJECTS}{changed}/", {"limit": limit, "match[version]": "all"}),
         (f"{OBJECTS}{changed}/versions/", {"limit": limit}),
@@ -424,7 +430,8 @@ live = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_oasis_client_discovers_the_server_and_reads_the_collection(live_server, two_releases):
     server = Server(f"{live_server.url}/taxii2/")
     assert server.title and server.default.url == f"{live_server.url}/taxii2/kb/"
-    (collection,) = server.api_roots[0].collections
+    collection, for_opencti = server.api_roots[0].collections
+    assert for_opencti.id == OPENCTI_COLLECTION_ID
     assert (collection.id, collection.can_read, collection.can_write, collection.media_types) == (COLLECTION_ID, True, False, [STIX])
 
     envelopes = list(as_pages(collection.get_objects, per_request=25))
