@@ -208,7 +208,7 @@ class ProfileVersionDecisionForm(forms.ModelForm):
     version = forms.CharField(
         label="version",
         required=False,
-        help_text="To withdraw one version: its address or key, as the profile's change log links it (…/as-of/20261121T052345248029Z/).",
+        help_text="To withdraw one version: its address or key, as the profile's change log links it (…/as-of/20261121T052346Z/).",
     )
     decided_by = None  # the user, set per request by the admin
 

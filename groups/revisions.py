@@ -368,10 +368,10 @@ def profile_version_decision(*, group: str, version: str, decision: str, reason:
         raise ValidationError({"group": "No group has had this address or id."})
     record = ProfileVersionDecision(group_id=found.id, group_slug=found.slug, decision=decision, reason=reason.strip(), decided_by=user)
     if decision == VersionDecision.WITHDRAW_VERSION:
-        match = re.search(r"\d{8}T\d{12}Z", version)
+        match = re.search(r"\d{8}T\d{6}(?:\d{6})?Z", version)
         moment = parse_moment_key(match.group(0)) if match else None
         if moment is None:
-            raise ValidationError({"version": "Give the version's address (…/as-of/20261121T052345248029Z/) or its key."})
+            raise ValidationError({"version": "Give the version's address (…/as-of/20261121T052346Z/) or its key."})
         history = PublicHistory()
         history.load({Group: Group.history.filter(id=found.id)})
         revision = version_at(profile_revisions(found.id, limit=None), moment)

@@ -1,10 +1,8 @@
 """The public pages of groups and attacks, and the home and search pages, which read sources too. Views stay thin:
 selectors fetch, templates render."""
 
-import datetime
-
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
@@ -15,6 +13,7 @@ from kb.search import MAX_QUERY_LENGTH, search_text
 from sources import selectors as source_selectors
 
 from . import selectors
+from .citing import FORMATS, ProfileCitation, current_version, json_ld
 from .filtersets import AttackFilterSet, GroupFilterSet
 from .models import Attack, Group
 from .revisions import (
@@ -41,19 +40,58 @@ def group_detail(request, slug):
         profile = selectors.group_profile(slug, attack_page=request.GET.get("page"))
     except Group.DoesNotExist:
         raise Http404("No published group has this address.") from None
-    # The version as of the next whole second after the newest change: the same profile at a permanent address.
-    version = profile.group.last_updated.replace(microsecond=0) + datetime.timedelta(seconds=1)
-    return render(
-        request,
-        "groups/group_detail.html",
-        {
-            "section": "groups",
-            "profile": profile,
-            "group": profile.group,
-            "page_url": request.build_absolute_uri(request.path),  # the profile, whichever page of its attacks is shown
-            "version_url": request.build_absolute_uri(profile.group.version_url(version)),
-        },
-    )
+    citation = ProfileCitation.of(profile.group, current_version(profile.group), request)
+    return render(request, "groups/group_detail.html", _profile_context(request, profile, citation))
+
+
+def _profile_context(request, profile, citation: ProfileCitation, **extra) -> dict:
+    page_url = request.build_absolute_uri(request.path)  # the profile, whichever page of its attacks is shown
+    aliases = [entry.alias.name for section in profile.alias_sections for entry in section.entries]
+    sources = list(dict.fromkeys(reference.citation.source for reference in profile.references))
+    return {
+        "section": "groups",
+        "profile": profile,
+        "group": profile.group,
+        "page_url": page_url,
+        "citation": citation,
+        "json_ld": json_ld(profile.group, page_url=citation.current_url, aliases=aliases, sources=sources),
+        **extra,
+    }
+
+
+@require_GET
+@cache_public_page
+def group_cite(request, slug, suffix):
+    """The current version of a profile as a citation file: BibTeX (`cite.bib`), RIS (`cite.ris`) or CSL-JSON (`cite.json`)."""
+    if suffix not in FORMATS:
+        raise Http404("Citations are cite.bib, cite.ris and cite.json.")
+    group = selectors.groups_for_list().prefetch_related(None).filter(slug=slug).first()  # its last change, not its names
+    if group is None:
+        raise Http404("No published group has this address.")
+    return _citation_file(ProfileCitation.of(group, current_version(group), request), suffix)
+
+
+@require_GET
+@cache_public_page
+def group_revision_cite(request, slug, key, suffix):
+    """A version of a profile as a citation file, as long as the version itself can be read."""
+    moment = parse_moment_key(key)
+    if suffix not in FORMATS or moment is None:
+        raise Http404("Citations of a version are its address followed by cite.bib, cite.ris or cite.json.")
+    try:
+        group = published_group_at(slug, moment)
+    except Group.DoesNotExist:
+        raise Http404("The group was not published at that moment.") from None
+    if version_withdrawal(group.pk, moment):
+        return HttpResponse("This version of the profile has been withdrawn.\n", status=410, content_type="text/plain; charset=utf-8")
+    return _citation_file(ProfileCitation.of(group, moment, request, as_of=True), suffix)
+
+
+def _citation_file(citation: ProfileCitation, suffix: str) -> HttpResponse:
+    content_type, _label = FORMATS[suffix]
+    response = HttpResponse(citation.as_format(suffix), content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="{citation.key}.{suffix}"'
+    return response
 
 
 @require_GET
@@ -83,15 +121,8 @@ def group_revision(request, slug, key):
         context = {"section": "groups", "withdrawal": withdrawal, "slug": current_slug, "revision": moment}
         return render(request, "groups/group_version_gone.html", context, status=410)
     profile = group_profile_as_of(group, moment, attack_page=request.GET.get("page"))
-    context = {
-        "section": "groups",
-        "profile": profile,
-        "group": profile.group,
-        "revision": moment,
-        "page_url": request.build_absolute_uri(),
-        "version_url": request.build_absolute_uri(),
-    }
-    return render(request, "groups/group_detail.html", context)
+    citation = ProfileCitation.of(profile.group, moment, request, as_of=True)
+    return render(request, "groups/group_detail.html", _profile_context(request, profile, citation, revision=moment))
 
 
 @require_GET

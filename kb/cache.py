@@ -18,6 +18,7 @@ import hashlib
 from django.core.cache import caches
 from django.db import connection, transaction
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.cache import set_response_etag
 
 CACHE_ALIAS = "public"
@@ -76,12 +77,14 @@ def cached_response(key: str, build) -> HttpResponse:
 
 
 def cache_public_page(view):
-    """For the site's GET views: the page as every visitor sees it, until the data changes."""
+    """For the site's GET views: the page as every visitor sees it, until the data changes or the day does (a page's
+    citation gives the day it was read as its access date)."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        return cached_response(cache_key(request, "page"), lambda: view(request, *args, **kwargs))
+        today = timezone.now().date().isoformat()
+        return cached_response(cache_key(request, "page", today), lambda: view(request, *args, **kwargs))
 
     return wrapper

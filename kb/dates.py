@@ -105,15 +105,21 @@ def format_period(start: datetime.date | None, start_precision: str, end: dateti
 
 
 MOMENT_KEY_FORMAT = "%Y%m%dT%H%M%S%fZ"  # 20261121T052345248029Z: sortable, no characters a URL must escape
+MOMENT_KEY_SECONDS_FORMAT = "%Y%m%dT%H%M%SZ"  # 20261121T052346Z: a whole second, as the versions a profile cites are
 
 
 def moment_key(moment: datetime.datetime) -> str:
-    """A moment as a URL path segment (a profile's version address: `/groups/<slug>/as-of/<key>/`)."""
-    return moment.astimezone(datetime.UTC).strftime(MOMENT_KEY_FORMAT)
+    """A moment as a URL path segment (a profile's version address: `/groups/<slug>/as-of/<key>/`); a whole second
+    is written without its microseconds."""
+    moment = moment.astimezone(datetime.UTC)
+    return moment.strftime(MOMENT_KEY_SECONDS_FORMAT if moment.microsecond == 0 else MOMENT_KEY_FORMAT)
 
 
 def parse_moment_key(key: str) -> datetime.datetime | None:
-    try:
-        return datetime.datetime.strptime(key, MOMENT_KEY_FORMAT).replace(tzinfo=datetime.UTC)
-    except ValueError:
-        return None
+    """The moment of a key in either form (addresses given out with `000000` before the Z still work)."""
+    for key_format in (MOMENT_KEY_SECONDS_FORMAT, MOMENT_KEY_FORMAT):
+        try:
+            return datetime.datetime.strptime(key, key_format).replace(tzinfo=datetime.UTC)
+        except ValueError:
+            continue
+    return None

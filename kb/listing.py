@@ -22,6 +22,12 @@ class ListPage:
     def status(self) -> int:
         return 400 if self.page is None else 200
 
+    @property
+    def query(self) -> str:
+        """The list's filters as a query string (no page): the API's list of the same model takes the same ones, so
+        the page's "Data: JSON · CSV" links give what it shows."""
+        return self.filterset.data.urlencode() if self.filterset.data else ""
+
 
 def filtered_list(request: HttpRequest, filterset_class: type[django_filters.FilterSet], queryset: QuerySet) -> ListPage:
     # A submitted form sends its empty fields too ("?status=&kind=active"): they mean "any".

@@ -89,3 +89,18 @@ def test_the_keyboard_reaches_the_skip_link_first(page):
     expect(page.locator(".skip-link")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"#content$"))
+
+
+def test_a_profile_prints_as_a_paper(page, save_screenshot):
+    page.goto(PROFILE)
+    page.emulate_media(media="print")
+
+    for hidden in (".site-header", ".header-search", ".page-contents", ".data-links", ".site-footer"):
+        expect(page.locator(hidden).first).to_be_hidden()
+    expect(page.locator("#references-heading")).to_be_visible()
+    original = page.locator("main a[href^=\"http\"]").first
+    after = original.evaluate("link => getComputedStyle(link, '::after').content")
+    assert original.get_attribute("href") in after  # the address is printed beside the link
+    assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith("Georgia")
+    (SCREENSHOTS / "profile-print.pdf").write_bytes(page.pdf(format="A4"))
+    save_screenshot("profile-print")
