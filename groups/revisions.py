@@ -384,7 +384,7 @@ def profile_version_decision(*, group: str, version: str, decision: str, reason:
     return record
 
 
-def group_profile_as_of(group: Group, moment: datetime.datetime, *, attack_page: int | str | None = 1):
+def group_profile_as_of(group: Group, moment: datetime.datetime, *, attack_page: int | str | None = 1, attack_sort: str | None = None):
     """The profile of `group` (from `published_group_at`) as it was at `moment`."""
     from .selectors import attacks_of_attributions, build_profile
 
@@ -397,4 +397,5 @@ def group_profile_as_of(group: Group, moment: datetime.datetime, *, attack_page:
             affiliation.from_group, affiliation.to_group = neighbours[affiliation.from_group_id], neighbours[affiliation.to_group_id]
         return affiliations
 
-    return build_profile(group, among_neighbours=among, attacks=attacks_of_attributions(group.public_attributions, attack_page))
+    attacks = attacks_of_attributions(group.public_attributions, attack_page, attack_sort)
+    return build_profile(group, among_neighbours=among, attacks=attacks)

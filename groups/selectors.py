@@ -30,7 +30,7 @@ from django.db.models.functions import ExtractYear, Greatest, Lower
 from django_countries import countries
 
 from kb.search import matching, query_words
-from sources.references import Reference, References
+from sources.references import Note, Reference, References, SourceReferences, by_source
 from sources.selectors import prefetch_public_citations
 
 from .figures.charts import AttackTimeline, attack_timeline, year_timeline
@@ -39,7 +39,6 @@ from .figures.maps import AttackMap, MapPoint, attack_map
 from .models import (
     ATTACK_DATE_SORT,
     ATTACK_SEARCH_DOCUMENT,
-    UNDATED_SORTS_AS,
     Affiliation,
     Alias,
     AliasKind,
@@ -118,7 +117,7 @@ def recently_updated_groups(limit: int = 6) -> list[Group]:
 @dataclass(frozen=True)
 class AliasEntry:
     alias: Alias
-    notes: list[Reference]
+    notes: list[Note]
 
 
 @dataclass(frozen=True)
@@ -135,44 +134,49 @@ class RelationshipEntry:
     label: str  # "branch or province of", "has as faction"
     other: Group
     direction: str  # "outgoing" when the group is the affiliation's from_group
-    notes: list[Reference] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class AttackRole:
     attribution: Attribution
-    notes: list[Reference]
+    notes: list[Note]
 
 
 @dataclass(frozen=True)
 class AttackEntry:
     attack: Attack
     roles: list[AttackRole]
-    notes: list[Reference]
+    notes: list[Note]
 
 
 @dataclass(frozen=True)
 class DesignationEntry:
     designation: Designation
-    notes: list[Reference]
+    notes: list[Note]
 
 
 @dataclass
 class GroupProfile:
     group: Group
-    notes: dict[str, list[Reference]]  # by cited field; "record" for the group as a whole
+    notes: dict[str, list[Note]]  # by cited field; "record" for the group as a whole
     alias_sections: list[AliasSection]
     relationships: list[RelationshipEntry]
     designations: list[DesignationEntry]
     attacks: list[AttackEntry]  # the table's page of them
     attack_page: Page
+    attack_sort: str  # a key of ATTACK_SORTS
     graph: RelationshipGraph | None
     timeline: AttackTimeline | None  # over all of the group's attacks
     attack_map: AttackMap | None  # the places of the page's attacks, where known
     references: list[Reference] = field(default_factory=list)
 
+    @property
+    def reference_sources(self) -> list[SourceReferences]:
+        return by_source(self.references)
 
-def group_profile(slug: str, *, attack_page: int | str | None = 1) -> GroupProfile:
+
+def group_profile(slug: str, *, attack_page: int | str | None = 1, attack_sort: str | None = None) -> GroupProfile:
     """Everything a group's public profile shows, footnoted in reading order. Raises Group.DoesNotExist.
 
     The attack table and its map show one page (`attack_page`) of the group's attacks; the chart by year
@@ -183,21 +187,54 @@ def group_profile(slug: str, *, attack_page: int | str | None = 1) -> GroupProfi
         public = Affiliation.objects.public().filter(from_group__in=neighbour_ids, to_group__in=neighbour_ids)
         return list(public.select_related("from_group", "to_group"))
 
-    return build_profile(group, among_neighbours=among, attacks=group_attacks(group, attack_page))
+    return build_profile(group, among_neighbours=among, attacks=group_attacks(group, attack_page, attack_sort))
 
 
 PROFILE_ATTACKS_PER_PAGE = 25
 
 
 @dataclass(frozen=True)
+class AttackSort:
+    """An order of a profile's attack table (`?sort=`), in SQL and for attacks already in memory (past versions)."""
+
+    label: str
+    order_by: tuple
+    key: Callable[[Attack], tuple]
+
+
+ATTACK_SORTS = {
+    "-date": AttackSort("newest first", (F("date").desc(nulls_last=True), F("pk").desc()), lambda a: (a.date is None, -_day(a), -a.pk)),
+    "date": AttackSort("oldest first", (F("date").asc(nulls_last=True), F("pk").asc()), lambda a: (a.date is None, _day(a), a.pk)),
+    "title": AttackSort("by title", (Lower("title"), F("pk").asc()), lambda a: (a.title.lower(), a.pk)),
+    "-killed": AttackSort(
+        "most killed first", (F("killed").desc(nulls_last=True), F("pk").desc()), lambda a: (a.killed is None, -(a.killed or 0), -a.pk)
+    ),
+}
+DEFAULT_ATTACK_SORT = "-date"
+
+
+def _day(attack: Attack) -> int:
+    return attack.date.toordinal() if attack.date else 0
+
+
+def attack_sort(value: str | None) -> tuple[str, str]:
+    """The sort a profile's `?sort=` asks for, and a message when it names none (the table is then newest first)."""
+    if not value or value in ATTACK_SORTS:
+        return value or DEFAULT_ATTACK_SORT, ""
+    names = ", ".join(ATTACK_SORTS)
+    return DEFAULT_ATTACK_SORT, f"The table cannot be sorted by “{value[:40]}”: it is sorted newest first (sorts: {names})."
+
+
+@dataclass(frozen=True)
 class GroupAttacks:
     """A group's attacks as its profile shows them: one page of the table, and the chart by year over them all."""
 
-    page: Page  # of attacks, newest first, each with `profile_roles` (the group's roles in it) and `public_citations`
+    page: Page  # of attacks, in `sort` order, each with `profile_roles` (the group's roles in it) and `public_citations`
     timeline: AttackTimeline | None
+    sort: str = DEFAULT_ATTACK_SORT
 
 
-def group_attacks(group: Group, page_number: int | str | None) -> GroupAttacks:
+def group_attacks(group: Group, page_number: int | str | None, sort: str | None = None) -> GroupAttacks:
     """The public attacks naming `group`, read a page and a count by year at a time: five queries whatever their number."""
     # The group is public and so is every attack here: the attributions need only be published themselves.
     attacks = public_attacks().filter(pk__in=Attribution.objects.published().filter(group=group).values("attack_id"))
@@ -210,29 +247,32 @@ def group_attacks(group: Group, page_number: int | str | None) -> GroupAttacks:
             per_year[row["year"]] = row["count"]
     # Newest first, undated last, as `date_sort` orders them, but in terms no index serves: walking every attack
     # by date to find this group's is slow for a group whose attacks are old; sorting its own few is not.
-    newest_first = attacks.order_by(F("date").desc(nulls_last=True), F("pk").desc())
+    sort = sort or DEFAULT_ATTACK_SORT
+    ordered = attacks.order_by(*ATTACK_SORTS[sort].order_by)
     roles = Attribution.objects.published().filter(group=group).prefetch_related(prefetch_public_citations()).order_by("kind", "id")
-    listed = newest_first.prefetch_related(prefetch_public_citations(), Prefetch("attributions", queryset=roles, to_attr="profile_roles"))
+    listed = ordered.prefetch_related(prefetch_public_citations(), Prefetch("attributions", queryset=roles, to_attr="profile_roles"))
     paginator = Paginator(listed, PROFILE_ATTACKS_PER_PAGE)
     paginator.count = sum(per_year.values()) + undated  # known already: no COUNT query
     page = paginator.get_page(page_number)
     for attack in page:
         for attribution in attack.profile_roles:
             attribution.group = group
-    return GroupAttacks(page=page, timeline=year_timeline(per_year, undated=undated))
+    return GroupAttacks(page=page, timeline=year_timeline(per_year, undated=undated), sort=sort)
 
 
-def attacks_of_attributions(attributions: list[Attribution], page_number: int | str | None) -> GroupAttacks:
+def attacks_of_attributions(attributions: list[Attribution], page_number: int | str | None, sort: str | None = None) -> GroupAttacks:
     """The same from a group's attributions already in memory, each with its `attack` (a past version of a profile)."""
     by_attack: dict[int, list[Attribution]] = defaultdict(list)
     for attribution in sorted(attributions, key=lambda a: (a.kind, a.pk)):
         by_attack[attribution.attack_id].append(attribution)
-    attacks = sorted((roles[0].attack for roles in by_attack.values()), key=lambda a: (a.date or UNDATED_SORTS_AS, a.pk), reverse=True)
+    sort = sort or DEFAULT_ATTACK_SORT
+    attacks = sorted((roles[0].attack for roles in by_attack.values()), key=ATTACK_SORTS[sort].key)
     for attack in attacks:
         attack.profile_roles = by_attack[attack.pk]
     return GroupAttacks(
         page=Paginator(attacks, PROFILE_ATTACKS_PER_PAGE).get_page(page_number),
         timeline=attack_timeline(attack.date for attack in attacks),
+        sort=sort,
     )
 
 
@@ -266,6 +306,7 @@ def build_profile(group: Group, *, among_neighbours: Callable[[set[int]], list[A
         designations=designations,
         attacks=attack_entries,
         attack_page=attacks.page,
+        attack_sort=attacks.sort,
         graph=graph,
         timeline=attacks.timeline,
         attack_map=attack_map([_map_point(attack) for attack in attacks.page if attack.latitude is not None]),
@@ -347,9 +388,13 @@ def recent_attacks(limit: int = 6) -> list[Attack]:
 @dataclass(frozen=True)
 class AttackPage:
     attack: Attack
-    notes: dict[str, list[Reference]]
+    notes: dict[str, list[Note]]
     attributions: list[AttackRole]
     references: list[Reference]
+
+    @property
+    def reference_sources(self) -> list[SourceReferences]:
+        return by_source(self.references)
 
 
 def attack_page(key: str) -> AttackPage:

@@ -37,11 +37,12 @@ def group_list(request):
 @cache_public_page
 def group_detail(request, slug):
     try:
-        profile = selectors.group_profile(slug, attack_page=request.GET.get("page"))
+        sort, sort_error = selectors.attack_sort(request.GET.get("sort"))
+        profile = selectors.group_profile(slug, attack_page=request.GET.get("page"), attack_sort=sort)
     except Group.DoesNotExist:
         raise Http404("No published group has this address.") from None
     citation = ProfileCitation.of(profile.group, current_version(profile.group), request)
-    return render(request, "groups/group_detail.html", _profile_context(request, profile, citation))
+    return render(request, "groups/group_detail.html", _profile_context(request, profile, citation, sort_error=sort_error))
 
 
 def _profile_context(request, profile, citation: ProfileCitation, **extra) -> dict:
@@ -50,6 +51,7 @@ def _profile_context(request, profile, citation: ProfileCitation, **extra) -> di
     sources = list(dict.fromkeys(reference.citation.source for reference in profile.references))
     return {
         "section": "groups",
+        "attack_sorts": selectors.ATTACK_SORTS,
         "profile": profile,
         "group": profile.group,
         "page_url": page_url,
@@ -120,9 +122,11 @@ def group_revision(request, slug, key):
         current_slug = Group.objects.public().filter(pk=group.pk).values_list("slug", flat=True).first()
         context = {"section": "groups", "withdrawal": withdrawal, "slug": current_slug, "revision": moment}
         return render(request, "groups/group_version_gone.html", context, status=410)
-    profile = group_profile_as_of(group, moment, attack_page=request.GET.get("page"))
+    sort, sort_error = selectors.attack_sort(request.GET.get("sort"))
+    profile = group_profile_as_of(group, moment, attack_page=request.GET.get("page"), attack_sort=sort)
     citation = ProfileCitation.of(profile.group, moment, request, as_of=True)
-    return render(request, "groups/group_detail.html", _profile_context(request, profile, citation, revision=moment))
+    context = _profile_context(request, profile, citation, revision=moment, sort_error=sort_error)
+    return render(request, "groups/group_detail.html", context)
 
 
 @require_GET

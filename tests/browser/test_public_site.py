@@ -98,9 +98,26 @@ def test_a_profile_prints_as_a_paper(page, save_screenshot):
     for hidden in (".site-header", ".header-search", ".page-contents", ".data-links", ".site-footer"):
         expect(page.locator(hidden).first).to_be_hidden()
     expect(page.locator("#references-heading")).to_be_visible()
-    original = page.locator("main a[href^=\"http\"]").first
+    original = page.locator('main a[href^="http"]').first
     after = original.evaluate("link => getComputedStyle(link, '::after').content")
     assert original.get_attribute("href") in after  # the address is printed beside the link
     assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith("Georgia")
     (SCREENSHOTS / "profile-print.pdf").write_bytes(page.pdf(format="A4"))
     save_screenshot("profile-print")
+
+
+def test_on_a_phone_attack_rows_are_cards_with_every_field_visible(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False, viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    page.goto("/attacks/")
+    row = page.locator("table.data-table tbody tr").first
+    for label in ("Date", "Attack", "Place", "Killed", "Wounded", "Who, according to whom"):
+        cell = row.locator(f'td[data-label="{label}"]')
+        expect(cell).to_be_visible()
+        box = cell.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 375  # on the screen, not in a scroll box
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.screenshot(path=SCREENSHOTS / "attacks-phone.png", full_page=True)
+    row.scroll_into_view_if_needed()
+    page.screenshot(path=SCREENSHOTS / "attacks-phone-cards.png")
+    context.close()

@@ -31,12 +31,19 @@ def profile_url(group):
 
 
 def references(page: str) -> dict[str, str]:
-    """The references list: anchor → the text of its entry."""
+    """The references list: anchor → the text of its entry, its source's heading first (each source is named once,
+    above its quotes)."""
     section = page.split('id="references-heading"', 1)[1]
-    return {
-        anchor: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
-        for anchor, body in re.findall(r'<li id="(ref-\d+)"[^>]*>(.*?)</li>', section, re.S)
-    }
+    entries = {}
+    for source_block in section.split('<li class="reference-source">')[1:]:
+        heading = plain_text(source_block.split("</p>", 1)[0])
+        for anchor, body in re.findall(r'<li id="(ref-\d+)"[^>]*>(.*?)</li>', source_block, re.S):
+            entries[anchor] = f"{heading} {plain_text(body)}"
+    return entries
+
+
+def plain_text(fragment: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment)).strip()
 
 
 def table_row(page: str, text: str) -> str:
@@ -45,7 +52,7 @@ def table_row(page: str, text: str) -> str:
 
 
 def footnote_targets(html: str) -> list[str]:
-    return re.findall(r'<sup class="fn"><a href="#(ref-\d+)"', html)
+    return re.findall(r'<sup class="fn" id="cite-\d+-\d+"><a href="#(ref-\d+)"', html)
 
 
 @pytest.fixture
@@ -277,7 +284,7 @@ def test_profile_query_count_does_not_grow_with_the_data(client, world, django_a
 def table_links(page: str) -> list[str]:
     """The attack slugs in the profile's attack table, in order."""
     table = page.split('id="attacks-heading"', 1)[1].split("</table>", 1)[0]
-    return re.findall(r'<td><a href="/attacks/([^/"]+)/">', table)
+    return re.findall(r'<td data-label="Attack"><a href="/attacks/([^/"]+)/">', table)
 
 
 @pytest.fixture
@@ -347,3 +354,122 @@ def test_profile_queries_do_not_grow_with_the_attacks(client, world, django_asse
     with django_assert_num_queries(PROFILE_QUERIES):
         response = client.get(profile_url(world["group"]))
     assert f"{attacks} attack" in response.content.decode()
+
+
+# --- references grouped by source, with links back
+
+
+def reference_sources(page: str) -> list[str]:
+    section = page.split('id="references-heading"', 1)[1]
+    return [plain_text(block.split("</p>", 1)[0]) for block in section.split('<li class="reference-source">')[1:]]
+
+
+def test_each_source_is_named_once_above_its_quotes_with_links_to_the_original_and_archive(client, world):
+    world["source"].archive_url = "https://web.archive.org/web/2016/https://example.org/a"
+    world["source"].save()
+    other = SourceFactory(title="Another article", outlet="Other Outlet")
+    CitationFactory(source=other, group=world["group"], field="summary")
+
+    page = client.get(profile_url(world["group"])).content.decode()
+
+    headings = reference_sources(page)
+    assert len(headings) == 2 and len(references(page)) > 2  # several quotes, two sources
+    assert sum("Pak militant group worked with ISIS" in heading for heading in headings) == 1
+    assert any("Other Outlet" in heading and "Another article" in heading for heading in headings)
+    section = page.split('id="references-heading"', 1)[1]
+    assert 'href="https://example.org/a"' in section and 'href="https://web.archive.org/web/2016/https://example.org/a"' in section
+    assert "Archived copy" in section
+
+
+def test_a_reference_links_back_to_every_place_it_is_cited(client, world):
+    page = client.get(profile_url(world["group"])).content.decode()
+    entries = references(page)
+    (anchor,) = [anchor for anchor, entry in entries.items() if QUOTE_LEJ in entry]
+    entry_html = re.search(rf'<li id="{anchor}"[^>]*>(.*?)</li>', page, re.S).group(1)
+
+    backlinks = re.findall(r'<a href="#(cite-\d+-\d+)" aria-label="Back to citation (\d+) of (\d+)">([a-z]+)</a>', entry_html)
+
+    markers = re.findall(rf'<sup class="fn" id="(cite-\d+-\d+)"><a href="#{anchor}"', page)
+    assert [place for place, *_ in backlinks] == markers and len(markers) >= 4
+    assert [letter for *_, letter in backlinks][:4] == ["a", "b", "c", "d"]
+    assert {total for _, _, total, _ in backlinks} == {str(len(markers))}
+
+
+def test_every_backlink_leads_to_a_marker_on_the_page(client, world):
+    """A citation of a field the page does not show (the group's Wikidata id) gives no dead link back."""
+    CitationFactory(source=world["source"], group=world["group"], field="ucdp_actor_id", quote=QUOTE_RAID)
+
+    page = client.get(profile_url(world["group"])).content.decode()
+
+    ids = set(re.findall(r'id="([^"]+)"', page))
+    targets = re.findall(r'<a (?:class="backlink" )?href="#(cite-[^"]+)"', page)
+    assert targets and set(targets) <= ids
+
+
+# --- sorting the attack table without JavaScript, and cards on a phone
+
+
+def all_pages(client, path: str, params: dict) -> list[str]:
+    slugs, number = [], 1
+    while True:
+        page = client.get(path, {**params, "page": number}).content.decode()
+        slugs += table_links(page)
+        if 'rel="next"' not in page:
+            return slugs
+        number += 1
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("date", ["attack-2000", "attack-2001"]),  # oldest first, the undated attack last
+        ("-date", ["attack-2020", "attack-2019"]),
+    ],
+)
+def test_the_attack_table_sorts_by_date_across_pages(client, busy_group, sort, expected):
+    slugs = all_pages(client, profile_url(busy_group), {"sort": sort})
+    assert slugs[:2] == expected and slugs[-1] == "undated" and len(slugs) == len(set(slugs)) == 23
+
+
+def test_the_attack_table_sorts_by_title_and_by_the_killed(client, busy_group):
+    exact = CountQualifier.EXACT
+    AttributionFactory(attack=AttackFactory(slug="aardvark", title="Aardvark attack", killed=500, killed_qualifier=exact), group=busy_group)
+    AttributionFactory(attack=AttackFactory(slug="zebra", title="Zebra attack", killed=90, killed_qualifier=exact), group=busy_group)
+
+    by_title = all_pages(client, profile_url(busy_group), {"sort": "title"})
+    by_killed = all_pages(client, profile_url(busy_group), {"sort": "-killed"})
+
+    assert by_title[0] == "aardvark" and by_title[-1] == "zebra" and len(by_title) == 25
+    assert by_killed[:2] == ["aardvark", "zebra"]
+
+
+def test_sort_links_keep_the_sort_and_mark_the_column(client, busy_group):
+    page = client.get(profile_url(busy_group), {"sort": "date", "page": 2}).content.decode()
+
+    head = page.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    assert 'aria-sort="ascending"><a href="?sort=-date#attacks">Date</a>' in head  # the page starts again
+    assert 'href="?sort=title#attacks"' in head and 'href="?sort=-killed#attacks"' in head
+    assert 'href="?sort=date&amp;page=3#attacks"' in page  # the pages keep it
+    assert "oldest first" in page.split("<caption>", 1)[1].split("</caption>", 1)[0]
+
+
+def test_an_unknown_sort_says_so_and_sorts_newest_first(client, busy_group):
+    response = client.get(profile_url(busy_group), {"sort": "<b>nonsense</b>"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "cannot be sorted by “&lt;b&gt;nonsense&lt;/b&gt;”" in page
+    assert table_links(page)[0] == "attack-2020"
+
+
+def test_a_past_version_sorts_its_attacks_the_same_way(client, busy_group):
+    live = client.get(profile_url(busy_group), {"sort": "date"}).content.decode()
+    version = re.search(r"/groups/lej-al-alami/as-of/\w+/", live).group(0)
+    assert table_links(client.get(version, {"sort": "date"}).content.decode()) == table_links(live)
+
+
+def test_every_cell_of_an_attack_row_is_labelled_for_the_phone_cards(client, busy_group):
+    page = client.get(profile_url(busy_group)).content.decode()
+    body = page.split('id="attacks-heading"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    cells = re.findall(r"<td[^>]*>", body)
+    assert cells and all('data-label="' in cell for cell in cells)
+    assert 'class="data-table cards"' in page
