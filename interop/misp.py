@@ -38,14 +38,16 @@ stream), built as dicts; nothing here holds more than one attack's rows.
 from __future__ import annotations
 
 import datetime
+import functools
+import hashlib
 import itertools
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+from django_countries import countries
 
 from groups.models import Affiliation, Attack, Attribution, Group, attribution_phrase
 from kb.dates import DatePrecision, format_partial_date
@@ -87,8 +89,16 @@ THREAT_LEVEL_UNDEFINED = "4"
 
 
 def misp_uuid(key: str) -> str:
-    """A uuid that never changes, from our namespace and a key (`misp:` keys, apart from the STIX ids')."""
-    return str(uuid.uuid5(ID_NAMESPACE, key))
+    """A uuid that never changes, from our namespace and a key (`misp:` keys, apart from the STIX ids'): `uuid.uuid5`'s,
+    computed without building a `UUID` (an event has dozens, and this is most of the cost of each)."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + key.encode(), usedforsecurity=False).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    text = digest.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+_NAMESPACE_BYTES = ID_NAMESPACE.bytes
 
 
 def uuid_of(stix_id: str) -> str:
@@ -274,8 +284,13 @@ def misp_events(*, base_url: str) -> Iterator[MispDict]:
     )
     attributions_of = _by_attack(attributions, lambda row: row["attack_id"])
     citations_of = _by_attack(citations, lambda citation: citation.event_attack)
+    places: dict[tuple, str] = {}  # GTD's places repeat: each is put into words once
     for attack in attacks:
-        yield {"Event": _event(attack, attributions_of(attack.pk), citations_of(attack.pk), values, refs)}
+        where = (attack.locality, attack.district, attack.province, attack.country.code)
+        if where not in places:
+            places[where] = attack.place
+        event = _event(attack, places[where], attributions_of(attack.pk), citations_of(attack.pk), values, refs)
+        yield {"Event": event}
 
 
 def misp_event_count() -> int:
@@ -299,7 +314,9 @@ def _by_attack(rows: Iterable, key) -> Any:
     return rows_of
 
 
-def _event(attack: Attack, attributions: list[dict], citations: list[Citation], values: dict[str, str], refs: _References) -> MispDict:
+def _event(
+    attack: Attack, place: str, attributions: list[dict], citations: list[Citation], values: dict[str, str], refs: _References
+) -> MispDict:
     changes = (row[field] for row in attributions for field in ("updated_at", "group__updated_at"))
     updated = max([attack.updated_at, *changes, *_citation_times(citations)])
     timestamp = _timestamp(updated)
@@ -330,8 +347,8 @@ def _event(attack: Attack, attributions: list[dict], citations: list[Citation], 
         if value and value != "unknown":
             tags.append(kb_tag(predicate, value))
     objects = []
-    if attack.place or attack.latitude is not None:
-        objects.append(_geolocation(attack))
+    if place or attack.latitude is not None:
+        objects.append(_geolocation(attack, place))
     named = list(dict.fromkeys(values[row["group__slug"]] for row in attributions))
     tags += [cluster_tag(value) for value in named]
     attribution_objects = {row["pk"]: _attribution_object(row, values[row["group__slug"]]) for row in attributions}
@@ -339,7 +356,7 @@ def _event(attack: Attack, attributions: list[dict], citations: list[Citation], 
     objects += [_citation_object(citation, refs, attribution_objects.get(citation.attribution_id)) for citation in citations]
     event = {
         "uuid": uuid_of(_attack_id(attack.slug)),
-        "info": incident_name(attack, place=attack.place, name_taken=attack.name_taken),
+        "info": incident_name(attack, place=place, name_taken=attack.name_taken),
         "date": (attack.date if known_date else attack.created_at.date()).isoformat(),
         "threat_level_id": THREAT_LEVEL_UNDEFINED,
         "analysis": ANALYSIS_COMPLETED,
@@ -365,14 +382,15 @@ def _event_cluster(value: str, slug: str) -> MispDict:
     return {"uuid": uuid_of(_group_id(slug)), "type": GALAXY_TYPE, "value": value, "tag_name": cluster_tag(value)}
 
 
-def _geolocation(attack: Attack) -> MispDict:
+def _geolocation(attack: Attack, place: str) -> MispDict:
     key = f"attack:{attack.slug}:place"
+    code = attack.country.code
     parts = [
-        ("text", "text", attack.place),
+        ("text", "text", place),
         ("city", "text", attack.locality),
         ("region", "text", attack.province),
-        ("country", "text", attack.country.name if attack.country else ""),
-        ("countrycode", "text", attack.country.code if attack.country else ""),
+        ("country", "text", _country_name(code) if code else ""),
+        ("countrycode", "text", code),
         ("latitude", "float", attack.latitude),
         ("longitude", "float", attack.longitude),
     ]
@@ -384,6 +402,11 @@ def _geolocation(attack: Attack) -> MispDict:
         if value not in (None, "")
     ]
     return _object(key, "geolocation", GEOLOCATION_TEMPLATE, attack.updated_at, attributes, comment="Where the attack took place")
+
+
+@functools.lru_cache(maxsize=512)
+def _country_name(code: str) -> str:
+    return str(countries.name(code))
 
 
 def _attribution_object(row: dict, value: str) -> MispDict:
@@ -466,12 +489,13 @@ def _attribute(
         "type": attribute_type,
         "category": category,
         "value": value,
-        "comment": comment,
-        "to_ids": False,
         "distribution": AS_EVENT,
         "timestamp": _timestamp(changed),
-        "disable_correlation": attribute_type != "link",
-    }
+    }  # `to_ids` left to the type's default, which is false for all of ours: none is an indicator to detect
+    if comment:
+        attribute["comment"] = comment
+    if attribute_type != "link":  # only an article's address says that two events have something in common
+        attribute["disable_correlation"] = True
     if object_relation:
         attribute["object_relation"] = object_relation
     if tags:

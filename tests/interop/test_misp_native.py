@@ -5,6 +5,7 @@ import datetime
 import hashlib
 import io
 import json
+import uuid
 from collections import Counter
 
 import pytest
@@ -21,11 +22,12 @@ from interop.misp import (
     misp_cluster,
     misp_event_count,
     misp_events,
+    misp_uuid,
     uuid_of,
 )
 from interop.models import Release
 from interop.releases import MISP_CLUSTERS_NAME, MISP_FEED_DIRECTORY, MISP_GALAXY_NAME
-from interop.stix import stix_bundle_chunks, stix_id
+from interop.stix import ID_NAMESPACE, stix_bundle_chunks, stix_id
 from kb.dates import DatePrecision
 from kb.models import PublicationStatus
 from sampledata.demo_data import load_demo_data
@@ -112,7 +114,7 @@ def assert_nothing_dropped() -> None:
     events = loaded_events()
     stix = json.loads("".join(stix_bundle_chunks(base_url=BASE_URL)))["objects"]
     incident_names = {uuid_of(o["id"]): o["name"] for o in stix if o["type"] == "incident"}
-    assert {uuid: event.info for uuid, event in events.items()} == incident_names  # the same names as the STIX export
+    assert {event_uuid: event.info for event_uuid, event in events.items()} == incident_names  # the same names as the STIX export
     attacks = list(Attack.objects.public())
     assert set(events) == {attack_uuid(attack.slug) for attack in attacks} and len(events) == misp_event_count()
     citations = public_citations().select_related("attribution__attack")
@@ -271,7 +273,7 @@ def test_a_release_is_a_misp_feed_whose_manifest_names_every_event(demo, root):
 
     manifest = json.loads((feed / "manifest.json").read_text())
     event_files = {path.name for path in feed.iterdir()} - {"manifest.json", "SHA256SUMS"}
-    assert {f"{uuid}.json" for uuid in manifest} == event_files
+    assert {f"{event_uuid}.json" for event_uuid in manifest} == event_files
     assert set(manifest) == {attack_uuid(attack.slug) for attack in Attack.objects.public()}
     assert release.manifest["counts"]["misp"] == {
         "clusters": Group.objects.public().count(),
@@ -280,12 +282,12 @@ def test_a_release_is_a_misp_feed_whose_manifest_names_every_event(demo, root):
     }
     checksums = dict(reversed(line.split("  ", 1)) for line in (feed / "SHA256SUMS").read_text().splitlines())
     assert set(checksums) == event_files
-    for uuid, entry in manifest.items():
-        body = (feed / f"{uuid}.json").read_bytes()
-        assert hashlib.sha256(body).hexdigest() == checksums[f"{uuid}.json"]
+    for event_uuid, entry in manifest.items():
+        body = (feed / f"{event_uuid}.json").read_bytes()
+        assert hashlib.sha256(body).hexdigest() == checksums[f"{event_uuid}.json"]
         event = MISPEvent()
         event.load(body.decode())
-        expected = event.manifest[uuid]  # what PyMISP's feed generator writes of it
+        expected = event.manifest[event_uuid]  # what PyMISP's feed generator writes of it
         assert {**entry, "Tag": [tag["name"] for tag in entry["Tag"]]} == {**expected, "Tag": [tag["name"] for tag in expected["Tag"]]}
         event.to_feed(with_meta=True)  # every field a feed event needs
     # The galaxy files: listed in the release's manifest with their checksums, and what the export gives.
@@ -301,15 +303,15 @@ def test_the_feed_is_served_where_misp_looks_for_it(demo, root, client):
     release = build_release()
     feed = f"/releases/{release.version}/{MISP_FEED_DIRECTORY}"
     manifest = json.loads(b"".join(client.get(f"{feed}/manifest.json").streaming_content))
-    uuid = next(iter(manifest))
+    event_uuid = next(iter(manifest))
 
-    response = client.get(f"{feed}/{uuid}.json")
+    response = client.get(f"{feed}/{event_uuid}.json")
 
     assert response.status_code == 200 and response["Content-Type"] == "application/json"
-    assert json.loads(b"".join(response.streaming_content))["Event"]["uuid"] == uuid
+    assert json.loads(b"".join(response.streaming_content))["Event"]["uuid"] == event_uuid
     assert client.get(f"/releases/latest/{MISP_FEED_DIRECTORY}/manifest.json")["Location"] == f"{feed}/manifest.json"
     missing = "00000000-0000-4000-8000-000000000000"
-    for path in [f"{feed}/{missing}.json", f"{feed}/../SHA256SUMS", f"{feed}/{uuid}.json/x", f"{feed}/notes.json", f"{feed}/"]:
+    for path in [f"{feed}/{missing}.json", f"{feed}/../SHA256SUMS", f"{feed}/{event_uuid}.json/x", f"{feed}/notes.json", f"{feed}/"]:
         assert client.get(path).status_code == 404, path
 
 
@@ -324,3 +326,8 @@ def test_renaming_a_group_moves_the_timestamp_of_the_events_it_is_named_in(demo)
     after = loaded_events()[attack_uuid(attribution.attack.slug)]
 
     assert after.timestamp > before.timestamp and cluster_tag(group.name) in {tag.name for tag in after.tags}
+
+
+def test_a_misp_uuid_is_the_uuid5_of_its_key():
+    for key in ("misp:galaxy", "misp:citation:12:text", "misp:attack:été-1970:place"):
+        assert misp_uuid(key) == str(uuid.uuid5(ID_NAMESPACE, key))
