@@ -31,8 +31,9 @@ keep everything. The mapping follows the STIX export's (`interop.stix`), whose i
   outside an object, and two citations may quote the same words.
 
 Every uuid derives from the record, so a new build updates the events MISP holds instead of adding others. Events are
-read in three queries over the whole data set (attacks, attributions, citations, each in attack order, merged as they
-stream), built as dicts; nothing here holds more than one attack's rows.
+read in four queries over the whole data set (the groups' cluster values; attacks, attributions and citations, each in
+attack order, merged as they stream), built as dicts; nothing here holds more than one attack's rows, and a release
+writes each event to its own file as it comes.
 """
 
 from __future__ import annotations
