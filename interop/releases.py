@@ -6,6 +6,9 @@ A release is a directory, `RELEASES_ROOT/<version>/`, and a `Release` row:
   followed by a revoked version of every object an earlier release had and the public set no longer has;
 - `<table>.csv.gz` and `<table>.jsonl.gz` for each public table: the columns of `groups.exports.TABLE_EXPORTS`, the same
   as the API's `?format=csv`; the CSV's text cells are kept from running as formulas, the JSON Lines hold raw values;
+- the MISP export (`interop.misp`): `militant-groups-kb.misp-galaxy.json` and `militant-groups-kb.misp-clusters.json`,
+  the groups as a MISP galaxy in misp-galaxy's format, and `misp-feed/`, a MISP feed of one event per attack (MISP's
+  feed layout: `manifest.json` and `<uuid>.json` per event, with `SHA256SUMS` of the event files);
 - `CHANGELOG.md` and `changes.json`: what was added, changed and revoked since the previous release, per STIX type;
 - `README.md` and `CITATION.cff`: the release's permanent address and how to cite it;
 - `manifest.json`: counts per table and per STIX type, every file's size and SHA-256, the formats' versions;
@@ -49,12 +52,20 @@ from groups.exports import TABLE_EXPORTS
 from kb.api.csv import CHUNK_SIZE, csv_rows
 from kb.services.copy import array_cursor, copy_rows
 
+from .misp import cluster_collection, feed_manifest_entry, galaxy, misp_events
 from .models import Release, StixObjectVersion
 from .stix import EXTENSION_VERSION, KB_NAME, bundle_chunks, stix_bundle_id, stix_objects
 
 # The layout of a release directory and of its manifest: bump when a file is added, renamed or reshaped.
-RELEASE_FORMAT = "1.0"
+RELEASE_FORMAT = "1.1"
 BUNDLE_NAME = "militant-groups-kb.stix.json"
+MISP_GALAXY_NAME = "militant-groups-kb.misp-galaxy.json"
+MISP_CLUSTERS_NAME = "militant-groups-kb.misp-clusters.json"
+# A MISP feed: MISP reads `manifest.json` at the address it is given, then `<event uuid>.json` beside it.
+MISP_FEED_DIRECTORY = "misp-feed"
+MISP_FEED_MANIFEST = f"{MISP_FEED_DIRECTORY}/manifest.json"
+MISP_FEED_CHECKSUMS = f"{MISP_FEED_DIRECTORY}/SHA256SUMS"
+MISP_FEED_EVENT = re.compile(rf"{MISP_FEED_DIRECTORY}/[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}\.json")
 MANIFEST_NAME = "manifest.json"
 CHECKSUMS_NAME = "SHA256SUMS"
 # Served from every release beside the files its manifest lists (they describe those files, so they are not in it).
@@ -182,10 +193,11 @@ def _write_files(directory: Path, release: Release, previous: Release | None, *,
     stix = _write_bundle(directory, release, versions, base_url=base_url, progress=progress)
     versions.flush()
     tables = {name: _write_table(directory, name, export) for name, export in TABLE_EXPORTS.items()}
+    misp = _write_misp(directory, base_url=base_url)
     changes = stix.changes.summary(previous)
     _write_text(directory / "changes.json", json.dumps(stix.changes.as_json(previous), indent=2, ensure_ascii=False) + "\n")
     _write_text(directory / "CHANGELOG.md", stix.changes.as_markdown(release, previous))
-    _write_text(directory / "README.md", _readme(release, url, tables, stix))
+    _write_text(directory / "README.md", _readme(release, url, tables, stix, misp))
     _write_text(directory / "CITATION.cff", _citation_cff(release, url))
     files = [_describe(directory, name, media_type, description) for name, media_type, description in _file_list(tables)]
     manifest = {
@@ -201,8 +213,9 @@ def _write_files(directory: Path, release: Release, previous: Release | None, *,
             "stix_extension": EXTENSION_VERSION,
             "csv": "RFC 4180, UTF-8 with a byte-order mark, gzip; the API's ?format=csv columns",
             "jsonl": "JSON Lines, UTF-8, gzip; the CSV's columns as snake_case keys, raw values",
+            "misp": "MISP core format (feed events); the galaxy and its clusters in misp-galaxy's format",
         },
-        "counts": {"tables": tables, "stix": dict(stix.counts), "stix_revoked": dict(stix.revoked_counts)},
+        "counts": {"tables": tables, "stix": dict(stix.counts), "stix_revoked": dict(stix.revoked_counts), "misp": misp},
         "changes": changes,
         "size": sum(file["size"] for file in files),
         "files": files,
@@ -222,6 +235,10 @@ def _file_list(tables: dict[str, int]) -> list[tuple[str, str, str]]:
             for name in tables
             for extension, what in (("csv", "CSV"), ("jsonl", "JSON Lines"))
         ),
+        (MISP_GALAXY_NAME, "application/json", "The groups' MISP galaxy (misp-galaxy's galaxies/militant-groups-kb.json)."),
+        (MISP_CLUSTERS_NAME, "application/json", "The groups as its clusters, with their relations (clusters/militant-groups-kb.json)."),
+        (MISP_FEED_MANIFEST, "application/json", "A MISP feed of one event per attack: add this directory's address as a feed."),
+        (MISP_FEED_CHECKSUMS, "text/plain; charset=utf-8", "Checksums of the feed's event files, for sha256sum -c in misp-feed/."),
         ("CHANGELOG.md", "text/markdown; charset=utf-8", "What changed since the previous release."),
         ("changes.json", "application/json", "What changed since the previous release, for programs."),
         ("README.md", "text/markdown; charset=utf-8", "What the release holds and how to cite it."),
@@ -284,6 +301,35 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+# --- MISP -----------------------------------------------------------------------------------
+
+
+def _write_misp(directory: Path, *, base_url: str) -> dict[str, int]:
+    """The galaxy, its clusters, and the feed: each event as its own file, named in the feed's manifest and checksums."""
+    _write_text(directory / MISP_GALAXY_NAME, json.dumps(galaxy(), indent=2, ensure_ascii=False) + "\n")
+    collection = cluster_collection(base_url=base_url)
+    _write_text(directory / MISP_CLUSTERS_NAME, json.dumps(collection, indent=2, ensure_ascii=False) + "\n")
+    feed = directory / MISP_FEED_DIRECTORY
+    feed.mkdir()
+    events = 0
+    with open(directory / MISP_FEED_MANIFEST, "w", encoding="utf-8") as manifest, open(directory / MISP_FEED_CHECKSUMS, "w") as checksums:
+        manifest.write("{")
+        separator = "\n"
+        for event in misp_events(base_url=base_url):
+            name = f"{event['Event']['uuid']}.json"
+            body = json.dumps(event, ensure_ascii=False).encode()
+            (feed / name).write_bytes(body)
+            checksums.write(f"{hashlib.sha256(body).hexdigest()}  {name}\n")
+            entry = json.dumps(feed_manifest_entry(event), ensure_ascii=False)
+            manifest.write(f"{separator}{json.dumps(event['Event']['uuid'])}: {entry}")
+            separator = ",\n"
+            events += 1
+        manifest.write("\n}\n")
+    os.chmod(feed, 0o755)
+    values = collection["values"]
+    return {"clusters": len(values), "cluster_relations": sum(len(value.get("related", [])) for value in values), "events": events}
 
 
 # --- STIX -----------------------------------------------------------------------------------
@@ -521,7 +567,7 @@ def _markdown_text(text: str) -> str:
 # --- How to cite ----------------------------------------------------------------------------
 
 
-def _readme(release: Release, url: str, tables: dict[str, int], stix: _BundleResult) -> str:
+def _readme(release: Release, url: str, tables: dict[str, int], stix: _BundleResult, misp: dict[str, int]) -> str:
     rows = "\n".join(f"| {name} | {count} | `{name}.csv.gz`, `{name}.jsonl.gz` |" for name, count in tables.items())
     stix_total = sum(stix.counts.values())
     revoked = sum(stix.revoked_counts.values())
@@ -538,6 +584,12 @@ release never change; its permanent address is {url}
 
 ## Files
 
+- `{MISP_FEED_DIRECTORY}/`: a MISP feed of {misp["events"]} events, one per attack, its groups as clusters of the galaxy in
+  `{MISP_GALAXY_NAME}` and `{MISP_CLUSTERS_NAME}` ({misp["clusters"]} groups, {misp["cluster_relations"]} relations). In
+  MISP, install the galaxy (copy the two files to `app/files/misp-galaxy/galaxies/militant-groups-kb.json` and
+  `clusters/militant-groups-kb.json`, then Galaxies → Update Galaxies), and add a feed (Sync Actions → Feeds → Add
+  Feed) of source format "MISP Feed" whose URL is {url}{MISP_FEED_DIRECTORY} for this release, or the same with
+  `latest` in place of `{release.version}` to follow every release (MISP updates an event whose timestamp moved on).
 - `{BUNDLE_NAME}` (and `.gz`): a STIX 2.1 bundle of {stix_total} objects (groups as intrusion sets, attacks as
   incidents, sources as reports, relationships and attributions as relationships), and {revoked} revoked objects that
   earlier releases had and that have left the public set.
@@ -550,6 +602,9 @@ release never change; its permanent address is {url}
   The CSV files have the columns of the API's `?format=csv`, in UTF-8 with a byte-order mark; a text cell that a
   spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) has a leading
   apostrophe. The JSON Lines files hold the same columns, as snake_case keys, with the values as stored.
+- the MISP export (`interop.misp`): `militant-groups-kb.misp-galaxy.json` and `militant-groups-kb.misp-clusters.json`,
+  the groups as a MISP galaxy in misp-galaxy's format, and `misp-feed/`, a MISP feed of one event per attack (MISP's
+  feed layout: `manifest.json` and `<uuid>.json` per event, with `SHA256SUMS` of the event files);
 - `CHANGELOG.md` and `changes.json`: what was added, changed and revoked since the previous release.
 - `manifest.json`: counts per table and per STIX type, and every file's size and SHA-256.
   Check the files with `sha256sum -c SHA256SUMS`.

@@ -521,10 +521,11 @@ class _References:
         return {
             "source_name": f"{label} (citation {citation.pk})",
             "description": citation.quote,
-            "url": _text_fragment_url(self._source_url(source), citation.quote),
+            "url": _text_fragment_url(self.source_url(source), citation.quote),
         }
 
-    def _source_url(self, source: Source) -> str:
+    def source_url(self, source: Source) -> str:
+        """The article's address: its URL, its archived copy's, or our page of the source."""
         if source.pk not in self._source_urls:
             self._source_urls[source.pk] = source.url or source.archive_url or self.absolute(source.get_absolute_url())
         return self._source_urls[source.pk]

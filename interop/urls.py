@@ -9,7 +9,7 @@ app_name = "releases"
 urlpatterns = [
     path("releases/", views.release_list, name="release_list"),
     path("releases/latest/", views.latest_release, name="latest_release"),
-    path("releases/latest/<str:name>", views.latest_release, name="latest_release_file"),
+    path("releases/latest/<path:name>", views.latest_release, name="latest_release_file"),
     path("releases/<str:version>/", views.release_detail, name="release_detail"),
-    path("releases/<str:version>/<str:name>", views.release_file, name="release_file"),
+    path("releases/<str:version>/<path:name>", views.release_file, name="release_file"),
 ]

@@ -11,7 +11,7 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_GET, require_safe
 
 from .models import Release
-from .releases import CHECKSUMS_NAME, INDEX_FILES, MANIFEST_NAME, release_path
+from .releases import CHECKSUMS_NAME, INDEX_FILES, MANIFEST_NAME, MISP_FEED_DIRECTORY, MISP_FEED_EVENT, release_path
 
 # A release's files never change: caches and browsers may keep them for a year without asking again.
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -82,10 +82,11 @@ def latest_release(request, name: str | None = None):
 
 @require_safe
 def release_file(request, version: str, name: str):
-    """One of the files the release's manifest lists (or the manifest and checksums themselves), as written."""
+    """One of the files the release's manifest lists (or the manifest and checksums themselves, or an event of its MISP
+    feed, which the feed's manifest and checksums list), as written."""
     release = get_object_or_404(Release, version=version)
     entry = next((file for file in release.manifest.get("files", []) if file["name"] == name), None)
-    if entry is None and name not in INDEX_FILES:
+    if entry is None and name not in INDEX_FILES and not MISP_FEED_EVENT.fullmatch(name):
         raise Http404("This release has no such file.")
     etag = f'"{entry["sha256"]}"' if entry else None
     last_modified = release.built_at.timestamp()
@@ -95,14 +96,14 @@ def release_file(request, version: str, name: str):
         return not_modified
     directory = release_path(release.version)
     path = directory / name
-    if path.parent != directory:  # the manifest names files in the release's own directory; never anything else
+    if path.parent not in (directory, directory / MISP_FEED_DIRECTORY):  # the release's own files; never anything else
         raise Http404("This release has no such file.")
     try:
         handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
     except (FileNotFoundError, IsADirectoryError):
         raise Http404("This release's files are not on this server.") from None
-    media_type = entry["media_type"] if entry else INDEX_MEDIA_TYPES[name]
-    response = FileResponse(handle, content_type=media_type, as_attachment=name.endswith(".gz"), filename=name)
+    media_type = entry["media_type"] if entry else INDEX_MEDIA_TYPES.get(name, "application/json")
+    response = FileResponse(handle, content_type=media_type, as_attachment=name.endswith(".gz"), filename=path.name)
     response["Cache-Control"] = IMMUTABLE
     response["Last-Modified"] = http_date(last_modified)
     if etag:

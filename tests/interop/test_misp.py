@@ -7,6 +7,10 @@ It cannot join intrusion sets either: an external bundle's galaxy cluster gets a
 organisation (converters/stix2converter.py, `_create_cluster_args`), while relationships are filed under the STIX
 object's own uuid (`_load_relationship`), so `_parse_galaxy_relationships` never finds them. These tests pin what it
 keeps, so that a misp-stix able to read incidents shows here.
+
+MISP users get the attacks from the native export instead (`interop.misp`, a release's `misp-feed/` and galaxy files:
+one event per attack with its attributions and quotes, the groups as galaxy clusters), which
+tests/interop/test_misp_native.py loads back whole with PyMISP.
 """
 
 import json
