@@ -71,6 +71,11 @@ def settle(data_dir: Path) -> None:
     with psycopg.connect(uri, autocommit=True) as connection:
         connection.execute("VACUUM (ANALYZE)")
         connection.execute("CHECKPOINT")
+    # The server adds a finished backend's CPU seconds to its own once it has reaped it: wait for that.
+    before, now = -1.0, server_cpu(data_dir)
+    while now != before:
+        time.sleep(0.5)
+        before, now = now, server_cpu(data_dir)
 
 
 def fresh_database(data_dir: Path) -> None:
