@@ -190,8 +190,10 @@ class PendingChange(models.Model):
     """One record's change that waits for a Reviewer: a draft to publish, the new values of a published record's
     fields (the live record keeps the published ones), or the deletion of a published record."""
 
-    change_set = models.ForeignKey(ChangeSet, on_delete=models.CASCADE, related_name="changes", verbose_name="change set")
-    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, verbose_name="kind of record")
+    # No index of their own: those below that begin with them serve their lookups, and an import writes a pending
+    # change for each record it creates, which pays for every index.
+    change_set = models.ForeignKey(ChangeSet, on_delete=models.CASCADE, related_name="changes", verbose_name="change set", db_index=False)
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, verbose_name="kind of record", db_index=False)
     object_id = models.BigIntegerField("record id")
     action = models.CharField(max_length=16, choices=PendingAction.choices)
     values = models.JSONField(default=dict, blank=True, help_text="The changed fields' new values, as stored.")
@@ -201,7 +203,9 @@ class PendingChange(models.Model):
     created_at = models.DateTimeField("created", auto_now_add=True)
     updated_at = models.DateTimeField("last changed", auto_now=True)
     status = models.CharField(max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )  # indexed where set (`pending_change_decided_by_idx`): a pending change has no decider
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
 
@@ -226,6 +230,7 @@ class PendingChange(models.Model):
         indexes = [
             models.Index(fields=["change_set", "status"], name="pending_change_set_status_idx"),
             models.Index(fields=["content_type", "status"], name="pending_change_model_idx"),
+            models.Index(fields=["decided_by"], condition=Q(decided_by__isnull=False), name="pending_change_decided_by_idx"),
         ]
 
     def __str__(self) -> str:

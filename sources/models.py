@@ -63,7 +63,6 @@ class Source(CuratedModel):
         "text fingerprint",
         max_length=64,
         editable=False,
-        db_index=True,
         help_text="SHA-256 of the text with whitespace and quote marks folded: finds the same article recorded twice.",
     )
     accessed = models.DateField("accessed on", null=True, blank=True)
@@ -89,7 +88,13 @@ class Source(CuratedModel):
             *partial_date_constraints("published", model="source", label="publication date"),
             choices_constraint("reliability", SourceReliability, model="source", blank=True),
         ]
-        indexes = [status_index("source"), GinIndex(SOURCE_SEARCH_DOCUMENT, name="source_search_document")]
+        indexes = [
+            status_index("source"),
+            GinIndex(SOURCE_SEARCH_DOCUMENT, name="source_search_document"),
+            # Equality only (the same article recorded twice): no pattern index, and none in the history table,
+            # which no query reads by fingerprint; every source an import writes pays for each index.
+            models.Index(fields=["text_hash"], name="source_text_hash_idx"),
+        ]
 
     def __str__(self) -> str:
         label = self.title or self.outlet or self.display_title

@@ -197,7 +197,15 @@ def _reconcile_attributions(
     """
     recorded = _stored_attributions([attack_id for attack_id, _ in stored.values()])
     ids = {key: attribution_id for key, (attribution_id, _) in recorded.items()}
-    own = _import_only_attributions(recorded, kept, sources) if recorded else set()
+    # Whether an attribution is the import's own matters only where its row no longer names it as recorded: an
+    # unchanged re-import reads no citations.
+    wanted_of_attack = {attack_id: wanted for (_, attack_id), wanted in zip(kept, wanted_by_row, strict=True)}
+    questioned = {
+        attribution_id: key[0]
+        for key, (attribution_id, description) in recorded.items()
+        if (wanted := wanted_of_attack.get(key[0])) is not None and (key not in wanted or wanted[key].description != description)
+    }
+    own = _import_only_attributions(questioned, kept, sources) if questioned else set()
     by_attack: dict[int, list[tuple]] = {}
     for key, (attribution_id, _) in recorded.items():
         if attribution_id in own:
@@ -230,14 +238,14 @@ def _reconcile_attributions(
     return ids, to_create
 
 
-def _import_only_attributions(recorded: dict, kept: list[tuple[GtdAttack, int]], sources: dict) -> set[int]:
-    """The ids among `recorded` whose every citation is the import's: from their event's GTD record, on its perpetrator lines."""
+def _import_only_attributions(attack_of: dict[int, int], kept: list[tuple[GtdAttack, int]], sources: dict) -> set[int]:
+    """The ids among `attack_of` ({attribution id: its attack's id}) whose every citation is the import's: from their
+    event's GTD record, on its perpetrator lines."""
     record_of_attack = {}
     for parsed, attack_id in kept:
         source_id, _ = sources.get(parsed.slug) or sources.get(parsed.source_url) or (None, None)
         if source_id is not None:
             record_of_attack[attack_id] = source_id
-    attack_of = {attribution_id: key[0] for key, (attribution_id, _) in recorded.items()}
     with array_cursor() as cursor:
         cursor.execute(
             f"SELECT attribution_id, source_id, locator FROM {Citation._meta.db_table} WHERE attribution_id = ANY(%b)", [list(attack_of)]

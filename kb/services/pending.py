@@ -17,13 +17,13 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from kb.history import FieldChange, comparable, latest_revision, tracked_fields
 from kb.models import ChangeSet, ChangeSetKind, CuratedModel, PendingAction, PendingChange, ReviewStatus
 
-from .copy import copy_rows
+from .copy import array_cursor
 from .gate import require_user
 
 PENDING = ReviewStatus.PENDING
@@ -166,17 +166,19 @@ def queue_delete(instance, *, user, reason: str, change_set=None) -> PendingChan
 
 
 def queue_bulk_publish(*, change_set: ChangeSet, model, ids: list[int], user) -> None:
-    """New drafts written by an import: one pending change each, copied in with one COPY."""
+    """New drafts written by an import: one pending change each, made by the server from one array of their ids
+    (one statement, however many: no row is built or sent one by one)."""
     if not ids:
         return
     content_type, moment = _content_type(model), timezone.now()
-    columns = [
-        "change_set_id", "content_type_id", "object_id", "action", "values", "reasons",
-        "created_by_id", "created_at", "updated_at", "status", "decision_reason",
-    ]  # fmt: skip
-    constant = (PendingAction.PUBLISH, {}, "", user.pk, moment, moment, PENDING, "")  # values: an empty JSON object
-    with connection.cursor() as cursor:
-        copy_rows(cursor, PendingChange._meta.db_table, columns, ((change_set.pk, content_type.pk, pk, *constant) for pk in ids))
+    with array_cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {PendingChange._meta.db_table} (change_set_id, content_type_id, object_id, action, values, reasons, "
+            "created_by_id, created_at, updated_at, status, decision_reason) "
+            "SELECT %s, %s, object_id, %s, '{}'::jsonb, '', %s, %s, %s, %s, '' FROM unnest(%b::bigint[]) AS object_id",
+            # values: an empty JSON object, which a later change to the record joins
+            [change_set.pk, content_type.pk, PendingAction.PUBLISH, user.pk, moment, moment, PENDING, ids],
+        )
 
 
 def forget_deleted(records) -> None:

@@ -182,3 +182,25 @@ def test_an_imported_drafts_pending_publication_holds_an_empty_object_that_later
     assert PendingChange.objects.get(object_id=group.pk).values == {}
     queue_values(Group, group.pk, {Group._meta.get_field("summary"): "Named in the file."}, user=editor, reason="Reworded")
     assert PendingChange.objects.get(object_id=group.pk).values == {"summary": "Named in the file."}
+
+
+def test_an_imports_new_drafts_each_wait_in_its_change_set_to_be_published():
+    from kb.models import ChangeSet, PendingAction, PendingChange, ReviewStatus
+    from kb.services.pending import queue_bulk_publish
+
+    editor = user_in_role("Editor", username="importer")
+    groups = [GroupFactory(name=f"Imported Front {n}", publication_status="draft") for n in range(3)]
+    change_set = ChangeSet.objects.create(title="GTD import", kind="import", created_by=editor)
+    queue_bulk_publish(change_set=change_set, model=Group, ids=[group.pk for group in groups[:2]], user=editor)
+    queue_bulk_publish(change_set=change_set, model=Group, ids=[], user=editor)
+    pending = PendingChange.objects.filter(change_set=change_set).order_by("object_id")
+    assert [(p.content_type.model_class(), p.object_id) for p in pending] == [(Group, group.pk) for group in groups[:2]]
+    for change in pending:
+        assert (change.action, change.status, change.created_by, change.values, change.reasons) == (
+            PendingAction.PUBLISH,
+            ReviewStatus.PENDING,
+            editor,
+            {},
+            "",
+        )
+        assert change.created_at == change.updated_at and change.decided_by is None

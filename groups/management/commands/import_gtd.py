@@ -2,6 +2,7 @@ import time
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
 
 from groups.gtd import DEFAULT_BATCH_SIZE, GtdImportStopped, gtd_file_import
@@ -13,6 +14,8 @@ class Command(BaseCommand):
         "second run of the same file updates what changed, removes the attributions a row no longer supports and adds nothing "
         "twice. The mapping is in groups/gtd/parse.py; which group a GTD name means, in admin › GTD perpetrator names."
     )
+    # The models' checks only: the others load every URLconf and view, a second of start-up an import does not use.
+    requires_system_checks = [Tags.models]
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="The CSV file (GTD's columns: eventid, iyear, imonth, iday, country_txt, …).")

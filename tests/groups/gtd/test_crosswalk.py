@@ -8,6 +8,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from groups import gtd
+from groups.gtd import write as gtd_write
 from groups.models import Attack, Attribution, AttributionKind, Group, GtdPerpetratorName
 from kb.audit import UnauditedWrite
 from kb.dates import DatePrecision
@@ -346,6 +347,44 @@ def test_an_attribution_an_editor_also_cites_elsewhere_stays(tmp_path, importer,
     out = import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [gtd_row(gname="Islamic State")]))
     assert "Attributions: 1 created, 0 changed, 0 removed." in out
     assert Attribution.objects.filter(pk=attribution.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_reimport_whose_competing_claims_end_changes_the_notes_of_the_imports_own_attributions(tmp_path, importer, lej):
+    islamic_state = GroupFactory(name="Islamic State", slug="islamic-state")
+    row = {"gname": "Lashkar-e-Jhangvi", "claimed": "1", "gname2": "Islamic State", "claim2": "1"}
+    import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [gtd_row(**row, compclaim="1")]))
+    out = import_gtd(write_gtd_csv(tmp_path / "gtd.csv", [gtd_row(**row, compclaim="0")]), reason="GTD correction")
+    assert "Attributions: 0 created, 2 changed, 0 removed." in out
+    notes = dict(Attribution.objects.values_list("group", "description"))
+    assert notes == {lej.pk: "", islamic_state.pk: ""}
+
+
+@pytest.mark.django_db
+def test_an_unchanged_reimport_asks_no_attributions_whose_they_are(tmp_path, importer, lej, monkeypatch):
+    """Whether an attribution is the import's own (its citations) is read only for those a row no longer names as
+    recorded: an unchanged file reads none, and writes nothing."""
+    GroupFactory(name="Islamic State", slug="islamic-state")
+    asked = []
+    own = gtd_write._import_only_attributions
+
+    def import_only_attributions(attack_of, *args):
+        asked.append(set(attack_of))
+        return own(attack_of, *args)
+
+    monkeypatch.setattr(gtd_write, "_import_only_attributions", import_only_attributions)
+    rows = [gtd_row(eventid="201610240001"), gtd_row(eventid="201610240002", gname="Islamic State")]
+    import_gtd(write_gtd_csv(tmp_path / "gtd.csv", rows))
+    history = Attribution.history.count()
+    out = import_gtd(write_gtd_csv(tmp_path / "gtd.csv", rows))
+    assert asked == [] and "Attributions: 0 created, 0 changed, 0 removed." in out
+    assert Attribution.history.count() == history
+
+    replaced = Attribution.objects.get(attack__slug="gtd-201610240002").pk
+    rows[1] = gtd_row(eventid="201610240002", gname="Lashkar-e-Jhangvi")
+    out = import_gtd(write_gtd_csv(tmp_path / "gtd.csv", rows))
+    assert asked == [{replaced}]
+    assert "Attributions: 1 created, 0 changed, 1 removed." in out
 
 
 # --- Draft groups in bulk -------------------------------------------------------------------------------------------
