@@ -166,6 +166,8 @@ class GroupProfile:
     attacks: list[AttackEntry]  # the table's page of them
     attack_page: Page
     attack_sort: str  # a key of ATTACK_SORTS
+    first_attack: Attack | None
+    last_attack: Attack | None
     graph: RelationshipGraph | None
     timeline: AttackTimeline | None  # over all of the group's attacks
     attack_map: AttackMap | None  # the places of the page's attacks, where known
@@ -174,6 +176,17 @@ class GroupProfile:
     @property
     def reference_sources(self) -> list[SourceReferences]:
         return by_source(self.references)
+
+    INFOBOX_NAMES = 5
+
+    @property
+    def infobox_names(self) -> list[AliasEntry]:
+        """The first few names, in the order of the Names section (its kinds in their order)."""
+        return [entry for section in self.alias_sections for entry in section.entries][: self.INFOBOX_NAMES]
+
+    @property
+    def name_count(self) -> int:
+        return sum(len(section.entries) for section in self.alias_sections)
 
 
 def group_profile(slug: str, *, attack_page: int | str | None = 1, attack_sort: str | None = None) -> GroupProfile:
@@ -232,6 +245,8 @@ class GroupAttacks:
     page: Page  # of attacks, in `sort` order, each with `profile_roles` (the group's roles in it) and `public_citations`
     timeline: AttackTimeline | None
     sort: str = DEFAULT_ATTACK_SORT
+    first: Attack | None = None  # the earliest and latest dated attacks, for the infobox
+    last: Attack | None = None
 
 
 def group_attacks(group: Group, page_number: int | str | None, sort: str | None = None) -> GroupAttacks:
@@ -257,7 +272,11 @@ def group_attacks(group: Group, page_number: int | str | None, sort: str | None 
     for attack in page:
         for attribution in attack.profile_roles:
             attribution.group = group
-    return GroupAttacks(page=page, timeline=year_timeline(per_year, undated=undated), sort=sort)
+    first = last = None
+    if per_year:  # two small reads, only for a group with dated attacks
+        dated = attacks.exclude(date=None).only("slug", "title", "date", "date_precision")
+        first, last = dated.order_by("date", "pk").first(), dated.order_by("-date", "-pk").first()
+    return GroupAttacks(page=page, timeline=year_timeline(per_year, undated=undated), sort=sort, first=first, last=last)
 
 
 def attacks_of_attributions(attributions: list[Attribution], page_number: int | str | None, sort: str | None = None) -> GroupAttacks:
@@ -267,12 +286,15 @@ def attacks_of_attributions(attributions: list[Attribution], page_number: int | 
         by_attack[attribution.attack_id].append(attribution)
     sort = sort or DEFAULT_ATTACK_SORT
     attacks = sorted((roles[0].attack for roles in by_attack.values()), key=ATTACK_SORTS[sort].key)
+    by_date = sorted((attack for attack in attacks if attack.date), key=lambda a: (a.date, a.pk))
     for attack in attacks:
         attack.profile_roles = by_attack[attack.pk]
     return GroupAttacks(
         page=Paginator(attacks, PROFILE_ATTACKS_PER_PAGE).get_page(page_number),
         timeline=attack_timeline(attack.date for attack in attacks),
         sort=sort,
+        first=by_date[0] if by_date else None,
+        last=by_date[-1] if by_date else None,
     )
 
 
@@ -307,6 +329,8 @@ def build_profile(group: Group, *, among_neighbours: Callable[[set[int]], list[A
         attacks=attack_entries,
         attack_page=attacks.page,
         attack_sort=attacks.sort,
+        first_attack=attacks.first,
+        last_attack=attacks.last,
         graph=graph,
         timeline=attacks.timeline,
         attack_map=attack_map([_map_point(attack) for attack in attacks.page if attack.latitude is not None]),

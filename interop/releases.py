@@ -49,7 +49,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from groups.exports import TABLE_EXPORTS
-from kb.api.csv import CHUNK_SIZE, csv_rows
+from kb.api.csv import CHUNK_SIZE, csv_header, csv_line
 from kb.services.copy import array_cursor, copy_rows
 
 from .misp import cluster_collection, feed_manifest_entry, galaxy, misp_events
@@ -81,6 +81,7 @@ VERSION_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,39}")
 RESERVED_VERSIONS = {"latest"}
 
 GZIP_LEVEL = 6
+PAGE_COLUMN = "Page"  # the tables' column holding a record's page on the site, as a path
 _VERSIONS_BATCH = 2000
 _BUILD_LOCK = 0x6B62_7265_6C65  # pg advisory lock key: one build at a time
 _CHANGE_KINDS = ("added", "changed", "revoked")
@@ -192,7 +193,7 @@ def _write_files(directory: Path, release: Release, previous: Release | None, *,
     versions = _VersionWriter(release)
     stix = _write_bundle(directory, release, versions, base_url=base_url, progress=progress)
     versions.flush()
-    tables = {name: _write_table(directory, name, export) for name, export in TABLE_EXPORTS.items()}
+    tables = {name: _write_table(directory, name, export, base_url=base_url) for name, export in TABLE_EXPORTS.items()}
     misp = _write_misp(directory, base_url=base_url)
     changes = stix.changes.summary(previous)
     _write_text(directory / "changes.json", json.dumps(stix.changes.as_json(previous), indent=2, ensure_ascii=False) + "\n")
@@ -271,22 +272,22 @@ def _gzip_text(path: Path) -> Iterator[TextIO]:
 # --- Tables ---------------------------------------------------------------------------------
 
 
-def _write_table(directory: Path, name: str, export) -> int:
-    """The whole table as CSV (the API's columns and cells) and as JSON Lines (the same columns, raw values); its rows."""
+def _write_table(directory: Path, name: str, export, *, base_url: str) -> int:
+    """The whole table as CSV (the API's columns and cells) and as JSON Lines (the same columns, raw values); its rows.
+    Each row's values are computed once for both. A "Page" is the record's full address: a file read far from the
+    site has no host to resolve a path against."""
     keys = [json_key(column.header) for column in export.columns]
+    pages = [column.header == PAGE_COLUMN for column in export.columns]
+    site = base_url.rstrip("/")
     written = 0
     with _gzip_text(directory / f"{name}.csv.gz") as csv_file, _gzip_text(directory / f"{name}.jsonl.gz") as json_file:
-
-        def also_as_json(records):
-            nonlocal written
-            for record in records:
-                values = {key: column.value(record) for key, column in zip(keys, export.columns, strict=True)}
-                json_file.write(json.dumps(values, ensure_ascii=False, default=_json_value) + "\n")
-                written += 1
-                yield record
-
-        for line in csv_rows(also_as_json(export.rows(export.records()).iterator(chunk_size=CHUNK_SIZE)), export.columns):
-            csv_file.write(line)
+        csv_file.write(csv_header(export.columns))
+        for record in export.rows(export.records()).iterator(chunk_size=CHUNK_SIZE):
+            values = [column.value(record) for column in export.columns]
+            values = [site + value if page and value else value for page, value in zip(pages, values, strict=True)]
+            json_file.write(json.dumps(dict(zip(keys, values, strict=True)), ensure_ascii=False, default=_json_value) + "\n")
+            csv_file.write(csv_line(values))
+            written += 1
     return written
 
 

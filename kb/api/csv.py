@@ -92,10 +92,22 @@ def spreadsheet_safe(value: Any) -> Any:
 
 
 def csv_rows(records: Iterable[Any], columns: list[Column]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield BYTE_ORDER_MARK + writer.writerow([column.header for column in columns])
+    yield csv_header(columns)
     for record in records:
-        yield writer.writerow([spreadsheet_safe(column.value(record)) for column in columns])
+        yield csv_line(column.value(record) for column in columns)
+
+
+_WRITER = csv.writer(_Echo())
+
+
+def csv_header(columns: list[Column]) -> str:
+    """The first line of a CSV file of these columns, after the byte order mark spreadsheets read UTF-8 by."""
+    return BYTE_ORDER_MARK + _WRITER.writerow([column.header for column in columns])
+
+
+def csv_line(values: Iterable[Any]) -> str:
+    """One row's values, already computed, as a CSV line, its text cells kept from running as formulas."""
+    return _WRITER.writerow([spreadsheet_safe(value) for value in values])
 
 
 def csv_response(records: QuerySet, export: CsvExport) -> StreamingHttpResponse:

@@ -108,6 +108,11 @@ def test_a_release_of_the_demo_data_holds_every_public_table_and_the_bundle_with
         assert list(records[0]) == [json_key(header) for header in headers]
     for name, export in CSV_EXPORTS.items():
         assert TABLE_EXPORTS[name] is export
+    # A page is a full address, in both files: read far from the site, a path resolves against nothing.
+    rows, records = table_rows(root, release, "groups")
+    page = rows[0].index("Page")
+    slug = Group.objects.public().order_by("name").first().slug
+    assert f"{BASE_URL}/groups/{slug}/" in [row[page] for row in rows[1:]] == [record["page"] for record in records]
     # The bundle: valid STIX 2.1, the counts the manifest gives, and its gzip copy the same bytes.
     text = read(root, release, BUNDLE_NAME).decode()
     results = validate_string(text, ValidationOptions(version="2.1", enforce_refs=True))
