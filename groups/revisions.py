@@ -384,8 +384,9 @@ def profile_version_decision(*, group: str, version: str, decision: str, reason:
     return record
 
 
-def group_profile_as_of(group: Group, moment: datetime.datetime, *, attack_page: int | str | None = 1):
-    """The profile of `group` (from `published_group_at`) as it was at `moment`."""
+def group_profile_as_of(group: Group, moment: datetime.datetime, *, attack_page: int | str | None = 1, graph=None):
+    """The profile of `group` (from `published_group_at`) as it was at `moment`; its graph shows the year `graph`
+    asks for, one step out."""
     from .selectors import attacks_of_attributions, build_profile
 
     group = group_as_of(group, moment)
@@ -397,4 +398,6 @@ def group_profile_as_of(group: Group, moment: datetime.datetime, *, attack_page:
             affiliation.from_group, affiliation.to_group = neighbours[affiliation.from_group_id], neighbours[affiliation.to_group_id]
         return affiliations
 
-    return build_profile(group, among_neighbours=among, attacks=attacks_of_attributions(group.public_attributions, attack_page))
+    return build_profile(
+        group, among_neighbours=among, attacks=attacks_of_attributions(group.public_attributions, attack_page), graph=graph
+    )

@@ -14,6 +14,7 @@ from sources import selectors as source_selectors
 
 from . import selectors
 from .citing import FORMATS, ProfileCitation, current_version, json_ld
+from .figures.graphs import GraphOptions
 from .filtersets import AttackFilterSet, GroupFilterSet
 from .models import Attack, Group
 from .revisions import (
@@ -36,12 +37,18 @@ def group_list(request):
 @require_GET
 @cache_public_page
 def group_detail(request, slug):
+    graph = GraphOptions.from_query(request.GET)
     try:
-        profile = selectors.group_profile(slug, attack_page=request.GET.get("page"))
+        profile = selectors.group_profile(slug, attack_page=request.GET.get("page"), graph=graph)
     except Group.DoesNotExist:
         raise Http404("No published group has this address.") from None
     citation = ProfileCitation.of(profile.group, current_version(profile.group), request)
-    return render(request, "groups/group_detail.html", _profile_context(request, profile, citation))
+    return render(request, "groups/group_detail.html", _profile_context(request, profile, citation), status=_graph_status(graph))
+
+
+def _graph_status(graph: GraphOptions) -> int:
+    """A graph asked for in terms it cannot read is drawn without them, with the reason, as a bad request."""
+    return 400 if graph.problems else 200
 
 
 def _profile_context(request, profile, citation: ProfileCitation, **extra) -> dict:
@@ -120,9 +127,11 @@ def group_revision(request, slug, key):
         current_slug = Group.objects.public().filter(pk=group.pk).values_list("slug", flat=True).first()
         context = {"section": "groups", "withdrawal": withdrawal, "slug": current_slug, "revision": moment}
         return render(request, "groups/group_version_gone.html", context, status=410)
-    profile = group_profile_as_of(group, moment, attack_page=request.GET.get("page"))
+    graph = GraphOptions.from_query(request.GET)
+    profile = group_profile_as_of(group, moment, attack_page=request.GET.get("page"), graph=graph)
     citation = ProfileCitation.of(profile.group, moment, request, as_of=True)
-    return render(request, "groups/group_detail.html", _profile_context(request, profile, citation, revision=moment))
+    context = _profile_context(request, profile, citation, revision=moment)
+    return render(request, "groups/group_detail.html", context, status=_graph_status(graph))
 
 
 @require_GET
