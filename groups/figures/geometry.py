@@ -109,8 +109,17 @@ def route(start: Shape, end: Shape, obstacles: Sequence[Shape], *, margin: float
     for index in range(limit):
         bow = step * ((index + 1) // 2) * (sign if index % 2 else -sign)  # 0, preferred side, other side, …
         curve = Curve.bowed(origin, target, bow)
-        if clearance(trimmed(curve, start, end), obstacles) >= margin:
+        near = [obstacle for obstacle in obstacles if _box_distance(obstacle, curve) < margin]  # the curve lies in its box
+        if clearance(trimmed(curve, start, end), near) >= margin:
             yield bow, curve
+
+
+def _box_distance(shape: Shape, curve: Curve) -> float:
+    """How far the outline of `shape` is from the box round the curve's three points (no farther than from the curve)."""
+    xs, ys = zip(curve.start, curve.control, curve.end, strict=True)
+    dx = max(min(xs) - (shape.x + shape.half_width), (shape.x - shape.half_width) - max(xs), 0.0)
+    dy = max(min(ys) - shape.y, shape.y - max(ys), 0.0)
+    return math.hypot(dx, dy) - shape.radius
 
 
 # --- The check, over the SVG path data as drawn ---------------------------------------------------------------

@@ -156,7 +156,7 @@ def test_no_edge_crosses_a_node_it_does_not_join_in_a_star(count):
     assert_clear(graph)
 
 
-@pytest.mark.parametrize("count", [2, 3, 4, 6, 9, 12])
+@pytest.mark.parametrize("count", [2, 3, 4, 6, 9, 12, 20])
 def test_no_edge_crosses_a_node_it_does_not_join_in_a_clique(count):
     graph = relationship_graph(CENTRE, clique(count, kinds=(AffiliationKind.RIVAL_OF, AffiliationKind.ALLIED_WITH)), url_for=url)
     assert len(graph.edges) == count + count * (count - 1)
