@@ -96,7 +96,7 @@ class GraphOptions:
         elif raw_hops:
             problems.append("The graph shows groups one or two steps away (hops=1 or hops=2); it shows the direct relationships.")
         raw_year = query.get("year", "").strip()
-        if re.fullmatch(r"\d{4}", raw_year) and int(raw_year) in YEARS:
+        if re.fullmatch(r"[0-9]{4}", raw_year) and int(raw_year) in YEARS:
             year = int(raw_year)
         elif raw_year:
             problems.append(

@@ -280,6 +280,7 @@ def test_precision_other_than_unknown_gives_the_year():
         ({"year": "20x4"}, 1, None, "is not a year"),
         ({"year": "99999"}, 1, None, "is not a year"),
         ({"year": "0001"}, 1, None, "is not a year"),
+        ({"year": "\u0662\u0660\u0661\u0664"}, 1, None, "is not a year"),  # digits of another script
     ],
 )
 def test_options_are_read_from_the_query_and_bad_ones_said(query, hops, year, problem):
