@@ -384,8 +384,11 @@ def profile_version_decision(*, group: str, version: str, decision: str, reason:
     return record
 
 
-def group_profile_as_of(group: Group, moment: datetime.datetime, *, attack_page: int | str | None = 1, attack_sort: str | None = None):
-    """The profile of `group` (from `published_group_at`) as it was at `moment`."""
+def group_profile_as_of(
+    group: Group, moment: datetime.datetime, *, attack_page: int | str | None = 1, attack_sort: str | None = None, graph=None
+):
+    """The profile of `group` (from `published_group_at`) as it was at `moment`; its graph shows the year `graph`
+    asks for, one step out."""
     from .selectors import attacks_of_attributions, build_profile
 
     group = group_as_of(group, moment)
@@ -398,4 +401,4 @@ def group_profile_as_of(group: Group, moment: datetime.datetime, *, attack_page:
         return affiliations
 
     attacks = attacks_of_attributions(group.public_attributions, attack_page, attack_sort)
-    return build_profile(group, among_neighbours=among, attacks=attacks)
+    return build_profile(group, among_neighbours=among, attacks=attacks, graph=graph)

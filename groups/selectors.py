@@ -34,7 +34,7 @@ from sources.references import Note, Reference, References, SourceReferences, by
 from sources.selectors import prefetch_public_citations
 
 from .figures.charts import AttackTimeline, attack_timeline, year_timeline
-from .figures.graphs import RelationshipGraph, relationship_graph
+from .figures.graphs import GraphOptions, RelationshipGraph, neighbourhood, relationship_graph
 from .figures.maps import AttackMap, MapPoint, attack_map
 from .models import (
     ATTACK_DATE_SORT,
@@ -189,18 +189,26 @@ class GroupProfile:
         return sum(len(section.entries) for section in self.alias_sections)
 
 
-def group_profile(slug: str, *, attack_page: int | str | None = 1, attack_sort: str | None = None) -> GroupProfile:
+def group_profile(
+    slug: str, *, attack_page: int | str | None = 1, attack_sort: str | None = None, graph: GraphOptions | None = None
+) -> GroupProfile:
     """Everything a group's public profile shows, footnoted in reading order. Raises Group.DoesNotExist.
 
     The attack table and its map show one page (`attack_page`) of the group's attacks; the chart by year
-    covers all of them from an aggregate, so a group with 10,000 attacks costs the queries one with ten does."""
+    covers all of them from an aggregate, so a group with 10,000 attacks costs the queries one with ten does.
+    The relationship graph shows what `graph` asks for: with the groups two steps away, one query more."""
     group = groups_with_facts().get(slug=slug)
 
-    def among(neighbour_ids: set[int]) -> list[Affiliation]:
-        public = Affiliation.objects.public().filter(from_group__in=neighbour_ids, to_group__in=neighbour_ids)
+    def among(group_ids: set[int]) -> list[Affiliation]:
+        public = Affiliation.objects.public().filter(from_group__in=group_ids, to_group__in=group_ids)
         return list(public.select_related("from_group", "to_group"))
 
-    return build_profile(group, among_neighbours=among, attacks=group_attacks(group, attack_page, attack_sort))
+    def touching(group_ids: set[int]) -> list[Affiliation]:
+        public = Affiliation.objects.public().filter(Q(from_group__in=group_ids) | Q(to_group__in=group_ids))
+        return list(public.exclude(from_group=group).exclude(to_group=group).select_related("from_group", "to_group"))
+
+    attacks = group_attacks(group, attack_page, attack_sort)
+    return build_profile(group, among_neighbours=among, touching_neighbours=touching, attacks=attacks, graph=graph)
 
 
 PROFILE_ATTACKS_PER_PAGE = 25
@@ -298,9 +306,19 @@ def attacks_of_attributions(attributions: list[Attribution], page_number: int | 
     )
 
 
-def build_profile(group: Group, *, among_neighbours: Callable[[set[int]], list[Affiliation]], attacks: GroupAttacks) -> GroupProfile:
-    """The profile of a group loaded as `group_profile` loads it (or as `groups.revisions` loads a past version);
-    `among_neighbours` gives the relationships among the related groups, for the graph."""
+def build_profile(
+    group: Group,
+    *,
+    among_neighbours: Callable[[set[int]], list[Affiliation]],
+    attacks: GroupAttacks,
+    touching_neighbours: Callable[[set[int]], list[Affiliation]] | None = None,
+    graph: GraphOptions | None = None,
+) -> GroupProfile:
+    """The profile of a group loaded as `group_profile` loads it (or as `groups.revisions` loads a past version).
+
+    For the graph, `among_neighbours` gives the relationships among the groups whose ids it is given;
+    `touching_neighbours` those of the related groups with others than `group` (for the groups two steps away,
+    which `graph` may ask for; without it the graph shows one step)."""
     references = References()
     notes = references.notes_by_field(group, group.public_citations)
 
@@ -314,12 +332,19 @@ def build_profile(group: Group, *, among_neighbours: Callable[[set[int]], list[A
     ]
     attack_entries = _attack_entries(attacks.page, references)
 
+    graph_options = graph or GraphOptions()
+    direct = [entry.affiliation for entry in relationships]
     neighbour_ids = {entry.other.pk for entry in relationships}
-    graph = relationship_graph(
-        group,
-        [entry.affiliation for entry in relationships] + (among_neighbours(neighbour_ids) if neighbour_ids else []),
-        url_for=Group.get_absolute_url,
-    )
+    if not neighbour_ids:
+        around = []
+    elif graph_options.hops == 2 and touching_neighbours is not None:
+        around = touching_neighbours(neighbour_ids)
+        far_ids = {g.pk for g in neighbourhood(group, direct + around, graph_options).second}
+        around += among_neighbours(far_ids) if len(far_ids) > 1 else []
+    else:
+        graph_options = GraphOptions(hops=1, year=graph_options.year, problems=graph_options.problems)
+        around = among_neighbours(neighbour_ids)
+    figure = relationship_graph(group, direct + around, url_for=Group.get_absolute_url, options=graph_options)
     return GroupProfile(
         group=group,
         notes=notes,
@@ -331,7 +356,7 @@ def build_profile(group: Group, *, among_neighbours: Callable[[set[int]], list[A
         attack_sort=attacks.sort,
         first_attack=attacks.first,
         last_attack=attacks.last,
-        graph=graph,
+        graph=figure,
         timeline=attacks.timeline,
         attack_map=attack_map([_map_point(attack) for attack in attacks.page if attack.latitude is not None]),
         references=references.entries,

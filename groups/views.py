@@ -14,6 +14,7 @@ from sources import selectors as source_selectors
 
 from . import selectors
 from .citing import FORMATS, ProfileCitation, current_version, json_ld
+from .figures.graphs import GraphOptions
 from .filtersets import AttackFilterSet, GroupFilterSet
 from .models import Attack, Group
 from .revisions import (
@@ -36,13 +37,21 @@ def group_list(request):
 @require_GET
 @cache_public_page
 def group_detail(request, slug):
+    graph = GraphOptions.from_query(request.GET)
     try:
         sort, sort_error = selectors.attack_sort(request.GET.get("sort"))
-        profile = selectors.group_profile(slug, attack_page=request.GET.get("page"), attack_sort=sort)
+        profile = selectors.group_profile(slug, attack_page=request.GET.get("page"), attack_sort=sort, graph=graph)
     except Group.DoesNotExist:
         raise Http404("No published group has this address.") from None
     citation = ProfileCitation.of(profile.group, current_version(profile.group), request)
-    return render(request, "groups/group_detail.html", _profile_context(request, profile, citation, sort_error=sort_error))
+    context = _profile_context(request, profile, citation, sort_error=sort_error)
+    return render(request, "groups/group_detail.html", context, status=_status(graph, sort_error))
+
+
+def _status(graph: GraphOptions, sort_error: str) -> int:
+    """A graph or table asked for in terms the page cannot read is drawn without them, with the reason, as a bad
+    request."""
+    return 400 if graph.problems or sort_error else 200
 
 
 def _profile_context(request, profile, citation: ProfileCitation, **extra) -> dict:
@@ -123,10 +132,11 @@ def group_revision(request, slug, key):
         context = {"section": "groups", "withdrawal": withdrawal, "slug": current_slug, "revision": moment}
         return render(request, "groups/group_version_gone.html", context, status=410)
     sort, sort_error = selectors.attack_sort(request.GET.get("sort"))
-    profile = group_profile_as_of(group, moment, attack_page=request.GET.get("page"), attack_sort=sort)
+    graph = GraphOptions.from_query(request.GET)
+    profile = group_profile_as_of(group, moment, attack_page=request.GET.get("page"), attack_sort=sort, graph=graph)
     citation = ProfileCitation.of(profile.group, moment, request, as_of=True)
     context = _profile_context(request, profile, citation, revision=moment, sort_error=sort_error)
-    return render(request, "groups/group_detail.html", context)
+    return render(request, "groups/group_detail.html", context, status=_status(graph, sort_error))
 
 
 @require_GET

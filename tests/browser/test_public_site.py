@@ -19,7 +19,7 @@ def demo_data():
 def test_a_profile_renders_with_its_graph_and_is_saved_as_an_artifact(page, save_screenshot):
     page.goto(PROFILE)
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Islamic State Khorasan Province"))
-    graph = page.locator("figure.relationship-graph > svg")
+    graph = page.locator("figure.relationship-graph svg[role=img]")
     expect(graph).to_be_visible()
     box = graph.bounding_box()
     assert box["width"] > 200 and box["height"] > 150
@@ -36,7 +36,7 @@ def test_a_profile_renders_with_its_graph_and_is_saved_as_an_artifact(page, save
 
 def test_a_graph_node_leads_to_the_related_groups_profile(page):
     page.goto(PROFILE)
-    page.locator("figure.relationship-graph a", has_text="Tehrik-e-Taliban Pakistan").click()
+    page.locator("figure.relationship-graph svg a", has_text="Tehrik-e-Taliban Pakistan").click()
     expect(page).to_have_url(re.compile(r"/groups/tehrik-e-taliban-pakistan/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Tehrik-e-Taliban Pakistan"))
 
@@ -74,7 +74,7 @@ def test_the_site_works_without_javascript_and_on_a_phone(browser, live_server):
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False, viewport={"width": 375, "height": 740})
     page = context.new_page()
     page.goto(PROFILE)
-    expect(page.locator("figure.relationship-graph > svg")).to_be_visible()
+    expect(page.locator("figure.relationship-graph .graph-as-list")).to_be_visible()  # the graph gives way to a list
     assert page.evaluate("document.documentElement.scrollWidth") <= 375  # nothing wider than the phone
     page.screenshot(path=SCREENSHOTS / "profile-phone.png", full_page=True)
     page.get_by_role("searchbox").fill("daesh")
@@ -128,4 +128,82 @@ def test_on_a_phone_attack_rows_are_cards_with_every_field_visible(browser, live
     page.screenshot(path=SCREENSHOTS / "attacks-phone.png", full_page=True)
     row.scroll_into_view_if_needed()
     page.screenshot(path=SCREENSHOTS / "attacks-phone-cards.png")
+
+
+TTP = "/groups/tehrik-e-taliban-pakistan/"
+# The size in pixels at which each of the graph's names is drawn, and the boxes of its nodes and edges.
+GRAPH_READING = """() => {
+  const svg = document.querySelector('figure.relationship-graph svg[role=img]');
+  const labels = [...svg.querySelectorAll('text.graph-label')];
+  const scale = svg.getScreenCTM().a;
+  return {
+    visible: svg.getBoundingClientRect().width > 0,
+    sizes: labels.map(t => scale * parseFloat(getComputedStyle(t).fontSize)),
+    names: labels.map(t => t.textContent),
+  };
+}"""
+
+
+def test_the_graph_reads_at_its_own_size_with_names_of_at_least_12_px(page, save_screenshot):
+    page.goto(TTP)
+    reading = page.evaluate(GRAPH_READING)
+    assert reading["visible"] and min(reading["sizes"]) >= 12
+    assert {"Tehrik-e-Taliban Pakistan", "Islamic State Khorasan Province", "Afghan Taliban", "al-Qaeda"} <= set(reading["names"])
+    # The rivalry of two neighbours is drawn clear of the group in the middle, whose name no edge crosses.
+    rivalry = page.locator("path.graph-edge", has=page.locator("title", has_text="Islamic State Khorasan Province rival of Afghan Taliban"))
+    expect(rivalry).to_have_count(1)
+    assert not page.evaluate(
+        """(title) => {
+          const b = document.querySelector('rect.graph-centre').getBBox();
+          const path = [...document.querySelectorAll('path.graph-edge')].find(p => p.textContent.includes(title));
+          for (let i = 0; i <= 200; i++) {
+            const p = path.getPointAtLength(path.getTotalLength() * i / 200);
+            if (p.x >= b.x && p.x <= b.x + b.width && p.y >= b.y && p.y <= b.y + b.height) return true;
+          }
+          return false;
+        }""",
+        "Islamic State Khorasan Province rival of Afghan Taliban",
+    )
+    page.locator("figure.relationship-graph").screenshot(path=SCREENSHOTS / "relationship-graph-1280.png")
+    save_screenshot("profile-ttp")
+
+
+def test_two_steps_and_a_year_are_links_away(page):
+    page.goto(TTP)
+    page.get_by_role("link", name="Show groups two steps away").click()
+    expect(page).to_have_url(re.compile(r"\?hops=2#relationship-graph$"))
+    expect(page.locator("circle.graph-far").first).to_be_visible()
+    expect(page.locator("figure.relationship-graph")).to_contain_text("Two steps away")
+    page.locator("figure.relationship-graph").screenshot(path=SCREENSHOTS / "relationship-graph-two-steps-1280.png")
+    page.get_by_role("link", name="Show only the groups directly related").click()
+    expect(page.locator("circle.graph-far")).to_have_count(0)
+    page.goto(TTP + "?year=2014")  # the demo's relationships carry no dates: none is known to be active in a year
+    expect(page.locator("figure.relationship-graph")).to_contain_text("8 relationships with no known date are left out")
+
+
+def test_the_graph_nodes_are_reached_by_keyboard(page):
+    page.goto(TTP)
+    page.locator("figure.relationship-graph .graph-controls a").first.focus()
+    names = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        names.append(page.evaluate("document.activeElement.querySelector('text')?.textContent"))
+    assert "al-Qaeda" in names and "Afghan Taliban" in names
+
+
+def test_on_a_phone_the_graph_gives_way_to_a_list(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    page.goto(TTP)
+    figure = page.locator("figure.relationship-graph")
+    expect(figure.locator("svg[role=img]")).to_be_hidden()
+    listing = figure.locator(".graph-as-list")
+    expect(listing).to_be_visible()
+    expect(listing).to_contain_text("Islamic State Khorasan Province rival of Afghan Taliban")
+    assert (
+        min(float(size[:-2]) for size in listing.locator("li").evaluate_all("items => items.map(i => getComputedStyle(i).fontSize)")) >= 12
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    figure.screenshot(path=SCREENSHOTS / "relationship-graph-375.png")
+    page.screenshot(path=SCREENSHOTS / "profile-ttp-phone.png", full_page=True)
     context.close()

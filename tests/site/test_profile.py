@@ -179,7 +179,7 @@ def test_the_same_quote_keeps_one_number(client, world):
 
 def test_the_relationship_graph_is_svg_with_typed_edges_links_and_a_legend(client, world):
     page = client.get(profile_url(world["group"])).content.decode()
-    graph = page.split('<figure class="relationship-graph">', 1)[1].split("</figure>", 1)[0]
+    graph = page.split('<figure class="relationship-graph"', 1)[1].split("</figure>", 1)[0]
     assert "<svg" in graph and "<script" not in page.replace('<script type="application/ld+json">', "")
     for group in ("lej", "islamic-state", "lej-al-alami"):
         assert f'href="/groups/{group}/"' in graph
@@ -452,10 +452,10 @@ def test_sort_links_keep_the_sort_and_mark_the_column(client, busy_group):
     assert "oldest first" in page.split("<caption>", 1)[1].split("</caption>", 1)[0]
 
 
-def test_an_unknown_sort_says_so_and_sorts_newest_first(client, busy_group):
+def test_an_unknown_sort_is_a_bad_request_that_says_so_and_sorts_newest_first(client, busy_group):
     response = client.get(profile_url(busy_group), {"sort": "<b>nonsense</b>"})
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400  # the page still answers, with the reason, as for a graph it cannot read
     assert "cannot be sorted by “&lt;b&gt;nonsense&lt;/b&gt;”" in page
     assert table_links(page)[0] == "attack-2020"
 
@@ -472,3 +472,74 @@ def test_every_cell_of_an_attack_row_is_labelled_for_the_phone_cards(client, bus
     cells = re.findall(r"<td[^>]*>", body)
     assert cells and all('data-label="' in cell for cell in cells)
     assert 'class="data-table cards"' in page
+
+
+def graph_of(page: str) -> str:
+    return page.split('<figure class="relationship-graph"', 1)[1].split("</figure>", 1)[0]
+
+
+def far_groups(world, count):
+    """`count` groups related to the world's group's parent only: two steps away from the group."""
+    for i in range(count):
+        AffiliationFactory(from_group=GroupFactory(name=f"Far Front {i}"), to_group=world["parent"], kind=AffiliationKind.ALLIED_WITH)
+
+
+def test_two_steps_away_on_request(client, world):
+    far_groups(world, 1)
+    one = graph_of(client.get(profile_url(world["group"])).content.decode())
+    assert "Far Front 0" not in one and 'href="?hops=2#relationship-graph">Show groups two steps away</a>' in one
+    two = graph_of(client.get(profile_url(world["group"]), {"hops": "2"}).content.decode())
+    assert "Far Front 0" in two and "graph-far" in two and "Two steps away" in two
+    assert 'href="?#relationship-graph">Show only the groups directly related</a>' in two
+
+
+@pytest.mark.parametrize("far", [2, 12])
+def test_two_steps_cost_one_query_more_however_many_groups(client, world, django_assert_num_queries, far):
+    far_groups(world, far)
+    with django_assert_num_queries(PROFILE_QUERIES + 1):  # the relationships among the groups two steps away
+        response = client.get(profile_url(world["group"]), {"hops": "2"})
+    assert response.content.decode().count("Far Front") >= far
+
+
+def test_a_year_shows_the_relationships_active_then(client, world):
+    # The cooperation with Islamic State began in October 2016; the faction and the rivalry have no known date.
+    page = client.get(profile_url(world["group"]), {"year": "2016"}).content.decode()
+    graph = graph_of(page)
+    assert 'href="/groups/islamic-state/"' in graph and 'href="/groups/lej/"' not in graph
+    assert "Only relationships active at some time in 2016" in graph and "2 relationships with no known date are left out" in graph
+    assert '<a href="?year=2016#relationship-graph" aria-current="page">2016</a>' in graph
+    assert '<a href="?#relationship-graph">any year</a>' in graph
+    before = graph_of(client.get(profile_url(world["group"]), {"year": "2015"}).content.decode())
+    assert "No relationship of Lashkar-e-Jhangvi Al-Alami is known to have been active in 2015." in before and "<svg" not in before
+
+
+@pytest.mark.parametrize(("query", "message"), [({"year": "soon"}, "is not a year"), ({"hops": "9"}, "one or two steps")])
+def test_a_graph_asked_for_in_unreadable_terms_is_drawn_whole_with_the_reason(client, world, query, message):
+    response = client.get(profile_url(world["group"]), query)
+    assert response.status_code == 400
+    graph = graph_of(response.content.decode())
+    assert message in graph and 'href="/groups/lej/"' in graph and 'href="/groups/islamic-state/"' in graph
+
+
+def test_a_past_version_shows_a_year_but_offers_no_second_step(client, world):
+    live = client.get(profile_url(world["group"])).content.decode()
+    version = re.search(r"/groups/lej-al-alami/as-of/\w+/", live).group(0)
+    graph = graph_of(client.get(version, {"year": "2016"}).content.decode())
+    assert 'href="/groups/islamic-state/"' in graph and 'href="/groups/lej/"' not in graph and "two steps" not in graph
+
+
+def test_no_edge_crosses_a_node_it_does_not_join_on_any_demo_profile():
+    from groups.figures.graphs import GraphOptions, crossings
+    from groups.models import Group
+    from groups.selectors import group_profile
+    from sampledata.demo_data import load_demo_data
+
+    load_demo_data()
+    drawn = 0
+    for slug in Group.objects.public().values_list("slug", flat=True):
+        for hops in (1, 2):
+            graph = group_profile(slug, graph=GraphOptions(hops=hops)).graph
+            if graph is not None:
+                assert crossings(graph) == [], slug
+                drawn += len(graph.edges)
+    assert drawn > 50
