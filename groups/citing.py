@@ -181,8 +181,11 @@ def json_ld(group: Group, *, page_url: str, aliases: Iterable[str], sources: Ite
         "subjectOf": [_article(source) for source in sources],
     }
     kept = {name: value for name, value in organization.items() if value not in (None, "", [])}
-    # "</" would end the script element early: JSON allows "<\/" for it.
-    return json.dumps(kept, ensure_ascii=False, indent=1).replace("</", "<\\/")
+    # As Django's json_script writes JSON into a page: no "<", ">" or "&" that HTML could read as markup.
+    return json.dumps(kept, ensure_ascii=False, indent=1).translate(_JSON_IN_HTML)
+
+
+_JSON_IN_HTML = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
 
 
 def _article(source: Source) -> dict:

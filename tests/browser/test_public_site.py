@@ -19,7 +19,7 @@ def demo_data():
 def test_a_profile_renders_with_its_graph_and_is_saved_as_an_artifact(page, save_screenshot):
     page.goto(PROFILE)
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Islamic State Khorasan Province"))
-    graph = page.locator("figure.relationship-graph svg[role=img]")
+    graph = page.locator("figure.relationship-graph svg[role=group]")
     expect(graph).to_be_visible()
     box = graph.bounding_box()
     assert box["width"] > 200 and box["height"] > 150
@@ -133,7 +133,7 @@ def test_on_a_phone_attack_rows_are_cards_with_every_field_visible(browser, live
 TTP = "/groups/tehrik-e-taliban-pakistan/"
 # The size in pixels at which each of the graph's names is drawn, and the boxes of its nodes and edges.
 GRAPH_READING = """() => {
-  const svg = document.querySelector('figure.relationship-graph svg[role=img]');
+  const svg = document.querySelector('figure.relationship-graph svg[role=group]');
   const labels = [...svg.querySelectorAll('text.graph-label')];
   const scale = svg.getScreenCTM().a;
   return {
@@ -196,7 +196,7 @@ def test_on_a_phone_the_graph_gives_way_to_a_list(browser, live_server):
     page = context.new_page()
     page.goto(TTP)
     figure = page.locator("figure.relationship-graph")
-    expect(figure.locator("svg[role=img]")).to_be_hidden()
+    expect(figure.locator("svg[role=group]")).to_be_hidden()
     listing = figure.locator(".graph-as-list")
     expect(listing).to_be_visible()
     expect(listing).to_contain_text("Islamic State Khorasan Province rival of Afghan Taliban")
