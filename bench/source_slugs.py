@@ -60,13 +60,16 @@ def main() -> None:
     demo_database(options.data_dir)
 
     from django.apps import apps
+    from django.contrib.auth.models import Group as Role
     from django.db import connection, transaction
 
     from sources.models import Source
     from tests.factories import UserFactory
 
     migration = importlib.import_module("sources.migrations.0005_source_readable_slugs")
-    write_sources(options.sources, options.titles, user=UserFactory(username="bench-importer", is_staff=True))
+    importer = UserFactory(username="bench-importer", is_staff=True)
+    importer.groups.add(Role.objects.get(name="Reviewer"))
+    write_sources(options.sources, options.titles, user=importer)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
 
