@@ -741,7 +741,7 @@ def _report(source: Source, refs: _References, *, name_taken: bool) -> StixDict:
         external_references.append({"source_name": "archived copy", "url": source.archive_url})
     return _stix_object(
         "report",
-        id=_report_id(source.slug),
+        id=_report_id(source.first_slug),  # its readable address may change; its STIX id may not
         created=source.created_at,
         modified=_last_change(source, source.public_citations, with_sources=False),
         name=f"{title} ({source.slug})" if name_taken else title,

@@ -33,10 +33,15 @@ class CuratedQuerySet(models.QuerySet):
         return self.filter(self.model.public_q())
 
     def get_by_slug_or_id(self, key: str):
-        """The record whose slug is `key`, or else (for short links) whose id is; a slug wins, so "2016" stays a slug."""
-        record_id = as_id(key)
-        lookup = Q(slug=key) | Q(pk=record_id) if record_id is not None else Q(slug=key)
-        matches = sorted(self.filter(lookup), key=lambda record: record.slug != key)
+        """The record whose slug is `key`, or else whose earlier slug it is (a model that keeps them in `previous_slugs`:
+        the caller redirects), or else (for short links) whose id is; a slug wins, so "2016" stays a slug. One query."""
+        earlier = any(field.name == "previous_slugs" for field in self.model._meta.concrete_fields)
+        lookup = Q(slug=key)
+        if earlier:
+            lookup |= Q(previous_slugs__contains=[key])
+        if (record_id := as_id(key)) is not None:
+            lookup |= Q(pk=record_id)
+        matches = sorted(self.filter(lookup), key=lambda record: (record.slug != key, earlier and key not in record.previous_slugs))
         if not matches:
             raise self.model.DoesNotExist(f"No {self.model._meta.verbose_name} {key!r} here.")
         return matches[0]

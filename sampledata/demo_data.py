@@ -262,7 +262,7 @@ class _Loader:
         self.sources[node["key"]] = self._write(
             f"source {node['key']}",
             source_upsert,
-            slug=node["key"],
+            key=node["key"],
             values={
                 "title": node["title"],
                 "outlet": node["outlet"],

@@ -61,6 +61,15 @@ class SourceForm(ChangeReasonForm):
     The error goes on the field that matched, which also keeps the model's own unique-URL message from repeating it.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = (
+                "Its address on the site. Leave it empty to make one from the title; "
+                "when it changes, the old address redirects to the new one."
+            )
+
     def clean(self):
         cleaned = super().clean()
         found = source_already_recorded(url=cleaned.get("url") or "", text=cleaned.get("text") or "", excluding_pk=self.instance.pk)
@@ -82,9 +91,9 @@ class SourceAdmin(CuratedAdmin):
     list_display = ["__str__", "outlet", "published", "language", "reliability", "publication_status", "updated_at"]
     list_filter = ["publication_status", "language", "reliability", ("published", admin.DateFieldListFilter)]
     search_fields = ["title", "outlet", "url", "slug"]
-    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["previous_slugs"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "outlet", "authors", "publication_status"]}),
+        (None, {"fields": ["title", "slug", "previous_slugs", "outlet", "authors", "publication_status"]}),
         ("Publication", {"fields": [("published", "published_precision"), "language", "url", "archive_url", "accessed"]}),
         ("Text and grading", {"fields": ["text", "reliability"]}),
     ]

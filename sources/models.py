@@ -16,6 +16,7 @@ from kb.links import record_path
 from kb.models import CuratedModel, status_index
 from kb.search import search_document
 
+from .slugs import first_free, slug_candidates
 from .text import canonicalize_url, check_quote, text_fingerprint
 
 
@@ -49,7 +50,19 @@ CITATION_SEARCH_DOCUMENT = search_document("quote")
 class Source(CuratedModel):
     """A news article or report that facts are cited from; quotes are checked against its stored text."""
 
-    slug = models.SlugField(max_length=200, unique=True, help_text="Stable identifier of the source.")
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        help_text="Its address on the site and in the API, made from its title; an earlier one redirects to it.",
+    )
+    previous_slugs = ArrayField(
+        models.SlugField(max_length=200),
+        verbose_name="earlier addresses",
+        blank=True,
+        default=list,
+        editable=False,
+        help_text="Addresses the source had before: they redirect to the current one, and no other source may take them.",
+    )
     title = models.CharField(max_length=500, blank=True)
     outlet = models.CharField(max_length=200, blank=True, help_text="Publication or agency, as the article states it.")
     authors = ArrayField(models.CharField(max_length=200), blank=True, default=list, help_text="Comma-separated.")
@@ -94,7 +107,14 @@ class Source(CuratedModel):
             # Equality only (the same article recorded twice): no pattern index, and none in the history table,
             # which no query reads by fingerprint; every source an import writes pays for each index.
             models.Index(fields=["text_hash"], name="source_text_hash_idx"),
+            GinIndex(fields=["previous_slugs"], name="source_previous_slugs"),
         ]
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_slug = instance.__dict__.get("slug")  # a slug changed since is kept among the earlier addresses
+        return instance
 
     def __str__(self) -> str:
         label = self.title or self.outlet or self.display_title
@@ -117,9 +137,15 @@ class Source(CuratedModel):
     def published_display(self) -> str:
         return format_partial_date(self.published, self.published_precision)
 
+    def clean_fields(self, exclude=None):
+        if not self.slug:  # before it is checked: a source without a slug gets one from its title
+            self.slug = self.free_slug()
+        super().clean_fields(exclude=exclude)
+
     def clean(self):
         self.url = canonicalize_url(self.url)
         self.text_hash = text_fingerprint(self.text)
+        self._check_addresses()
         if self.pk and self.text:
             broken = [c for c in self.citations.all() if not check_quote(c.quote, self.text).found]
             if broken:
@@ -131,7 +157,53 @@ class Source(CuratedModel):
     def save(self, *args, **kwargs):
         self.url = canonicalize_url(self.url)
         self.text_hash = text_fingerprint(self.text)
+        if not self.slug:
+            self.slug = self.free_slug()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "slug" in update_fields:
+            self._keep_earlier_address()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "previous_slugs"}
         super().save(*args, **kwargs)
+        self._stored_slug = self.slug
+
+    @property
+    def first_slug(self) -> str:
+        """The oldest address the source is known by (the earliest kept, else the current): what names it where a name
+        must not change when the address does, such as its STIX id."""
+        return self.previous_slugs[0] if self.previous_slugs else self.slug
+
+    def free_slug(self) -> str:
+        """An address made from the title (`sources.slugs`) that no other source has or had."""
+
+        def taken(candidates: list[str]) -> set[str]:
+            rows = Source.objects.filter(Q(slug__in=candidates) | Q(previous_slugs__overlap=candidates)).exclude(pk=self.pk)
+            return {slug for row in rows.values_list("slug", "previous_slugs") for slug in (row[0], *row[1])}
+
+        return first_free(slug_candidates(title=self.title, outlet=self.outlet, published=self.published, text=self.text), taken)
+
+    def _check_addresses(self) -> None:
+        """No address, current or earlier, leads to two sources."""
+        clash = Q(previous_slugs__contains=[self.slug])
+        if self.previous_slugs:
+            clash |= Q(slug__in=self.previous_slugs)
+        other = Source.objects.filter(clash).exclude(pk=self.pk).only("pk", "slug", "title", "outlet", "published").first()
+        if other is None:
+            return
+        if other.slug in self.previous_slugs:
+            raise ValidationError(f"The earlier address “{other.slug}” is the address of another source, {other}.")
+        raise ValidationError(
+            {"slug": f"“{self.slug}” was the address of another source, {other}, and still leads there: choose another address."}
+        )
+
+    def _keep_earlier_address(self) -> None:
+        """A changed slug joins the earlier addresses (which keep any the record had), and the current one leaves them."""
+        previous = list(self.previous_slugs)
+        if self.pk is not None and (self._state.adding or getattr(self, "_stored_slug", None) != self.slug):
+            stored = Source.objects.filter(pk=self.pk).values_list("slug", "previous_slugs").first()
+            if stored is not None:
+                previous = [*stored[1], *previous, stored[0]]
+        self.previous_slugs = [slug for slug in dict.fromkeys(previous) if slug and slug != self.slug]
 
 
 def untitled_article_title(text: str, slug: str) -> str:

@@ -71,7 +71,8 @@ class SourcePage:
 
 
 def source_page(key: str) -> SourcePage:
-    """A published source by slug (or by id, for short links) with its public quotes, in the article's order, and the facts they support."""
+    """A published source by slug (an earlier one too, or its id, for short links) with its public quotes, in the
+    article's order, and the facts they support."""
     source = public_sources().get_by_slug_or_id(key)
     citations = (
         Citation.objects.public()

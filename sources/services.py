@@ -5,14 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 
-from kb.services import record_upsert
+from kb.services import record_save, record_upsert
 
 from .models import CITATION_TARGETS, Citation, Source
 
 
-def source_upsert(*, slug: str, values: dict[str, Any], user, reason: str) -> tuple[Source, bool]:
-    return record_upsert(model=Source, lookup={"slug": slug}, values=values, user=user, reason=reason)
+def source_upsert(*, key: str, values: dict[str, Any], user, reason: str) -> tuple[Source, bool]:
+    """Create or update the source whose address is or was `key`. A new one gets an address from its title
+    (`sources.slugs`), and `key` stays one of its earlier addresses, which lead to it and find it next time."""
+    found = Source.objects.filter(Q(slug=key) | Q(previous_slugs__contains=[key])).values_list("pk", flat=True).first()
+    if found is not None:
+        return record_upsert(model=Source, lookup={"pk": found}, values=values, user=user, reason=reason)
+    return record_save(instance=Source(previous_slugs=[key], **values), user=user, reason=reason), True
 
 
 def citation_upsert(

@@ -89,6 +89,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# Dates read `4 Mar 2022` (`4 Mar 2022, 17:05`) everywhere, the admin included, and date boxes take ISO (kb/formats).
+FORMAT_MODULE_PATH = ["kb.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

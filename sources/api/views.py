@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.urls import reverse
+
 from kb.api.pagination import SyncCursorPagination
 from kb.api.views import ReadOnlyViewSet
 
@@ -17,6 +20,18 @@ class SourceViewSet(ReadOnlyViewSet):
     serializer_class = serializers.SourceSerializer
     filterset_class = SourceFilterSet
     lookup_field = "slug"
+
+    # A source's earlier slug answers 301 to its current address, as the site does.
+    def retrieve(self, request, *args, **kwargs):
+        try:
+            return super().retrieve(request, *args, **kwargs)
+        except Http404:
+            source = self.get_queryset().filter(previous_slugs__contains=[kwargs["slug"]]).only("slug").first()
+            if source is None:
+                raise
+            query = request.META.get("QUERY_STRING", "")
+            url = reverse("api:source-detail", kwargs={"slug": source.slug})
+            return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
 
 
 class CitationViewSet(ReadOnlyViewSet):

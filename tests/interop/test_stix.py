@@ -719,3 +719,16 @@ def test_a_group_bundle_is_built_once_per_version_of_the_data(demo, client, djan
     assert [o["id"] for o in json.loads(built)["objects"]] == [o["id"] for o in export(Group.objects.get(slug="islamic-state"))["objects"]]
     AliasFactory(group=Group.objects.get(slug="islamic-state"), name="New alias")  # a change moves the data version on
     assert b"New alias" in b"".join(client.get(url).streaming_content)
+
+
+def test_a_source_keeps_its_report_id_when_its_address_changes(db):
+    source = SourceFactory(slug="first-address", title="An article")
+    CitationFactory(source=source, group=GroupFactory())
+    before = {o["id"] for o in by_type(export(), "report")}
+
+    source.slug = "a-better-address"
+    source.save()
+    after = by_type(export(), "report")
+
+    assert source.previous_slugs == ["first-address"]
+    assert {o["id"] for o in after} == before  # the same report: no revoked copy and no new one in the next release

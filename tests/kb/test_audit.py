@@ -85,7 +85,7 @@ def test_every_write_path_leaves_a_user_and_a_reason(audited, admin_client, admi
     )
 
     # A source's mentions page: a sentence cited for a record, and a new alias opened from it with its citation.
-    source = Source.objects.get(slug="e3ca868f480167ee")
+    source = Source.objects.get(slug="pak-militant-group-worked-with-isis-on-police-attack-spokesman")
     sentence = "LeJ is also affiliated with the Pakistani Taliban who in turn pledge allegiance to al-Qaeda"
     cite = reverse("admin:sources_source_cite", args=[source.pk])
     assert admin_client.post(cite, {"target": f"group:{group.pk}", "quote": sentence, "change_reason": "Quoted"}).status_code == 302
