@@ -30,8 +30,9 @@ from django.db.models.functions import ExtractYear, Greatest, Lower
 from django_countries import countries
 
 from kb.search import matching, query_words
+from sources.models import Citation, Source
 from sources.references import Reference, References
-from sources.selectors import prefetch_public_citations
+from sources.selectors import CITATION_ORDER, prefetch_public_citations
 
 from .figures.charts import AttackTimeline, attack_timeline, year_timeline
 from .figures.graphs import RelationshipGraph, relationship_graph
@@ -47,6 +48,9 @@ from .models import (
     Attribution,
     Designation,
     Group,
+    GroupRole,
+    RoleKind,
+    SizeEstimate,
 )
 from .normalization import COMPOUND_CANDIDATES, name_keys, read_compound
 
@@ -70,6 +74,8 @@ def public_groups() -> QuerySet[Group]:
             _newest_update(Affiliation.objects.public(), "from_group"),
             _newest_update(Affiliation.objects.public(), "to_group"),
             _newest_update(Attribution.objects.public(), "group"),
+            _newest_update(GroupRole.objects.public(), "group"),
+            _newest_update(SizeEstimate.objects.public(), "group"),
         )
     )
 
@@ -95,6 +101,39 @@ def groups_with_facts() -> QuerySet[Group]:
             to_attr="public_designations",
         ),
     )
+
+
+def load_roles_and_size_estimates(groups: Iterable[Group]) -> None:
+    """Give each of `groups` its public roles (`public_roles`, each with its person) and size estimates
+    (`public_size_estimates`), each with its `public_citations`, in one query however many there are.
+
+    They are read through their citations: a role or an estimate is public only with a public citation (the citation
+    rule, `kb.services.publishing`), so the public ones that have one are all the public ones there are."""
+    by_id = {group.pk: group for group in groups}
+    roles: dict[int, GroupRole] = {}
+    estimates: dict[int, SizeEstimate] = {}
+    citations = (
+        Citation.objects.published()
+        .filter(Source.public_q("source__"))
+        .filter(
+            Q(group_role__in=GroupRole.objects.public().filter(group__in=list(by_id)))
+            | Q(size_estimate__in=SizeEstimate.objects.public().filter(group__in=list(by_id)))
+        )
+        .select_related("source", "group_role__person", "size_estimate")
+        .order_by(*CITATION_ORDER)
+    )
+    for citation in citations:
+        fact = citation.group_role or citation.size_estimate
+        found = roles if citation.group_role_id else estimates
+        fact = found.setdefault(fact.pk, fact)
+        if not hasattr(fact, "public_citations"):
+            fact.public_citations = []
+        fact.public_citations.append(citation)
+    for group in by_id.values():
+        group.public_roles = [role for role in roles.values() if role.group_id == group.pk]
+        group.public_size_estimates = [estimate for estimate in estimates.values() if estimate.group_id == group.pk]
+    for fact in [*roles.values(), *estimates.values()]:
+        fact.group = by_id[fact.group_id]
 
 
 def groups_for_list() -> QuerySet[Group]:
@@ -157,6 +196,18 @@ class DesignationEntry:
     notes: list[Reference]
 
 
+@dataclass(frozen=True)
+class RoleEntry:
+    role: GroupRole
+    notes: list[Reference]
+
+
+@dataclass(frozen=True)
+class SizeEntry:
+    estimate: SizeEstimate
+    notes: list[Reference]
+
+
 @dataclass
 class GroupProfile:
     group: Group
@@ -164,6 +215,8 @@ class GroupProfile:
     alias_sections: list[AliasSection]
     relationships: list[RelationshipEntry]
     designations: list[DesignationEntry]
+    roles: list[RoleEntry]  # leaders, founders, spokesmen…: the kinds in RoleKind's order, oldest first
+    size_estimates: list[SizeEntry]  # newest first
     attacks: list[AttackEntry]  # the table's page of them
     attack_page: Page
     graph: RelationshipGraph | None
@@ -178,6 +231,7 @@ def group_profile(slug: str, *, attack_page: int | str | None = 1) -> GroupProfi
     The attack table and its map show one page (`attack_page`) of the group's attacks; the chart by year
     covers all of them from an aggregate, so a group with 10,000 attacks costs the queries one with ten does."""
     group = groups_with_facts().get(slug=slug)
+    load_roles_and_size_estimates([group])
 
     def among(neighbour_ids: set[int]) -> list[Affiliation]:
         public = Affiliation.objects.public().filter(from_group__in=neighbour_ids, to_group__in=neighbour_ids)
@@ -250,6 +304,16 @@ def build_profile(group: Group, *, among_neighbours: Callable[[set[int]], list[A
         DesignationEntry(d, references.notes_for(d.public_citations, supports=f"{d.listing} ({d.authority})"))
         for d in sorted(group.public_designations, key=lambda d: (d.designated is None, d.designated, d.authority))
     ]
+    roles = [
+        RoleEntry(role, references.notes_for(role.public_citations, supports=f"{role.person.name}: {role.role_display.lower()}"))
+        for role in sorted(group.public_roles, key=_role_order)
+    ]
+    size_estimates = [
+        SizeEntry(estimate, references.notes_for(estimate.public_citations, supports=f"size: {estimate.figure_display}"))
+        for estimate in sorted(
+            group.public_size_estimates, key=lambda e: (e.as_of is None, -(e.as_of.toordinal() if e.as_of else 0), e.low, e.pk)
+        )
+    ]
     attack_entries = _attack_entries(attacks.page, references)
 
     neighbour_ids = {entry.other.pk for entry in relationships}
@@ -264,6 +328,8 @@ def build_profile(group: Group, *, among_neighbours: Callable[[set[int]], list[A
         alias_sections=alias_sections,
         relationships=relationships,
         designations=designations,
+        roles=roles,
+        size_estimates=size_estimates,
         attacks=attack_entries,
         attack_page=attacks.page,
         graph=graph,
@@ -271,6 +337,13 @@ def build_profile(group: Group, *, among_neighbours: Callable[[set[int]], list[A
         attack_map=attack_map([_map_point(attack) for attack in attacks.page if attack.latitude is not None]),
         references=references.entries,
     )
+
+
+def _role_order(role: GroupRole) -> tuple:
+    kinds = list(RoleKind.values)
+    kind = kinds.index(role.kind) if role.kind in kinds else len(kinds)
+    start = role.started or role.as_of
+    return (kind, start is None, start, role.person.name.casefold(), role.pk)
 
 
 def _map_point(attack: Attack) -> MapPoint:
