@@ -150,6 +150,16 @@ def affiliations_for_list() -> QuerySet[Affiliation]:
     return Affiliation.objects.public().select_related("from_group", "to_group").prefetch_related(prefetch_public_citations())
 
 
+def roles_for_list() -> QuerySet[GroupRole]:
+    """Public roles with their person, group and citations."""
+    return GroupRole.objects.public().select_related("person", "group").prefetch_related(prefetch_public_citations())
+
+
+def size_estimates_for_list() -> QuerySet[SizeEstimate]:
+    """Public size estimates with their group and citations."""
+    return SizeEstimate.objects.public().select_related("group").prefetch_related(prefetch_public_citations())
+
+
 def recently_updated_groups(limit: int = 6) -> list[Group]:
     return list(groups_for_list().order_by("-last_updated", "id")[:limit])
 
