@@ -52,7 +52,7 @@ from .models import (
     RoleKind,
     SizeEstimate,
 )
-from .normalization import COMPOUND_CANDIDATES, name_keys, read_compound
+from .normalization import COMPOUND_CANDIDATES, name_keys, normalize_name, read_compound
 
 # --- Groups -----------------------------------------------------------------
 
@@ -566,6 +566,16 @@ class _PublicNames:
 
 def _tier(*tiers: tuple[Q, int], default: int) -> Case:
     return Case(*(When(condition, then=Value(rank)) for condition, rank in tiers), default=Value(default), output_field=IntegerField())
+
+
+def search_people(query: str, *, limit: int = 20) -> list[GroupRole]:
+    """The public roles of the people whose name holds `query`, spelling folded as for groups: a leader's name finds the
+    groups they had roles in. One query."""
+    key = normalize_name(query)
+    if not key:
+        return []
+    roles = GroupRole.objects.public().filter(person__normalized_name__contains=key).select_related("person", "group")
+    return list(roles.order_by(Lower("person__name"), "person_id", Lower("group__name"), "kind", "id")[:limit])
 
 
 def search_attacks(query: str, *, limit: int = 20) -> list[Attack]:
