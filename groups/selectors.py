@@ -123,12 +123,11 @@ def load_roles_and_size_estimates(groups: Iterable[Group]) -> None:
         .order_by(*CITATION_ORDER)
     )
     for citation in citations:
-        fact = citation.group_role or citation.size_estimate
-        found = roles if citation.group_role_id else estimates
-        fact = found.setdefault(fact.pk, fact)
-        if not hasattr(fact, "public_citations"):
-            fact.public_citations = []
-        fact.public_citations.append(citation)
+        if citation.group_role_id:
+            fact = roles.setdefault(citation.group_role_id, citation.group_role)
+        else:
+            fact = estimates.setdefault(citation.size_estimate_id, citation.size_estimate)
+        fact.__dict__.setdefault("public_citations", []).append(citation)
     for group in by_id.values():
         group.public_roles = [role for role in roles.values() if role.group_id == group.pk]
         group.public_size_estimates = [estimate for estimate in estimates.values() if estimate.group_id == group.pk]

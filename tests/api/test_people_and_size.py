@@ -63,6 +63,11 @@ def test_a_size_estimate_gives_the_range_by_whom_and_its_citations(get_json, lej
     assert get_json(f"/api/v1/size-estimates/{lej['estimate'].pk}/")[0] == 200
 
 
+def test_a_groups_citations_include_those_of_its_people_and_size(get_json, lej):
+    facts = [c["fact"] for c in get_json("/api/v1/citations/", {"group": "lej-al-alami"})[1]["results"]]
+    assert {"type": "group_role", "id": lej["role"].pk} in facts and {"type": "size_estimate", "id": lej["estimate"].pk} in facts
+
+
 @pytest.mark.parametrize(("path", "queries"), [("/api/v1/roles/", 4), ("/api/v1/size-estimates/", 4)])
 @pytest.mark.parametrize("records", [1, 12])
 def test_list_query_counts_do_not_grow(client, django_assert_num_queries, path, queries, records):
