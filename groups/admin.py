@@ -10,7 +10,19 @@ from kb.admin import CuratedAdmin, CuratedInline
 from kb.models import as_id
 from sources.admin import CitationInline
 
-from .models import Affiliation, Alias, Attack, Attribution, Designation, Group, GtdPerpetratorName, ProfileVersionDecision
+from .models import (
+    Affiliation,
+    Alias,
+    Attack,
+    Attribution,
+    Designation,
+    Group,
+    GroupRole,
+    GtdPerpetratorName,
+    Person,
+    ProfileVersionDecision,
+    SizeEstimate,
+)
 from .normalization import normalize_name
 from .revisions import profile_version_decision
 
@@ -80,6 +92,38 @@ class DesignationInline(CuratedInline):
     fields = ["authority", "listing", "designated", "designated_precision", "description", "publication_status"]
 
 
+_ROLE_FIELDS = ["kind", "title", "started", "started_precision", "ended", "ended_precision", "as_of", "as_of_precision"]
+
+
+class GroupRoleInline(CuratedInline):
+    """A group's people in public roles; each role is cited on its own page (the change link)."""
+
+    model = GroupRole
+    fk_name = "group"
+    verbose_name_plural = "People in public roles (cite each on its own page)"
+    fields = ["person", *_ROLE_FIELDS, "publication_status"]
+    autocomplete_fields = ["person"]
+
+
+class PersonRoleInline(CuratedInline):
+    """A person's roles in groups; each role is cited on its own page (the change link)."""
+
+    model = GroupRole
+    fk_name = "person"
+    extra = 1
+    verbose_name_plural = "Roles in groups (cite each on its own page)"
+    fields = ["group", *_ROLE_FIELDS, "publication_status"]
+    autocomplete_fields = ["group"]
+
+
+class SizeEstimateInline(CuratedInline):
+    """A group's size as estimated by others; each estimate is cited on its own page (the change link)."""
+
+    model = SizeEstimate
+    verbose_name_plural = "Size estimates (cite each on its own page)"
+    fields = ["low", "high", "qualifier", "counted", "as_of", "as_of_precision", "estimated_by", "description", "publication_status"]
+
+
 class GroupCountryFilter(admin.SimpleListFilter):
     title = "country of operation"
     parameter_name = "country"
@@ -111,7 +155,15 @@ class GroupAdmin(CuratedAdmin):
             {"fields": ["wikidata_id", "gtd_name", "mitre_attack_id", "ucdp_actor_id"], "classes": ["collapse"]},
         ),
     ]
-    inlines = [AliasInline, OutgoingAffiliationInline, IncomingAffiliationInline, DesignationInline, CitationInline]
+    inlines = [
+        AliasInline,
+        OutgoingAffiliationInline,
+        IncomingAffiliationInline,
+        DesignationInline,
+        GroupRoleInline,
+        SizeEstimateInline,
+        CitationInline,
+    ]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "countries":
@@ -158,6 +210,53 @@ class DesignationAdmin(CuratedAdmin):
     search_fields = ["group__name", "authority", "listing"]
     autocomplete_fields = ["group"]
     list_select_related = ["group"]
+    inlines = [CitationInline]
+
+
+@admin.register(Person)
+class PersonAdmin(CuratedAdmin):
+    """A person is a name only; the roles say what the sources say of them, each cited."""
+
+    list_display = ["name", "slug", "publication_status", "updated_at"]
+    list_filter = ["publication_status"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    fields = ["name", "slug", "publication_status"]
+    inlines = [PersonRoleInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also find a person by any spelling of the name ("Abu Bakr al Baghdadi")."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if key := normalize_name(search_term):
+            results = results | queryset.filter(normalized_name__contains=key)
+        return results, may_have_duplicates
+
+
+@admin.register(GroupRole)
+class GroupRoleAdmin(CuratedAdmin):
+    list_display = ["person", "kind", "title", "group", "started", "ended", "as_of", "publication_status"]
+    list_filter = ["publication_status", "kind"]
+    search_fields = ["person__name", "group__name", "title"]
+    autocomplete_fields = ["person", "group"]
+    list_select_related = ["person", "group"]
+    fieldsets = [
+        (None, {"fields": ["person", "group", "kind", "title", "publication_status"]}),
+        ("Dates", {"fields": [("started", "started_precision"), ("ended", "ended_precision"), ("as_of", "as_of_precision")]}),
+    ]
+    inlines = [CitationInline]
+
+
+@admin.register(SizeEstimate)
+class SizeEstimateAdmin(CuratedAdmin):
+    list_display = ["group", "low", "high", "counted", "as_of", "estimated_by", "publication_status"]
+    list_filter = ["publication_status"]
+    search_fields = ["group__name", "estimated_by", "description"]
+    autocomplete_fields = ["group"]
+    list_select_related = ["group"]
+    fieldsets = [
+        (None, {"fields": ["group", ("low", "high"), "qualifier", "counted", "publication_status"]}),
+        ("Who and when", {"fields": ["estimated_by", ("as_of", "as_of_precision"), "description"]}),
+    ]
     inlines = [CitationInline]
 
 

@@ -1,4 +1,5 @@
-"""Filters over groups, aliases, affiliations and attacks: one FilterSet per model, shared by the public site and the API."""
+"""Filters over groups, aliases, affiliations, roles, size estimates and attacks: one FilterSet per model, shared by the
+public site and the API."""
 
 from __future__ import annotations
 
@@ -30,7 +31,10 @@ from .models import (
     AttributionKind,
     Group,
     GroupKind,
+    GroupRole,
     GroupStatus,
+    RoleKind,
+    SizeEstimate,
 )
 from .normalization import normalize_name
 
@@ -154,6 +158,38 @@ class AffiliationFilterSet(CuratedFilterSet):
     def filter_active_in(self, queryset, name, value):
         year = int(value)
         return queryset.filter(Q(started__year__lte=year) & (Q(ended__isnull=True) | Q(ended__year__gte=year)))
+
+
+class RoleFilterSet(CuratedFilterSet):
+    group = public_group_filter(field_name="group", label="Group")
+    person = SearchTextFilter(
+        method="filter_person", label="Person", help_text="The person's name, spelling folded: “abu bakr al baghdadi”."
+    )
+    kind = django_filters.ChoiceFilter(choices=RoleKind.choices, label="Role", empty_label="Any role")
+    ordering = NamedOrderingFilter(
+        orderings={"person": ("Person", Lower("person__name")), "started": ("Start", "started"), "updated": ("Last updated", "updated_at")},
+        default="id",
+        label="Sort by",
+    )
+
+    class Meta:
+        model = GroupRole
+        fields = ["group", "person", "kind", "updated_since", "ordering"]
+
+    def filter_person(self, queryset, name, value):
+        key = normalize_name(value)
+        return queryset.filter(person__normalized_name__contains=key) if key else queryset.none()
+
+
+class SizeEstimateFilterSet(CuratedFilterSet):
+    group = public_group_filter(field_name="group", label="Group")
+    ordering = NamedOrderingFilter(
+        orderings={"as_of": ("As of", "as_of"), "updated": ("Last updated", "updated_at")}, default="id", label="Sort by"
+    )
+
+    class Meta:
+        model = SizeEstimate
+        fields = ["group", "updated_since", "ordering"]
 
 
 class AttackFilterSet(CuratedFilterSet):

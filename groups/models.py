@@ -1,4 +1,5 @@
-"""Groups, the names they go by, how they relate, and the attacks attributed to them."""
+"""Groups, the names they go by, how they relate, who leads them, how large they are said to be, and the attacks
+attributed to them."""
 
 from __future__ import annotations
 
@@ -37,6 +38,17 @@ def _end_not_before_start(model: str, start: str, end: str, label: str) -> model
         name=f"{model}_{end}_not_before_{start}",
         violation_error_message=f"The {label} cannot come before the start.",
     )
+
+
+def _check_search_key(record, clash_message) -> None:
+    """Set `record.normalized_name` from its name; refuse a name without letters or digits, or one another record of
+    its model already has (`clash_message(other)` says so)."""
+    record.normalized_name = normalize_name(record.name)
+    if not record.normalized_name:
+        raise ValidationError({"name": "A name needs at least one letter or digit."})
+    clash = type(record).objects.filter(normalized_name=record.normalized_name).exclude(pk=record.pk).first()
+    if clash:
+        raise ValidationError({"name": clash_message(clash)})
 
 
 class GroupKind(models.TextChoices):
@@ -150,12 +162,7 @@ class Group(CuratedModel):
         return format_partial_date(self.dissolved, self.dissolved_precision)
 
     def clean(self):
-        self.normalized_name = normalize_name(self.name)
-        if not self.normalized_name:
-            raise ValidationError({"name": "A name needs at least one letter or digit."})
-        clash = Group.objects.filter(normalized_name=self.normalized_name).exclude(pk=self.pk).first()
-        if clash:
-            raise ValidationError({"name": f"“{clash.name}” already has this name (or a spelling of it)."})
+        _check_search_key(self, lambda clash: f"“{clash.name}” already has this name (or a spelling of it).")
         alias = Alias.objects.filter(normalized_name=self.normalized_name).exclude(group_id=self.pk).select_related("group").first()
         if alias:
             raise ValidationError({"name": f"“{self.name}” is an alias of “{alias.group.name}”; rename or remove that alias first."})
@@ -772,6 +779,225 @@ class Attribution(CuratedModel):
         return f"{AttributionKind(self.kind).label.removesuffix(' to')}{by}"
 
 
+class Person(CuratedModel):
+    """Someone the sources name in a public role in a group (its leader, founder, spokesman…).
+
+    Only the name: nothing else about a person is recorded (no birth date, nationality, photograph). A person has no
+    page of their own; readers meet them on the profiles of the groups they had roles in, and only through a public
+    role (`GroupRole.PUBLISHED_WITH`): a published person with no public role is shown nowhere. Unpublishing a person
+    takes the name off every profile at once.
+    """
+
+    name = models.CharField("name as the sources write it", max_length=200)
+    normalized_name = models.CharField("search key", max_length=200, editable=False, db_index=True)
+    slug = models.SlugField(max_length=200, unique=True, help_text="Stable identifier of the person.")
+
+    class Meta:
+        verbose_name = "person"
+        verbose_name_plural = "people"
+        ordering = [Lower("name"), "id"]
+        permissions = [("publish_person", "Can publish or unpublish people")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["normalized_name"],
+                name="person_name_unique",
+                violation_error_message="A person with this name (or a spelling of it) is already recorded: add the role to them.",
+            ),
+        ]
+        indexes = [status_index("person"), GinIndex(fields=["normalized_name"], opclasses=["gin_trgm_ops"], name="person_search_key_trgm")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        _check_search_key(
+            self, lambda clash: f"“{clash.name}” is already recorded (the same name, or a spelling of it): add the role to them."
+        )
+
+    def save(self, *args, **kwargs):
+        self.normalized_name = normalize_name(self.name)
+        super().save(*args, **kwargs)
+
+
+class RoleKind(models.TextChoices):
+    """Public roles in a group, as the sources name them; nothing about a person beyond these."""
+
+    LEADER = "leader", "Leader"
+    DEPUTY_LEADER = "deputy_leader", "Deputy leader"
+    FOUNDER = "founder", "Founder"
+    SPOKESMAN = "spokesman", "Spokesman"
+    COMMANDER = "commander", "Commander"
+    OTHER = "other", "Other public role"
+
+
+class GroupRole(CuratedModel):
+    """A person in a public role for a group, as a source names it: "Ali bin Sufyan, a spokesman for LeJ Al-Alami".
+
+    One person may have roles in several groups, and several roles in one. The dates are when the role began and
+    ended, each as precisely as the sources give it; a source that dates neither but names the person in the role
+    gives `as_of` (usually its own publication date), and otherwise the dates are unknown.
+    """
+
+    NEEDS_CITATION = True
+
+    CITABLE_FIELDS = ("person", "kind", "title", "started", "ended", "as_of")
+    PUBLISHED_WITH = ("group", "person")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="roles")
+    kind = models.CharField("role", max_length=16, choices=RoleKind.choices)
+    title = models.CharField(
+        "title as written",
+        max_length=200,
+        blank=True,
+        help_text="The role in the source's words when they say more than the kind: “emir”, “chief spokesman”. Needed for "
+        "“other public role”.",
+    )
+    started = models.DateField(null=True, blank=True)
+    started_precision = precision_field("start date precision")
+    ended = models.DateField(null=True, blank=True)
+    ended_precision = precision_field("end date precision")
+    as_of = models.DateField(
+        "in the role as of",
+        null=True,
+        blank=True,
+        help_text="When a source names the person in the role without dating it: the date the source speaks of (often its own "
+        "publication date, to the month).",
+    )
+    as_of_precision = precision_field("“as of” precision")
+
+    class Meta:
+        verbose_name = "role"
+        verbose_name_plural = "roles"
+        ordering = ["group__name", "kind", "person__name", "id"]
+        permissions = [("publish_grouprole", "Can publish or unpublish roles")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "group", "kind", "started"],
+                nulls_distinct=False,
+                name="grouprole_unique",
+                violation_error_message="This person's role in this group, from this date, is already recorded.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=RoleKind.OTHER) | ~Q(title=""),
+                name="grouprole_other_role_named",
+                violation_error_message="For another public role, give its title as the source words it.",
+            ),
+            choices_constraint("kind", RoleKind, model="grouprole"),
+            *partial_date_constraints("started", model="grouprole", label="start of the role"),
+            *partial_date_constraints("ended", model="grouprole", label="end of the role"),
+            *partial_date_constraints("as_of", model="grouprole", label="“as of” date"),
+            _end_not_before_start("grouprole", "started", "ended", "end of the role"),
+        ]
+        indexes = [
+            status_index("grouprole"),
+            models.Index(fields=["group", "updated_at"], name="grouprole_group_updated_idx"),  # a profile's last update
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.role_display} of {self.group}"
+
+    @property
+    def role_display(self) -> str:
+        """ "Leader", "Spokesman (“chief spokesman”)", or for another role its title."""
+        if self.kind == RoleKind.OTHER:
+            return self.title
+        label = RoleKind(self.kind).label if self.kind in RoleKind.values else self.kind
+        return f"{label} (“{self.title}”)" if self.title and self.title.casefold() != label.casefold() else label
+
+    @property
+    def period_display(self) -> str:
+        """ "2014 – Oct 2019", "since 2015", "as of Oct 2016", or "dates unknown"."""
+        period = format_period(self.started, self.started_precision, self.ended, self.ended_precision)
+        if period:
+            return period
+        if self.as_of is not None and self.as_of_precision != DatePrecision.UNKNOWN:
+            return f"as of {format_partial_date(self.as_of, self.as_of_precision)}"
+        return "dates unknown"
+
+
+class SizeEstimate(CuratedModel):
+    """How many members or fighters a group has, by someone's estimate at some date: a figure, or a range."""
+
+    NEEDS_CITATION = True
+
+    CITABLE_FIELDS = ("low", "high", "qualifier", "counted", "as_of", "estimated_by", "description")
+    PUBLISHED_WITH = ("group",)
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="size_estimates")
+    low = models.PositiveIntegerField("figure (or lowest)", help_text="The figure; for a range, its lower end.")
+    high = models.PositiveIntegerField("highest", help_text="For a range, its upper end; for a single figure, the figure again.")
+    qualifier = models.CharField(
+        max_length=16,
+        choices=CountQualifier.choices,
+        blank=True,
+        help_text="How the source words a single figure (about, more than…); empty when it gives the figure plainly.",
+    )
+    counted = models.CharField(
+        "what is counted", max_length=100, blank=True, help_text="In the source's word: “fighters”, “members”, “militants”."
+    )
+    as_of = models.DateField("as of", null=True, blank=True)
+    as_of_precision = precision_field("“as of” precision")
+    estimated_by = models.CharField(
+        "estimated by", max_length=200, help_text="Who gave the estimate: “UN Monitoring Team”, “Pakistani officials”."
+    )
+    description = models.CharField(max_length=300, blank=True, help_text="One neutral line, attributed.")
+
+    class Meta:
+        verbose_name = "size estimate"
+        verbose_name_plural = "size estimates"
+        ordering = ["group__name", F("as_of").desc(nulls_last=True), "estimated_by", "id"]
+        permissions = [("publish_sizeestimate", "Can publish or unpublish size estimates")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(low__lte=F("high")),
+                name="sizeestimate_low_not_above_high",
+                violation_error_message="The lowest figure cannot be above the highest; for a single figure give it as both.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(estimated_by=""),
+                name="sizeestimate_attributed",
+                violation_error_message="Say who gave the estimate.",
+            ),
+            models.CheckConstraint(
+                condition=Q(qualifier="") | Q(low=F("high")),
+                name="sizeestimate_qualifier_for_one_figure",
+                violation_error_message="A range needs no qualifier; qualify a single figure only (about, more than…).",
+            ),
+            models.UniqueConstraint(
+                fields=["group", "estimated_by", "as_of", "low", "high"],
+                nulls_distinct=False,
+                name="sizeestimate_unique",
+                violation_error_message="This estimate of this group, by the same party and as of the same date, is already recorded.",
+            ),
+            choices_constraint("qualifier", CountQualifier, model="sizeestimate", blank=True),
+            *partial_date_constraints("as_of", model="sizeestimate", label="“as of” date"),
+        ]
+        indexes = [
+            status_index("sizeestimate"),
+            models.Index(fields=["group", "updated_at"], name="sizeestimate_group_updated_idx"),  # a profile's last update
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.figure_display} ({self.estimated_by})"
+
+    @property
+    def figure_display(self) -> str:
+        """ "3,000–4,000 fighters", "about 500 members", "1,200"."""
+        if self.low is None or self.high is None:
+            return ""
+        if self.low == self.high:
+            qualifier = CountQualifier(self.qualifier).label if self.qualifier and self.qualifier != CountQualifier.EXACT else ""
+            figure = f"{qualifier} {self.low:,}".strip()
+        else:
+            figure = f"{self.low:,}–{self.high:,}"
+        return f"{figure} {self.counted}".strip()
+
+    @property
+    def as_of_display(self) -> str:
+        return format_partial_date(self.as_of, self.as_of_precision)
+
+
 class GtdPerpetratorName(AuditedModel):
     """A perpetrator name as the Global Terrorism Database writes it (`gname`), and what the GTD import makes of it: the
     group it means, or a generic label ("Gunmen", "Separatists") that names no organisation.
@@ -818,12 +1044,7 @@ class GtdPerpetratorName(AuditedModel):
         return self.name
 
     def clean(self):
-        self.normalized_name = normalize_name(self.name)
-        if not self.normalized_name:
-            raise ValidationError({"name": "A name needs at least one letter or digit."})
-        clash = GtdPerpetratorName.objects.filter(normalized_name=self.normalized_name).exclude(pk=self.pk).first()
-        if clash:
-            raise ValidationError({"name": f"“{clash.name}” is already recorded (the same name, or a spelling of it)."})
+        _check_search_key(self, lambda clash: f"“{clash.name}” is already recorded (the same name, or a spelling of it).")
 
     def save(self, *args, **kwargs):
         self.normalized_name = normalize_name(self.name)

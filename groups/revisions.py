@@ -23,7 +23,19 @@ from kb.dates import moment_key, parse_moment_key
 from kb.models import PublicationStatus, as_id
 from sources.models import CITATION_TARGETS, Citation, Source
 
-from .models import Affiliation, Alias, Attack, Attribution, Designation, Group, ProfileVersionDecision, VersionDecision
+from .models import (
+    Affiliation,
+    Alias,
+    Attack,
+    Attribution,
+    Designation,
+    Group,
+    GroupRole,
+    Person,
+    ProfileVersionDecision,
+    SizeEstimate,
+    VersionDecision,
+)
 
 PUBLISHED = PublicationStatus.PUBLISHED
 
@@ -49,6 +61,9 @@ def group_as_of(group: Group, moment: datetime.datetime) -> Group:
     incoming = _as_of(Affiliation, moment, to_group_id=group.pk)
     designations = _as_of(Designation, moment, group_id=group.pk)
     attributions = _as_of(Attribution, moment, group_id=group.pk)
+    roles = _as_of(GroupRole, moment, group_id=group.pk)
+    people = {p.pk: p for p in _as_of(Person, moment, id__in={r.person_id for r in roles})} if roles else {}
+    size_estimates = _as_of(SizeEstimate, moment, group_id=group.pk)
     related_ids = {a.to_group_id for a in outgoing} | {a.from_group_id for a in incoming}
     groups = {g.pk: g for g in _as_of(Group, moment, id__in=related_ids)} | {group.pk: group}
     attacks = {a.pk: a for a in _as_of(Attack, moment, id__in={a.attack_id for a in attributions})}
@@ -56,6 +71,11 @@ def group_as_of(group: Group, moment: datetime.datetime) -> Group:
     outgoing = [a for a in outgoing if a.to_group_id in groups]
     incoming = [a for a in incoming if a.from_group_id in groups]
     attributions = [a for a in attributions if a.attack_id in attacks]
+    roles = [r for r in roles if r.person_id in people]
+    for role in roles:
+        role.person, role.group = people[role.person_id], group
+    for estimate in size_estimates:
+        estimate.group = group
     for affiliation in outgoing + incoming:
         affiliation.from_group, affiliation.to_group = groups[affiliation.from_group_id], groups[affiliation.to_group_id]
     for attribution in attributions:
@@ -68,6 +88,8 @@ def group_as_of(group: Group, moment: datetime.datetime) -> Group:
         "designation": designations,
         "attack": list(attacks.values()),
         "attribution": attributions,
+        "group_role": roles,
+        "size_estimate": size_estimates,
     }
     condition = Q()
     for name, records in cited.items():
@@ -89,6 +111,9 @@ def group_as_of(group: Group, moment: datetime.datetime) -> Group:
     group.public_affiliations_from, group.public_affiliations_to = outgoing, incoming
     group.public_designations = designations
     group.public_attributions = sorted(attributions, key=lambda a: (a.attack_id, a.kind, a.pk))
+    # What the citation rule keeps off the live profile: a role or estimate with no public citation then.
+    group.public_roles = [role for role in roles if role.public_citations]
+    group.public_size_estimates = [estimate for estimate in size_estimates if estimate.public_citations]
     return group
 
 
@@ -242,6 +267,12 @@ _SHOWN = (
         lambda row, group_id: row.group_id == group_id,
         lambda r, names: f"the group's role in “{names.get((Attack, r.attack_id), 'an attack')}” ({r.get_kind_display().lower()})",
     ),
+    (
+        GroupRole,
+        lambda row, group_id: row.group_id == group_id,
+        lambda r, names: f"the role of {names.get((Person, r.person_id), 'a person')} ({r.get_kind_display().lower()})",
+    ),
+    (SizeEstimate, lambda row, group_id: row.group_id == group_id, lambda r, names: f"the size estimate by {r.estimated_by}"),
 )
 # Changes within this span (one save with its inline rows) make one revision.
 _SAME_REVISION = datetime.timedelta(seconds=2)
@@ -250,8 +281,8 @@ _SAME_REVISION = datetime.timedelta(seconds=2)
 def profile_revisions(group_id: int, *, limit: int | None = 200) -> list[Revision]:
     """The public changes to what the group's profile shows, newest first: what became public (published, or shown
     since what it is shown through was published), changed while public, or stopped being public (unpublished,
-    deleted, or with what it is shown through). The group's record and its aliases, relationships, designations and
-    roles in attacks; a fixed number of queries, however long the history."""
+    deleted, or with what it is shown through). The group's record and its aliases, relationships, designations,
+    people in roles, size estimates and roles in attacks; a fixed number of queries, however long the history."""
     history = PublicHistory()
     history.load(
         {
@@ -262,11 +293,13 @@ def profile_revisions(group_id: int, *, limit: int | None = 200) -> list[Revisio
             ),
             Designation: Designation.history.filter(id__in=Designation.history.filter(group_id=group_id).values("id")),
             Attribution: Attribution.history.filter(id__in=Attribution.history.filter(group_id=group_id).values("id")),
+            GroupRole: GroupRole.history.filter(id__in=GroupRole.history.filter(group_id=group_id).values("id")),
+            SizeEstimate: SizeEstimate.history.filter(id__in=SizeEstimate.history.filter(group_id=group_id).values("id")),
         }
     )
     names = {
-        (model, pk): history.latest(model, pk).name if model is Group else history.latest(model, pk).title
-        for model in (Group, Attack)
+        (model, pk): history.latest(model, pk).title if model is Attack else history.latest(model, pk).name
+        for model in (Group, Attack, Person)
         for pk in history.rows[model]
         if history.is_public_now(model, pk)
     }

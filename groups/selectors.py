@@ -30,8 +30,9 @@ from django.db.models.functions import ExtractYear, Greatest, Lower
 from django_countries import countries
 
 from kb.search import matching, query_words
+from sources.models import Citation, Source
 from sources.references import Note, Reference, References, SourceReferences, by_source
-from sources.selectors import prefetch_public_citations
+from sources.selectors import CITATION_ORDER, prefetch_public_citations
 
 from .figures.charts import AttackTimeline, attack_timeline, year_timeline
 from .figures.graphs import GraphOptions, RelationshipGraph, neighbourhood, relationship_graph
@@ -46,8 +47,11 @@ from .models import (
     Attribution,
     Designation,
     Group,
+    GroupRole,
+    RoleKind,
+    SizeEstimate,
 )
-from .normalization import COMPOUND_CANDIDATES, name_keys, read_compound
+from .normalization import COMPOUND_CANDIDATES, name_keys, normalize_name, read_compound
 
 # --- Groups -----------------------------------------------------------------
 
@@ -69,6 +73,8 @@ def public_groups() -> QuerySet[Group]:
             _newest_update(Affiliation.objects.public(), "from_group"),
             _newest_update(Affiliation.objects.public(), "to_group"),
             _newest_update(Attribution.objects.public(), "group"),
+            _newest_update(GroupRole.objects.public(), "group"),
+            _newest_update(SizeEstimate.objects.public(), "group"),
         )
     )
 
@@ -96,6 +102,38 @@ def groups_with_facts() -> QuerySet[Group]:
     )
 
 
+def load_roles_and_size_estimates(groups: Iterable[Group]) -> None:
+    """Give each of `groups` its public roles (`public_roles`, each with its person) and size estimates
+    (`public_size_estimates`), each with its `public_citations`, in one query however many there are.
+
+    They are read through their citations: a role or an estimate is public only with a public citation (the citation
+    rule, `kb.services.publishing`), so the public ones that have one are all the public ones there are."""
+    by_id = {group.pk: group for group in groups}
+    roles: dict[int, GroupRole] = {}
+    estimates: dict[int, SizeEstimate] = {}
+    citations = (
+        Citation.objects.published()
+        .filter(Source.public_q("source__"))
+        .filter(
+            Q(group_role__in=GroupRole.objects.public().filter(group__in=list(by_id)))
+            | Q(size_estimate__in=SizeEstimate.objects.public().filter(group__in=list(by_id)))
+        )
+        .select_related("source", "group_role__person", "size_estimate")
+        .order_by(*CITATION_ORDER)
+    )
+    for citation in citations:
+        if citation.group_role_id:
+            fact = roles.setdefault(citation.group_role_id, citation.group_role)
+        else:
+            fact = estimates.setdefault(citation.size_estimate_id, citation.size_estimate)
+        fact.__dict__.setdefault("public_citations", []).append(citation)
+    for group in by_id.values():
+        group.public_roles = [role for role in roles.values() if role.group_id == group.pk]
+        group.public_size_estimates = [estimate for estimate in estimates.values() if estimate.group_id == group.pk]
+    for fact in [*roles.values(), *estimates.values()]:
+        fact.group = by_id[fact.group_id]
+
+
 def groups_for_list() -> QuerySet[Group]:
     return public_groups().prefetch_related(Prefetch("aliases", queryset=Alias.objects.public(), to_attr="public_aliases"))
 
@@ -108,6 +146,16 @@ def aliases_for_list() -> QuerySet[Alias]:
 def affiliations_for_list() -> QuerySet[Affiliation]:
     """Public relationships with the groups at both ends and their citations."""
     return Affiliation.objects.public().select_related("from_group", "to_group").prefetch_related(prefetch_public_citations())
+
+
+def roles_for_list() -> QuerySet[GroupRole]:
+    """Public roles with their person, group and citations."""
+    return GroupRole.objects.public().select_related("person", "group").prefetch_related(prefetch_public_citations())
+
+
+def size_estimates_for_list() -> QuerySet[SizeEstimate]:
+    """Public size estimates with their group and citations."""
+    return SizeEstimate.objects.public().select_related("group").prefetch_related(prefetch_public_citations())
 
 
 def recently_updated_groups(limit: int = 6) -> list[Group]:
@@ -156,6 +204,18 @@ class DesignationEntry:
     notes: list[Note]
 
 
+@dataclass(frozen=True)
+class RoleEntry:
+    role: GroupRole
+    notes: list[Note]
+
+
+@dataclass(frozen=True)
+class SizeEntry:
+    estimate: SizeEstimate
+    notes: list[Note]
+
+
 @dataclass
 class GroupProfile:
     group: Group
@@ -163,6 +223,8 @@ class GroupProfile:
     alias_sections: list[AliasSection]
     relationships: list[RelationshipEntry]
     designations: list[DesignationEntry]
+    roles: list[RoleEntry]  # leaders, founders, spokesmen…: the kinds in RoleKind's order, oldest first
+    size_estimates: list[SizeEntry]  # newest first
     attacks: list[AttackEntry]  # the table's page of them
     attack_page: Page
     attack_sort: str  # a key of ATTACK_SORTS
@@ -198,6 +260,7 @@ def group_profile(
     covers all of them from an aggregate, so a group with 10,000 attacks costs the queries one with ten does.
     The relationship graph shows what `graph` asks for: with the groups two steps away, one query more."""
     group = groups_with_facts().get(slug=slug)
+    load_roles_and_size_estimates([group])
 
     def among(group_ids: set[int]) -> list[Affiliation]:
         public = Affiliation.objects.public().filter(from_group__in=group_ids, to_group__in=group_ids)
@@ -330,6 +393,16 @@ def build_profile(
         DesignationEntry(d, references.notes_for(d.public_citations, supports=f"{d.listing} ({d.authority})"))
         for d in sorted(group.public_designations, key=lambda d: (d.designated is None, d.designated, d.authority))
     ]
+    roles = [
+        RoleEntry(role, references.notes_for(role.public_citations, supports=f"{role.person.name}: {role.role_display.lower()}"))
+        for role in sorted(group.public_roles, key=_role_order)
+    ]
+    size_estimates = [
+        SizeEntry(estimate, references.notes_for(estimate.public_citations, supports=f"size: {estimate.figure_display}"))
+        for estimate in sorted(
+            group.public_size_estimates, key=lambda e: (e.as_of is None, -(e.as_of.toordinal() if e.as_of else 0), e.low, e.pk)
+        )
+    ]
     attack_entries = _attack_entries(attacks.page, references)
 
     graph_options = graph or GraphOptions()
@@ -351,6 +424,8 @@ def build_profile(
         alias_sections=alias_sections,
         relationships=relationships,
         designations=designations,
+        roles=roles,
+        size_estimates=size_estimates,
         attacks=attack_entries,
         attack_page=attacks.page,
         attack_sort=attacks.sort,
@@ -361,6 +436,13 @@ def build_profile(
         attack_map=attack_map([_map_point(attack) for attack in attacks.page if attack.latitude is not None]),
         references=references.entries,
     )
+
+
+def _role_order(role: GroupRole) -> tuple:
+    kinds = list(RoleKind.values)
+    kind = kinds.index(role.kind) if role.kind in kinds else len(kinds)
+    start = role.started or role.as_of
+    return (kind, start is None, start, role.person.name.casefold(), role.pk)
 
 
 def _map_point(attack: Attack) -> MapPoint:
@@ -577,6 +659,16 @@ class _PublicNames:
 
 def _tier(*tiers: tuple[Q, int], default: int) -> Case:
     return Case(*(When(condition, then=Value(rank)) for condition, rank in tiers), default=Value(default), output_field=IntegerField())
+
+
+def search_people(query: str, *, limit: int = 20) -> list[GroupRole]:
+    """The public roles of the people whose name holds `query`, spelling folded as for groups: a leader's name finds the
+    groups they had roles in. One query."""
+    key = normalize_name(query)
+    if not key:
+        return []
+    roles = GroupRole.objects.public().filter(person__normalized_name__contains=key).select_related("person", "group")
+    return list(roles.order_by(Lower("person__name"), "person_id", Lower("group__name"), "kind", "id")[:limit])
 
 
 def search_attacks(query: str, *, limit: int = 20) -> list[Attack]:

@@ -1,4 +1,5 @@
-"""Writes to groups, aliases, affiliations, designations, attacks and attributions.
+"""Writes to groups, aliases, affiliations, designations, people and their roles, size estimates, attacks and
+attributions.
 
 Each upsert names the record's natural key; values are validated by the model
 (`full_clean`) and saved through `kb.services.record_save`, so history always
@@ -12,7 +13,7 @@ from typing import Any
 
 from kb.services import record_upsert
 
-from .models import Affiliation, Alias, Attack, Attribution, Designation, Group
+from .models import Affiliation, Alias, Attack, Attribution, Designation, Group, GroupRole, Person, SizeEstimate
 
 
 def group_upsert(*, slug: str, values: dict[str, Any], user, reason: str, change_set=None) -> tuple[Group, bool]:
@@ -63,6 +64,32 @@ def attribution_upsert(
     return record_upsert(
         model=Attribution,
         lookup={"attack": attack, "group": group, "kind": kind, "attributed_by": attributed_by},
+        values=values,
+        user=user,
+        reason=reason,
+    )
+
+
+def person_upsert(*, slug: str, values: dict[str, Any], user, reason: str) -> tuple[Person, bool]:
+    return record_upsert(model=Person, lookup={"slug": slug}, values=values, user=user, reason=reason)
+
+
+def group_role_upsert(*, person: Person, group: Group, kind: str, values: dict[str, Any], user, reason: str) -> tuple[GroupRole, bool]:
+    return record_upsert(
+        model=GroupRole,
+        lookup={"person": person, "group": group, "kind": kind},
+        values=values,
+        user=user,
+        reason=reason,
+    )
+
+
+def size_estimate_upsert(
+    *, group: Group, estimated_by: str, low: int, high: int, values: dict[str, Any], user, reason: str
+) -> tuple[SizeEstimate, bool]:
+    return record_upsert(
+        model=SizeEstimate,
+        lookup={"group": group, "estimated_by": estimated_by, "low": low, "high": high},
         values=values,
         user=user,
         reason=reason,

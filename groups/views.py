@@ -191,6 +191,7 @@ def search(request):
         context.update(
             searched=True,
             groups=selectors.search_groups(text),
+            roles=selectors.search_people(text),
             attacks=selectors.search_attacks(text),
             sources=source_selectors.search_sources(text),
         )

@@ -32,7 +32,7 @@ IMPORTER_USERNAME = "importer"
 _PARTIAL_DATE = {"date", "precision"}
 _CITATION = ({"source", "quote"}, {"field", "locator", "credibility"})
 _SCHEMA = {
-    "root": ({"sources", "groups", "affiliations", "attacks"}, set()),
+    "root": ({"sources", "groups", "affiliations", "attacks"}, {"people", "roles", "size_estimates"}),
     "source": (
         {"key", "file", "title", "outlet", "authors", "url", "published", "language"},
         {"reliability", "archive_url", "accessed"},
@@ -78,6 +78,9 @@ _SCHEMA = {
         },
     ),  # fmt: skip
     "attribution": ({"group", "kind", "citations"}, {"attributed_by", "description"}),
+    "person": ({"slug", "name"}, set()),  # a name only: nothing else about a person is recorded
+    "role": ({"person", "group", "kind", "citations"}, {"title", "start", "end", "as_of"}),
+    "size_estimate": ({"group", "low", "high", "estimated_by", "citations"}, {"qualifier", "counted", "as_of", "description"}),
     "citation": _CITATION,
 }
 
@@ -185,6 +188,18 @@ def _check_structure(data: Any) -> list[str]:
         for end in ("from", "to"):
             if affiliation and affiliation.get(end) not in group_slugs:
                 problems.append(f"{where}: unknown group '{affiliation.get(end)}' in '{end}'")
+    person_slugs = {p.get("slug") for p in items(root, "people", "file") if isinstance(p, dict)}
+    for i, person in enumerate(items(root, "people", "file")):
+        check(person, "person", f"people[{i}]")
+    for key, kind in (("roles", "role"), ("size_estimates", "size_estimate")):
+        for i, node in enumerate(items(root, key, "file")):
+            where = f"{key}[{i}]"
+            node = check(node, kind, where)
+            citations(node, where)
+            if node and node.get("group") not in group_slugs:
+                problems.append(f"{where}: unknown group '{node.get('group')}'")
+            if node and kind == "role" and node.get("person") not in person_slugs:
+                problems.append(f"{where}: unknown person '{node.get('person')}'")
     for i, attack in enumerate(items(root, "attacks", "file")):
         where = f"attacks[{i}] ({attack.get('slug') if isinstance(attack, dict) else '?'})"
         attack = check(attack, "attack", where)
@@ -223,6 +238,11 @@ class _Loader:
             self._affiliation(node, f"affiliations[{index}]")
         for node in data["attacks"]:
             self._attack(node)
+        people = {node["slug"]: self._person(node) for node in data.get("people") or []}
+        for index, node in enumerate(data.get("roles") or []):
+            self._role(node, people, f"roles[{index}]")
+        for index, node in enumerate(data.get("size_estimates") or []):
+            self._size_estimate(node, f"size_estimates[{index}]")
 
     def _write(self, where: str, upsert, **kwargs):
         try:
@@ -395,3 +415,46 @@ class _Loader:
                 values={"description": attribution_node.get("description", ""), "publication_status": PublicationStatus.PUBLISHED},
             )
             self._cite(attribution, attribution_node["citations"], attribution_where)
+
+    def _person(self, node: dict):
+        return self._write(
+            f"person {node['slug']}",
+            group_services.person_upsert,
+            slug=node["slug"],
+            values={"name": node["name"], "publication_status": PublicationStatus.PUBLISHED},
+        )
+
+    def _role(self, node: dict, people: dict, where: str) -> None:
+        role = self._write(
+            where,
+            group_services.group_role_upsert,
+            person=people[node["person"]],
+            group=self.groups[node["group"]],
+            kind=node["kind"],
+            values={
+                "title": node.get("title", ""),
+                **_partial_date("started", node.get("start")),
+                **_partial_date("ended", node.get("end")),
+                **_partial_date("as_of", node.get("as_of")),
+                "publication_status": PublicationStatus.PUBLISHED,
+            },
+        )
+        self._cite(role, node["citations"], where)
+
+    def _size_estimate(self, node: dict, where: str) -> None:
+        estimate = self._write(
+            where,
+            group_services.size_estimate_upsert,
+            group=self.groups[node["group"]],
+            estimated_by=node["estimated_by"],
+            low=node["low"],
+            high=node["high"],
+            values={
+                "qualifier": node.get("qualifier", ""),
+                "counted": node.get("counted", ""),
+                **_partial_date("as_of", node.get("as_of")),
+                "description": node.get("description", ""),
+                "publication_status": PublicationStatus.PUBLISHED,
+            },
+        )
+        self._cite(estimate, node["citations"], where)

@@ -66,6 +66,8 @@ class CitationFilterSet(CuratedFilterSet):
             | Q(affiliation__to_group=value)
             | Q(designation__group=value)
             | Q(attribution__group=value)
+            | Q(group_role__group=value)
+            | Q(size_estimate__group=value)
         )
 
     def filter_attack(self, queryset, name, value):

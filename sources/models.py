@@ -212,7 +212,7 @@ def untitled_article_title(text: str, slug: str) -> str:
     return f"Untitled article beginning “{opening}…”" if opening else f"Untitled article {slug}"
 
 
-CITATION_TARGETS = ("group", "alias", "affiliation", "designation", "attack", "attribution")
+CITATION_TARGETS = ("group", "alias", "affiliation", "designation", "attack", "attribution", "group_role", "size_estimate")
 
 
 def _exactly_one_of(fields: tuple[str, ...]) -> Q:
@@ -223,7 +223,7 @@ def _exactly_one_of(fields: tuple[str, ...]) -> Q:
 
 
 class Citation(CuratedModel):
-    """The words of a source that support one fact: a group's summary or founding date, an alias, an attack…"""
+    """The words of a source that support one fact: a group's summary or founding date, an alias, an attack, a leader…"""
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
     quote = models.TextField(help_text="Copied verbatim from the source's text (whitespace and curly quotes may differ).")
@@ -242,6 +242,10 @@ class Citation(CuratedModel):
     designation = models.ForeignKey("groups.Designation", on_delete=models.CASCADE, null=True, blank=True, related_name="citations")
     attack = models.ForeignKey("groups.Attack", on_delete=models.CASCADE, null=True, blank=True, related_name="citations")
     attribution = models.ForeignKey("groups.Attribution", on_delete=models.CASCADE, null=True, blank=True, related_name="citations")
+    group_role = models.ForeignKey(
+        "groups.GroupRole", on_delete=models.CASCADE, null=True, blank=True, related_name="citations", verbose_name="role"
+    )
+    size_estimate = models.ForeignKey("groups.SizeEstimate", on_delete=models.CASCADE, null=True, blank=True, related_name="citations")
 
     class Meta:
         verbose_name = "citation"
@@ -253,7 +257,7 @@ class Citation(CuratedModel):
                 condition=_exactly_one_of(CITATION_TARGETS),
                 name="citation_exactly_one_target",
                 violation_error_message="A citation supports exactly one fact: choose one group, alias, affiliation, "
-                "designation, attack or attribution.",
+                "designation, attack, attribution, role or size estimate.",
             ),
             models.CheckConstraint(
                 condition=~Q(quote=""),

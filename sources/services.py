@@ -45,7 +45,8 @@ def citation_upsert(
 
 
 def citation_target_field(target: models.Model) -> str:
-    name = target._meta.model_name
-    if name not in CITATION_TARGETS:
+    """The citation's foreign key to records of `target`'s kind."""
+    name = next((name for name in CITATION_TARGETS if Citation._meta.get_field(name).related_model is type(target)), None)
+    if name is None:
         raise ValueError(f"{type(target).__name__} records cannot be cited.")
     return name

@@ -12,7 +12,11 @@ from groups.models import (
     AttributionKind,
     Designation,
     Group,
+    GroupRole,
     GtdPerpetratorName,
+    Person,
+    RoleKind,
+    SizeEstimate,
 )
 from kb.models import PublicationStatus
 from sources.models import Citation, Source
@@ -118,6 +122,37 @@ class AttributionFactory(factory.django.DjangoModelFactory):
     attack = factory.SubFactory(AttackFactory)
     group = factory.SubFactory(GroupFactory)
     kind = AttributionKind.CLAIMED
+    publication_status = PublicationStatus.PUBLISHED
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    name = factory.Sequence(lambda n: f"Abu Test {n}")
+    slug = factory.Sequence(lambda n: f"abu-test-{n}")
+    publication_status = PublicationStatus.PUBLISHED
+
+
+class GroupRoleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GroupRole
+
+    person = factory.SubFactory(PersonFactory)
+    group = factory.SubFactory(GroupFactory)
+    kind = RoleKind.SPOKESMAN
+    publication_status = PublicationStatus.PUBLISHED
+
+
+class SizeEstimateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SizeEstimate
+
+    group = factory.SubFactory(GroupFactory)
+    low = 3000
+    high = 4000
+    counted = "fighters"
+    estimated_by = factory.Sequence(lambda n: f"Monitoring Team {n}")
     publication_status = PublicationStatus.PUBLISHED
 
 

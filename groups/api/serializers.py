@@ -1,4 +1,4 @@
-"""How groups, aliases, affiliations and attacks read in the API.
+"""How groups, aliases, affiliations, roles, size estimates and attacks read in the API.
 
 Brief serializers name a related record for embedding; list serializers embed only brief
 records; detail serializers embed what a reader of the record needs, each fact with its citations.
@@ -12,7 +12,7 @@ from rest_framework import serializers
 from kb.api.fields import PageURLField, PartialDateField, RecordURLField
 from sources.api.serializers import CitationBriefSerializer
 
-from ..models import Affiliation, Alias, Attack, Attribution, Designation, Group
+from ..models import Affiliation, Alias, Attack, Attribution, Designation, Group, GroupRole, Person, SizeEstimate
 from ..selectors import relationships_of
 
 
@@ -121,6 +121,42 @@ class AffiliationSerializer(CitedSerializer):
         model = Affiliation
         fields = [
             "id", "url", "from_group", "kind", "label", "symmetric", "to_group", "started", "ended", "confidence", "description",
+            "citations", "updated_at",
+        ]  # fmt: skip
+
+
+class PersonBriefSerializer(serializers.ModelSerializer):
+    """A person is a name only: nothing else about anyone is recorded."""
+
+    class Meta:
+        model = Person
+        fields = ["id", "slug", "name"]
+
+
+class RoleSerializer(CitedSerializer):
+    url = RecordURLField(view_name="api:role-detail")
+    person = PersonBriefSerializer()
+    group = GroupBriefSerializer()
+    label = serializers.CharField(source="role_display", help_text="The role as it reads: “Spokesman”, “Leader (“emir”)”.")
+    started = PartialDateField("started")
+    ended = PartialDateField("ended")
+    as_of = PartialDateField("as_of", help_text="When a source names the person in the role without dating it.")
+
+    class Meta:
+        model = GroupRole
+        fields = ["id", "url", "person", "group", "kind", "title", "label", "started", "ended", "as_of", "citations", "updated_at"]
+
+
+class SizeEstimateSerializer(CitedSerializer):
+    url = RecordURLField(view_name="api:size-estimate-detail")
+    group = GroupBriefSerializer()
+    figure = serializers.CharField(source="figure_display", help_text="As it reads: “3,000–4,000 fighters”, “about 500”.")
+    as_of = PartialDateField("as_of")
+
+    class Meta:
+        model = SizeEstimate
+        fields = [
+            "id", "url", "group", "low", "high", "qualifier", "counted", "figure", "as_of", "estimated_by", "description",
             "citations", "updated_at",
         ]  # fmt: skip
 

@@ -1,4 +1,5 @@
-"""API endpoints for groups, aliases, affiliations and attacks: declarations over the shared read-only viewset."""
+"""API endpoints for groups, aliases, affiliations, roles, size estimates and attacks: declarations over the shared
+read-only viewset."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from kb.api.pagination import SyncCursorPagination
 from kb.api.views import ReadOnlyViewSet
 
 from .. import exports, selectors
-from ..filtersets import AffiliationFilterSet, AliasFilterSet, AttackFilterSet, GroupFilterSet
+from ..filtersets import AffiliationFilterSet, AliasFilterSet, AttackFilterSet, GroupFilterSet, RoleFilterSet, SizeEstimateFilterSet
 from . import serializers
 
 
@@ -38,6 +39,22 @@ class AffiliationViewSet(ReadOnlyViewSet):
     serializer_class = serializers.AffiliationSerializer
     filterset_class = AffiliationFilterSet
     csv_export = exports.AFFILIATIONS
+
+
+class RoleViewSet(ReadOnlyViewSet):
+    """People in public roles in groups (leader, founder, spokesman…), as the sources name them; nothing else about them."""
+
+    queryset = selectors.roles_for_list()
+    serializer_class = serializers.RoleSerializer
+    filterset_class = RoleFilterSet
+
+
+class SizeEstimateViewSet(ReadOnlyViewSet):
+    """How large a group is said to be: a figure or range, as of a date, according to whom."""
+
+    queryset = selectors.size_estimates_for_list()
+    serializer_class = serializers.SizeEstimateSerializer
+    filterset_class = SizeEstimateFilterSet
 
 
 class AttackViewSet(ReadOnlyViewSet):

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from groups.models import Affiliation, Alias, Attack, Attribution, Designation, Group, GtdPerpetratorName
+from groups.models import Affiliation, Alias, Attack, Attribution, Designation, Group, GroupRole, GtdPerpetratorName, Person, SizeEstimate
 from kb.models import PublicationStatus
 from kb.services import record_save
 from sources.models import Citation, Source
@@ -19,7 +19,10 @@ from tests.factories import (
     CitationFactory,
     DesignationFactory,
     GroupFactory,
+    GroupRoleFactory,
     GtdPerpetratorNameFactory,
+    PersonFactory,
+    SizeEstimateFactory,
     SourceFactory,
 )
 
@@ -28,7 +31,8 @@ pytestmark = pytest.mark.django_db
 FACTORIES = {
     Group: GroupFactory, Alias: AliasFactory, Affiliation: AffiliationFactory, Designation: DesignationFactory,
     Attack: AttackFactory, Attribution: AttributionFactory, Source: SourceFactory, Citation: CitationFactory,
-    GtdPerpetratorName: GtdPerpetratorNameFactory,
+    GtdPerpetratorName: GtdPerpetratorNameFactory, Person: PersonFactory, GroupRole: GroupRoleFactory,
+    SizeEstimate: SizeEstimateFactory,
 }  # fmt: skip
 
 
@@ -49,6 +53,9 @@ def new_record_values():
         Source: {"slug": "new-article", "title": "New article", "text": "The group claimed the attack."},
         Citation: {"source": source.pk, "group": group.pk, "quote": "It was also claimed by the Islamic State group"},
         GtdPerpetratorName: {"name": "Ansar al-Sharia (Pakistan)", "group": group.pk},
+        Person: {"name": "Ali bin Sufyan", "slug": "ali-bin-sufyan"},
+        GroupRole: {"person": PersonFactory().pk, "group": group.pk, "kind": "spokesman"},
+        SizeEstimate: {"group": group.pk, "low": "3000", "high": "4000", "estimated_by": "UN Monitoring Team"},
     }
 
 
@@ -86,6 +93,9 @@ A_CHANGE = {
     Source: ("title", "Checked title"),
     Citation: ("locator", "paragraph 2"),
     GtdPerpetratorName: ("note", "GTD's spelling since 2015."),
+    Person: ("name", "Abu Omar"),
+    GroupRole: ("title", "chief spokesman"),
+    SizeEstimate: ("description", "Checked."),
 }
 
 

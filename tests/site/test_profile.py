@@ -4,7 +4,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from groups.models import AffiliationKind, AliasKind, AttributionKind, CountQualifier
+from groups.models import AffiliationKind, AliasKind, AttributionKind, CountQualifier, RoleKind
 from kb.dates import DatePrecision
 from kb.models import PublicationStatus
 from tests.factories import (
@@ -15,6 +15,9 @@ from tests.factories import (
     CitationFactory,
     DesignationFactory,
     GroupFactory,
+    GroupRoleFactory,
+    PersonFactory,
+    SizeEstimateFactory,
     SourceFactory,
 )
 
@@ -24,6 +27,9 @@ DRAFT = PublicationStatus.DRAFT
 QUOTE_LEJ = "Pakistani authorities said the attack was carried out by the Al-Alami faction"
 QUOTE_CLAIM = "It was also claimed by the Islamic State group"
 QUOTE_RAID = "a huge raid on a police academy this week that left more than 60 dead"
+QUOTE_SPOKESMAN = "a spokesman said Wednesday"
+SIZE_TEXT = "Officials say the faction has between 300 and 500 fighters in Balochistan."
+QUOTE_SIZE = "the faction has between 300 and 500 fighters"
 
 
 def profile_url(group):
@@ -120,7 +126,27 @@ def world():
         designated=datetime.date(2018, 1, 1),
         designated_precision=DatePrecision.YEAR,
     )
-    return {"group": group, "parent": parent, "state": state, "source": source, "attack": attack}
+    spokesman = GroupRoleFactory(
+        group=group,
+        person=PersonFactory(name="Ali bin Sufyan", slug="ali-bin-sufyan"),
+        kind=RoleKind.SPOKESMAN,
+        as_of=datetime.date(2016, 10, 1),
+        as_of_precision=DatePrecision.MONTH,
+    )
+    CitationFactory(group_role=spokesman, group=None, source=source, quote=QUOTE_SPOKESMAN)
+    size = SizeEstimateFactory(
+        group=group,
+        low=300,
+        high=500,
+        as_of=datetime.date(2016, 1, 1),
+        as_of_precision=DatePrecision.YEAR,
+        estimated_by="Pakistani officials",
+    )
+    CitationFactory(size_estimate=size, group=None, source=SourceFactory(outlet="Dawn", text=SIZE_TEXT), quote=QUOTE_SIZE)
+    return {
+        "group": group, "parent": parent, "state": state, "source": source, "attack": attack, "spokesman": spokesman,
+        "size": size,
+    }  # fmt: skip
 
 
 def test_profile_shows_names_grouped_by_kind_with_language_and_dates(client, world):
@@ -162,6 +188,8 @@ def test_every_footnote_resolves_to_its_source_and_quoted_words(client, world):
     assert notes and set(notes) == set(entries)
     for anchor in notes:
         entry = entries[anchor]
+        if QUOTE_SIZE in entry:  # the size estimate is cited from another article (test_size_gives_…)
+            continue
         assert "Agence France-Presse" in entry and "Pak militant group worked with ISIS" in entry and "26 Oct 2016" in entry
     assert any(QUOTE_LEJ in entry for entry in entries.values())
     assert any(QUOTE_RAID in entry for entry in entries.values())
@@ -242,6 +270,67 @@ def test_drafts_never_appear_on_a_profile(client, world):
         assert hidden_text not in page, hidden_text
 
 
+def section(page: str, anchor: str) -> str:
+    return re.sub(r"\s+", " ", page.split(f'id="{anchor}"', 1)[1].split("</section>", 1)[0])
+
+
+def test_leadership_names_the_person_the_role_and_its_date_as_precisely_as_known_with_a_footnote(client, world):
+    page = client.get(profile_url(world["group"])).content.decode()
+    leadership = section(page, "leadership")
+    assert 'Ali bin Sufyan</span> — Spokesman, <span class="meta">as of Oct 2016</span>' in leadership
+    (anchor,) = footnote_targets(leadership)
+    assert QUOTE_SPOKESMAN in references(page)[anchor] and "Ali bin Sufyan: spokesman" in references(page)[anchor]
+    assert page.index('id="relationships"') < page.index('id="leadership"') < page.index('id="size"') < page.index('id="attacks"')
+
+
+def test_one_person_appears_under_each_group_they_had_roles_in(client, world):
+    role = GroupRoleFactory(group=world["state"], person=world["spokesman"].person, kind=RoleKind.OTHER, title="emir of Quetta")
+    CitationFactory(group_role=role, group=None, source=world["source"], quote=QUOTE_CLAIM)
+    state = section(client.get(profile_url(world["state"])).content.decode(), "leadership")
+    assert 'Ali bin Sufyan</span> — emir of Quetta, <span class="meta">dates unknown</span>' in state
+    assert "Spokesman" in section(client.get(profile_url(world["group"])).content.decode(), "leadership")
+
+
+def test_size_gives_the_range_as_of_when_and_whose_estimate_with_a_footnote(client, world):
+    page = client.get(profile_url(world["group"])).content.decode()
+    size = section(page, "size")
+    assert "300–500 fighters as of 2016, according to Pakistani officials" in size
+    (anchor,) = footnote_targets(size)
+    assert QUOTE_SIZE in references(page)[anchor] and "Dawn" in references(page)[anchor]
+
+
+def test_a_single_figure_reads_as_the_source_words_it(client, world):
+    world["size"].low = world["size"].high = 400
+    world["size"].qualifier = CountQualifier.ABOUT
+    world["size"].as_of, world["size"].as_of_precision = None, DatePrecision.UNKNOWN
+    world["size"].save()
+    assert "About 400 fighters (undated), according to Pakistani officials" in section(
+        client.get(profile_url(world["group"])).content.decode(), "size"
+    )
+
+
+def test_uncited_draft_or_hidden_roles_and_estimates_stay_off_the_profile(client, world):
+    group = world["group"]
+    GroupRoleFactory(group=group, person=PersonFactory(name="Uncited Person"), kind=RoleKind.LEADER)  # no citation
+    draft = GroupRoleFactory(group=group, person=PersonFactory(name="Draft Role Person"), publication_status=DRAFT)
+    CitationFactory(group_role=draft, group=None, source=world["source"], quote=QUOTE_CLAIM)
+    hidden_person = GroupRoleFactory(group=group, person=PersonFactory(name="Draft Person", publication_status=DRAFT))
+    CitationFactory(group_role=hidden_person, group=None, source=world["source"], quote=QUOTE_CLAIM)
+    draft_quote = GroupRoleFactory(group=group, person=PersonFactory(name="Draft Quote Person"))
+    CitationFactory(group_role=draft_quote, group=None, source=world["source"], quote=QUOTE_CLAIM, publication_status=DRAFT)
+    estimate = SizeEstimateFactory(group=group, low=9000, high=9000, publication_status=DRAFT)
+    CitationFactory(size_estimate=estimate, group=None, source=world["source"], quote=QUOTE_CLAIM)
+    page = client.get(profile_url(group)).content.decode()
+    for hidden_text in ("Uncited Person", "Draft Role Person", "Draft Person", "Draft Quote Person", "9,000", QUOTE_CLAIM):
+        assert hidden_text not in page, hidden_text
+    assert "Ali bin Sufyan" in page
+
+
+def test_a_group_without_people_or_estimates_has_neither_section(client, world):
+    page = client.get(profile_url(world["parent"])).content.decode()
+    assert 'id="leadership"' not in page and 'id="size"' not in page and "#leadership" not in page
+
+
 @pytest.mark.parametrize("slug", ["no-such-group", "hidden"])
 def test_unknown_and_draft_groups_are_404(client, slug):
     GroupFactory(slug="hidden", publication_status=DRAFT)
@@ -267,9 +356,15 @@ def grow(world, n):
         designation = DesignationFactory(group=group, authority=f"Authority {i}")
         CitationFactory(designation=designation, group=None, source=source, quote=QUOTE_CLAIM)
         CitationFactory(group=group, source=SourceFactory(), quote=QUOTE_LEJ, field="founded")
+        role = GroupRoleFactory(group=group, kind=RoleKind.COMMANDER)
+        CitationFactory(group_role=role, group=None, source=source, quote=QUOTE_CLAIM)
+        estimate = SizeEstimateFactory(group=group, low=100 + i, high=200 + i)
+        CitationFactory(size_estimate=estimate, group=None, source=SourceFactory(), quote=QUOTE_CLAIM)
 
 
-PROFILE_QUERIES = 19  # 18, and the data version the cache is keyed by; seven read the attacks: a page, and the first and last
+# 19, and the data version the cache is keyed by; seven read the attacks (a page, and the first and last), and one
+# the people in roles and the size estimates with their citations
+PROFILE_QUERIES = 20
 
 
 @pytest.mark.parametrize("more", [0, 12])

@@ -21,6 +21,9 @@ from tests.factories import (
     CitationFactory,
     DesignationFactory,
     GroupFactory,
+    GroupRoleFactory,
+    PersonFactory,
+    SizeEstimateFactory,
     UserFactory,
 )
 
@@ -171,9 +174,11 @@ def test_the_change_log_query_count_does_not_grow(client, django_assert_num_quer
         AffiliationFactory(to_group=group)
         DesignationFactory(group=group, authority=f"Authority {number}")
         AttributionFactory(group=group)
-    # data version, the group, the histories of the group, aliases, relationships, designations and roles, of the
-    # other groups and the attacks, the withdrawn versions
-    with django_assert_num_queries(10):
+        GroupRoleFactory(group=group)
+        SizeEstimateFactory(group=group)
+    # data version, the group, the histories of the group, aliases, relationships, designations, roles in attacks,
+    # people's roles and size estimates, of the other groups, the attacks and the people, the withdrawn versions
+    with django_assert_num_queries(13):
         assert client.get(reverse("groups:group_changes", args=["front"])).status_code == 200
 
 
@@ -266,7 +271,26 @@ def test_a_versions_query_count_does_not_grow(client, django_assert_num_queries,
         AffiliationFactory(from_group=group)
         DesignationFactory(group=group, authority=f"Authority {number}")
         AttributionFactory(group=group)
+        CitationFactory(group_role=GroupRoleFactory(group=group), group=None)
+        CitationFactory(size_estimate=SizeEstimateFactory(group=group), group=None)
     moment = timezone.now()
-    # data version, the group then, the decisions on its versions and its history, then the profile as it was (10)
-    with django_assert_num_queries(14):
+    # data version, the group then, the decisions on its versions and its history, then the profile as it was (13: with
+    # the roles, their people and the size estimates)
+    with django_assert_num_queries(17):
         assert client.get(version_url(group, moment)).status_code == 200
+
+
+def test_a_version_shows_the_people_and_size_estimates_public_then_and_the_log_says_when_they_changed(client):
+    group = GroupFactory(slug="front")
+    role = GroupRoleFactory(group=group, person=PersonFactory(name="Abu Test"))
+    CitationFactory(group_role=role, group=None)
+    CitationFactory(size_estimate=SizeEstimateFactory(group=group, low=700, high=700, estimated_by="Officials"), group=None)
+    then = timezone.now()
+    role.publication_status = DRAFT
+    role.save()
+    assert "Abu Test" in text(client.get(version_url(group, then)))
+    assert "700" in text(client.get(version_url(group, then)))
+    assert "Abu Test" not in text(client.get(reverse("groups:group_detail", args=["front"])))
+    changes = [change for revision in profile_revisions(group.pk) for change in revision.changes]
+    assert "Published the role of Abu Test (spokesman)" in changes and "Removed the role of Abu Test (spokesman)" in changes
+    assert "Published the size estimate by Officials" in changes

@@ -4,13 +4,21 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from groups.models import Alias, Group
+from groups.models import Alias, Group, RoleKind
 from groups.selectors import search_groups
 from kb.dates import DatePrecision
 from kb.models import PublicationStatus
 from kb.search import MAX_QUERY_LENGTH
 from sampledata.demo_data import load_demo_data
-from tests.factories import AliasFactory, AttackFactory, GroupFactory, SourceFactory
+from tests.factories import (
+    AliasFactory,
+    AttackFactory,
+    CitationFactory,
+    GroupFactory,
+    GroupRoleFactory,
+    PersonFactory,
+    SourceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -129,8 +137,11 @@ def test_query_count_does_not_grow(client, groups, django_assert_num_queries, ex
     for i in range(extra):
         AliasFactory.create_batch(2, group=GroupFactory(name=f"Islamic Front {i}"))
         AttackFactory(title=f"Islamic attack {i}")
-    with django_assert_num_queries(7):  # data version, ranked names, their groups, their aliases, attacks, their attributions, sources
-        client.get("/search/", {"q": "islamic"})
+        CitationFactory(group_role=GroupRoleFactory(person=PersonFactory(name=f"Abu Islamic {i}")), group=None)
+    # data version, ranked names, their groups, their aliases, people's roles with their groups, attacks, their
+    # attributions, sources
+    with django_assert_num_queries(8):  # data version, ranked names, their groups, their aliases, attacks, their attributions, sources
+        assert client.get("/search/", {"q": "islamic"}).status_code == 200
 
 
 def test_the_demo_data_answers_the_spellings_researchers_use(client):
@@ -186,3 +197,16 @@ def test_a_group_found_lists_a_few_of_its_other_names(client, monkeypatch):
         AliasFactory(group=group, name=name)
     page = client.get("/search/", {"q": "harakat example"}).content.decode()
     assert "Also known as Alpha Front, Beta Front and others" in page and "Gamma Front" not in page
+
+
+def test_a_persons_name_finds_the_groups_they_had_public_roles_in(client):
+    state, front = GroupFactory(name="Islamic State", slug="islamic-state"), GroupFactory(name="The Front", slug="front")
+    person = PersonFactory(name="Abu Baker al-Baghdadi")
+    for group in (state, front):
+        CitationFactory(group_role=GroupRoleFactory(person=person, group=group, kind=RoleKind.LEADER), group=None)
+    draft = GroupRoleFactory(person=person, group=GroupFactory(name="Hidden Front"), publication_status=PublicationStatus.DRAFT)
+    CitationFactory(group_role=draft, group=None)
+    page = client.get("/search/", {"q": "ABU BAKER AL BAGHDADI"}).content.decode()
+    people = page.split('id="people-results"', 1)[1].split("</section>", 1)[0]
+    assert 'Leader of <a href="/groups/islamic-state/#leadership">Islamic State</a>' in people
+    assert 'href="/groups/front/#leadership"' in people and "Hidden Front" not in page
