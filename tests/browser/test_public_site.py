@@ -51,8 +51,15 @@ def test_a_footnote_leads_to_its_reference_and_on_to_the_source(page):
     reference = page.locator(f"li{anchor}")
     expect(reference).to_be_in_viewport()
     quote = reference.locator("blockquote").inner_text().strip("“”")
-    source_title = reference.locator(".reference-source a").first.inner_text()
-    reference.locator(".reference-source a").first.click()
+    # The reference links back to the marker the reader came from ...
+    back = reference.locator(f'a[href="#{marker.evaluate("a => a.parentElement.id")}"]')
+    back.click()
+    expect(marker).to_be_in_viewport()
+    marker.click()
+    # ... and its source, named once above its quotes, leads on to the source's page.
+    source_link = page.locator("li.reference-source", has=reference).locator(".reference-source-title a").first
+    source_title = source_link.inner_text()
+    source_link.click()
     expect(page).to_have_url(re.compile(r"/sources/[\w-]+/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(source_title)
     expect(page.locator("ol.passages")).to_contain_text(quote)
