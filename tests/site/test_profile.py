@@ -58,7 +58,7 @@ def table_row(page: str, text: str) -> str:
 
 
 def footnote_targets(html: str) -> list[str]:
-    return re.findall(r'<sup class="fn" id="cite-\d+-\d+"><a href="#(ref-\d+)"', html)
+    return re.findall(r'<sup class="fn"(?: id="cite-\d+-\d+")?><a href="#(ref-\d+)"', html)
 
 
 @pytest.fixture
@@ -461,13 +461,14 @@ def reference_sources(page: str) -> list[str]:
 def test_each_source_is_named_once_above_its_quotes_with_links_to_the_original_and_archive(client, world):
     world["source"].archive_url = "https://web.archive.org/web/2016/https://example.org/a"
     world["source"].save()
+    before = len(reference_sources(client.get(profile_url(world["group"])).content.decode()))
     other = SourceFactory(title="Another article", outlet="Other Outlet")
     CitationFactory(source=other, group=world["group"], field="summary")
 
     page = client.get(profile_url(world["group"])).content.decode()
 
     headings = reference_sources(page)
-    assert len(headings) == 2 and len(references(page)) > 2  # several quotes, two sources
+    assert len(headings) == before + 1 and len(references(page)) > len(headings)  # several quotes, each source once
     assert sum("Pak militant group worked with ISIS" in heading for heading in headings) == 1
     assert any("Other Outlet" in heading and "Another article" in heading for heading in headings)
     section = page.split('id="references-heading"', 1)[1]
