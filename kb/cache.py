@@ -50,7 +50,9 @@ def _moves_again_at_commit() -> bool:
 
 
 def cache_key(request, *parts: str) -> str:
-    digest = hashlib.sha256("\n".join((request.get_full_path(), *parts)).encode()).hexdigest()
+    """The scheme and host are part of the key: pages and API answers hold absolute links (a citation's address, the
+    API's `url`s), so one asked for under another allowed host must not be served to this one."""
+    digest = hashlib.sha256("\n".join((request.build_absolute_uri(), *parts)).encode()).hexdigest()
     return f"public:{data_version()}:{digest}"
 
 

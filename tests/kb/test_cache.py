@@ -142,3 +142,13 @@ def test_a_save_through_the_services_is_its_own_transaction(state, curator):
     before = data_version()
     record_save(instance=AliasFactory.build(group=state, name="Daish", publication_status=DRAFT), user=curator, reason="Name")
     assert data_version() == before + 2  # the save, then its commit (record_save checks the rules in one transaction)
+
+
+@pytest.mark.parametrize("path", ["/groups/islamic-state/", "/api/v1/groups/islamic-state/"])
+def test_a_page_asked_for_under_another_host_is_not_served_to_this_one(client, state, settings, path):
+    settings.ALLOWED_HOSTS = ["testserver", "mirror.example.org"]
+    client.get(path, HTTP_HOST="mirror.example.org")  # cached, holding absolute links to that host
+
+    page = client.get(path).content.decode()
+
+    assert "mirror.example.org" not in page and "http://testserver/" in page
