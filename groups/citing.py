@@ -1,6 +1,6 @@
-"""Citations of a group's profile a researcher takes away: a plain reference, BibTeX, RIS and CSL-JSON, for the
-current version and for any as-of version; the Highwire `citation_*` tags Zotero reads; and the profile as schema.org
-JSON-LD.
+"""Citations of a group's profile a researcher takes away: the plain reference "Cite this page" shows
+(templates/includes/cite.html), BibTeX, RIS and CSL-JSON, for the current version and for any as-of version; the
+Highwire `citation_*` tags Zotero reads; and the profile as schema.org JSON-LD.
 
 A citation always names a version: the profile as it stood at a moment, at its permanent as-of address
 (`Group.version_url`), so what a reader cites is what a later reader finds. The current profile is cited as its
@@ -81,13 +81,6 @@ class ProfileCitation:
             key = moment_key(self.version)
             return reverse("groups:group_revision_cite", kwargs={"slug": self.group.slug, "key": key, "suffix": suffix})
         return reverse("groups:group_cite", kwargs={"slug": self.group.slug, "suffix": suffix})
-
-    def plain(self) -> str:
-        """A reference in a plain author–title–date style, as the "Cite this page" box shows it."""
-        return (
-            f"{PUBLISHER}, “{self.group.name}”, version of {self.version:%-d %B %Y, %H:%M:%S} UTC, {self.url} "
-            f"(accessed {self.accessed:%-d %B %Y})."
-        )
 
     def bibtex(self) -> str:
         fields = {

@@ -57,7 +57,7 @@ def _status(graph: GraphOptions, sort_error: str) -> int:
 def _profile_context(request, profile, citation: ProfileCitation, **extra) -> dict:
     page_url = request.build_absolute_uri(request.path)  # the profile, whichever page of its attacks is shown
     aliases = [entry.alias.name for section in profile.alias_sections for entry in section.entries]
-    sources = list(dict.fromkeys(reference.citation.source for reference in profile.references))
+    sources = [entry.source for entry in profile.reference_sources]  # each cited source once, in the order first cited
     return {
         "section": "groups",
         "attack_sorts": selectors.ATTACK_SORTS,
