@@ -217,11 +217,11 @@ class DesignationAdmin(CuratedAdmin):
 class PersonAdmin(CuratedAdmin):
     """A person is a name only; the roles say what the sources say of them, each cited."""
 
-    list_display = ["name", "slug", "publication_status", "updated_at"]
+    list_display = ["name", "slug", "namesake_acknowledged", "publication_status", "updated_at"]
     list_filter = ["publication_status"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    fields = ["name", "slug", "publication_status"]
+    fields = ["name", "slug", "namesake_acknowledged", "publication_status"]
     inlines = [PersonRoleInline]
 
     def get_search_results(self, request, queryset, search_term):

@@ -15,8 +15,20 @@ from kb.links import record_path
 from sources.exports import CITATIONS, SOURCES
 
 from . import selectors
-from .filtersets import AffiliationFilterSet, AliasFilterSet, AttackFilterSet, GroupFilterSet
-from .models import Affiliation, Alias, Attack, Attribution, Designation, Group, attribution_phrase
+from .filtersets import AffiliationFilterSet, AliasFilterSet, AttackFilterSet, GroupFilterSet, RoleFilterSet, SizeEstimateFilterSet
+from .models import (
+    Affiliation,
+    Alias,
+    Attack,
+    Attribution,
+    Designation,
+    Group,
+    GroupRole,
+    SizeEstimate,
+    attribution_phrase,
+    role_label,
+    size_figure,
+)
 
 
 def _date(name: str) -> Column:
@@ -221,8 +233,83 @@ ATTRIBUTIONS = CsvExport(
     ],
 )
 
+ROLES = CsvExport(
+    records=lambda: GroupRole.objects.public(),
+    filterset_class=RoleFilterSet,
+    rows=lambda roles: roles.values(
+        "id",
+        "person__name",
+        "person__slug",
+        "kind",
+        "title",
+        "group__name",
+        "group__slug",
+        *_dated("started", "ended", "as_of"),
+        "updated_at",
+    ),  # fmt: skip
+    filename="roles.csv",
+    columns=[
+        Column("Id", lambda r: r["id"]),
+        Column("Person", lambda r: r["person__name"]),
+        Column("Person slug", lambda r: r["person__slug"]),
+        Column("Role", lambda r: role_label(r["kind"], r["title"])),
+        Column("Role code", lambda r: r["kind"]),
+        Column("Title as written", lambda r: r["title"]),
+        Column("Group", lambda r: r["group__name"]),
+        Column("Group slug", lambda r: r["group__slug"]),
+        _date("started"),
+        _precision("started"),
+        _date("ended"),
+        _precision("ended"),
+        Column("In the role as of", lambda r: r["as_of"]),
+        _precision("as_of"),
+        Column("Last updated", lambda r: r["updated_at"].isoformat()),
+    ],
+)
+
+SIZE_ESTIMATES = CsvExport(
+    records=lambda: SizeEstimate.objects.public(),
+    filterset_class=SizeEstimateFilterSet,
+    rows=lambda estimates: estimates.values(
+        "id",
+        "group__name",
+        "group__slug",
+        "low",
+        "high",
+        "qualifier",
+        "counted",
+        *_dated("as_of"),
+        "estimated_by",
+        "description",
+        "updated_at",
+    ),  # fmt: skip
+    filename="size-estimates.csv",
+    columns=[
+        Column("Id", lambda e: e["id"]),
+        Column("Group", lambda e: e["group__name"]),
+        Column("Group slug", lambda e: e["group__slug"]),
+        Column("Estimate", lambda e: size_figure(e["low"], e["high"], e["qualifier"], e["counted"])),
+        Column("Lowest", lambda e: e["low"]),
+        Column("Highest", lambda e: e["high"]),
+        Column("Figure (as worded)", choice_label(SizeEstimate, "qualifier")),
+        Column("What is counted", lambda e: e["counted"]),
+        Column("As of", lambda e: e["as_of"]),
+        _precision("as_of"),
+        Column("Estimated by", lambda e: e["estimated_by"]),
+        Column("Description", lambda e: e["description"]),
+        Column("Last updated", lambda e: e["updated_at"].isoformat()),
+    ],
+)
+
 # What `manage.py export_csv <list>` writes, by the name of the list.
-CSV_EXPORTS = {"groups": GROUPS, "aliases": ALIASES, "affiliations": AFFILIATIONS, "attacks": ATTACKS}
+CSV_EXPORTS = {
+    "groups": GROUPS,
+    "aliases": ALIASES,
+    "affiliations": AFFILIATIONS,
+    "roles": ROLES,
+    "size-estimates": SIZE_ESTIMATES,
+    "attacks": ATTACKS,
+}
 
 # Every public table, as a release writes it whole (CSV and JSON Lines with these columns).
 TABLE_EXPORTS = {
@@ -230,6 +317,8 @@ TABLE_EXPORTS = {
     "aliases": ALIASES,
     "affiliations": AFFILIATIONS,
     "designations": DESIGNATIONS,
+    "roles": ROLES,
+    "size-estimates": SIZE_ESTIMATES,
     "attacks": ATTACKS,
     "attributions": ATTRIBUTIONS,
     "sources": SOURCES,

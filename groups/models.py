@@ -791,6 +791,12 @@ class Person(CuratedModel):
     name = models.CharField("name as the sources write it", max_length=200)
     normalized_name = models.CharField("search key", max_length=200, editable=False, db_index=True)
     slug = models.SlugField(max_length=200, unique=True, help_text="Stable identifier of the person.")
+    namesake_acknowledged = models.BooleanField(
+        "another person of the same name",
+        default=False,
+        help_text="Tick only when the sources name a different person who is already recorded under this name (or a spelling "
+        "of it); otherwise the name is refused and the role belongs to the person recorded.",
+    )
 
     class Meta:
         verbose_name = "person"
@@ -800,8 +806,10 @@ class Person(CuratedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["normalized_name"],
+                condition=Q(namesake_acknowledged=False),
                 name="person_name_unique",
-                violation_error_message="A person with this name (or a spelling of it) is already recorded: add the role to them.",
+                violation_error_message="A person with this name (or a spelling of it) is already recorded: add the role to them, "
+                "or tick “another person of the same name” if the sources mean someone else.",
             ),
         ]
         indexes = [status_index("person"), GinIndex(fields=["normalized_name"], opclasses=["gin_trgm_ops"], name="person_search_key_trgm")]
@@ -810,8 +818,17 @@ class Person(CuratedModel):
         return self.name
 
     def clean(self):
+        if self.namesake_acknowledged:
+            self.normalized_name = normalize_name(self.name)
+            if not self.normalized_name:
+                raise ValidationError({"name": "A name needs at least one letter or digit."})
+            return
         _check_search_key(
-            self, lambda clash: f"“{clash.name}” is already recorded (the same name, or a spelling of it): add the role to them."
+            self,
+            lambda clash: (
+                f"“{clash.name}” is already recorded (the same name, or a spelling of it): add the role to them, or tick "
+                "“another person of the same name” if the sources mean someone else."
+            ),
         )
 
     def save(self, *args, **kwargs):
@@ -828,6 +845,14 @@ class RoleKind(models.TextChoices):
     SPOKESMAN = "spokesman", "Spokesman"
     COMMANDER = "commander", "Commander"
     OTHER = "other", "Other public role"
+
+
+def role_label(kind: str, title: str) -> str:
+    """ "Leader", "Spokesman (“chief spokesman”)", or for another role its title."""
+    if kind == RoleKind.OTHER:
+        return title
+    label = RoleKind(kind).label if kind in RoleKind.values else kind
+    return f"{label} (“{title}”)" if title and title.casefold() != label.casefold() else label
 
 
 class GroupRole(CuratedModel):
@@ -899,11 +924,7 @@ class GroupRole(CuratedModel):
 
     @property
     def role_display(self) -> str:
-        """ "Leader", "Spokesman (“chief spokesman”)", or for another role its title."""
-        if self.kind == RoleKind.OTHER:
-            return self.title
-        label = RoleKind(self.kind).label if self.kind in RoleKind.values else self.kind
-        return f"{label} (“{self.title}”)" if self.title and self.title.casefold() != label.casefold() else label
+        return role_label(self.kind, self.title)
 
     @property
     def period_display(self) -> str:
@@ -914,6 +935,18 @@ class GroupRole(CuratedModel):
         if self.as_of is not None and self.as_of_precision != DatePrecision.UNKNOWN:
             return f"as of {format_partial_date(self.as_of, self.as_of_precision)}"
         return "dates unknown"
+
+
+def size_figure(low: int | None, high: int | None, qualifier: str, counted: str) -> str:
+    """ "3,000–4,000 fighters", "about 500 members", "1,200"."""
+    if low is None or high is None:
+        return ""
+    if low == high:
+        worded = CountQualifier(qualifier).label if qualifier and qualifier != CountQualifier.EXACT else ""
+        figure = f"{worded} {low:,}".strip()
+    else:
+        figure = f"{low:,}–{high:,}"
+    return f"{figure} {counted}".strip()
 
 
 class SizeEstimate(CuratedModel):
@@ -983,15 +1016,7 @@ class SizeEstimate(CuratedModel):
 
     @property
     def figure_display(self) -> str:
-        """ "3,000–4,000 fighters", "about 500 members", "1,200"."""
-        if self.low is None or self.high is None:
-            return ""
-        if self.low == self.high:
-            qualifier = CountQualifier(self.qualifier).label if self.qualifier and self.qualifier != CountQualifier.EXACT else ""
-            figure = f"{qualifier} {self.low:,}".strip()
-        else:
-            figure = f"{self.low:,}–{self.high:,}"
-        return f"{figure} {self.counted}".strip()
+        return size_figure(self.low, self.high, self.qualifier, self.counted)
 
     @property
     def as_of_display(self) -> str:

@@ -37,6 +37,8 @@ class SlugOrIdChoiceField(forms.ModelChoiceField):
         value = str(value).strip()
         queryset = self.queryset
         record = queryset.filter(slug=value).first()
+        if record is None and any(field.name == "previous_slugs" for field in queryset.model._meta.concrete_fields):
+            record = queryset.filter(previous_slugs__contains=[value]).first()  # links made before a rename keep working
         if record is None and (record_id := as_id(value)) is not None:
             record = queryset.filter(pk=record_id).first()
         if record is None and self.by_name is not None:

@@ -47,6 +47,7 @@ class RoleViewSet(ReadOnlyViewSet):
     queryset = selectors.roles_for_list()
     serializer_class = serializers.RoleSerializer
     filterset_class = RoleFilterSet
+    csv_export = exports.ROLES
 
 
 class SizeEstimateViewSet(ReadOnlyViewSet):
@@ -55,6 +56,7 @@ class SizeEstimateViewSet(ReadOnlyViewSet):
     queryset = selectors.size_estimates_for_list()
     serializer_class = serializers.SizeEstimateSerializer
     filterset_class = SizeEstimateFilterSet
+    csv_export = exports.SIZE_ESTIMATES
 
 
 class AttackViewSet(ReadOnlyViewSet):

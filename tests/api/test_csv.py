@@ -9,11 +9,20 @@ from django.http import StreamingHttpResponse
 
 from groups.api.urls import router
 from groups.exports import CSV_EXPORTS
-from groups.models import AffiliationKind, AttributionKind
+from groups.models import AffiliationKind, AttributionKind, RoleKind
 from kb.api import csv as api_csv
 from kb.dates import DatePrecision
 from kb.models import PublicationStatus
-from tests.factories import AffiliationFactory, AliasFactory, AttackFactory, AttributionFactory, GroupFactory
+from tests.factories import (
+    AffiliationFactory,
+    AliasFactory,
+    AttackFactory,
+    AttributionFactory,
+    GroupFactory,
+    GroupRoleFactory,
+    PersonFactory,
+    SizeEstimateFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +121,8 @@ def test_the_api_and_the_export_command_write_the_same_file(name, client, tmp_pa
     AliasFactory(group=state, name="Daesh")
     AffiliationFactory(from_group=GroupFactory(name="Wilayat Khorasan"), to_group=state)
     AttributionFactory(group=state, attack=AttackFactory(country="IQ"))
+    GroupRoleFactory(group=state, person=PersonFactory(name="Abu Bakr al-Baghdadi"), kind=RoleKind.LEADER)
+    SizeEstimateFactory(group=state, low=3000, high=4000, counted="fighters")
     downloaded = b"".join(client.get(f"/api/v1/{name}.csv").streaming_content)
     call_command("export_csv", name, "--output", str(tmp_path / "out.csv"), "--no-progress", stdout=io.StringIO())
     assert downloaded == (tmp_path / "out.csv").read_bytes() and downloaded.count(b"\n") >= 2

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
+from groups.exports import CSV_EXPORTS
 from sampledata.demo_data import load_demo_data
 
 SCHEMA_FILE = Path(settings.BASE_DIR) / "docs" / "api" / "openapi.yaml"
@@ -69,7 +70,7 @@ def test_a_csv_answer_is_an_operation_of_its_own_declared_as_text():
     described = yaml.safe_load(SCHEMA_FILE.read_text())["paths"]
     answers = {path: item["get"]["responses"].get("200", {}).get("content", {}) for path, item in described.items() if "get" in item}
     csv_paths = {path for path, content in answers.items() if "text/csv" in content}
-    assert csv_paths == {f"/api/v1/{name}.csv" for name in ("groups", "aliases", "affiliations", "attacks")}
+    assert csv_paths == {f"/api/v1/{name}.csv" for name in CSV_EXPORTS}
     for path in csv_paths:
         assert answers[path] == {"text/csv": {"schema": answers[path]["text/csv"]["schema"]}}
         assert answers[path]["text/csv"]["schema"]["type"] == "string"

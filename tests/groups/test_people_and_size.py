@@ -35,9 +35,35 @@ class TestPeople:
         with pytest.raises(IntegrityError, match="person_name_unique"), transaction.atomic():
             PersonFactory(name="ALI BIN SUFYAN")
 
+    def test_another_person_of_the_same_name_is_recorded_once_the_editor_says_so(self):
+        first = PersonFactory(name="Ali bin Sufyan")
+        namesake = PersonFactory.build(name="ali bin sufyan", slug="ali-bin-sufyan-2")
+        with pytest.raises(ValidationError) as error:
+            namesake.full_clean()
+        assert "another person of the same name" in messages(error.value)
+        namesake.namesake_acknowledged = True
+        namesake.full_clean()
+        namesake.save()
+        assert set(Person.objects.filter(normalized_name=first.normalized_name)) == {first, namesake}
+        with pytest.raises(ValidationError, match="at least one letter"):
+            PersonFactory.build(name="—", slug="dash", namesake_acknowledged=True).full_clean()
+        with pytest.raises(IntegrityError, match="person_name_unique"), transaction.atomic():
+            PersonFactory(name="Ali Bin Sufyan", slug="ali-bin-sufyan-3")  # not acknowledged: still one record per name
+
+    def test_the_admin_keeps_namesakes_apart(self, admin_client):
+        PersonFactory(name="Ali bin Sufyan", slug="ali-bin-sufyan")
+        form = {"name": "Ali bin Sufyan", "slug": "ali-bin-sufyan-2", "publication_status": DRAFT, "change_reason": "Second person",
+                "roles-TOTAL_FORMS": "0", "roles-INITIAL_FORMS": "0"}  # fmt: skip
+        response = admin_client.post("/admin/groups/person/add/", form)
+        assert response.status_code == 200 and "another person of the same name" in response.content.decode()
+        assert Person.objects.count() == 1
+        response = admin_client.post("/admin/groups/person/add/", {**form, "namesake_acknowledged": "on"})
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert Person.objects.filter(slug="ali-bin-sufyan-2", namesake_acknowledged=True).exists()
+
     def test_a_person_has_a_name_and_nothing_else(self):
         assert {field.name for field in Person._meta.concrete_fields} == {
-            "id", "name", "normalized_name", "slug", "publication_status", "created_at", "updated_at",
+            "id", "name", "normalized_name", "slug", "namesake_acknowledged", "publication_status", "created_at", "updated_at",
         }  # fmt: skip
 
 

@@ -12,6 +12,7 @@ import bibtexparser
 import pytest
 import rispy
 from django.utils import timezone
+from pyld import jsonld
 
 from groups.models import VersionDecision
 from groups.revisions import profile_version_decision
@@ -201,6 +202,31 @@ def test_json_ld_is_a_schema_org_organization_with_its_public_names_and_sources(
     }
     for node in (data, article, article["publisher"], *article["author"]):
         assert set(node) <= SCHEMA_ORG[node["@type"]], set(node) - SCHEMA_ORG[node["@type"]]
+
+
+def test_json_ld_expands_to_schema_org_terms_a_processor_keeps(client, front):
+    """Expanded by a JSON-LD processor (schema.org's context served from here: the tests make no outside request), every
+    property becomes a schema.org term: none is dropped as unknown, and the values survive."""
+    page = page_of(client, "/groups/front/")
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+
+    def schema_org_context(url, options=None):
+        assert url.rstrip("/") in ("https://schema.org", "http://schema.org"), url
+        return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url,
+                "document": {"@context": {"@vocab": "https://schema.org/"}}}  # fmt: skip
+
+    [organization] = jsonld.expand(data, {"documentLoader": schema_org_context})
+
+    def terms(node: dict) -> set[str]:
+        return {key for key in node if not key.startswith("@")}
+
+    assert organization["@type"] == ["https://schema.org/Organization"]
+    assert terms(organization) == {f"https://schema.org/{key}" for key in terms(data)}
+    assert [name["@value"] for name in organization["https://schema.org/alternateName"]] == ["The Front"]
+    [article] = organization["https://schema.org/subjectOf"]
+    assert article["@type"] == ["https://schema.org/NewsArticle"]
+    assert terms(article) == {f"https://schema.org/{key}" for key in terms(data["subjectOf"][0])}
+    assert article["https://schema.org/headline"] == [{"@value": "Front claims attack"}]
 
 
 def test_json_ld_cannot_close_its_script_element(client):

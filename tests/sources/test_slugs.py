@@ -14,11 +14,13 @@ from kb.services import record_revert, record_save
 from sampledata.demo_data import load_demo_data
 from sources.models import Source
 from sources.slugs import SLUG_LENGTH, slug_base, slug_candidates, trim_slug
-from tests.factories import SourceFactory
+from tests.factories import CitationFactory, GroupFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
 migration = importlib.import_module("sources.migrations.0006_source_readable_slugs")
+
+QUOTE = "It was also claimed by the Islamic State group"
 
 LONG_TITLE = (
     "Islamic State expanding footprint in Pakistan as the Khorasan Province claims responsibility for attacks "
@@ -178,6 +180,13 @@ class TestRedirects:
         assert b"Numbered" in client.get(f"/sources/{renamed.pk}/").content
         SourceFactory(slug="elsewhere", previous_slugs=[str(other.pk)])
         assert client.get(f"/sources/{other.pk}/")["Location"] == "/sources/elsewhere/"
+
+    def test_filters_by_source_take_an_earlier_slug(self, client, renamed):
+        cited = CitationFactory(group=GroupFactory(), source=renamed, quote=QUOTE)
+        for key in ("attack-in-quetta", "first-try", "4066d30c1cf974a5"):
+            body = client.get("/api/v1/citations/", {"source": key}).json()
+            assert [citation["id"] for citation in body["results"]] == [cited.pk], key
+        assert client.get("/api/v1/citations/", {"source": "never-used"}).json()["results"] == []
 
     def test_unknown_addresses_are_404(self, client, renamed):
         assert client.get("/sources/no-such-source/").status_code == 404
