@@ -212,7 +212,7 @@ def untitled_article_title(text: str, slug: str) -> str:
     return f"Untitled article beginning “{opening}…”" if opening else f"Untitled article {slug}"
 
 
-CITATION_TARGETS = ("group", "alias", "affiliation", "designation", "attack", "attribution", "group_role", "size_estimate")
+CITATION_TARGETS = ("group", "alias", "affiliation", "designation", "attack", "attribution", "group_role", "size_estimate", "section")
 
 
 def _exactly_one_of(fields: tuple[str, ...]) -> Q:
@@ -246,6 +246,9 @@ class Citation(CuratedModel):
         "groups.GroupRole", on_delete=models.CASCADE, null=True, blank=True, related_name="citations", verbose_name="role"
     )
     size_estimate = models.ForeignKey("groups.SizeEstimate", on_delete=models.CASCADE, null=True, blank=True, related_name="citations")
+    section = models.ForeignKey(
+        "groups.GroupSection", on_delete=models.CASCADE, null=True, blank=True, related_name="citations", verbose_name="profile section"
+    )
 
     class Meta:
         verbose_name = "citation"
@@ -257,7 +260,7 @@ class Citation(CuratedModel):
                 condition=_exactly_one_of(CITATION_TARGETS),
                 name="citation_exactly_one_target",
                 violation_error_message="A citation supports exactly one fact: choose one group, alias, affiliation, "
-                "designation, attack, attribution, role or size estimate.",
+                "designation, attack, attribution, role, size estimate or profile section.",
             ),
             models.CheckConstraint(
                 condition=~Q(quote=""),
@@ -277,6 +280,22 @@ class Citation(CuratedModel):
         """Published, from a published source, and supporting a fact that is itself public."""
         target_is_public = reduce(or_, (cls._meta.get_field(name).related_model.public_q(f"{prefix}{name}__") for name in CITATION_TARGETS))
         return super().public_q(prefix) & Source.public_q(f"{prefix}source__") & target_is_public
+
+    @classmethod
+    def of_group_q(cls, group) -> Q:
+        """Citations of a group's facts (`group` a group or its id): its record, names, relationships either way,
+        designations, roles in attacks, people in roles, size estimates and profile sections."""
+        return (
+            Q(group=group)
+            | Q(alias__group=group)
+            | Q(affiliation__from_group=group)
+            | Q(affiliation__to_group=group)
+            | Q(designation__group=group)
+            | Q(attribution__group=group)
+            | Q(group_role__group=group)
+            | Q(size_estimate__group=group)
+            | Q(section__group=group)
+        )
 
     @classmethod
     def supports_publicly_q(cls, prefix: str = "") -> Q:
