@@ -49,8 +49,9 @@ class Run:
 
 def paragraphs(text: str, notes_for: Callable[[int], list]) -> list[list[Run]]:
     """The text's paragraphs, each a list of runs: words as written (a line break is a space), and the notes
-    `notes_for(citation_id)` gives for each marker (markers next to each other make one run). A marker whose
-    citation gives no notes (not public, or not of this record) leaves no trace: nor does the space before it."""
+    `notes_for(citation_id)` gives for each marker (markers next to each other make one run), drawn after the
+    punctuation that follows them. A marker whose citation gives no notes (not public, or not of this record) leaves no
+    trace: nor does the space before it."""
     found = []
     for block in _PARAGRAPH_BREAK.split((text or "").strip()):
         runs: list[Run] = []
@@ -70,5 +71,24 @@ def paragraphs(text: str, notes_for: Callable[[int], list]) -> list[list[Run]]:
         if rest.strip():
             runs.append(Run(text=rest))
         if runs:
-            found.append(runs)
+            found.append(_punctuation_first(runs))
     return found
+
+
+_CLOSING = re.compile(r"^[.,;:!?)]+")
+
+
+def _punctuation_first(runs: list[Run]) -> list[Run]:
+    """Footnotes after the punctuation that ends their words ("…in Karachi.[1] It…"), as the reference list reads, whether
+    the editor wrote the marker before the full stop or after it."""
+    ordered: list[Run] = []
+    for index, run in enumerate(runs):
+        following = runs[index + 1] if index + 1 < len(runs) else None
+        if run.notes and following is not None and (closing := _CLOSING.match(following.text)):
+            following.text = following.text[closing.end() :]
+            if ordered and not ordered[-1].notes:
+                ordered[-1].text += closing.group(0)
+            else:
+                ordered.append(Run(text=closing.group(0)))
+        ordered.append(run)
+    return [run for run in ordered if run.notes or run.text]

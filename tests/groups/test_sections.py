@@ -55,7 +55,7 @@ def test_paragraphs_keep_words_and_put_notes_where_markers_are():
         "First line\ncontinues [cite:1]. Next [cite:2][cite:1].\n\n  \nSecond [cite:9] paragraph.", lambda cid: [] if cid == 9 else [cid]
     )
     assert [[(run.text, run.notes) for run in paragraph] for paragraph in found] == [
-        [("First line continues", []), ("", [1]), (". Next", []), ("", [2, 1]), (".", [])],
+        [("First line continues.", []), ("", [1]), (" Next.", []), ("", [2, 1])],  # markers after the full stop
         [("Second", []), (" paragraph.", [])],  # a marker without notes leaves nothing
     ]
 

@@ -688,7 +688,7 @@ def test_sections_read_in_topic_order_with_footnotes_numbered_with_the_rest(clie
     overview_html = prose.split('id="section-overview"', 1)[1].split("</section>", 1)[0]
     paragraphs = re.findall(r"<p>(.*?)</p>", overview_html, re.S)
     assert len(paragraphs) == 2
-    assert plain_text(paragraphs[0]).startswith("According to Pakistani authorities, the faction carried out the attack [")
+    assert plain_text(paragraphs[0]).startswith("According to Pakistani authorities, the faction carried out the attack. [")
     entries = references(page)
     targets = footnote_targets(overview_html)
     assert len(targets) == 4 and targets[0] == targets[2] and targets[1] == targets[3]
