@@ -161,6 +161,20 @@ def size_estimates_for_list() -> QuerySet[SizeEstimate]:
     return SizeEstimate.objects.public().select_related("group").prefetch_related(prefetch_public_citations())
 
 
+def sections_for_list() -> QuerySet[GroupSection]:
+    """Public profile sections with their group and own citations; `public_markers` says which markers readers may follow."""
+    return GroupSection.objects.public().select_related("group").prefetch_related(prefetch_public_citations())
+
+
+def public_markers(sections: Iterable[GroupSection]) -> dict[int, set[int]]:
+    """For each section (by id), the citation ids its markers name that readers may follow: public, and citations of
+    the section's group. One query for them all."""
+    sections = list(sections)
+    named = {citation_id for section in sections for citation_id in marker_ids(section.text)}
+    cited = Citation.groups_cited(Citation.objects.public().filter(pk__in=named)) if named else {}
+    return {section.pk: {cid for cid in marker_ids(section.text) if section.group_id in cited.get(cid, ())} for section in sections}
+
+
 def recently_updated_groups(limit: int = 6) -> list[Group]:
     return list(groups_for_list().order_by("-last_updated", "id")[:limit])
 

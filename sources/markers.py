@@ -28,6 +28,11 @@ def marker_ids(text: str) -> list[int]:
     return list(dict.fromkeys(int(match.group(1)) for match in MARKER.finditer(text or "")))
 
 
+def without_markers(text: str, *, keeping: set[int]) -> str:
+    """`text` without the markers of citations not in `keeping` (nor the space before them)."""
+    return re.sub(r"\s*" + MARKER.pattern, lambda match: match.group(0) if int(match.group(1)) in keeping else "", text or "")
+
+
 def marker_problems(text: str) -> list[str]:
     """What in `text` cannot be read as plain paragraphs with markers, each as a sentence for the editor."""
     problems = []

@@ -281,21 +281,22 @@ class Citation(CuratedModel):
         target_is_public = reduce(or_, (cls._meta.get_field(name).related_model.public_q(f"{prefix}{name}__") for name in CITATION_TARGETS))
         return super().public_q(prefix) & Source.public_q(f"{prefix}source__") & target_is_public
 
+    # How a citation leads to the group whose fact it supports: its record, names, relationships either way,
+    # designations, roles in attacks, people in roles, size estimates and profile sections.
+    GROUP_PATHS = (
+        "group", "alias__group", "affiliation__from_group", "affiliation__to_group", "designation__group", "attribution__group",
+        "group_role__group", "size_estimate__group", "section__group",
+    )  # fmt: skip
+
     @classmethod
     def of_group_q(cls, group) -> Q:
-        """Citations of a group's facts (`group` a group or its id): its record, names, relationships either way,
-        designations, roles in attacks, people in roles, size estimates and profile sections."""
-        return (
-            Q(group=group)
-            | Q(alias__group=group)
-            | Q(affiliation__from_group=group)
-            | Q(affiliation__to_group=group)
-            | Q(designation__group=group)
-            | Q(attribution__group=group)
-            | Q(group_role__group=group)
-            | Q(size_estimate__group=group)
-            | Q(section__group=group)
-        )
+        """Citations of a group's facts (`group` a group or its id), by `GROUP_PATHS`."""
+        return reduce(or_, (Q(**{path: group}) for path in cls.GROUP_PATHS))
+
+    @classmethod
+    def groups_cited(cls, citations: models.QuerySet) -> dict[int, set[int]]:
+        """The ids of the groups each of `citations` is a citation of (two for a relationship), in one query."""
+        return {pk: {group for group in groups if group is not None} for pk, *groups in citations.values_list("pk", *cls.GROUP_PATHS)}
 
     @classmethod
     def supports_publicly_q(cls, prefix: str = "") -> Q:
