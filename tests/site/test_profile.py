@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from groups.models import AffiliationKind, AliasKind, AttributionKind, CountQualifier, RoleKind, SectionTopic
+from groups.revisions import profile_revisions
 from kb.dates import DatePrecision, moment_key
 from kb.models import PublicationStatus
 from tests.factories import (
@@ -748,3 +749,5 @@ def test_a_past_version_shows_the_sections_as_they_were(client, world):
     assert "The first account" in version and "second account" not in version
     assert footnote_targets(version.split('id="section-overview"', 1)[1].split("</section>", 1)[0])
     assert "The second account" in client.get(profile_url(group)).content.decode()
+    changes = [change for revision in profile_revisions(group.pk) for change in revision.changes]
+    assert "Changed the section “Overview”: text" in changes and "Published the section “Overview”" in changes
