@@ -72,6 +72,17 @@ def test_an_editors_edit_through_the_form_waits_for_review(editor_client, sectio
     assert "According to a spokesman" in plain(editor_client.get(change_url(section)).content)  # the preview shows the pending text
 
 
+def test_the_reviewer_sees_the_pending_text_in_the_review_queue(editor_client, reviewer, section):
+    section, own, _ = section
+    data = {**form_data(editor_client.get(change_url(section))), "change_reason": "Attributed"}
+    editor_client.post(change_url(section), {**data, "text": f"According to a spokesman [cite:{own.pk}]."})
+    pending = PendingChange.objects.get(object_id=section.pk)
+    editor_client.force_login(reviewer)
+    page = editor_client.get(reverse("admin:kb_changeset_change", args=[pending.change_set_id]))
+    shown = plain(page.content)
+    assert page.status_code == 200 and "profile section" in shown.lower() and "According to" in shown, shown[-600:]
+
+
 def test_the_group_page_lists_its_sections_with_links(editor_client, section):
     section, *_ = section
     GroupSectionFactory(group=section.group, topic=SectionTopic.GEOGRAPHY)
