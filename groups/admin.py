@@ -3,12 +3,15 @@ from django.contrib import admin
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.template.loader import render_to_string
+from django.utils.html import format_html
 from django_countries import countries
 from django_countries.filters import CountryFilter
 
 from kb.admin import CuratedAdmin, CuratedInline
 from kb.models import as_id
 from sources.admin import CitationInline
+from sources.markers import marker_for
 
 from .models import (
     Affiliation,
@@ -18,6 +21,7 @@ from .models import (
     Designation,
     Group,
     GroupRole,
+    GroupSection,
     GtdPerpetratorName,
     Person,
     ProfileVersionDecision,
@@ -25,6 +29,7 @@ from .models import (
 )
 from .normalization import normalize_name
 from .revisions import profile_version_decision
+from .selectors import section_preview
 
 
 class AliasInlineFormSet(BaseInlineFormSet):
@@ -124,6 +129,21 @@ class SizeEstimateInline(CuratedInline):
     fields = ["low", "high", "qualifier", "counted", "as_of", "as_of_precision", "estimated_by", "description", "publication_status"]
 
 
+class GroupSectionInline(admin.TabularInline):
+    """A group's profile sections, listed: each is written, cited and previewed on its own page (the change link)."""
+
+    model = GroupSection
+    verbose_name_plural = "Profile sections (write, cite and preview each on its own page)"
+    fields = ["topic", "heading", "publication_status", "updated_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 class GroupCountryFilter(admin.SimpleListFilter):
     title = "country of operation"
     parameter_name = "country"
@@ -162,6 +182,7 @@ class GroupAdmin(CuratedAdmin):
         DesignationInline,
         GroupRoleInline,
         SizeEstimateInline,
+        GroupSectionInline,
         CitationInline,
     ]
 
@@ -258,6 +279,58 @@ class SizeEstimateAdmin(CuratedAdmin):
         ("Who and when", {"fields": ["estimated_by", ("as_of", "as_of_precision"), "description"]}),
     ]
     inlines = [CitationInline]
+
+
+class SectionCitationInline(CitationInline):
+    """A section's own citations, each with the marker that cites it in the text."""
+
+    fields = [*CitationInline.fields, "marker"]
+    readonly_fields = ["marker"]
+
+    @admin.display(description="marker to copy into the text")
+    def marker(self, citation):
+        return format_html("<code>{}</code>", marker_for(citation.pk)) if citation.pk else "(save to get its marker)"
+
+
+@admin.register(GroupSection)
+class GroupSectionAdmin(CuratedAdmin):
+    """A profile section in prose: its text cites with markers (`[cite:123]`); the preview shows it as readers will,
+    with its footnotes and the quotes they lead to."""
+
+    list_display = ["group", "topic", "heading", "publication_status", "updated_at"]
+    list_filter = ["publication_status", "topic"]
+    search_fields = ["group__name", "heading", "text"]
+    autocomplete_fields = ["group"]
+    list_select_related = ["group"]
+    readonly_fields = ["preview", "group_citations"]
+    fieldsets = [
+        (None, {"fields": ["group", "topic", "heading", "publication_status"]}),
+        ("Text", {"fields": ["text", "preview"]}),
+        ("Other citations of the group this text may cite", {"fields": ["group_citations"], "classes": ["collapse"]}),
+    ]
+    inlines = [SectionCitationInline]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "text":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 16, "cols": 100})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description="preview")
+    def preview(self, section):
+        """The text as saved (for an editor, the version awaiting review), as readers will see it: drafts included,
+        each marked so."""
+        if section.pk is None:
+            return "Save the section to preview it with its footnotes."
+        return render_to_string("admin/groups/section_preview.html", {"preview": section_preview(section)})
+
+    @admin.display(description="markers")
+    def group_citations(self, section):
+        if section.pk is None or not section.group_id:
+            return "Choose the group and save to list them."
+        preview = section_preview(section)
+        return render_to_string(
+            "admin/groups/section_citations.html", {"citations": preview.group_citations, "more": preview.more_citations}
+        )
 
 
 class AttributionInline(CuratedInline):

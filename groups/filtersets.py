@@ -32,8 +32,10 @@ from .models import (
     Group,
     GroupKind,
     GroupRole,
+    GroupSection,
     GroupStatus,
     RoleKind,
+    SectionTopic,
     SizeEstimate,
 )
 from .normalization import normalize_name
@@ -190,6 +192,16 @@ class SizeEstimateFilterSet(CuratedFilterSet):
     class Meta:
         model = SizeEstimate
         fields = ["group", "updated_since", "ordering"]
+
+
+class GroupSectionFilterSet(CuratedFilterSet):
+    group = public_group_filter(field_name="group", label="Group")
+    topic = django_filters.ChoiceFilter(choices=SectionTopic.choices, label="Topic", empty_label="Any topic")
+    ordering = NamedOrderingFilter(orderings={"updated": ("Last updated", "updated_at")}, default="id", label="Sort by")
+
+    class Meta:
+        model = GroupSection
+        fields = ["group", "topic", "updated_since", "ordering"]
 
 
 class AttackFilterSet(CuratedFilterSet):

@@ -28,6 +28,8 @@ from kb.dates import (
 from kb.links import record_path
 from kb.models import AuditedModel, CuratedModel, status_index
 from kb.search import search_document
+from sources.markers import marker_ids, marker_problems
+from sources.models import Citation
 
 from .normalization import normalize_name
 
@@ -1137,3 +1139,98 @@ class ProfileVersionDecision(models.Model):
             return f"Every version of {self.group_slug} kept readable"
         moment = f" at {self.moment.astimezone(datetime.UTC):%Y-%m-%d %H:%M:%S} UTC" if self.moment else ""
         return f"Version of {self.group_slug}{moment} withdrawn"
+
+
+class SectionTopic(models.TextChoices):
+    """The sections of a profile's narrative, in the order of Stanford's Mapping Militants Project profiles."""
+
+    OVERVIEW = "overview", "Overview"
+    LEADERSHIP = "leadership", "Leadership"
+    NAME_CHANGES = "name_changes", "Name changes"
+    SIZE_ESTIMATES = "size_estimates", "Size estimates"
+    RESOURCES = "resources", "Resources"
+    GEOGRAPHY = "geography", "Geography"
+    ORGANISATION = "organisation", "Organisation"
+    IDEOLOGY_AND_AIMS = "ideology_and_aims", "Ideology and aims"
+    TARGETS_AND_TACTICS = "targets_and_tactics", "Targets and tactics"
+    MAJOR_ATTACKS = "major_attacks", "Major attacks"
+    RELATIONSHIPS = "relationships", "Relationships"
+    STATE_SPONSORS = "state_sponsors", "State sponsors and external influences"
+
+
+class GroupSection(CuratedModel):
+    """A section of a group's profile in prose (its overview, its ideology and aims…), every statement attributed and
+    footnoted: the text's markers (`[cite:123]`, `sources.markers`) each name a citation of this group, which readers
+    see as the profile's numbered footnotes.
+
+    The citations it names are its own (supporting the section as a whole) or those of the group's other facts: its
+    record, names, relationships, designations, people in roles, size estimates and roles in attacks. It is public
+    only with a public citation of its own (the citation rule), and a marker whose citation is not public is not drawn.
+    """
+
+    NEEDS_CITATION = True
+
+    CITABLE_FIELDS = ("text",)
+    PUBLISHED_WITH = ("group",)
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="sections")
+    topic = models.CharField(max_length=32, choices=SectionTopic.choices)
+    heading = models.CharField(
+        "heading",
+        max_length=120,
+        blank=True,
+        help_text="Leave empty for the topic's own heading (“Ideology and aims”); give one only when the topic's reads badly here.",
+    )
+    text = models.TextField(
+        help_text="Plain paragraphs separated by a blank line, no HTML or other markup. After each statement, the marker of the "
+        "citation that supports it, as listed under Citations (save the section with its citations first): “… claimed the attack "
+        "[cite:123].” A marker may name any citation of this group: this section's, or those of its record, names, relationships, "
+        "designations, people, size estimates and attacks."
+    )
+
+    class Meta:
+        verbose_name = "profile section"
+        verbose_name_plural = "profile sections"
+        ordering = ["group__name", "topic", "id"]
+        permissions = [("publish_groupsection", "Can publish or unpublish profile sections")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "topic"],
+                name="groupsection_one_per_topic",
+                violation_error_message="This group's profile already has a section on this topic: edit that one.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="groupsection_has_text",
+                violation_error_message="A section needs its text.",
+            ),
+            choices_constraint("topic", SectionTopic, model="groupsection"),
+        ]
+        indexes = [
+            status_index("groupsection"),
+            models.Index(fields=["group", "updated_at"], name="groupsection_group_updated_idx"),  # a profile's last update
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.heading_display}"
+
+    @property
+    def heading_display(self) -> str:
+        return self.heading or (SectionTopic(self.topic).label if self.topic in SectionTopic.values else self.topic)
+
+    @property
+    def topic_order(self) -> int:
+        return SectionTopic.values.index(self.topic) if self.topic in SectionTopic.values else len(SectionTopic.values)
+
+    def get_absolute_url(self) -> str:
+        return f"{self.group.get_absolute_url()}#section-{self.topic}"
+
+    def clean(self):
+        """Every marker is one a reader can follow: well formed, and naming a citation of this group."""
+        problems = marker_problems(self.text)
+        ids = marker_ids(self.text)
+        if ids and self.group_id:
+            known = set(Citation.objects.filter(Citation.of_group_q(self.group_id), pk__in=ids).values_list("pk", flat=True))
+            problems += [f"[cite:{citation_id}] is not a citation of this group." for citation_id in ids if citation_id not in known]
+        if problems:
+            raise ValidationError({"text": problems})

@@ -31,6 +31,7 @@ from .models import (
     Designation,
     Group,
     GroupRole,
+    GroupSection,
     Person,
     ProfileVersionDecision,
     SizeEstimate,
@@ -64,6 +65,7 @@ def group_as_of(group: Group, moment: datetime.datetime) -> Group:
     roles = _as_of(GroupRole, moment, group_id=group.pk)
     people = {p.pk: p for p in _as_of(Person, moment, id__in={r.person_id for r in roles})} if roles else {}
     size_estimates = _as_of(SizeEstimate, moment, group_id=group.pk)
+    sections = _as_of(GroupSection, moment, group_id=group.pk)
     related_ids = {a.to_group_id for a in outgoing} | {a.from_group_id for a in incoming}
     groups = {g.pk: g for g in _as_of(Group, moment, id__in=related_ids)} | {group.pk: group}
     attacks = {a.pk: a for a in _as_of(Attack, moment, id__in={a.attack_id for a in attributions})}
@@ -74,8 +76,8 @@ def group_as_of(group: Group, moment: datetime.datetime) -> Group:
     roles = [r for r in roles if r.person_id in people]
     for role in roles:
         role.person, role.group = people[role.person_id], group
-    for estimate in size_estimates:
-        estimate.group = group
+    for fact in size_estimates + sections:
+        fact.group = group
     for affiliation in outgoing + incoming:
         affiliation.from_group, affiliation.to_group = groups[affiliation.from_group_id], groups[affiliation.to_group_id]
     for attribution in attributions:
@@ -90,6 +92,7 @@ def group_as_of(group: Group, moment: datetime.datetime) -> Group:
         "attribution": attributions,
         "group_role": roles,
         "size_estimate": size_estimates,
+        "section": sections,
     }
     condition = Q()
     for name, records in cited.items():
@@ -111,9 +114,10 @@ def group_as_of(group: Group, moment: datetime.datetime) -> Group:
     group.public_affiliations_from, group.public_affiliations_to = outgoing, incoming
     group.public_designations = designations
     group.public_attributions = sorted(attributions, key=lambda a: (a.attack_id, a.kind, a.pk))
-    # What the citation rule keeps off the live profile: a role or estimate with no public citation then.
+    # What the citation rule keeps off the live profile: a role, estimate or section with no public citation then.
     group.public_roles = [role for role in roles if role.public_citations]
     group.public_size_estimates = [estimate for estimate in size_estimates if estimate.public_citations]
+    group.public_sections = [section for section in sections if section.public_citations]
     return group
 
 
@@ -273,6 +277,7 @@ _SHOWN = (
         lambda r, names: f"the role of {names.get((Person, r.person_id), 'a person')} ({r.get_kind_display().lower()})",
     ),
     (SizeEstimate, lambda row, group_id: row.group_id == group_id, lambda r, names: f"the size estimate by {r.estimated_by}"),
+    (GroupSection, lambda row, group_id: row.group_id == group_id, lambda r, names: f"the section “{r.heading or r.get_topic_display()}”"),
 )
 # Changes within this span (one save with its inline rows) make one revision.
 _SAME_REVISION = datetime.timedelta(seconds=2)
@@ -282,7 +287,7 @@ def profile_revisions(group_id: int, *, limit: int | None = 200) -> list[Revisio
     """The public changes to what the group's profile shows, newest first: what became public (published, or shown
     since what it is shown through was published), changed while public, or stopped being public (unpublished,
     deleted, or with what it is shown through). The group's record and its aliases, relationships, designations,
-    people in roles, size estimates and roles in attacks; a fixed number of queries, however long the history."""
+    people in roles, size estimates, profile sections and roles in attacks; a fixed number of queries, however long the history."""
     history = PublicHistory()
     history.load(
         {
@@ -295,6 +300,7 @@ def profile_revisions(group_id: int, *, limit: int | None = 200) -> list[Revisio
             Attribution: Attribution.history.filter(id__in=Attribution.history.filter(group_id=group_id).values("id")),
             GroupRole: GroupRole.history.filter(id__in=GroupRole.history.filter(group_id=group_id).values("id")),
             SizeEstimate: SizeEstimate.history.filter(id__in=SizeEstimate.history.filter(group_id=group_id).values("id")),
+            GroupSection: GroupSection.history.filter(id__in=GroupSection.history.filter(group_id=group_id).values("id")),
         }
     )
     names = {

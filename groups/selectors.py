@@ -30,6 +30,7 @@ from django.db.models.functions import ExtractYear, Greatest, Lower
 from django_countries import countries
 
 from kb.search import matching, query_words
+from sources.markers import Run, marker_ids, paragraphs
 from sources.models import Citation, Source
 from sources.references import Note, Reference, References, SourceReferences, by_source
 from sources.selectors import CITATION_ORDER, prefetch_public_citations
@@ -48,6 +49,7 @@ from .models import (
     Designation,
     Group,
     GroupRole,
+    GroupSection,
     RoleKind,
     SizeEstimate,
 )
@@ -75,6 +77,7 @@ def public_groups() -> QuerySet[Group]:
             _newest_update(Attribution.objects.public(), "group"),
             _newest_update(GroupRole.objects.public(), "group"),
             _newest_update(SizeEstimate.objects.public(), "group"),
+            _newest_update(GroupSection.objects.public(), "group"),
         )
     )
 
@@ -102,35 +105,35 @@ def groups_with_facts() -> QuerySet[Group]:
     )
 
 
-def load_roles_and_size_estimates(groups: Iterable[Group]) -> None:
-    """Give each of `groups` its public roles (`public_roles`, each with its person) and size estimates
-    (`public_size_estimates`), each with its `public_citations`, in one query however many there are.
+def load_roles_size_estimates_and_sections(groups: Iterable[Group]) -> None:
+    """Give each of `groups` its public roles (`public_roles`, each with its person), size estimates
+    (`public_size_estimates`) and profile sections (`public_sections`), each with its `public_citations`, in one query
+    however many there are.
 
-    They are read through their citations: a role or an estimate is public only with a public citation (the citation
-    rule, `kb.services.publishing`), so the public ones that have one are all the public ones there are."""
+    They are read through their citations: each is public only with a public citation (the citation rule,
+    `kb.services.publishing`), so the public ones that have one are all the public ones there are."""
     by_id = {group.pk: group for group in groups}
-    roles: dict[int, GroupRole] = {}
-    estimates: dict[int, SizeEstimate] = {}
+    facts: dict[tuple[str, int], GroupRole | SizeEstimate | GroupSection] = {}
     citations = (
         Citation.objects.published()
         .filter(Source.public_q("source__"))
         .filter(
             Q(group_role__in=GroupRole.objects.public().filter(group__in=list(by_id)))
             | Q(size_estimate__in=SizeEstimate.objects.public().filter(group__in=list(by_id)))
+            | Q(section__in=GroupSection.objects.public().filter(group__in=list(by_id)))
         )
-        .select_related("source", "group_role__person", "size_estimate")
+        .select_related("source", "group_role__person", "size_estimate", "section")
         .order_by(*CITATION_ORDER)
     )
     for citation in citations:
-        if citation.group_role_id:
-            fact = roles.setdefault(citation.group_role_id, citation.group_role)
-        else:
-            fact = estimates.setdefault(citation.size_estimate_id, citation.size_estimate)
+        name = "group_role" if citation.group_role_id else "size_estimate" if citation.size_estimate_id else "section"
+        fact = facts.setdefault((name, getattr(citation, f"{name}_id")), getattr(citation, name))
         fact.__dict__.setdefault("public_citations", []).append(citation)
     for group in by_id.values():
-        group.public_roles = [role for role in roles.values() if role.group_id == group.pk]
-        group.public_size_estimates = [estimate for estimate in estimates.values() if estimate.group_id == group.pk]
-    for fact in [*roles.values(), *estimates.values()]:
+        group.public_roles = [fact for (name, _), fact in facts.items() if name == "group_role" and fact.group_id == group.pk]
+        group.public_size_estimates = [fact for (name, _), fact in facts.items() if name == "size_estimate" and fact.group_id == group.pk]
+        group.public_sections = [fact for (name, _), fact in facts.items() if name == "section" and fact.group_id == group.pk]
+    for fact in facts.values():
         fact.group = by_id[fact.group_id]
 
 
@@ -156,6 +159,20 @@ def roles_for_list() -> QuerySet[GroupRole]:
 def size_estimates_for_list() -> QuerySet[SizeEstimate]:
     """Public size estimates with their group and citations."""
     return SizeEstimate.objects.public().select_related("group").prefetch_related(prefetch_public_citations())
+
+
+def sections_for_list() -> QuerySet[GroupSection]:
+    """Public profile sections with their group and own citations; `public_markers` says which markers readers may follow."""
+    return GroupSection.objects.public().select_related("group").prefetch_related(prefetch_public_citations())
+
+
+def public_markers(sections: Iterable[GroupSection]) -> dict[int, set[int]]:
+    """For each section (by id), the citation ids its markers name that readers may follow: public, and citations of
+    the section's group. One query for them all."""
+    sections = list(sections)
+    named = {citation_id for section in sections for citation_id in marker_ids(section.text)}
+    cited = Citation.groups_cited(Citation.objects.public().filter(pk__in=named)) if named else {}
+    return {section.pk: {cid for cid in marker_ids(section.text) if section.group_id in cited.get(cid, ())} for section in sections}
 
 
 def recently_updated_groups(limit: int = 6) -> list[Group]:
@@ -216,6 +233,18 @@ class SizeEntry:
     notes: list[Note]
 
 
+@dataclass(frozen=True)
+class SectionEntry:
+    """A profile section as readers see it: its paragraphs, each a list of runs of words and footnote markers."""
+
+    section: GroupSection
+    paragraphs: list[list[Run]]
+
+    @property
+    def anchor(self) -> str:
+        return f"section-{self.section.topic}"
+
+
 @dataclass
 class GroupProfile:
     group: Group
@@ -225,6 +254,7 @@ class GroupProfile:
     designations: list[DesignationEntry]
     roles: list[RoleEntry]  # leaders, founders, spokesmen…: the kinds in RoleKind's order, oldest first
     size_estimates: list[SizeEntry]  # newest first
+    sections: list[SectionEntry]  # in the order of `SectionTopic`
     attacks: list[AttackEntry]  # the table's page of them
     attack_page: Page
     attack_sort: str  # a key of ATTACK_SORTS
@@ -260,7 +290,7 @@ def group_profile(
     covers all of them from an aggregate, so a group with 10,000 attacks costs the queries one with ten does.
     The relationship graph shows what `graph` asks for: with the groups two steps away, one query more."""
     group = groups_with_facts().get(slug=slug)
-    load_roles_and_size_estimates([group])
+    load_roles_size_estimates_and_sections([group])
 
     def among(group_ids: set[int]) -> list[Affiliation]:
         public = Affiliation.objects.public().filter(from_group__in=group_ids, to_group__in=group_ids)
@@ -270,8 +300,14 @@ def group_profile(
         public = Affiliation.objects.public().filter(Q(from_group__in=group_ids) | Q(to_group__in=group_ids))
         return list(public.exclude(from_group=group).exclude(to_group=group).select_related("from_group", "to_group"))
 
+    def cited_elsewhere(citation_ids: set[int]) -> list[Citation]:
+        public = Citation.objects.public().filter(Citation.of_group_q(group), pk__in=citation_ids)
+        return list(public.select_related("source").order_by("id"))
+
     attacks = group_attacks(group, attack_page, attack_sort)
-    return build_profile(group, among_neighbours=among, touching_neighbours=touching, attacks=attacks, graph=graph)
+    return build_profile(
+        group, among_neighbours=among, touching_neighbours=touching, attacks=attacks, graph=graph, cited_elsewhere=cited_elsewhere
+    )
 
 
 PROFILE_ATTACKS_PER_PAGE = 25
@@ -376,16 +412,22 @@ def build_profile(
     attacks: GroupAttacks,
     touching_neighbours: Callable[[set[int]], list[Affiliation]] | None = None,
     graph: GraphOptions | None = None,
+    cited_elsewhere: Callable[[set[int]], list[Citation]] | None = None,
 ) -> GroupProfile:
     """The profile of a group loaded as `group_profile` loads it (or as `groups.revisions` loads a past version).
 
     For the graph, `among_neighbours` gives the relationships among the groups whose ids it is given;
     `touching_neighbours` those of the related groups with others than `group` (for the groups two steps away,
-    which `graph` may ask for; without it the graph shows one step)."""
+    which `graph` may ask for; without it the graph shows one step). The sections' markers name citations of the
+    group's facts, which are loaded already, or else `cited_elsewhere` reads them (an attack beyond the table's page:
+    one query more, only then); without it such a marker is not drawn."""
     references = References()
     notes = references.notes_by_field(group, group.public_citations)
 
     alias_sections = _alias_sections(group, references)
+    sections = section_entries(
+        group.public_sections, references, loaded=_profile_citations(group, attacks.page), cited_elsewhere=cited_elsewhere
+    )
     relationships = relationships_of(group)
     for entry in relationships:
         entry.notes = references.notes_for(entry.affiliation.public_citations, supports=str(entry.affiliation))
@@ -426,6 +468,7 @@ def build_profile(
         designations=designations,
         roles=roles,
         size_estimates=size_estimates,
+        sections=sections,
         attacks=attack_entries,
         attack_page=attacks.page,
         attack_sort=attacks.sort,
@@ -436,6 +479,49 @@ def build_profile(
         attack_map=attack_map([_map_point(attack) for attack in attacks.page if attack.latitude is not None]),
         references=references.entries,
     )
+
+
+def section_entries(
+    sections: Iterable[GroupSection],
+    references: References,
+    *,
+    loaded: dict[int, Citation],
+    cited_elsewhere: Callable[[set[int]], list[Citation]] | None = None,
+) -> list[SectionEntry]:
+    """The sections in topic order, each marker of their texts a footnote of `references`: for a citation of the
+    section's own, or of `loaded` (the group's other citations by id, as the page has them), or else read by
+    `cited_elsewhere`. A marker of none of them (a citation not public, or not of the group) is not drawn."""
+    sections = sorted(sections, key=lambda section: (section.topic_order, section.pk))
+    citations = dict(loaded)
+    for section in sections:
+        citations.update((citation.pk, citation) for citation in getattr(section, "public_citations", ()))
+    missing = {cid for section in sections for cid in marker_ids(section.text)} - set(citations)
+    if missing and cited_elsewhere is not None:
+        citations.update((citation.pk, citation) for citation in cited_elsewhere(missing))
+    entries = []
+    for section in sections:
+
+        def notes_for(citation_id: int, section=section) -> list[Note]:
+            citation = citations.get(citation_id)
+            return references.notes_for([citation], supports=section.heading_display) if citation is not None else []
+
+        entries.append(SectionEntry(section, paragraphs(section.text, notes_for)))
+    return entries
+
+
+def _profile_citations(group: Group, attack_page: Iterable[Attack]) -> dict[int, Citation]:
+    """The public citations of the group's facts that its profile has loaded, by id (attacks' own are not the group's)."""
+    facts = [
+        group,
+        *group.public_aliases,
+        *group.public_affiliations_from,
+        *group.public_affiliations_to,
+        *group.public_designations,
+        *group.public_roles,
+        *group.public_size_estimates,
+        *(attribution for attack in attack_page for attribution in attack.profile_roles),
+    ]
+    return {citation.pk: citation for fact in facts for citation in fact.public_citations}
 
 
 def _role_order(role: GroupRole) -> tuple:
@@ -682,3 +768,43 @@ def search_attacks(query: str, *, limit: int = 20) -> list[Attack]:
         return Q(country=code) if code else Q(pk__in=[])
 
     return list(matching(attacks_for_list(), ATTACK_SEARCH_DOCUMENT, words, also=in_country, or_=in_country(query.strip()))[:limit])
+
+
+# --- Editors' preview (the admin; drafts included) ---------------------------------------------------------------
+
+SECTION_PREVIEW_CITATIONS = 200  # of a group's citations listed beside a section for its markers
+
+
+@dataclass(frozen=True)
+class PreviewFootnote:
+    reference: Reference
+    public: bool  # whether readers would see it now: the citation, its source and what it supports published
+
+
+@dataclass(frozen=True)
+class SectionPreview:
+    """A section as readers will see it, drafts included: its paragraphs with numbered footnotes, the quotes they lead
+    to (each saying whether readers would see it now), and the group's citations its markers may name."""
+
+    entry: SectionEntry
+    footnotes: list[PreviewFootnote]
+    group_citations: list[Citation]  # the first SECTION_PREVIEW_CITATIONS, by id
+    more_citations: bool
+
+
+def section_preview(section: GroupSection) -> SectionPreview:
+    """`section` as it stands (for an editor, the version awaiting review) drawn with every citation of its group its
+    markers name, published or not. Four queries."""
+    of_group = Citation.objects.filter(Citation.of_group_q(section.group_id)).select_related("source")
+    ids = marker_ids(section.text)
+    cited = {citation.pk: citation for citation in of_group.filter(pk__in=ids)}
+    public = set(Citation.objects.public().filter(pk__in=list(cited)).values_list("pk", flat=True)) if cited else set()
+    references = References()
+    (entry,) = section_entries([section], references, loaded=cited)
+    listed = list(of_group.order_by("id")[: SECTION_PREVIEW_CITATIONS + 1])
+    return SectionPreview(
+        entry=entry,
+        footnotes=[PreviewFootnote(reference, reference.citation.pk in public) for reference in references.entries],
+        group_citations=listed[:SECTION_PREVIEW_CITATIONS],
+        more_citations=len(listed) > SECTION_PREVIEW_CITATIONS,
+    )

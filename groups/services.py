@@ -1,5 +1,5 @@
-"""Writes to groups, aliases, affiliations, designations, people and their roles, size estimates, attacks and
-attributions.
+"""Writes to groups, aliases, affiliations, designations, people and their roles, size estimates, profile sections,
+attacks and attributions.
 
 Each upsert names the record's natural key; values are validated by the model
 (`full_clean`) and saved through `kb.services.record_save`, so history always
@@ -13,7 +13,7 @@ from typing import Any
 
 from kb.services import record_upsert
 
-from .models import Affiliation, Alias, Attack, Attribution, Designation, Group, GroupRole, Person, SizeEstimate
+from .models import Affiliation, Alias, Attack, Attribution, Designation, Group, GroupRole, GroupSection, Person, SizeEstimate
 
 
 def group_upsert(*, slug: str, values: dict[str, Any], user, reason: str, change_set=None) -> tuple[Group, bool]:
@@ -93,4 +93,14 @@ def size_estimate_upsert(
         values=values,
         user=user,
         reason=reason,
+    )
+
+
+def group_section_upsert(
+    *, group: Group, topic: str, values: dict[str, Any], user, reason: str, change_set=None
+) -> tuple[GroupSection, bool]:
+    """The group's section on `topic`; its text's citation markers are checked (`GroupSection.clean`) as every write
+    validates the record, so a marker naming no citation of the group is refused here as in the admin."""
+    return record_upsert(
+        model=GroupSection, lookup={"group": group, "topic": topic}, values=values, user=user, reason=reason, change_set=change_set
     )

@@ -16,17 +16,11 @@ from .mentions import AmbiguousName, GroupMentions, MentionIndex, PossibleName, 
 
 
 def groups_linked_by_citations(source_ids: Iterable[int]) -> dict[int, set[int]]:
-    """For each source, the groups a citation from it links: one citing the group itself, one of its aliases,
-    relationships (either side), designations or attributions, or an attack attributed to it."""
+    """For each source, the groups a citation from it links: one of a group's facts (`Citation.GROUP_PATHS`: the group
+    itself, its aliases, relationships either side, designations, attributions, people, size estimates, profile
+    sections), or of an attack attributed to it."""
     rows = Citation.objects.filter(source_id__in=list(source_ids)).values_list(
-        "source_id",
-        "group_id",
-        "alias__group_id",
-        "affiliation__from_group_id",
-        "affiliation__to_group_id",
-        "designation__group_id",
-        "attribution__group_id",
-        "attack__attributions__group_id",
+        "source_id", *Citation.GROUP_PATHS, "attack__attributions__group"
     )
     linked: dict[int, set[int]] = {}
     for source_id, *group_ids in rows:

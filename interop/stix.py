@@ -475,7 +475,9 @@ def _prefetch_cited_objects() -> Prefetch:
     """A source's public citations with just what names the objects they support."""
     citations = (
         Citation.objects.public()
-        .select_related("group", "alias__group", "designation__group", "attack", "group_role__group", "size_estimate__group")
+        .select_related(
+            "group", "alias__group", "designation__group", "attack", "group_role__group", "size_estimate__group", "section__group"
+        )
         .only(
             "source",
             "updated_at",
@@ -487,6 +489,7 @@ def _prefetch_cited_objects() -> Prefetch:
             "attack__slug",
             "group_role__group__slug",
             "size_estimate__group__slug",
+            "section__group__slug",
         )
         .order_by("id")
     )
@@ -768,8 +771,8 @@ def _cited_object_id(citation: Citation) -> str:
         return _affiliation_id(citation.affiliation_id)
     if citation.attribution_id:
         return _attribution_id(citation.attribution_id)
-    if citation.group_role_id or citation.size_estimate_id:  # a person's role or a size estimate: facts about the group
-        return _group_id((citation.group_role or citation.size_estimate).group.slug)
+    if citation.group_role_id or citation.size_estimate_id or citation.section_id:  # a role, an estimate, a profile section: of the group
+        return _group_id((citation.group_role or citation.size_estimate or citation.section).group.slug)
     group = citation.group or (citation.alias.group if citation.alias_id else citation.designation.group)
     return _group_id(group.slug)
 

@@ -8,6 +8,7 @@ changes nothing and adds no history.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from groups import services as group_services
+from groups.models import GroupSection
 from kb.accounts import system_account
 from kb.dates import DatePrecision
 from kb.models import PublicationStatus
@@ -32,7 +34,7 @@ IMPORTER_USERNAME = "importer"
 _PARTIAL_DATE = {"date", "precision"}
 _CITATION = ({"source", "quote"}, {"field", "locator", "credibility"})
 _SCHEMA = {
-    "root": ({"sources", "groups", "affiliations", "attacks"}, {"people", "roles", "size_estimates"}),
+    "root": ({"sources", "groups", "affiliations", "attacks"}, {"people", "roles", "size_estimates", "sections"}),
     "source": (
         {"key", "file", "title", "outlet", "authors", "url", "published", "language"},
         {"reliability", "archive_url", "accessed"},
@@ -82,7 +84,12 @@ _SCHEMA = {
     "role": ({"person", "group", "kind", "citations"}, {"title", "start", "end", "as_of"}),
     "size_estimate": ({"group", "low", "high", "estimated_by", "citations"}, {"qualifier", "counted", "as_of", "description"}),
     "citation": _CITATION,
+    # A profile section's text cites its own citations by key: "… claimed the attack [cite:claim]."
+    "section": ({"group", "topic", "text", "citations"}, {"heading"}),
+    "section_citation": ({"key", *_CITATION[0]}, _CITATION[1] - {"field"}),
 }
+# A marker in a section's text in the file: its citation's key, which the loader writes as the citation's id.
+_KEY_MARKER = re.compile(r"\[cite:([^\]]*)\]")
 
 
 class DemoDataError(Exception):
@@ -200,6 +207,22 @@ def _check_structure(data: Any) -> list[str]:
                 problems.append(f"{where}: unknown group '{node.get('group')}'")
             if node and kind == "role" and node.get("person") not in person_slugs:
                 problems.append(f"{where}: unknown person '{node.get('person')}'")
+    for i, node in enumerate(items(root, "sections", "file")):
+        where = f"sections[{i}]"
+        node = check(node, "section", where)
+        if node and node.get("group") not in group_slugs:
+            problems.append(f"{where}: unknown group '{node.get('group')}'")
+        keys = []
+        for j, citation in enumerate(items(node, "citations", where)):
+            cited = check(citation, "section_citation", f"{where}.citations[{j}]")
+            if cited and cited.get("source") not in source_keys:
+                problems.append(f"{where}.citations[{j}]: unknown source '{cited.get('source')}'")
+            keys.append(cited.get("key"))
+        if node and not keys:
+            problems.append(f"{where}: needs at least one citation")
+        used = _KEY_MARKER.findall(str(node.get("text", "")))
+        problems += [f"{where}: the text's marker [cite:{key}] names no citation listed" for key in dict.fromkeys(used) if key not in keys]
+        problems += [f"{where}: citation '{key}' is listed but the text never cites it" for key in keys if key not in used]
     for i, attack in enumerate(items(root, "attacks", "file")):
         where = f"attacks[{i}] ({attack.get('slug') if isinstance(attack, dict) else '?'})"
         attack = check(attack, "attack", where)
@@ -243,8 +266,10 @@ class _Loader:
             self._role(node, people, f"roles[{index}]")
         for index, node in enumerate(data.get("size_estimates") or []):
             self._size_estimate(node, f"size_estimates[{index}]")
+        for index, node in enumerate(data.get("sections") or []):
+            self._section(node, f"sections[{index}] ({node['group']}, {node['topic']})")
 
-    def _write(self, where: str, upsert, **kwargs):
+    def _write(self, where: str, upsert, *, counted: bool = True, **kwargs):
         try:
             record, written = upsert(user=self.user, reason=self.reason, **kwargs)
         except ValidationError as error:
@@ -254,11 +279,12 @@ class _Loader:
                 else " ".join(error.messages)
             )
             raise DemoDataError(f"{where}: {messages}") from error
-        self.report.count(record, written)
+        if counted:
+            self.report.count(record, written)
         return record
 
-    def _cite(self, target, nodes: list[dict], where: str) -> None:
-        for index, node in enumerate(nodes):
+    def _cite(self, target, nodes: list[dict], where: str) -> list:
+        return [
             self._write(
                 f"{where}.citations[{index}]",
                 citation_upsert,
@@ -272,6 +298,8 @@ class _Loader:
                     "publication_status": PublicationStatus.PUBLISHED,
                 },
             )
+            for index, node in enumerate(nodes)
+        ]
 
     def _source(self, node: dict) -> None:
         text_path = self.base_dir / node["file"]
@@ -458,3 +486,23 @@ class _Loader:
             },
         )
         self._cite(estimate, node["citations"], where)
+
+    def _section(self, node: dict, where: str) -> None:
+        """The section is written first without its markers (its citations need it to exist), the first time only;
+        then its citations, then its text with each key written as its citation's id."""
+        group = self.groups[node["group"]]
+        values = {"heading": node.get("heading", ""), "publication_status": PublicationStatus.PUBLISHED}
+        section = GroupSection.objects.filter(group=group, topic=node["topic"]).first()
+        if section is None:
+            section = self._write(
+                where,
+                group_services.group_section_upsert,
+                counted=False,
+                group=group,
+                topic=node["topic"],
+                values={**values, "text": _KEY_MARKER.sub("", node["text"])},
+            )
+        cited = self._cite(section, node["citations"], where)
+        ids = {citation_node["key"]: citation.pk for citation_node, citation in zip(node["citations"], cited, strict=True)}
+        text = _KEY_MARKER.sub(lambda match: f"[cite:{ids[match.group(1)]}]", node["text"].strip())
+        self._write(where, group_services.group_section_upsert, group=group, topic=node["topic"], values={**values, "text": text})

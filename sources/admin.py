@@ -119,12 +119,23 @@ class CitationAdmin(CuratedAdmin):
     list_display = ["__str__", "source", "field", "credibility", "publication_status", "updated_at"]
     list_filter = ["publication_status", "credibility"]
     search_fields = ["quote", "source__title", "source__outlet"]
-    autocomplete_fields = ["source", "group", "alias", "affiliation", "designation", "attack", "attribution", "group_role", "size_estimate"]
+    autocomplete_fields = [
+        "source",
+        "group",
+        "alias",
+        "affiliation",
+        "designation",
+        "attack",
+        "attribution",
+        "group_role",
+        "size_estimate",
+        "section",
+    ]
     list_select_related = ["source"]
     fieldsets = [
         (None, {"fields": ["source", "quote", "locator", "field", "credibility", "publication_status"]}),
         (
             "The fact it supports (choose exactly one)",
-            {"fields": ["group", "alias", "affiliation", "designation", "attack", "attribution", "group_role", "size_estimate"]},
+            {"fields": ["group", "alias", "affiliation", "designation", "attack", "attribution", "group_role", "size_estimate", "section"]},
         ),
     ]

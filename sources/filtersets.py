@@ -59,16 +59,7 @@ class CitationFilterSet(CuratedFilterSet):
         fields = ["source", "group", "attack", "supports", "field", "q", "updated_since", "ordering"]
 
     def filter_group(self, queryset, name, value):
-        return queryset.filter(
-            Q(group=value)
-            | Q(alias__group=value)
-            | Q(affiliation__from_group=value)
-            | Q(affiliation__to_group=value)
-            | Q(designation__group=value)
-            | Q(attribution__group=value)
-            | Q(group_role__group=value)
-            | Q(size_estimate__group=value)
-        )
+        return queryset.filter(Citation.of_group_q(value))
 
     def filter_attack(self, queryset, name, value):
         return queryset.filter(Q(attack=value) | Q(attribution__attack=value))

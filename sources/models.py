@@ -212,7 +212,7 @@ def untitled_article_title(text: str, slug: str) -> str:
     return f"Untitled article beginning “{opening}…”" if opening else f"Untitled article {slug}"
 
 
-CITATION_TARGETS = ("group", "alias", "affiliation", "designation", "attack", "attribution", "group_role", "size_estimate")
+CITATION_TARGETS = ("group", "alias", "affiliation", "designation", "attack", "attribution", "group_role", "size_estimate", "section")
 
 
 def _exactly_one_of(fields: tuple[str, ...]) -> Q:
@@ -246,6 +246,9 @@ class Citation(CuratedModel):
         "groups.GroupRole", on_delete=models.CASCADE, null=True, blank=True, related_name="citations", verbose_name="role"
     )
     size_estimate = models.ForeignKey("groups.SizeEstimate", on_delete=models.CASCADE, null=True, blank=True, related_name="citations")
+    section = models.ForeignKey(
+        "groups.GroupSection", on_delete=models.CASCADE, null=True, blank=True, related_name="citations", verbose_name="profile section"
+    )
 
     class Meta:
         verbose_name = "citation"
@@ -257,7 +260,7 @@ class Citation(CuratedModel):
                 condition=_exactly_one_of(CITATION_TARGETS),
                 name="citation_exactly_one_target",
                 violation_error_message="A citation supports exactly one fact: choose one group, alias, affiliation, "
-                "designation, attack, attribution, role or size estimate.",
+                "designation, attack, attribution, role, size estimate or profile section.",
             ),
             models.CheckConstraint(
                 condition=~Q(quote=""),
@@ -277,6 +280,23 @@ class Citation(CuratedModel):
         """Published, from a published source, and supporting a fact that is itself public."""
         target_is_public = reduce(or_, (cls._meta.get_field(name).related_model.public_q(f"{prefix}{name}__") for name in CITATION_TARGETS))
         return super().public_q(prefix) & Source.public_q(f"{prefix}source__") & target_is_public
+
+    # How a citation leads to the group whose fact it supports: its record, names, relationships either way,
+    # designations, roles in attacks, people in roles, size estimates and profile sections.
+    GROUP_PATHS = (
+        "group", "alias__group", "affiliation__from_group", "affiliation__to_group", "designation__group", "attribution__group",
+        "group_role__group", "size_estimate__group", "section__group",
+    )  # fmt: skip
+
+    @classmethod
+    def of_group_q(cls, group) -> Q:
+        """Citations of a group's facts (`group` a group or its id), by `GROUP_PATHS`."""
+        return reduce(or_, (Q(**{path: group}) for path in cls.GROUP_PATHS))
+
+    @classmethod
+    def groups_cited(cls, citations: models.QuerySet) -> dict[int, set[int]]:
+        """The ids of the groups each of `citations` is a citation of (two for a relationship), in one query."""
+        return {pk: {group for group in groups if group is not None} for pk, *groups in citations.values_list("pk", *cls.GROUP_PATHS)}
 
     @classmethod
     def supports_publicly_q(cls, prefix: str = "") -> Q:

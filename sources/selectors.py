@@ -41,6 +41,7 @@ _TARGET_RELATIONS = {
     "attribution": ("attribution__attack", "attribution__group"),
     "group_role": ("group_role__person", "group_role__group"),
     "size_estimate": ("size_estimate__group",),
+    "section": ("section__group",),
 }
 
 
@@ -111,6 +112,8 @@ def cited_fact(citation: Citation) -> CitedFact:
         label, url = f"{target.person.name}, {target.role_display.lower()} of {target.group.name}", target.group.get_absolute_url()
     elif citation.size_estimate_id:
         label, url = f"{target.group.name}: {target.figure_display} ({target.estimated_by})", target.group.get_absolute_url()
+    elif citation.section_id:
+        label, url = f"{target.group.name}: {target.heading_display}", target.get_absolute_url()
     else:
         label, url = f"{target.phrase} {target.group.name}: {target.attack.title}", target.attack.get_absolute_url()
     return CitedFact(kind=kind, label=label, url=url, supports=field_label(type(target), citation.field))

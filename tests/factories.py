@@ -13,9 +13,11 @@ from groups.models import (
     Designation,
     Group,
     GroupRole,
+    GroupSection,
     GtdPerpetratorName,
     Person,
     RoleKind,
+    SectionTopic,
     SizeEstimate,
 )
 from kb.models import PublicationStatus
@@ -153,6 +155,18 @@ class SizeEstimateFactory(factory.django.DjangoModelFactory):
     high = 4000
     counted = "fighters"
     estimated_by = factory.Sequence(lambda n: f"Monitoring Team {n}")
+    publication_status = PublicationStatus.PUBLISHED
+
+
+class GroupSectionFactory(factory.django.DjangoModelFactory):
+    """A profile section; its text names no citation until a test gives it markers."""
+
+    class Meta:
+        model = GroupSection
+
+    group = factory.SubFactory(GroupFactory)
+    topic = SectionTopic.OVERVIEW
+    text = "According to officials, the group was formed in 2016."
     publication_status = PublicationStatus.PUBLISHED
 
 

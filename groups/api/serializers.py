@@ -11,9 +11,10 @@ from rest_framework import serializers
 
 from kb.api.fields import PageURLField, PartialDateField, RecordURLField
 from sources.api.serializers import CitationBriefSerializer
+from sources.markers import without_markers
 
-from ..models import Affiliation, Alias, Attack, Attribution, Designation, Group, GroupRole, Person, SizeEstimate
-from ..selectors import relationships_of
+from ..models import Affiliation, Alias, Attack, Attribution, Designation, Group, GroupRole, GroupSection, Person, SizeEstimate
+from ..selectors import public_markers, relationships_of
 
 
 class GroupBriefSerializer(serializers.ModelSerializer):
@@ -159,6 +160,38 @@ class SizeEstimateSerializer(CitedSerializer):
             "id", "url", "group", "low", "high", "qualifier", "counted", "figure", "as_of", "estimated_by", "description",
             "citations", "updated_at",
         ]  # fmt: skip
+
+
+class SectionListSerializer(serializers.ListSerializer):
+    """A page of sections, which markers readers may follow read for them all at once."""
+
+    def to_representation(self, data):
+        sections = list(data.all() if hasattr(data, "all") else data)
+        markers = public_markers(sections)
+        for section in sections:
+            section.public_marker_ids = markers[section.pk]
+        return super().to_representation(sections)
+
+
+class GroupSectionSerializer(CitedSerializer):
+    url = RecordURLField(view_name="api:section-detail")
+    html_url = PageURLField()
+    group = GroupBriefSerializer()
+    heading = serializers.CharField(source="heading_display", help_text="The section's heading: its own, or its topic's.")
+    text = serializers.SerializerMethodField(
+        help_text="Plain paragraphs separated by a blank line. “[cite:123]” after a statement names the citation that supports "
+        "it (/api/v1/citations/123/), one of this group's; only markers of public citations are kept."
+    )
+
+    class Meta:
+        model = GroupSection
+        fields = ["id", "url", "html_url", "group", "topic", "heading", "text", "citations", "updated_at"]
+        list_serializer_class = SectionListSerializer
+
+    def get_text(self, section) -> str:
+        if not hasattr(section, "public_marker_ids"):  # one section on its own
+            section.public_marker_ids = public_markers([section])[section.pk]
+        return without_markers(section.text, keeping=section.public_marker_ids)
 
 
 class AttributionBriefSerializer(serializers.ModelSerializer):

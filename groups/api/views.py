@@ -7,7 +7,15 @@ from kb.api.pagination import SyncCursorPagination
 from kb.api.views import ReadOnlyViewSet
 
 from .. import exports, selectors
-from ..filtersets import AffiliationFilterSet, AliasFilterSet, AttackFilterSet, GroupFilterSet, RoleFilterSet, SizeEstimateFilterSet
+from ..filtersets import (
+    AffiliationFilterSet,
+    AliasFilterSet,
+    AttackFilterSet,
+    GroupFilterSet,
+    GroupSectionFilterSet,
+    RoleFilterSet,
+    SizeEstimateFilterSet,
+)
 from . import serializers
 
 
@@ -57,6 +65,15 @@ class SizeEstimateViewSet(ReadOnlyViewSet):
     serializer_class = serializers.SizeEstimateSerializer
     filterset_class = SizeEstimateFilterSet
     csv_export = exports.SIZE_ESTIMATES
+
+
+class GroupSectionViewSet(ReadOnlyViewSet):
+    """Profile sections in prose (overview, leadership … state sponsors, in the order of Stanford's Mapping Militants
+    profiles), each statement followed by the marker of the citation that supports it."""
+
+    queryset = selectors.sections_for_list()
+    serializer_class = serializers.GroupSectionSerializer
+    filterset_class = GroupSectionFilterSet
 
 
 class AttackViewSet(ReadOnlyViewSet):

@@ -6,7 +6,19 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from groups.models import Affiliation, Alias, Attack, Attribution, Designation, Group, GroupRole, GtdPerpetratorName, Person, SizeEstimate
+from groups.models import (
+    Affiliation,
+    Alias,
+    Attack,
+    Attribution,
+    Designation,
+    Group,
+    GroupRole,
+    GroupSection,
+    GtdPerpetratorName,
+    Person,
+    SizeEstimate,
+)
 from kb.models import PublicationStatus
 from kb.services import record_save
 from sources.models import Citation, Source
@@ -20,6 +32,7 @@ from tests.factories import (
     DesignationFactory,
     GroupFactory,
     GroupRoleFactory,
+    GroupSectionFactory,
     GtdPerpetratorNameFactory,
     PersonFactory,
     SizeEstimateFactory,
@@ -32,7 +45,7 @@ FACTORIES = {
     Group: GroupFactory, Alias: AliasFactory, Affiliation: AffiliationFactory, Designation: DesignationFactory,
     Attack: AttackFactory, Attribution: AttributionFactory, Source: SourceFactory, Citation: CitationFactory,
     GtdPerpetratorName: GtdPerpetratorNameFactory, Person: PersonFactory, GroupRole: GroupRoleFactory,
-    SizeEstimate: SizeEstimateFactory,
+    SizeEstimate: SizeEstimateFactory, GroupSection: GroupSectionFactory,
 }  # fmt: skip
 
 
@@ -56,6 +69,7 @@ def new_record_values():
         Person: {"name": "Ali bin Sufyan", "slug": "ali-bin-sufyan"},
         GroupRole: {"person": PersonFactory().pk, "group": group.pk, "kind": "spokesman"},
         SizeEstimate: {"group": group.pk, "low": "3000", "high": "4000", "estimated_by": "UN Monitoring Team"},
+        GroupSection: {"group": group.pk, "topic": "ideology_and_aims", "text": "According to the article, the group seeks a caliphate."},
     }
 
 
@@ -96,6 +110,7 @@ A_CHANGE = {
     Person: ("name", "Abu Omar"),
     GroupRole: ("title", "chief spokesman"),
     SizeEstimate: ("description", "Checked."),
+    GroupSection: ("heading", "Aims"),
 }
 
 

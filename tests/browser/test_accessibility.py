@@ -40,6 +40,7 @@ def pages():
         "profile": group.get_absolute_url(),
         "profile-two-steps": f"{group.get_absolute_url()}?hops=2",
         "profile-changes": f"{group.get_absolute_url()}changes/",
+        "profile-sections": Group.objects.public().get(slug="lashkar-e-jhangvi-al-alami").get_absolute_url(),  # prose, footnoted
         "attacks": "/attacks/",
         "attack": attack.get_absolute_url(),
         "sources": "/sources/",

@@ -1,17 +1,18 @@
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
-from groups.models import Affiliation, Alias, Attack, Attribution, Designation, Group, GroupRole, Person, SizeEstimate
+from groups.models import Affiliation, Alias, Attack, Attribution, Designation, Group, GroupRole, GroupSection, Person, SizeEstimate
 from kb.models import PublicationStatus
 from sampledata.demo_data import DEMO_DATA_FILE, IMPORT_REASON, DemoDataError, load_demo_data
 from sources.models import Citation, Source
 
 pytestmark = pytest.mark.django_db
 
-CURATED = [Source, Group, Alias, Affiliation, Designation, Attack, Attribution, Person, GroupRole, SizeEstimate, Citation]
+CURATED = [Source, Group, Alias, Affiliation, Designation, Attack, Attribution, Person, GroupRole, SizeEstimate, GroupSection, Citation]
 CITED = {
     Group: "group",
     Alias: "alias",
@@ -21,6 +22,7 @@ CITED = {
     Attribution: "attribution",
     GroupRole: "group_role",
     SizeEstimate: "size_estimate",
+    GroupSection: "section",
 }
 
 
@@ -53,6 +55,28 @@ def test_people_appear_only_in_the_roles_the_articles_name_with_the_articles_wor
         ("Abu Baker al-Baghdadi", "leader", "islamic-state", "dates unknown"): ["Abu Baker al-Baghdadi, leader of the ISIS/ISIL"],
     }
     assert Person.objects.count() == 3 and not SizeEstimate.objects.exists()  # the articles state no group's size
+
+
+def test_profile_sections_cite_every_sentence_with_their_own_quotes(loaded):
+    from sources.markers import marker_ids, marker_problems
+
+    sections = GroupSection.objects.public().select_related("group")
+    assert {section.group.slug for section in sections} == {
+        "ansar-al-sharia-pakistan", "lashkar-e-jhangvi-al-alami", "islamic-state-pakistan-province",
+    }  # fmt: skip
+    for section in sections:
+        own = set(section.citations.values_list("pk", flat=True))
+        assert marker_problems(section.text) == [] and set(marker_ids(section.text)) == own, section
+        for paragraph in section.text.split("\n\n"):
+            for sentence in re.split(r"(?<=[.;])\s+(?=[A-Z])", paragraph.strip()):
+                assert re.search(r"\[cite:\d+\][.;]?$", sentence), f"{section}: {sentence}"
+
+
+def test_a_section_marker_naming_no_listed_citation_is_reported(tmp_path):
+    data = yaml.safe_load(DEMO_DATA_FILE.read_text())
+    data["sections"][0]["text"] += " More [cite:nowhere]."
+    with pytest.raises(DemoDataError, match=r"sections\[0\]: the text's marker \[cite:nowhere\] names no citation listed"):
+        load_demo_data(path=write(tmp_path, data))
 
 
 def test_loading_twice_changes_nothing(loaded):

@@ -3,9 +3,11 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from groups.models import AffiliationKind, AliasKind, AttributionKind, CountQualifier, RoleKind
-from kb.dates import DatePrecision
+from groups.models import AffiliationKind, AliasKind, AttributionKind, CountQualifier, RoleKind, SectionTopic
+from groups.revisions import profile_revisions
+from kb.dates import DatePrecision, moment_key
 from kb.models import PublicationStatus
 from tests.factories import (
     AffiliationFactory,
@@ -16,6 +18,7 @@ from tests.factories import (
     DesignationFactory,
     GroupFactory,
     GroupRoleFactory,
+    GroupSectionFactory,
     PersonFactory,
     SizeEstimateFactory,
     SourceFactory,
@@ -339,6 +342,15 @@ def test_unknown_and_draft_groups_are_404(client, slug):
     assert "Page not found" in response.content.decode()
 
 
+def write_section(group, topic, text, *, source=None, quote=QUOTE_CLAIM, **values):
+    """A published section of `group` with a published citation of its own, which `[cite:own]` in `text` names."""
+    section = GroupSectionFactory(group=group, topic=topic, text="Placeholder.", **values)
+    own = CitationFactory(section=section, group=None, source=source or SourceFactory(), quote=quote)
+    section.text = text.replace("[cite:own]", f"[cite:{own.pk}]")
+    section.save()
+    return section, own
+
+
 def grow(world, n):
     """n more of everything the profile shows, each cited."""
     group, source = world["group"], world["source"]
@@ -360,10 +372,13 @@ def grow(world, n):
         CitationFactory(group_role=role, group=None, source=source, quote=QUOTE_CLAIM)
         estimate = SizeEstimateFactory(group=group, low=100 + i, high=200 + i)
         CitationFactory(size_estimate=estimate, group=None, source=SourceFactory(), quote=QUOTE_CLAIM)
+        topic = list(SectionTopic)[i % len(SectionTopic)]
+        if not group.sections.filter(topic=topic).exists():
+            write_section(group, topic, f"Claimed, officials said [cite:own]; also named {alias.name} [cite:{alias.citations.get().pk}].")
 
 
 # 19, and the data version the cache is keyed by; seven read the attacks (a page, and the first and last), and one
-# the people in roles and the size estimates with their citations
+# the people in roles, the size estimates and the profile sections with their citations
 PROFILE_QUERIES = 20
 
 
@@ -639,3 +654,100 @@ def test_no_edge_crosses_a_node_it_does_not_join_on_any_demo_profile():
                 assert crossings(graph) == [], slug
                 drawn += len(graph.edges)
     assert drawn > 50
+
+
+# --- profile sections in prose
+
+
+def test_sections_read_in_topic_order_with_footnotes_numbered_with_the_rest(client, world):
+    group, source = world["group"], world["source"]
+    alias_citation = group.aliases.get(name="LeJ-AA").citations.get()
+    write_section(
+        group,
+        SectionTopic.IDEOLOGY_AND_AIMS,
+        "Its aims are not stated [cite:own].",
+        source=SourceFactory(outlet="Dawn", text=SIZE_TEXT),
+        quote=QUOTE_SIZE,
+        heading="Aims",
+    )
+    overview, own = write_section(
+        group,
+        SectionTopic.OVERVIEW,
+        f"According to Pakistani authorities, the faction carried out the attack [cite:own].\n"
+        f"It is also known as LeJ-AA [cite:{alias_citation.pk}].\n\nA spokesman spoke for it [cite:own][cite:{alias_citation.pk}].",
+        source=source,
+        quote=QUOTE_SPOKESMAN,
+    )
+    page = client.get(profile_url(group)).content.decode()
+
+    prose = page.split('id="profile"', 1)[1].split('id="names"', 1)[0]
+    headings = re.findall(r'<h3 id="section-([a-z_]+)-heading">([^<]+)</h3>', prose)
+    assert headings == [("overview", "Overview"), ("ideology_and_aims", "Aims")]
+    assert page.index('id="summary-heading"') < page.index('id="profile"') < page.index('id="names"')
+    assert '<a href="#profile">Profile</a>' in page.split('class="page-contents"', 1)[1].split("</nav>", 1)[0]
+
+    overview_html = prose.split('id="section-overview"', 1)[1].split("</section>", 1)[0]
+    paragraphs = re.findall(r"<p>(.*?)</p>", overview_html, re.S)
+    assert len(paragraphs) == 2
+    assert plain_text(paragraphs[0]).startswith("According to Pakistani authorities, the faction carried out the attack. [")
+    entries = references(page)
+    targets = footnote_targets(overview_html)
+    assert len(targets) == 4 and targets[0] == targets[2] and targets[1] == targets[3]
+    assert QUOTE_SPOKESMAN in entries[targets[0]] and "Agence France-Presse" in entries[targets[0]]
+    assert QUOTE_LEJ in entries[targets[1]]  # the alias's own reference, with the number it has elsewhere on the page
+    assert "Supports:" in entries[targets[1]] and "Overview" in entries[targets[1]] and "LeJ-AA" in entries[targets[1]]
+    # A quote cited in prose joins the source's references: one source heading, one number per quote, backlinks to each place
+    assert reference_sources(page).count(reference_sources(page)[0]) == 1
+    marker_places = re.findall(rf'<sup class="fn" id="(cite-\d+-\d+)"><a href="#{targets[0]}"', page)
+    entry_html = re.search(rf'<li id="{targets[0]}"[^>]*>(.*?)</li>', page, re.S).group(1)
+    assert len(marker_places) >= 2 and re.findall(r'href="#(cite-\d+-\d+)"', entry_html) == marker_places
+
+
+def test_section_text_is_escaped_and_markers_that_readers_may_not_follow_are_not_drawn(client, world):
+    group, other = world["group"], world["state"]
+    section, own = write_section(group, SectionTopic.RESOURCES, "Placeholder")
+    draft = CitationFactory(section=section, group=None, quote=QUOTE_CLAIM, publication_status=DRAFT)
+    foreign = CitationFactory(group=other, quote=QUOTE_CLAIM)
+    section.text = f'<script>alert("x")</script> & co [cite:own] drafted [cite:{draft.pk}] foreign [cite:{foreign.pk}] gone [cite:999999].'
+    section.text = section.text.replace("[cite:own]", f"[cite:{own.pk}]")
+    section.save()  # straight to the database: what the checks at save would have refused
+    page = client.get(profile_url(group)).content.decode()
+
+    prose = page.split('id="section-resources"', 1)[1].split("</section>", 1)[0]
+    assert "<script>" not in prose and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in prose
+    assert len(footnote_targets(prose)) == 1
+    assert plain_text(prose).endswith("drafted foreign gone.")
+
+
+def test_draft_or_uncited_sections_stay_off_the_profile(client, world):
+    group = world["group"]
+    write_section(group, SectionTopic.GEOGRAPHY, "Seen in Quetta [cite:own].", publication_status=DRAFT)
+    uncited = GroupSectionFactory(group=group, topic=SectionTopic.ORGANISATION, text="Uncited words.")
+    CitationFactory(section=uncited, group=None, quote=QUOTE_CLAIM, publication_status=DRAFT)
+    page = client.get(profile_url(group)).content.decode()
+    assert "Seen in Quetta" not in page and "Uncited words" not in page and 'id="profile"' not in page
+
+
+def test_a_marker_of_an_attack_beyond_the_tables_page_costs_one_query(client, busy_group, django_assert_num_queries):
+    group = busy_group
+    oldest = AttackFactory(slug="oldest", date=datetime.date(1990, 1, 1), date_precision=DatePrecision.YEAR)
+    claim = CitationFactory(attribution=AttributionFactory(attack=oldest, group=group), group=None, quote=QUOTE_CLAIM)
+    write_section(group, SectionTopic.MAJOR_ATTACKS, f"It claimed the oldest attack [cite:{claim.pk}], officials said [cite:own].")
+    with django_assert_num_queries(PROFILE_QUERIES + 1):
+        page = client.get(profile_url(group)).content.decode()
+    prose = page.split('id="section-major_attacks"', 1)[1].split("</section>", 1)[0]
+    assert len(set(footnote_targets(prose))) == 2 and "oldest" not in table_links(page)
+
+
+def test_a_past_version_shows_the_sections_as_they_were(client, world):
+    group = world["group"]
+    section, _ = write_section(group, SectionTopic.OVERVIEW, "The first account [cite:own].")
+    then = timezone.now()
+    section.text = section.text.replace("first", "second")
+    section.save()
+    version = client.get(reverse("groups:group_revision", kwargs={"slug": group.slug, "key": moment_key(then)})).content.decode()
+    assert "The first account" in version and "second account" not in version
+    assert footnote_targets(version.split('id="section-overview"', 1)[1].split("</section>", 1)[0])
+    assert "The second account" in client.get(profile_url(group)).content.decode()
+    changes = [change for revision in profile_revisions(group.pk) for change in revision.changes]
+    assert "Changed the section “Overview”: text" in changes and "Published the section “Overview”" in changes

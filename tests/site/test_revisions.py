@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from groups.models import AffiliationKind, VersionDecision
+from groups.models import AffiliationKind, SectionTopic, VersionDecision
 from groups.revisions import profile_revisions, profile_version_decision
 from kb.dates import moment_key
 from kb.models import PublicationStatus
@@ -22,6 +22,7 @@ from tests.factories import (
     DesignationFactory,
     GroupFactory,
     GroupRoleFactory,
+    GroupSectionFactory,
     PersonFactory,
     SizeEstimateFactory,
     UserFactory,
@@ -176,9 +177,11 @@ def test_the_change_log_query_count_does_not_grow(client, django_assert_num_quer
         AttributionFactory(group=group)
         GroupRoleFactory(group=group)
         SizeEstimateFactory(group=group)
+        GroupSectionFactory(group=group, topic=list(SectionTopic)[number])
     # data version, the group, the histories of the group, aliases, relationships, designations, roles in attacks,
-    # people's roles and size estimates, of the other groups, the attacks and the people, the withdrawn versions
-    with django_assert_num_queries(13):
+    # people's roles, size estimates and profile sections, of the other groups, the attacks and the people, the
+    # withdrawn versions
+    with django_assert_num_queries(14):
         assert client.get(reverse("groups:group_changes", args=["front"])).status_code == 200
 
 
@@ -273,10 +276,11 @@ def test_a_versions_query_count_does_not_grow(client, django_assert_num_queries,
         AttributionFactory(group=group)
         CitationFactory(group_role=GroupRoleFactory(group=group), group=None)
         CitationFactory(size_estimate=SizeEstimateFactory(group=group), group=None)
+        CitationFactory(section=GroupSectionFactory(group=group, topic=list(SectionTopic)[number]), group=None)
     moment = timezone.now()
-    # data version, the group then, the decisions on its versions and its history, then the profile as it was (13: with
-    # the roles, their people and the size estimates)
-    with django_assert_num_queries(17):
+    # data version, the group then, the decisions on its versions and its history, then the profile as it was (14: with
+    # the roles, their people, the size estimates and the profile sections)
+    with django_assert_num_queries(18):
         assert client.get(version_url(group, moment)).status_code == 200
 
 
