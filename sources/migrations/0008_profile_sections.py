@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('groups', '0013_profile_sections'),
+        ('groups', '0014_profile_sections'),
         ('sources', '0007_people_roles_and_size_estimates'),
     ]
 

@@ -31,5 +31,5 @@ def _revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("groups", "0013_profile_sections"), ("kb", "0002_editor_and_reviewer_groups")]
+    dependencies = [("groups", "0014_profile_sections"), ("kb", "0002_editor_and_reviewer_groups")]
     operations = [migrations.RunPython(_grant, _revoke)]

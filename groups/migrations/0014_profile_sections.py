@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('groups', '0012_people_roles_and_size_estimates_permissions'),
+        ('groups', '0013_person_namesakes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
