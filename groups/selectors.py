@@ -27,6 +27,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import ExtractYear, Greatest, Lower
+from django.template.defaultfilters import pluralize
 from django_countries import countries
 
 from kb.search import matching, query_words
@@ -36,7 +37,7 @@ from sources.selectors import CITATION_ORDER, prefetch_public_citations
 
 from .figures.charts import AttackTimeline, attack_timeline, year_timeline
 from .figures.graphs import GraphOptions, RelationshipGraph, neighbourhood, relationship_graph
-from .figures.maps import AttackMap, MapPoint, attack_map
+from .figures.maps import AttackMap, MapPoint, attack_map, locator_map
 from .models import (
     ATTACK_DATE_SORT,
     ATTACK_SEARCH_DOCUMENT,
@@ -232,7 +233,8 @@ class GroupProfile:
     last_attack: Attack | None
     graph: RelationshipGraph | None
     timeline: AttackTimeline | None  # over all of the group's attacks
-    attack_map: AttackMap | None  # the places of the page's attacks, where known
+    attack_map: AttackMap | None  # the places of the page's attacks where known, and the countries they were in shaded
+    locator_map: AttackMap | None = None  # the group's countries of operation, shaded, for the infobox
     references: list[Reference] = field(default_factory=list)
 
     @property
@@ -433,7 +435,8 @@ def build_profile(
         last_attack=attacks.last,
         graph=figure,
         timeline=attacks.timeline,
-        attack_map=attack_map([_map_point(attack) for attack in attacks.page if attack.latitude is not None]),
+        attack_map=_attacks_map(attacks.page),
+        locator_map=locator_map(country.code for country in group.countries),
         references=references.entries,
     )
 
@@ -445,9 +448,29 @@ def _role_order(role: GroupRole) -> tuple:
     return (kind, start is None, start, role.person.name.casefold(), role.pk)
 
 
-def _map_point(attack: Attack) -> MapPoint:
+def _attacks_map(attacks: Iterable[Attack]) -> AttackMap | None:
+    """The places of these attacks where known, over the countries they were in, shaded with how many each."""
+    attacks = list(attacks)
+    per_country = Counter(attack.country.code for attack in attacks if attack.country)
+    shaded = {code: f"{count} attack{pluralize(count)}" for code, count in per_country.most_common()}
+    return attack_map([_map_point(attack) for attack in attacks if attack.latitude is not None], shaded=shaded)
+
+
+def _map_point(attack: Attack, *, link: bool = True, name: str = "") -> MapPoint:
     label = f"{attack.date_display} — {attack.place}: {attack.title}"
-    return MapPoint(attack.latitude, attack.longitude, label, attack.get_absolute_url())
+    return MapPoint(attack.latitude, attack.longitude, label, attack.get_absolute_url() if link else "", name=name)
+
+
+def attack_place_map(attack: Attack) -> AttackMap | None:
+    """Where an attack happened: its place marked and named where its coordinates are known, else its country shaded."""
+    if attack.latitude is not None:
+        return attack_map([_map_point(attack, link=False, name=place_name(attack))])
+    return attack_map([], shaded={attack.country.code: ""} if attack.country else None)
+
+
+def place_name(attack: Attack) -> str:
+    """The most precise name of an attack's place: its locality, else its district, province or country."""
+    return attack.locality or attack.district or attack.province or (attack.country.name if attack.country else "")
 
 
 def _alias_sections(group: Group, references: References) -> list[AliasSection]:
@@ -522,6 +545,11 @@ class AttackPage:
     notes: dict[str, list[Note]]
     attributions: list[AttackRole]
     references: list[Reference]
+    map: AttackMap | None = None  # where it happened
+
+    @property
+    def place_name(self) -> str:
+        return place_name(self.attack)
 
     @property
     def reference_sources(self) -> list[SourceReferences]:
@@ -548,7 +576,7 @@ def attack_page(key: str) -> AttackPage:
         AttackRole(attribution, references.notes_for(attribution.public_citations, supports=f"{attribution.phrase} {attribution.group}"))
         for attribution in attack.public_attributions
     ]
-    return AttackPage(attack=attack, notes=notes, attributions=attributions, references=references.entries)
+    return AttackPage(attack=attack, notes=notes, attributions=attributions, references=references.entries, map=attack_place_map(attack))
 
 
 # --- Search -----------------------------------------------------------------

@@ -222,10 +222,56 @@ def test_the_timeline_and_map_show_the_attacks(client, world):
     assert 'href="/attacks/quetta-2016/"' in attack_map and "Pakistan" in attack_map
 
 
-def test_without_coordinates_there_is_no_map(client, world):
+def test_without_coordinates_the_map_shades_the_attacks_countries_with_their_counts(client, world):
     world["attack"].latitude = world["attack"].longitude = None
     world["attack"].save()
-    assert 'class="attack-map"' not in client.get(profile_url(world["group"])).content.decode()
+    AttributionFactory(attack=AttackFactory(slug="kabul", country="AF"), group=world["group"])
+    AttributionFactory(attack=AttackFactory(slug="mastung", country="PK"), group=world["group"])
+    page = client.get(profile_url(world["group"])).content.decode()
+    attack_map = page.split('class="attack-map"', 1)[1].split("</figure>", 1)[0]
+    assert "<title>Pakistan (2 attacks)</title>" in attack_map and "<title>Afghanistan (1 attack)</title>" in attack_map
+    assert attack_map.count('class="map-country map-shaded"') == 2 and "<a href" not in attack_map
+    assert ">Pakistan</text>" in attack_map and ">Afghanistan</text>" in attack_map
+    caption = plain_text(attack_map.split("<figcaption>", 1)[1])
+    assert "Countries of the attacks, shaded (none has recorded coordinates)" in caption
+    assert "Shaded: Pakistan (2 attacks); Afghanistan (1 attack)." in caption
+
+
+def test_without_coordinates_or_countries_there_is_no_map(client, world):
+    world["attack"].latitude = world["attack"].longitude = None
+    world["attack"].country = ""
+    world["attack"].save()
+    page = client.get(profile_url(world["group"])).content.decode()
+    assert 'class="attack-map"' not in page and "Attack on the Balochistan Police College" in page
+
+
+def infobox(page: str) -> str:
+    return page.split('<aside class="infobox"', 1)[1].split("</aside>", 1)[0]
+
+
+def test_the_infobox_has_a_locator_map_of_the_countries_of_operation(client, world):
+    world["group"].countries = ["SY", "IQ"]
+    world["group"].save()
+    CitationFactory(group=world["group"], source=world["source"], quote=QUOTE_LEJ, field="countries")
+    page = client.get(profile_url(world["group"])).content.decode()
+    box = infobox(page)
+    locator = box.split('<figure class="attack-map locator-map"', 1)[1].split("</figure>", 1)[0]
+    assert 'aria-labelledby="locator-map-title locator-map-desc"' in locator
+    assert '<title id="locator-map-title">Countries of operation of Lashkar-e-Jhangvi Al-Alami</title>' in locator
+    assert "Shaded: Iraq; Syria." in locator.split("<desc", 1)[1]
+    assert "<title>Syria</title>" in locator and ">Syria</text>" in locator and ">Iraq</text>" in locator
+    assert locator.count("map-shaded") == 2
+    figcaption = locator.split("<figcaption>", 1)[1]
+    assert "Countries of operation, shaded" in figcaption
+    (countries_ref,) = set(footnote_targets(figcaption))
+    assert QUOTE_LEJ in references(page)[countries_ref]
+    assert len(re.findall(r'id="([^"]+)"', page)) == len(set(re.findall(r'id="([^"]+)"', page)))  # two maps, no id twice
+
+
+def test_no_countries_no_locator_map(client, world):
+    world["group"].countries = []
+    world["group"].save()
+    assert "locator-map" not in client.get(profile_url(world["group"])).content.decode()
 
 
 def test_cite_this_page_gives_the_address_and_last_update(client, world):
