@@ -36,7 +36,7 @@ from sources.references import Note, Reference, References, SourceReferences, by
 from sources.selectors import CITATION_ORDER, prefetch_public_citations
 
 from .figures.charts import AttackTimeline, attack_timeline, year_timeline
-from .figures.graphs import GraphOptions, RelationshipGraph, neighbourhood, relationship_graph
+from .figures.graphs import EDGE_FAMILIES, FAMILY_OF_KIND, EdgeFamily, GraphOptions, RelationshipGraph, neighbourhood, relationship_graph
 from .figures.maps import AttackMap, MapPoint, attack_map, locator_map
 from .models import (
     ATTACK_DATE_SORT,
@@ -185,6 +185,11 @@ class RelationshipEntry:
     direction: str  # "outgoing" when the group is the affiliation's from_group
     notes: list[Note] = field(default_factory=list)
 
+    @property
+    def family(self) -> EdgeFamily:
+        """Structure, allegiance, cooperation or rivalry: the graph's colours and the profile's headings."""
+        return FAMILY_OF_KIND[self.affiliation.kind]
+
 
 @dataclass(frozen=True)
 class AttackRole:
@@ -247,6 +252,11 @@ class GroupProfile:
     def infobox_names(self) -> list[AliasEntry]:
         """The first few names, in the order of the Names section (its kinds in their order)."""
         return [entry for section in self.alias_sections for entry in section.entries][: self.INFOBOX_NAMES]
+
+    @property
+    def relationship_families(self) -> list[tuple[EdgeFamily, list[RelationshipEntry]]]:
+        """The relationships under their families, in the graph legend's order (they are footnoted in this order)."""
+        return [(family, entries) for family in EDGE_FAMILIES if (entries := [e for e in self.relationships if e.family == family])]
 
     @property
     def name_count(self) -> int:
@@ -388,7 +398,8 @@ def build_profile(
     notes = references.notes_by_field(group, group.public_citations)
 
     alias_sections = _alias_sections(group, references)
-    relationships = relationships_of(group)
+    family_order = {family: index for index, family in enumerate(EDGE_FAMILIES)}
+    relationships = sorted(relationships_of(group), key=lambda entry: family_order[entry.family])  # read by family, oldest first
     for entry in relationships:
         entry.notes = references.notes_for(entry.affiliation.public_citations, supports=str(entry.affiliation))
     designations = [

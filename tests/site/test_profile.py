@@ -4,7 +4,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from groups.models import AffiliationKind, AliasKind, AttributionKind, CountQualifier, RoleKind
+from groups.models import Affiliation, AffiliationKind, AliasKind, AttributionKind, CountQualifier, RoleKind
 from kb.dates import DatePrecision
 from kb.models import PublicationStatus
 from tests.factories import (
@@ -246,7 +246,7 @@ def test_without_coordinates_or_countries_there_is_no_map(client, world):
 
 
 def infobox(page: str) -> str:
-    return page.split('<aside class="infobox"', 1)[1].split("</aside>", 1)[0]
+    return page.split('<aside class="infobox', 1)[1].split("</aside>", 1)[0]
 
 
 def test_the_infobox_has_a_locator_map_of_the_countries_of_operation(client, world):
@@ -266,6 +266,28 @@ def test_the_infobox_has_a_locator_map_of_the_countries_of_operation(client, wor
     (countries_ref,) = set(footnote_targets(figcaption))
     assert QUOTE_LEJ in references(page)[countries_ref]
     assert len(re.findall(r'id="([^"]+)"', page)) == len(set(re.findall(r'id="([^"]+)"', page)))  # two maps, no id twice
+
+
+def test_relationships_read_under_their_families_in_the_legends_order_footnoted_in_that_order(client, world):
+    faction = Affiliation.objects.get(from_group=world["group"], to_group=world["parent"])
+    CitationFactory(affiliation=faction, group=None, source=world["source"], quote=QUOTE_SPOKESMAN)  # new numbers
+    cooperation = Affiliation.objects.get(from_group=world["state"], to_group=world["group"])
+    CitationFactory(affiliation=cooperation, group=None, source=world["source"], quote=QUOTE_CLAIM)
+    page = client.get(profile_url(world["group"])).content.decode()
+    relationships = section(page, "relationships").split('<figure class="relationship-graph"', 1)[0]
+    headings = re.findall(r'<h3 class="family-heading family-(\w+)">', relationships)
+    assert headings == ["structure", "cooperation"]  # the world's faction of LeJ, then its cooperation with IS
+    structure, cooperation = relationships.split('<h3 class="family-heading', 3)[1:3]
+    assert "Faction of" in structure and "/groups/lej/" in structure and "/groups/islamic-state/" not in structure
+    assert "/groups/islamic-state/" in cooperation and "/groups/lej/" not in cooperation
+    numbers = [int(n) for n in re.findall(r'<sup class="fn"[^>]*><a href="#ref-\d+"[^>]*>\[(\d+)\]', relationships)]
+    assert len(set(numbers)) >= 3 and numbers == sorted(numbers)  # footnoted in the order they are read
+
+
+def test_the_infobox_and_the_kind_badge_take_the_kind_of_group(client, world):
+    page = client.get(profile_url(world["group"])).content.decode()
+    assert f'<aside class="infobox kind-{world["group"].kind}"' in page
+    assert f'<span class="badge badge-kind kind-{world["group"].kind}">{world["group"].get_kind_display()}</span>' in infobox(page)
 
 
 def test_no_countries_no_locator_map(client, world):
