@@ -661,7 +661,7 @@ def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
             best = {group_id: (name, min(tier, 1)), **best}
     # A few of each group's other names, not all: a group may go by hundreds. Only what the results show is read.
     some_aliases = Alias.objects.published().only("group_id", "name").order_by(Lower("name"), "id")[: SEARCH_ALIASES_SHOWN + 1]
-    groups = Group.objects.public().only("name", "slug")
+    groups = Group.objects.public().only("name", "slug", "kind")  # kind: the badge beside the name
     found = groups.prefetch_related(Prefetch("aliases", queryset=some_aliases, to_attr="public_aliases")).in_bulk(best)
     return [
         GroupMatch(found[group_id], "" if name == found[group_id].name else name, exact=tier == 0, approximate=tier == 3)
