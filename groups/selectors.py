@@ -27,6 +27,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import ExtractYear, Greatest, Lower
+from django.template.defaultfilters import pluralize
 from django_countries import countries
 
 from kb.search import matching, query_words
@@ -36,8 +37,8 @@ from sources.references import Note, Reference, References, SourceReferences, by
 from sources.selectors import CITATION_ORDER, prefetch_public_citations
 
 from .figures.charts import AttackTimeline, attack_timeline, year_timeline
-from .figures.graphs import GraphOptions, RelationshipGraph, neighbourhood, relationship_graph
-from .figures.maps import AttackMap, MapPoint, attack_map
+from .figures.graphs import EDGE_FAMILIES, FAMILY_OF_KIND, EdgeFamily, GraphOptions, RelationshipGraph, neighbourhood, relationship_graph
+from .figures.maps import AttackMap, MapPoint, attack_map, locator_map
 from .models import (
     ATTACK_DATE_SORT,
     ATTACK_SEARCH_DOCUMENT,
@@ -201,6 +202,11 @@ class RelationshipEntry:
     direction: str  # "outgoing" when the group is the affiliation's from_group
     notes: list[Note] = field(default_factory=list)
 
+    @property
+    def family(self) -> EdgeFamily:
+        """Structure, allegiance, cooperation or rivalry: the graph's colours and the profile's headings."""
+        return FAMILY_OF_KIND[self.affiliation.kind]
+
 
 @dataclass(frozen=True)
 class AttackRole:
@@ -262,7 +268,8 @@ class GroupProfile:
     last_attack: Attack | None
     graph: RelationshipGraph | None
     timeline: AttackTimeline | None  # over all of the group's attacks
-    attack_map: AttackMap | None  # the places of the page's attacks, where known
+    attack_map: AttackMap | None  # the places of the page's attacks where known, and the countries they were in shaded
+    locator_map: AttackMap | None = None  # the group's countries of operation, shaded, for the infobox
     references: list[Reference] = field(default_factory=list)
 
     @property
@@ -275,6 +282,11 @@ class GroupProfile:
     def infobox_names(self) -> list[AliasEntry]:
         """The first few names, in the order of the Names section (its kinds in their order)."""
         return [entry for section in self.alias_sections for entry in section.entries][: self.INFOBOX_NAMES]
+
+    @property
+    def relationship_families(self) -> list[tuple[EdgeFamily, list[RelationshipEntry]]]:
+        """The relationships under their families, in the graph legend's order (they are footnoted in this order)."""
+        return [(family, entries) for family in EDGE_FAMILIES if (entries := [e for e in self.relationships if e.family == family])]
 
     @property
     def name_count(self) -> int:
@@ -428,7 +440,8 @@ def build_profile(
     sections = section_entries(
         group.public_sections, references, loaded=_profile_citations(group, attacks.page), cited_elsewhere=cited_elsewhere
     )
-    relationships = relationships_of(group)
+    family_order = {family: index for index, family in enumerate(EDGE_FAMILIES)}
+    relationships = sorted(relationships_of(group), key=lambda entry: family_order[entry.family])  # read by family, oldest first
     for entry in relationships:
         entry.notes = references.notes_for(entry.affiliation.public_citations, supports=str(entry.affiliation))
     designations = [
@@ -476,7 +489,8 @@ def build_profile(
         last_attack=attacks.last,
         graph=figure,
         timeline=attacks.timeline,
-        attack_map=attack_map([_map_point(attack) for attack in attacks.page if attack.latitude is not None]),
+        attack_map=_attacks_map(attacks.page),
+        locator_map=locator_map(country.code for country in group.countries),
         references=references.entries,
     )
 
@@ -531,9 +545,29 @@ def _role_order(role: GroupRole) -> tuple:
     return (kind, start is None, start, role.person.name.casefold(), role.pk)
 
 
-def _map_point(attack: Attack) -> MapPoint:
+def _attacks_map(attacks: Iterable[Attack]) -> AttackMap | None:
+    """The places of these attacks where known, over the countries they were in, shaded with how many each."""
+    attacks = list(attacks)
+    per_country = Counter(attack.country.code for attack in attacks if attack.country)
+    shaded = {code: f"{count} attack{pluralize(count)}" for code, count in per_country.most_common()}
+    return attack_map([_map_point(attack) for attack in attacks if attack.latitude is not None], shaded=shaded)
+
+
+def _map_point(attack: Attack, *, link: bool = True, name: str = "") -> MapPoint:
     label = f"{attack.date_display} — {attack.place}: {attack.title}"
-    return MapPoint(attack.latitude, attack.longitude, label, attack.get_absolute_url())
+    return MapPoint(attack.latitude, attack.longitude, label, attack.get_absolute_url() if link else "", name=name)
+
+
+def attack_place_map(attack: Attack) -> AttackMap | None:
+    """Where an attack happened: its place marked and named where its coordinates are known, else its country shaded."""
+    if attack.latitude is not None:
+        return attack_map([_map_point(attack, link=False, name=place_name(attack))])
+    return attack_map([], shaded={attack.country.code: ""} if attack.country else None)
+
+
+def place_name(attack: Attack) -> str:
+    """The most precise name of an attack's place: its locality, else its district, province or country."""
+    return attack.locality or attack.district or attack.province or (attack.country.name if attack.country else "")
 
 
 def _alias_sections(group: Group, references: References) -> list[AliasSection]:
@@ -608,6 +642,11 @@ class AttackPage:
     notes: dict[str, list[Note]]
     attributions: list[AttackRole]
     references: list[Reference]
+    map: AttackMap | None = None  # where it happened
+
+    @property
+    def place_name(self) -> str:
+        return place_name(self.attack)
 
     @property
     def reference_sources(self) -> list[SourceReferences]:
@@ -634,7 +673,7 @@ def attack_page(key: str) -> AttackPage:
         AttackRole(attribution, references.notes_for(attribution.public_citations, supports=f"{attribution.phrase} {attribution.group}"))
         for attribution in attack.public_attributions
     ]
-    return AttackPage(attack=attack, notes=notes, attributions=attributions, references=references.entries)
+    return AttackPage(attack=attack, notes=notes, attributions=attributions, references=references.entries, map=attack_place_map(attack))
 
 
 # --- Search -----------------------------------------------------------------
@@ -708,7 +747,7 @@ def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
             best = {group_id: (name, min(tier, 1)), **best}
     # A few of each group's other names, not all: a group may go by hundreds. Only what the results show is read.
     some_aliases = Alias.objects.published().only("group_id", "name").order_by(Lower("name"), "id")[: SEARCH_ALIASES_SHOWN + 1]
-    groups = Group.objects.public().only("name", "slug")
+    groups = Group.objects.public().only("name", "slug", "kind")  # kind: the badge beside the name
     found = groups.prefetch_related(Prefetch("aliases", queryset=some_aliases, to_attr="public_aliases")).in_bulk(best)
     return [
         GroupMatch(found[group_id], "" if name == found[group_id].name else name, exact=tier == 0, approximate=tier == 3)

@@ -175,6 +175,32 @@ def test_the_graph_reads_at_its_own_size_with_names_of_at_least_12_px(page, save
     save_screenshot("profile-ttp")
 
 
+# The size in pixels at which each name on each map of the page is drawn, with the map's title.
+MAP_READING = """() => [...document.querySelectorAll('figure.attack-map svg[role=group]')].map(svg => ({
+  title: svg.querySelector('title').textContent,
+  width: svg.getBoundingClientRect().width,
+  sizes: [...svg.querySelectorAll('text.map-label')].map(t => svg.getScreenCTM().a * parseFloat(getComputedStyle(t).fontSize)),
+  names: [...svg.querySelectorAll('text.map-label')].map(t => t.textContent),
+}))"""
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_maps_name_their_places_at_12_px_or_more_on_a_phone_and_on_a_desktop(browser, live_server, width):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False, viewport={"width": width, "height": 740})
+    page = context.new_page()
+    page.goto(PROFILE)  # its infobox's map of its countries, and its attacks' map
+    maps = {reading["title"]: reading for reading in page.evaluate(MAP_READING)}
+    assert set(maps) == {"Countries of operation of Islamic State Khorasan Province", "Map of attack places"}
+    assert {"Afghanistan", "Pakistan"} <= set(maps["Countries of operation of Islamic State Khorasan Province"]["names"])
+    page.goto("/attacks/quetta-marketplace-suicide-bombing/")
+    (attack,) = page.evaluate(MAP_READING)
+    assert "Pakistan" in attack["names"]
+    for reading in [*maps.values(), attack]:
+        assert reading["width"] > 0 and reading["sizes"] and min(reading["sizes"]) >= 12, reading
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    context.close()
+
+
 def test_two_steps_and_a_year_are_links_away(page):
     page.goto(TTP)
     page.get_by_role("link", name="Show groups two steps away").click()

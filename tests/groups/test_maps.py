@@ -8,7 +8,18 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django_countries import countries
 
-from groups.figures.maps import CLIP_MARGIN, MIN_SPAN_DEGREES, OUTLINES_FILE, MapPoint, attack_map
+from groups.figures.maps import (
+    ATTACK_MAP_NARROWEST,
+    CLIP_MARGIN,
+    LOCATOR_MAP_NARROWEST,
+    MARKER_RADIUS,
+    MIN_LABEL_PX,
+    MIN_SPAN_DEGREES,
+    OUTLINES_FILE,
+    MapPoint,
+    attack_map,
+    locator_map,
+)
 
 QUETTA = MapPoint(latitude=30.18, longitude=66.99, label="8 Aug 2016 — Quetta, Pakistan: hospital bombing", url="/attacks/quetta-2016/")
 KABUL = MapPoint(latitude=34.53, longitude=69.17, label="Kabul, Afghanistan", url="/attacks/kabul/")
@@ -90,7 +101,7 @@ def test_attacks_at_the_same_place_each_get_a_marker_of_their_own():
     assert [marker.url for marker in markers] == [f"/attacks/{n}/" for n in range(5)]
     assert len({(marker.x, marker.y) for marker in markers}) == 5
     first = markers[0]
-    assert (first.x, first.y) == (240.0, 160.0)
+    assert (first.x, first.y) == (400 / 2, 270 / 2)  # the middle of a map of the default size
     assert all(math.dist((first.x, first.y), (marker.x, marker.y)) < 20 for marker in markers)
 
 
@@ -129,7 +140,7 @@ def test_the_outlines_name_countries_by_the_codes_the_site_uses():
 def test_the_include_draws_one_link_per_attack_with_labels_escaped():
     hostile = MapPoint(latitude=31.5, longitude=65.7, label='<script>alert("x")</script> Kandahar', url="/attacks/kandahar/")
     html = render_to_string("groups/includes/attack_map.html", {"attack_map": attack_map([QUETTA, KABUL, hostile])})
-    assert "<svg" in html and 'viewBox="0 0 480 320"' in html
+    assert "<svg" in html and 'viewBox="0 0 400 270"' in html
     assert html.count("<a href") == 3 and html.count('class="map-point"') == 3
     assert 'href="/attacks/kandahar/"' in html
     assert "<script>" not in html and "&lt;script&gt;" in html
@@ -147,3 +158,125 @@ def test_the_include_writes_coordinates_svg_can_read_in_any_language():
 
 def test_the_include_renders_nothing_without_a_map():
     assert render_to_string("groups/includes/attack_map.html", {"attack_map": attack_map([])}).strip() == ""
+
+
+# Shaded countries, place names, and names that read on a phone
+
+QUETTA_NAMED = MapPoint(latitude=30.18, longitude=66.99, label="Attack in Quetta", url="", name="Quetta")
+LEVANT = ["SY", "IQ", "LB", "JO", "TR"]
+
+
+def points_of(path: str) -> list[tuple[float, float]]:
+    return [point for ring in rings_of(path) for point in ring]
+
+
+def test_a_shaded_country_is_drawn_whole_in_view_named_and_titled_with_its_note():
+    pakistan_map = attack_map([], shaded={"PK": "3 attacks"})
+    pakistan = country(pakistan_map, "Pakistan")
+    assert pakistan.shaded and pakistan.title == "Pakistan (3 attacks)"
+    assert all(0 <= x <= pakistan_map.width and 0 <= y <= pakistan_map.height for x, y in points_of(pakistan.path))
+    xs, ys = zip(*points_of(pakistan.path), strict=True)
+    assert max(xs) - min(xs) > pakistan_map.width / 4 or max(ys) - min(ys) > pakistan_map.height / 4  # not a speck
+    assert not country(pakistan_map, "Afghanistan").shaded
+    (label,) = [label for label in pakistan_map.labels if label.kind == "shaded"]
+    assert label.name == "Pakistan" and inside((label.x, label.y), rings_of(pakistan.path))
+    assert pakistan_map.shaded == [pakistan]
+
+
+def test_a_small_shaded_country_is_named_even_where_its_name_overflows_it():
+    lebanon_map = locator_map(["LB"])
+    assert "Lebanon" in {label.name for label in lebanon_map.labels if label.kind == "shaded"}
+    assert {c.name for c in lebanon_map.shaded} == {"Lebanon"}
+
+
+def test_with_places_the_view_fits_them_and_shades_the_countries_around():
+    shaded_too = attack_map([QUETTA], shaded={"PK": "1 attack"})
+    assert shaded_too.bounds == attack_map([QUETTA]).bounds
+    assert country(shaded_too, "Pakistan").shaded
+
+
+def test_the_place_name_sits_beside_its_marker_inside_the_view():
+    quetta_map = attack_map([QUETTA_NAMED])
+    (marker,) = quetta_map.points
+    (label,) = [label for label in quetta_map.labels if label.kind == "place"]
+    assert label.name == "Quetta"
+    box = label.box
+    gap_x = max(box.left - marker.x, marker.x - box.right, 0)
+    gap_y = max(box.top - marker.y, marker.y - box.bottom, 0)
+    assert MARKER_RADIUS <= math.hypot(gap_x, gap_y) <= 3 * MARKER_RADIUS  # near it, never over it
+    assert box.within(quetta_map.width, quetta_map.height)
+
+
+def test_a_place_name_near_the_edge_goes_to_the_other_side_of_its_marker():
+    east = MapPoint(latitude=24.86, longitude=67.01, label="Karachi", url="", name="A rather long place name")
+    west = MapPoint(latitude=34.53, longitude=69.17, label="Kabul", url="", name="Kabul")
+    both = attack_map([west, east])
+    labels = {label.name: label for label in both.labels if label.kind == "place"}
+    assert set(labels) == {"Kabul", "A rather long place name"}
+    assert all(label.box.within(both.width, both.height) for label in labels.values())
+
+
+@pytest.mark.parametrize(
+    "drawn",
+    [
+        lambda: attack_map([QUETTA_NAMED]),
+        lambda: attack_map([KABUL, KARACHI, QUETTA_NAMED], shaded={"PK": "2 attacks", "AF": "1 attack"}),
+        lambda: attack_map([], shaded={"PK": "3 attacks", "AF": "1 attack", "IN": "1 attack"}),
+        lambda: locator_map(LEVANT),
+        lambda: locator_map(["US", "FR", "NG", "ID"]),
+    ],
+)
+def test_names_never_overlap_one_another_or_a_marker_and_stay_in_view(drawn):
+    figure = drawn()
+    assert figure.labels
+    for n, label in enumerate(figure.labels):
+        assert label.box.within(figure.width, figure.height), label
+        for other in figure.labels[n + 1 :]:
+            assert not label.box.overlaps(other.box), (label, other)
+        for point in figure.points:
+            assert math.dist((point.x, point.y), (label.x, label.y)) > MARKER_RADIUS
+            marker_box_clear = (
+                point.x + MARKER_RADIUS <= label.box.left
+                or point.x - MARKER_RADIUS >= label.box.right
+                or point.y + MARKER_RADIUS <= label.box.top
+                or point.y - MARKER_RADIUS >= label.box.bottom
+            )
+            assert marker_box_clear, (label, point)
+
+
+def test_every_shaded_country_in_a_locator_map_is_named():
+    levant = locator_map(LEVANT)
+    assert {label.name for label in levant.labels if label.kind == "shaded"} == {c.name for c in levant.shaded}
+    assert {c.code for c in levant.shaded} == set(LEVANT)
+
+
+@pytest.mark.parametrize(
+    "figure, narrowest",
+    [(lambda: attack_map([QUETTA]), ATTACK_MAP_NARROWEST), (lambda: locator_map(["PK"]), LOCATOR_MAP_NARROWEST)],
+)
+def test_names_read_at_12_px_where_the_map_is_narrowest(figure, narrowest):
+    drawn = figure()
+    shown_at = drawn.label_font_size * min(1, narrowest / drawn.width)
+    assert shown_at >= MIN_LABEL_PX
+    html = render_to_string("groups/includes/attack_map.html", {"attack_map": drawn})
+    assert f'font-size="{drawn.label_font_size}"' in html
+
+
+@pytest.mark.parametrize("codes", [["SG"], [], [""], ["XK"]])
+def test_no_country_or_one_without_an_outline_gives_no_map(codes):
+    assert locator_map(codes) is None
+    assert attack_map([], shaded=dict.fromkeys(codes, "")) is None
+
+
+def test_the_include_shades_countries_and_lists_them_as_text():
+    html = render_to_string("groups/includes/attack_map.html", {"attack_map": attack_map([], shaded={"PK": "3 attacks"}), "legend": True})
+    assert 'class="map-country map-shaded"' in html and "<title>Pakistan (3 attacks)</title>" in html
+    assert "Shaded: Pakistan (3 attacks)." in html.split("<desc", 1)[1].split("</desc>", 1)[0]
+    caption = html.split("<figcaption>", 1)[1]
+    assert "none has recorded coordinates" in caption and "Pakistan (3 attacks)" in caption
+    assert "<a href" not in html  # nothing to follow on a map of countries only
+
+
+def test_a_marker_without_an_address_is_no_link():
+    html = render_to_string("groups/includes/attack_map.html", {"attack_map": attack_map([QUETTA_NAMED])})
+    assert "<a href" not in html and 'class="map-point"' in html and ">Quetta</text>" in html

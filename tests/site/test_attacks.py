@@ -106,12 +106,62 @@ def test_list_paginates(client):
     assert len(titles(client.get("/attacks/?page=2"))) == 1
 
 
+def attack_figure(page: str) -> str:
+    return page.split('<figure class="attack-map"', 1)[1].split("</figure>", 1)[0]
+
+
+def test_an_attack_with_coordinates_has_its_place_marked_and_named_on_a_map(client, quetta):
+    quetta.latitude, quetta.longitude = 30.18, 66.99
+    quetta.save()
+    figure = attack_figure(client.get("/attacks/quetta-2016/").content.decode())
+    assert '<title id="attack-map-title">Where the attack took place</title>' in figure
+    assert "the place of the attack, Quetta, marked and named" in figure
+    assert ">Quetta</text>" in figure and ">Pakistan</text>" in figure and figure.count('class="map-point"') == 1
+    assert "<a href" not in figure  # the marker is this page's own place: nothing to follow
+    assert "map-shaded" not in figure
+    assert "Where the attack took place: Quetta, marked with a dot." in figure
+
+
+@pytest.mark.parametrize(
+    "field, name", [("locality", "Quetta"), ("district", "Mastung"), ("province", "Balochistan"), ("country", "Pakistan")]
+)
+def test_the_place_named_is_the_most_precise_known(client, quetta, field, name):
+    quetta.locality, quetta.district, quetta.province = "", "Mastung", "Balochistan"
+    if field == "locality":
+        quetta.locality = "Quetta"
+    if field in ("province", "country"):
+        quetta.district = ""
+    if field == "country":
+        quetta.province = ""
+    quetta.latitude, quetta.longitude = 30.18, 66.99
+    quetta.save()
+    assert f">{name}</text>" in attack_figure(client.get("/attacks/quetta-2016/").content.decode())
+
+
+def test_an_attack_without_coordinates_has_its_country_shaded(client, quetta):
+    page = client.get("/attacks/quetta-2016/").content.decode()
+    figure = attack_figure(page)
+    assert figure.count('class="map-country map-shaded"') == 1 and "<title>Pakistan</title>" in figure
+    assert ">Pakistan</text>" in figure and 'class="map-point"' not in figure
+    assert "The country where the attack took place, Pakistan, shaded; its exact place has no recorded coordinates." in figure
+
+
+@pytest.mark.parametrize("country", ["", "SG"])  # not known, or too small to draw at this scale
+def test_an_attack_with_no_place_to_draw_has_no_map(client, quetta, country):
+    quetta.country = country
+    quetta.save()
+    page = client.get("/attacks/quetta-2016/").content.decode()
+    assert "attack-map" not in page and "<svg" not in page and "Balochistan" in page
+
+
 @pytest.mark.parametrize("more", [0, 15])
 def test_detail_query_count_does_not_grow(client, quetta, django_assert_num_queries, more):
     for _ in range(more):
         attribution = AttributionFactory(attack=quetta)
         CitationFactory(attribution=attribution, group=None, quote=QUOTE_CLAIM)
         CitationFactory(attack=quetta, group=None, quote=QUOTE_LEJ)
+    quetta.latitude, quetta.longitude = 30.18, 66.99  # its map costs no query
+    quetta.save()
     with django_assert_num_queries(5):  # data version, attack, its citations, attributions with groups, their citations
         assert client.get("/attacks/quetta-2016/").status_code == 200
 

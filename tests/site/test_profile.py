@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from groups.models import AffiliationKind, AliasKind, AttributionKind, CountQualifier, RoleKind, SectionTopic
+from groups.models import Affiliation, AffiliationKind, AliasKind, AttributionKind, CountQualifier, RoleKind, SectionTopic
 from groups.revisions import profile_revisions
 from kb.dates import DatePrecision, moment_key
 from kb.models import PublicationStatus
@@ -225,10 +225,78 @@ def test_the_timeline_and_map_show_the_attacks(client, world):
     assert 'href="/attacks/quetta-2016/"' in attack_map and "Pakistan" in attack_map
 
 
-def test_without_coordinates_there_is_no_map(client, world):
+def test_without_coordinates_the_map_shades_the_attacks_countries_with_their_counts(client, world):
     world["attack"].latitude = world["attack"].longitude = None
     world["attack"].save()
-    assert 'class="attack-map"' not in client.get(profile_url(world["group"])).content.decode()
+    AttributionFactory(attack=AttackFactory(slug="kabul", country="AF"), group=world["group"])
+    AttributionFactory(attack=AttackFactory(slug="mastung", country="PK"), group=world["group"])
+    page = client.get(profile_url(world["group"])).content.decode()
+    attack_map = page.split('class="attack-map"', 1)[1].split("</figure>", 1)[0]
+    assert "<title>Pakistan (2 attacks)</title>" in attack_map and "<title>Afghanistan (1 attack)</title>" in attack_map
+    assert attack_map.count('class="map-country map-shaded"') == 2 and "<a href" not in attack_map
+    assert ">Pakistan</text>" in attack_map and ">Afghanistan</text>" in attack_map
+    caption = plain_text(attack_map.split("<figcaption>", 1)[1])
+    assert "Countries of the attacks, shaded (none has recorded coordinates)" in caption
+    assert "Shaded: Pakistan (2 attacks); Afghanistan (1 attack)." in caption
+
+
+def test_without_coordinates_or_countries_there_is_no_map(client, world):
+    world["attack"].latitude = world["attack"].longitude = None
+    world["attack"].country = ""
+    world["attack"].save()
+    page = client.get(profile_url(world["group"])).content.decode()
+    assert 'class="attack-map"' not in page and "Attack on the Balochistan Police College" in page
+
+
+def infobox(page: str) -> str:
+    return page.split('<aside class="infobox', 1)[1].split("</aside>", 1)[0]
+
+
+def test_the_infobox_has_a_locator_map_of_the_countries_of_operation(client, world):
+    world["group"].countries = ["SY", "IQ"]
+    world["group"].save()
+    CitationFactory(group=world["group"], source=world["source"], quote=QUOTE_LEJ, field="countries")
+    page = client.get(profile_url(world["group"])).content.decode()
+    box = infobox(page)
+    locator = box.split('<figure class="attack-map locator-map"', 1)[1].split("</figure>", 1)[0]
+    assert 'aria-labelledby="locator-map-title locator-map-desc"' in locator
+    assert '<title id="locator-map-title">Countries of operation of Lashkar-e-Jhangvi Al-Alami</title>' in locator
+    assert "Shaded: Iraq; Syria." in locator.split("<desc", 1)[1]
+    assert "<title>Syria</title>" in locator and ">Syria</text>" in locator and ">Iraq</text>" in locator
+    assert locator.count("map-shaded") == 2
+    figcaption = locator.split("<figcaption>", 1)[1]
+    assert "Countries of operation, shaded" in figcaption
+    (countries_ref,) = set(footnote_targets(figcaption))
+    assert QUOTE_LEJ in references(page)[countries_ref]
+    assert len(re.findall(r'id="([^"]+)"', page)) == len(set(re.findall(r'id="([^"]+)"', page)))  # two maps, no id twice
+
+
+def test_relationships_read_under_their_families_in_the_legends_order_footnoted_in_that_order(client, world):
+    faction = Affiliation.objects.get(from_group=world["group"], to_group=world["parent"])
+    CitationFactory(affiliation=faction, group=None, source=world["source"], quote=QUOTE_SPOKESMAN)  # new numbers
+    cooperation = Affiliation.objects.get(from_group=world["state"], to_group=world["group"])
+    CitationFactory(affiliation=cooperation, group=None, source=world["source"], quote=QUOTE_CLAIM)
+    page = client.get(profile_url(world["group"])).content.decode()
+    relationships = section(page, "relationships").split('<figure class="relationship-graph"', 1)[0]
+    headings = re.findall(r'<h3 class="family-heading family-(\w+)">', relationships)
+    assert headings == ["structure", "cooperation"]  # the world's faction of LeJ, then its cooperation with IS
+    structure, cooperation = relationships.split('<h3 class="family-heading', 3)[1:3]
+    assert "Faction of" in structure and "/groups/lej/" in structure and "/groups/islamic-state/" not in structure
+    assert "/groups/islamic-state/" in cooperation and "/groups/lej/" not in cooperation
+    numbers = [int(n) for n in re.findall(r'<sup class="fn"[^>]*><a href="#ref-\d+"[^>]*>\[(\d+)\]', relationships)]
+    assert len(set(numbers)) >= 3 and numbers == sorted(numbers)  # footnoted in the order they are read
+
+
+def test_the_infobox_and_the_kind_badge_take_the_kind_of_group(client, world):
+    page = client.get(profile_url(world["group"])).content.decode()
+    assert f'<aside class="infobox kind-{world["group"].kind}"' in page
+    assert f'<span class="badge badge-kind kind-{world["group"].kind}">{world["group"].get_kind_display()}</span>' in infobox(page)
+
+
+def test_no_countries_no_locator_map(client, world):
+    world["group"].countries = []
+    world["group"].save()
+    assert "locator-map" not in client.get(profile_url(world["group"])).content.decode()
 
 
 def test_cite_this_page_gives_the_address_and_last_update(client, world):

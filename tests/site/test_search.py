@@ -210,3 +210,13 @@ def test_a_persons_name_finds_the_groups_they_had_public_roles_in(client):
     people = page.split('id="people-results"', 1)[1].split("</section>", 1)[0]
     assert 'Leader of <a href="/groups/islamic-state/#leadership">Islamic State</a>' in people
     assert 'href="/groups/front/#leadership"' in people and "Hidden Front" not in page
+
+
+def test_each_group_found_shows_its_kind_without_another_query(client, groups, django_assert_num_queries):
+    from groups.models import Group, GroupKind
+
+    Group.objects.filter(slug="iskp").update(kind=GroupKind.BRANCH)
+    with django_assert_num_queries(7):  # as any search finding groups and no source: none more for the kinds
+        page = client.get("/search/", {"q": "khorasan"}).content.decode()
+    result = page.split('href="/groups/iskp/"', 1)[1].split("</li>", 1)[0]
+    assert '<span class="badge badge-kind kind-branch">Branch or province</span>' in result
