@@ -32,7 +32,7 @@ IMPORTER_USERNAME = "importer"
 _PARTIAL_DATE = {"date", "precision"}
 _CITATION = ({"source", "quote"}, {"field", "locator", "credibility"})
 _SCHEMA = {
-    "root": ({"sources", "groups", "affiliations", "attacks"}, {"people", "roles", "size_estimates"}),
+    "root": ({"sources", "groups", "affiliations", "attacks"}, {"people", "roles", "size_estimates", "theatres"}),
     "source": (
         {"key", "file", "title", "outlet", "authors", "url", "published", "language"},
         {"reliability", "archive_url", "accessed"},
@@ -81,6 +81,7 @@ _SCHEMA = {
     "person": ({"slug", "name"}, set()),  # a name only: nothing else about a person is recorded
     "role": ({"person", "group", "kind", "citations"}, {"title", "start", "end", "as_of"}),
     "size_estimate": ({"group", "low", "high", "estimated_by", "citations"}, {"qualifier", "counted", "as_of", "description"}),
+    "theatre": ({"slug", "name", "description", "start_year"}, {"end_year", "countries", "groups"}),
     "citation": _CITATION,
 }
 
@@ -200,6 +201,12 @@ def _check_structure(data: Any) -> list[str]:
                 problems.append(f"{where}: unknown group '{node.get('group')}'")
             if node and kind == "role" and node.get("person") not in person_slugs:
                 problems.append(f"{where}: unknown person '{node.get('person')}'")
+    for i, theatre in enumerate(items(root, "theatres", "file")):
+        where = f"theatres[{i}]"
+        theatre = check(theatre, "theatre", where)
+        for slug in items(theatre, "groups", where):
+            if slug not in group_slugs:
+                problems.append(f"{where}: unknown group '{slug}'")
     for i, attack in enumerate(items(root, "attacks", "file")):
         where = f"attacks[{i}] ({attack.get('slug') if isinstance(attack, dict) else '?'})"
         attack = check(attack, "attack", where)
@@ -243,6 +250,8 @@ class _Loader:
             self._role(node, people, f"roles[{index}]")
         for index, node in enumerate(data.get("size_estimates") or []):
             self._size_estimate(node, f"size_estimates[{index}]")
+        for index, node in enumerate(data.get("theatres") or []):
+            self._theatre(node, f"theatres[{index}]")
 
     def _write(self, where: str, upsert, **kwargs):
         try:
@@ -458,3 +467,27 @@ class _Loader:
             },
         )
         self._cite(estimate, node["citations"], where)
+
+    def _theatre(self, node: dict, where: str) -> None:
+        """A theatre cites nothing itself: what its map draws is cited."""
+        theatre = self._write(
+            where,
+            group_services.theatre_upsert,
+            slug=node["slug"],
+            values={
+                "name": node["name"],
+                "description": node["description"],
+                "countries": list(node.get("countries") or []),
+                "start_year": node["start_year"],
+                "end_year": node.get("end_year"),
+                "publication_status": PublicationStatus.PUBLISHED,
+            },
+        )
+        for slug in node.get("groups") or []:
+            self._write(
+                f"{where} group {slug}",
+                group_services.theatre_group_upsert,
+                theatre=theatre,
+                group=self.groups[slug],
+                values={"publication_status": PublicationStatus.PUBLISHED},
+            )

@@ -13,7 +13,7 @@ def test_the_curated_models_are_the_ones_editors_expect():
     names = {model.__name__ for model in CURATED_MODELS}
     assert names == {
         "Group", "Alias", "Affiliation", "Designation", "Attack", "Attribution", "Person", "GroupRole", "SizeEstimate",
-        "Source", "Citation",
+        "Theatre", "TheatreGroup", "Source", "Citation",
     }  # fmt: skip
 
 
@@ -25,8 +25,8 @@ def test_a_restore_brings_back_each_record_after_the_records_it_refers_to():
             if field.is_relation and field.related_model in order and field.related_model is not model:
                 assert order.index(field.related_model) < order.index(model), f"{model.__name__}.{field.name}"
     assert [model.__name__ for model in order] == [
-        "Source", "Group", "Attack", "Person", "Alias", "Affiliation", "Designation", "Attribution", "GroupRole",
-        "SizeEstimate", "Citation",
+        "Source", "Group", "Attack", "Person", "Theatre", "Alias", "Affiliation", "Designation", "Attribution", "GroupRole",
+        "SizeEstimate", "TheatreGroup", "Citation",
     ]  # fmt: skip
 
 

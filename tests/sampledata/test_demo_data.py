@@ -4,14 +4,40 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
-from groups.models import Affiliation, Alias, Attack, Attribution, Designation, Group, GroupRole, Person, SizeEstimate
+from groups.models import (
+    Affiliation,
+    Alias,
+    Attack,
+    Attribution,
+    Designation,
+    Group,
+    GroupRole,
+    Person,
+    SizeEstimate,
+    Theatre,
+    TheatreGroup,
+)
 from kb.models import PublicationStatus
 from sampledata.demo_data import DEMO_DATA_FILE, IMPORT_REASON, DemoDataError, load_demo_data
 from sources.models import Citation, Source
 
 pytestmark = pytest.mark.django_db
 
-CURATED = [Source, Group, Alias, Affiliation, Designation, Attack, Attribution, Person, GroupRole, SizeEstimate, Citation]
+CURATED = [
+    Source,
+    Group,
+    Alias,
+    Affiliation,
+    Designation,
+    Attack,
+    Attribution,
+    Person,
+    GroupRole,
+    SizeEstimate,
+    Theatre,
+    TheatreGroup,
+    Citation,
+]
 CITED = {
     Group: "group",
     Alias: "alias",
@@ -53,6 +79,18 @@ def test_people_appear_only_in_the_roles_the_articles_name_with_the_articles_wor
         ("Abu Baker al-Baghdadi", "leader", "islamic-state", "dates unknown"): ["Abu Baker al-Baghdadi, leader of the ISIS/ISIL"],
     }
     assert Person.objects.count() == 3 and not SizeEstimate.objects.exists()  # the articles state no group's size
+
+
+def test_the_map_covers_the_region_and_years_the_articles_report(loaded):
+    theatre = Theatre.objects.public().get()
+    assert (theatre.name, theatre.start_year, theatre.end_year, [c.code for c in theatre.countries]) == (
+        "Afghanistan and Pakistan",
+        2014,  # "Islamic State (IS) has been working in the metropolis since July 2014"
+        2022,  # the latest article
+        ["AF", "PK"],
+    )
+    # the one group listed by hand operates in India, but formerly fell under the Khorasan Province
+    assert [m.group.slug for m in TheatreGroup.objects.public().select_related("group")] == ["islamic-state-hind-province"]
 
 
 def test_loading_twice_changes_nothing(loaded):

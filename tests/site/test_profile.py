@@ -362,9 +362,9 @@ def grow(world, n):
         CitationFactory(size_estimate=estimate, group=None, source=SourceFactory(), quote=QUOTE_CLAIM)
 
 
-# 19, and the data version the cache is keyed by; seven read the attacks (a page, and the first and last), and one
-# the people in roles and the size estimates with their citations
-PROFILE_QUERIES = 20
+# 20, and the data version the cache is keyed by; seven read the attacks (a page, and the first and last), one the
+# people in roles and the size estimates with their citations, and one the maps the group is on
+PROFILE_QUERIES = 21
 
 
 @pytest.mark.parametrize("more", [0, 12])
