@@ -17,6 +17,8 @@ from groups.models import (
     Person,
     RoleKind,
     SizeEstimate,
+    Theatre,
+    TheatreGroup,
 )
 from kb.models import PublicationStatus
 from sources.models import Citation, Source
@@ -153,6 +155,27 @@ class SizeEstimateFactory(factory.django.DjangoModelFactory):
     high = 4000
     counted = "fighters"
     estimated_by = factory.Sequence(lambda n: f"Monitoring Team {n}")
+    publication_status = PublicationStatus.PUBLISHED
+
+
+class TheatreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Theatre
+
+    name = factory.Sequence(lambda n: f"Test Theatre {n}")
+    slug = factory.Sequence(lambda n: f"test-theatre-{n}")
+    description = "The groups of the test region."
+    start_year = 2010
+    end_year = 2019
+    publication_status = PublicationStatus.PUBLISHED
+
+
+class TheatreGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TheatreGroup
+
+    theatre = factory.SubFactory(TheatreFactory)
+    group = factory.SubFactory(GroupFactory)
     publication_status = PublicationStatus.PUBLISHED
 
 

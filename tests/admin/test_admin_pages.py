@@ -6,7 +6,20 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from groups.models import Affiliation, Alias, Attack, Attribution, Designation, Group, GroupRole, GtdPerpetratorName, Person, SizeEstimate
+from groups.models import (
+    Affiliation,
+    Alias,
+    Attack,
+    Attribution,
+    Designation,
+    Group,
+    GroupRole,
+    GtdPerpetratorName,
+    Person,
+    SizeEstimate,
+    Theatre,
+    TheatreGroup,
+)
 from kb.models import PublicationStatus
 from kb.services import record_save
 from sources.models import Citation, Source
@@ -24,6 +37,8 @@ from tests.factories import (
     PersonFactory,
     SizeEstimateFactory,
     SourceFactory,
+    TheatreFactory,
+    TheatreGroupFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +47,7 @@ FACTORIES = {
     Group: GroupFactory, Alias: AliasFactory, Affiliation: AffiliationFactory, Designation: DesignationFactory,
     Attack: AttackFactory, Attribution: AttributionFactory, Source: SourceFactory, Citation: CitationFactory,
     GtdPerpetratorName: GtdPerpetratorNameFactory, Person: PersonFactory, GroupRole: GroupRoleFactory,
-    SizeEstimate: SizeEstimateFactory,
+    SizeEstimate: SizeEstimateFactory, Theatre: TheatreFactory, TheatreGroup: TheatreGroupFactory,
 }  # fmt: skip
 
 
@@ -56,6 +71,8 @@ def new_record_values():
         Person: {"name": "Ali bin Sufyan", "slug": "ali-bin-sufyan"},
         GroupRole: {"person": PersonFactory().pk, "group": group.pk, "kind": "spokesman"},
         SizeEstimate: {"group": group.pk, "low": "3000", "high": "4000", "estimated_by": "UN Monitoring Team"},
+        Theatre: {"name": "Afghanistan and Pakistan", "slug": "afghanistan-and-pakistan", "start_year": "2014", "countries": "AF"},
+        TheatreGroup: {"theatre": TheatreFactory().pk, "group": group.pk},
     }
 
 
@@ -96,6 +113,8 @@ A_CHANGE = {
     Person: ("name", "Abu Omar"),
     GroupRole: ("title", "chief spokesman"),
     SizeEstimate: ("description", "Checked."),
+    Theatre: ("description", "Checked."),
+    TheatreGroup: ("publication_status", "draft"),
 }
 
 
