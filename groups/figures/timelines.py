@@ -38,6 +38,7 @@ AXIS_Y = 30  # the year axis, its labels above it
 FIRST_ROW = 66
 ROW = 40  # between two rows' lines: the label (12 px) above its line never reaches the row above
 LABEL_RISE = 7  # a label's baseline above its line
+LABEL_INSET = 8  # a label starts this far right of its line's start, clear of a link drawn there
 MIN_PLOT_WIDTH = 560
 MIN_YEAR_WIDTH = 48  # a year's label (4 digits, ~27 px) with room around it
 LONG_PERIOD = 40  # years; past it a year is narrower and only every fifth is labelled
@@ -144,8 +145,9 @@ class Undrawn:
 @dataclass(frozen=True)
 class Tick:
     year: int
-    x: float
+    x: float  # where the year begins
     labelled: bool
+    label_x: float  # the middle of the year (of five years, on a long period), where its label is centred
 
 
 @dataclass
@@ -174,6 +176,11 @@ class Timeline:
             f"founding to end; {drawn} relationship{'s' if drawn != 1 else ''} drawn at {'their' if drawn != 1 else 'its'} start"
             + (f"; {len(self.undrawn)} not drawn, listed below the figure." if self.undrawn else ".")
         )
+
+    @property
+    def plot_right(self) -> float:
+        """Where the period ends: the end of its last year."""
+        return self.x_of(self.end_year + 1)
 
     def x_of(self, value: float) -> float:
         return _x(value, self.start_year, self.end_year, self.year_width)
@@ -222,7 +229,10 @@ def theatre_timeline(
     by_id = {row.group.pk: row for row in rows}
     links, undrawn = _links(among, by_id, x, start_year, end_year, cite, url_for)
     step = 1 if year_width >= MIN_YEAR_WIDTH - 8 else 5
-    ticks = [Tick(year, x(year), (year - start_year) % step == 0) for year in range(start_year, end_year + 1)]
+    ticks = [
+        Tick(year, x(year), (year - start_year) % step == 0, round(x(year) + min(step, end_year + 1 - year) * year_width / 2, 1))
+        for year in range(start_year, end_year + 1)
+    ]
     height = FIRST_ROW + (len(rows) - 1) * ROW + BOTTOM
     return Timeline(start_year, end_year, rows, links, undrawn, ticks, width, height, year_width)
 
@@ -317,7 +327,7 @@ def _row(group, y, x, start_year, end_year, plot_right, merged, url_for) -> Row:
     if x_end > solid_to:
         segments.append(Segment(solid_to, x_end, faint=True, dashed=end == "unknown"))
     width = len(group.name) * CHAR_WIDTH
-    label_x = round(min(max(x_start, left), plot_right - width), 1)
+    label_x = round(min(max(x_start + LABEL_INSET, left), plot_right - width), 1)
     label_x = max(label_x, 2.0)
     return Row(
         group=group,

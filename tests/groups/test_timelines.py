@@ -83,6 +83,8 @@ def test_the_x_axis_is_the_period_with_a_tick_a_year():
     assert [tick.year for tick in drawn.ticks] == list(range(2010, 2020))
     assert all(tick.labelled for tick in drawn.ticks)
     assert drawn.ticks[0].x == LEFT and drawn.ticks[1].x == LEFT + drawn.year_width
+    assert drawn.ticks[0].label_x == pytest.approx(LEFT + drawn.year_width / 2)  # a year's label in the middle of its year
+    assert drawn.plot_right == drawn.x_of(2020) == LEFT + 10 * drawn.year_width
     assert drawn.width >= drawn.x_of(2020)
 
 

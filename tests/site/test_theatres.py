@@ -128,7 +128,7 @@ def test_a_map_with_no_published_group_says_so(client):
 def test_a_profile_links_to_the_maps_it_is_on(client, region):
     TheatreFactory(name="Hidden Theatre", countries=["PK"], publication_status=DRAFT)
     ttp = client.get(region["ttp"].get_absolute_url()).content.decode()
-    assert 'on the map of <a href="/maps/af-pk/">Afghanistan and Pakistan</a>.' in ttp and "Hidden Theatre" not in ttp
+    assert 'the map of <a href="/maps/af-pk/">Afghanistan and Pakistan</a>.' in ttp and "Hidden Theatre" not in ttp
     assert "/maps/af-pk/" in client.get(region["hind"].get_absolute_url()).content.decode()  # listed by hand
     assert "/maps/" not in client.get(region["elsewhere"].get_absolute_url()).content.decode().replace('href="/maps/">Maps', "")
 
