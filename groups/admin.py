@@ -26,6 +26,8 @@ from .models import (
     Person,
     ProfileVersionDecision,
     SizeEstimate,
+    Theatre,
+    TheatreGroup,
 )
 from .normalization import normalize_name
 from .revisions import profile_version_decision
@@ -448,3 +450,40 @@ class ProfileVersionDecisionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.has_perm("groups.publish_group")
+
+
+class TheatreGroupInline(CuratedInline):
+    """The groups a theatre's map draws beside those of its countries."""
+
+    model = TheatreGroup
+    extra = 1
+    verbose_name_plural = "Groups on the map (beside every group operating in its countries)"
+    fields = ["group", "publication_status"]
+    autocomplete_fields = ["group"]
+
+
+@admin.register(Theatre)
+class TheatreAdmin(CuratedAdmin):
+    list_display = ["name", "start_year", "end_year", "publication_status"]
+    list_filter = ["publication_status"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "description", "publication_status"]}),
+        ("What the map covers", {"fields": ["countries", ("start_year", "end_year")]}),
+    ]
+    inlines = [TheatreGroupInline]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "countries":
+            kwargs["widget"] = FilteredSelectMultiple("countries", is_stacked=True)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+@admin.register(TheatreGroup)
+class TheatreGroupAdmin(CuratedAdmin):
+    list_display = ["theatre", "group", "publication_status"]
+    list_filter = ["publication_status", "theatre"]
+    search_fields = ["theatre__name", "group__name"]
+    autocomplete_fields = ["group"]
+    list_select_related = ["theatre", "group"]

@@ -1,4 +1,4 @@
-"""Filters over groups, aliases, affiliations, roles, size estimates and attacks: one FilterSet per model, shared by the
+"""Filters over groups, aliases, affiliations, roles, size estimates, attacks and theatres: one FilterSet per model, shared by the
 public site and the API."""
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from .models import (
     RoleKind,
     SectionTopic,
     SizeEstimate,
+    Theatre,
 )
 from .normalization import normalize_name
 
@@ -250,3 +251,17 @@ class AttackFilterSet(CuratedFilterSet):
         if kind:
             attributions = attributions.filter(kind=kind)
         return queryset.filter(Exists(attributions))
+
+
+class TheatreFilterSet(CuratedFilterSet):
+    country = django_filters.ChoiceFilter(
+        choices=COUNTRY_CHOICES, method="filter_country", label="Country covered", empty_label="Any country"
+    )
+
+    class Meta:
+        model = Theatre
+        fields = ["country", "updated_since"]
+
+    def filter_country(self, queryset, name, value: str):
+        # `countries` is stored as comma-separated two-letter codes: a code can only match as a whole.
+        return queryset.filter(countries__contains=value)

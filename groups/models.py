@@ -1234,3 +1234,83 @@ class GroupSection(CuratedModel):
             problems += [f"[cite:{citation_id}] is not a citation of this group." for citation_id in ids if citation_id not in known]
         if problems:
             raise ValidationError({"text": problems})
+
+
+# --- Theatres: the maps of a region's groups over a period --------------------------------------------------------
+
+THEATRE_YEARS = (1800, 2100)  # the years a theatre's period may name
+
+
+class Theatre(CuratedModel):
+    """A region and period whose groups are read together: Afghanistan and Pakistan since 2014, say. Its map draws
+    how the groups in it began, split, merged, allied and ended, year by year (`/maps/<slug>/`).
+
+    It covers the groups listed for it (`TheatreGroup`) and every group operating in one of its countries. An
+    editorial frame, not a statement of fact: it cites nothing itself; the groups and relationships it draws are cited."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True, help_text="Stable identifier used in URLs; do not change once published.")
+    description = models.CharField(max_length=500, blank=True, help_text="One or two neutral sentences on what the map covers.")
+    countries = CountryField(
+        "countries covered", multiple=True, blank=True, help_text="Every group operating in one of them is on the map."
+    )
+    start_year = models.PositiveSmallIntegerField("from (year)")
+    end_year = models.PositiveSmallIntegerField("until (year)", null=True, blank=True, help_text="Leave empty for a period still open.")
+
+    class Meta:
+        verbose_name = "theatre"
+        verbose_name_plural = "theatres"
+        ordering = [Lower("name"), "id"]
+        permissions = [("publish_theatre", "Can publish or unpublish theatres")]
+        indexes = [status_index("theatre")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_year__gte=THEATRE_YEARS[0], start_year__lte=THEATRE_YEARS[1])
+                & (Q(end_year__isnull=True) | Q(end_year__gte=THEATRE_YEARS[0], end_year__lte=THEATRE_YEARS[1])),
+                name="theatre_years_in_range",
+                violation_error_message=f"A theatre's years lie between {THEATRE_YEARS[0]} and {THEATRE_YEARS[1]}.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_year__isnull=True) | Q(end_year__gte=F("start_year")),
+                name="theatre_end_year_not_before_start_year",
+                violation_error_message="The period cannot end before it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return record_path("groups:theatre_detail", slug=self.slug)
+
+    @property
+    def period_display(self) -> str:
+        """ "2014–2022", "since 2014"."""
+        if self.end_year is None:
+            return f"since {self.start_year}"
+        return str(self.start_year) if self.end_year == self.start_year else f"{self.start_year}–{self.end_year}"
+
+
+class TheatreGroup(CuratedModel):
+    """A group a theatre's map draws, named by the editors (beside the groups of its countries, which it draws anyway)."""
+
+    PUBLISHED_WITH = ("theatre", "group")
+
+    # No index of its own: the unique constraint, which begins with it, serves its lookups.
+    theatre = models.ForeignKey(Theatre, on_delete=models.CASCADE, related_name="memberships", db_index=False)
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="theatre_memberships")
+
+    class Meta:
+        verbose_name = "group on a theatre's map"
+        verbose_name_plural = "groups on theatres' maps"
+        ordering = ["theatre__name", "group__name", "id"]
+        permissions = [("publish_theatregroup", "Can publish or unpublish the groups on theatres' maps")]
+        indexes = [status_index("theatregroup")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["theatre", "group"], name="theatregroup_unique", violation_error_message="This group is already on this map."
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} on the map of {self.theatre}"

@@ -1,5 +1,5 @@
 """Writes to groups, aliases, affiliations, designations, people and their roles, size estimates, profile sections,
-attacks and attributions.
+attacks, attributions, and theatres with the groups on their maps.
 
 Each upsert names the record's natural key; values are validated by the model
 (`full_clean`) and saved through `kb.services.record_save`, so history always
@@ -13,7 +13,20 @@ from typing import Any
 
 from kb.services import record_upsert
 
-from .models import Affiliation, Alias, Attack, Attribution, Designation, Group, GroupRole, GroupSection, Person, SizeEstimate
+from .models import (
+    Affiliation,
+    Alias,
+    Attack,
+    Attribution,
+    Designation,
+    Group,
+    GroupRole,
+    GroupSection,
+    Person,
+    SizeEstimate,
+    Theatre,
+    TheatreGroup,
+)
 
 
 def group_upsert(*, slug: str, values: dict[str, Any], user, reason: str, change_set=None) -> tuple[Group, bool]:
@@ -104,3 +117,11 @@ def group_section_upsert(
     return record_upsert(
         model=GroupSection, lookup={"group": group, "topic": topic}, values=values, user=user, reason=reason, change_set=change_set
     )
+
+
+def theatre_upsert(*, slug: str, values: dict[str, Any], user, reason: str) -> tuple[Theatre, bool]:
+    return record_upsert(model=Theatre, lookup={"slug": slug}, values=values, user=user, reason=reason)
+
+
+def theatre_group_upsert(*, theatre: Theatre, group: Group, values: dict[str, Any], user, reason: str) -> tuple[TheatreGroup, bool]:
+    return record_upsert(model=TheatreGroup, lookup={"theatre": theatre, "group": group}, values=values, user=user, reason=reason)

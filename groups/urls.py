@@ -13,4 +13,6 @@ urlpatterns = [
     path("groups/<slug:slug>/as-of/<str:key>/cite.<str:suffix>", views.group_revision_cite, name="group_revision_cite"),
     path("attacks/", views.attack_list, name="attack_list"),
     path("attacks/<str:key>/", views.attack_detail, name="attack_detail"),
+    path("maps/", views.theatre_list, name="theatre_list"),
+    path("maps/<slug:slug>/", views.theatre_detail, name="theatre_detail"),
 ]

@@ -13,10 +13,11 @@ from kb.search import MAX_QUERY_LENGTH, search_text
 from sources import selectors as source_selectors
 
 from . import selectors
+from . import theatres as theatre_selectors
 from .citing import FORMATS, ProfileCitation, current_version, json_ld
 from .figures.graphs import GraphOptions
-from .filtersets import AttackFilterSet, GroupFilterSet
-from .models import Attack, Group
+from .filtersets import AttackFilterSet, GroupFilterSet, TheatreFilterSet
+from .models import Attack, Group, Theatre
 from .revisions import (
     group_profile_as_of,
     mark_withdrawn,
@@ -44,7 +45,8 @@ def group_detail(request, slug):
     except Group.DoesNotExist:
         raise Http404("No published group has this address.") from None
     citation = ProfileCitation.of(profile.group, current_version(profile.group), request)
-    context = _profile_context(request, profile, citation, sort_error=sort_error)
+    theatres = theatre_selectors.theatres_of(profile.group)
+    context = _profile_context(request, profile, citation, sort_error=sort_error, theatres=theatres)
     return render(request, "groups/group_detail.html", context, status=_status(graph, sort_error))
 
 
@@ -164,12 +166,31 @@ def attack_detail(request, key):
 
 @require_GET
 @cache_public_page
+def theatre_list(request):
+    listing = filtered_list(request, TheatreFilterSet, theatre_selectors.theatres_for_list())
+    return render(request, "groups/theatre_list.html", {"listing": listing, "section": "maps"}, status=listing.status)
+
+
+@require_GET
+@cache_public_page
+def theatre_detail(request, slug):
+    """A theatre's map: its groups over its period, the relationships among them, and their citations."""
+    try:
+        page = theatre_selectors.theatre_page(slug)
+    except Theatre.DoesNotExist:
+        raise Http404("No published map has this address.") from None
+    return render(request, "groups/theatre_detail.html", {"section": "maps", "page": page, "theatre": page.theatre})
+
+
+@require_GET
+@cache_public_page
 def home(request):
     context = {
         "counts": {
             "groups": Group.objects.public().count(),
             "attacks": Attack.objects.public().count(),
             "sources": source_selectors.public_sources().count(),
+            "theatres": theatre_selectors.public_theatres().count(),
         },
         "recent_groups": selectors.recently_updated_groups(),
         "recent_attacks": selectors.recent_attacks(),

@@ -34,7 +34,7 @@ IMPORTER_USERNAME = "importer"
 _PARTIAL_DATE = {"date", "precision"}
 _CITATION = ({"source", "quote"}, {"field", "locator", "credibility"})
 _SCHEMA = {
-    "root": ({"sources", "groups", "affiliations", "attacks"}, {"people", "roles", "size_estimates", "sections"}),
+    "root": ({"sources", "groups", "affiliations", "attacks"}, {"people", "roles", "size_estimates", "sections", "theatres"}),
     "source": (
         {"key", "file", "title", "outlet", "authors", "url", "published", "language"},
         {"reliability", "archive_url", "accessed"},
@@ -83,6 +83,7 @@ _SCHEMA = {
     "person": ({"slug", "name"}, set()),  # a name only: nothing else about a person is recorded
     "role": ({"person", "group", "kind", "citations"}, {"title", "start", "end", "as_of"}),
     "size_estimate": ({"group", "low", "high", "estimated_by", "citations"}, {"qualifier", "counted", "as_of", "description"}),
+    "theatre": ({"slug", "name", "description", "start_year"}, {"end_year", "countries", "groups"}),
     "citation": _CITATION,
     # A profile section's text cites its own citations by key: "… claimed the attack [cite:claim]."
     "section": ({"group", "topic", "text", "citations"}, {"heading"}),
@@ -223,6 +224,12 @@ def _check_structure(data: Any) -> list[str]:
         used = _KEY_MARKER.findall(str(node.get("text", "")))
         problems += [f"{where}: the text's marker [cite:{key}] names no citation listed" for key in dict.fromkeys(used) if key not in keys]
         problems += [f"{where}: citation '{key}' is listed but the text never cites it" for key in keys if key not in used]
+    for i, theatre in enumerate(items(root, "theatres", "file")):
+        where = f"theatres[{i}]"
+        theatre = check(theatre, "theatre", where)
+        for slug in items(theatre, "groups", where):
+            if slug not in group_slugs:
+                problems.append(f"{where}: unknown group '{slug}'")
     for i, attack in enumerate(items(root, "attacks", "file")):
         where = f"attacks[{i}] ({attack.get('slug') if isinstance(attack, dict) else '?'})"
         attack = check(attack, "attack", where)
@@ -268,6 +275,8 @@ class _Loader:
             self._size_estimate(node, f"size_estimates[{index}]")
         for index, node in enumerate(data.get("sections") or []):
             self._section(node, f"sections[{index}] ({node['group']}, {node['topic']})")
+        for index, node in enumerate(data.get("theatres") or []):
+            self._theatre(node, f"theatres[{index}]")
 
     def _write(self, where: str, upsert, *, counted: bool = True, **kwargs):
         try:
@@ -506,3 +515,27 @@ class _Loader:
         ids = {citation_node["key"]: citation.pk for citation_node, citation in zip(node["citations"], cited, strict=True)}
         text = _KEY_MARKER.sub(lambda match: f"[cite:{ids[match.group(1)]}]", node["text"].strip())
         self._write(where, group_services.group_section_upsert, group=group, topic=node["topic"], values={**values, "text": text})
+
+    def _theatre(self, node: dict, where: str) -> None:
+        """A theatre cites nothing itself: what its map draws is cited."""
+        theatre = self._write(
+            where,
+            group_services.theatre_upsert,
+            slug=node["slug"],
+            values={
+                "name": node["name"],
+                "description": node["description"],
+                "countries": list(node.get("countries") or []),
+                "start_year": node["start_year"],
+                "end_year": node.get("end_year"),
+                "publication_status": PublicationStatus.PUBLISHED,
+            },
+        )
+        for slug in node.get("groups") or []:
+            self._write(
+                f"{where} group {slug}",
+                group_services.theatre_group_upsert,
+                theatre=theatre,
+                group=self.groups[slug],
+                values={"publication_status": PublicationStatus.PUBLISHED},
+            )

@@ -19,6 +19,8 @@ from groups.models import (
     RoleKind,
     SectionTopic,
     SizeEstimate,
+    Theatre,
+    TheatreGroup,
 )
 from kb.models import PublicationStatus
 from sources.models import Citation, Source
@@ -167,6 +169,26 @@ class GroupSectionFactory(factory.django.DjangoModelFactory):
     group = factory.SubFactory(GroupFactory)
     topic = SectionTopic.OVERVIEW
     text = "According to officials, the group was formed in 2016."
+
+
+class TheatreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Theatre
+
+    name = factory.Sequence(lambda n: f"Test Theatre {n}")
+    slug = factory.Sequence(lambda n: f"test-theatre-{n}")
+    description = "The groups of the test region."
+    start_year = 2010
+    end_year = 2019
+    publication_status = PublicationStatus.PUBLISHED
+
+
+class TheatreGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TheatreGroup
+
+    theatre = factory.SubFactory(TheatreFactory)
+    group = factory.SubFactory(GroupFactory)
     publication_status = PublicationStatus.PUBLISHED
 
 

@@ -1,4 +1,4 @@
-"""How groups, aliases, affiliations, roles, size estimates and attacks read in the API.
+"""How groups, aliases, affiliations, roles, size estimates, attacks and theatres read in the API.
 
 Brief serializers name a related record for embedding; list serializers embed only brief
 records; detail serializers embed what a reader of the record needs, each fact with its citations.
@@ -13,8 +13,9 @@ from kb.api.fields import PageURLField, PartialDateField, RecordURLField
 from sources.api.serializers import CitationBriefSerializer
 from sources.markers import without_markers
 
-from ..models import Affiliation, Alias, Attack, Attribution, Designation, Group, GroupRole, GroupSection, Person, SizeEstimate
+from ..models import Affiliation, Alias, Attack, Attribution, Designation, Group, GroupRole, GroupSection, Person, SizeEstimate, Theatre
 from ..selectors import public_markers, relationships_of
+from ..theatres import theatre_groups
 
 
 class GroupBriefSerializer(serializers.ModelSerializer):
@@ -230,3 +231,28 @@ class AttackSerializer(AttackListSerializer, CitedSerializer):
 
     class Meta(AttackListSerializer.Meta):
         fields = [*AttackListSerializer.Meta.fields[:-1], "description", "citations", "created_at", "updated_at"]
+
+
+class TheatreListSerializer(serializers.ModelSerializer):
+    url = RecordURLField(view_name="api:theatre-detail", lookup_field="slug")
+    html_url = PageURLField()
+    countries = serializers.SerializerMethodField(help_text="ISO 3166-1 alpha-2 codes: every group operating in one of them is on the map.")
+    end_year = serializers.IntegerField(allow_null=True, help_text="Empty for a period still open.")
+
+    class Meta:
+        model = Theatre
+        fields = ["id", "url", "html_url", "slug", "name", "description", "countries", "start_year", "end_year", "updated_at"]
+
+    def get_countries(self, theatre) -> list[str]:
+        return [country.code for country in theatre.countries]
+
+
+class TheatreSerializer(TheatreListSerializer):
+    groups = serializers.SerializerMethodField(help_text="The public groups on the map: those the editors list and those of its countries.")
+
+    class Meta(TheatreListSerializer.Meta):
+        fields = [*TheatreListSerializer.Meta.fields, "groups"]
+
+    @extend_schema_field(GroupBriefSerializer(many=True))
+    def get_groups(self, theatre) -> list[dict]:
+        return GroupBriefSerializer(theatre_groups(theatre), many=True, context=self.context).data

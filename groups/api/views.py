@@ -1,4 +1,4 @@
-"""API endpoints for groups, aliases, affiliations, roles, size estimates and attacks: declarations over the shared
+"""API endpoints for groups, aliases, affiliations, roles, size estimates, attacks and theatres: declarations over the shared
 read-only viewset."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from kb.api.pagination import SyncCursorPagination
 from kb.api.views import ReadOnlyViewSet
 
-from .. import exports, selectors
+from .. import exports, selectors, theatres
 from ..filtersets import (
     AffiliationFilterSet,
     AliasFilterSet,
@@ -15,6 +15,7 @@ from ..filtersets import (
     GroupSectionFilterSet,
     RoleFilterSet,
     SizeEstimateFilterSet,
+    TheatreFilterSet,
 )
 from . import serializers
 
@@ -96,3 +97,14 @@ class AttackViewSet(ReadOnlyViewSet):
     default_cursor_ordering = "-date"
     lookup_field = "slug"
     csv_export = exports.ATTACKS
+
+
+class TheatreViewSet(ReadOnlyViewSet):
+    """Theatres, addressed by slug: a region and period whose groups the site's maps draw (`/maps/<slug>/`). A theatre's
+    detail lists its public groups; the relationships among them are in `/affiliations/`."""
+
+    queryset = theatres.theatres_for_list()
+    serializer_class = serializers.TheatreSerializer
+    list_serializer_class = serializers.TheatreListSerializer
+    filterset_class = TheatreFilterSet
+    lookup_field = "slug"

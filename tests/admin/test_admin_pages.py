@@ -18,6 +18,8 @@ from groups.models import (
     GtdPerpetratorName,
     Person,
     SizeEstimate,
+    Theatre,
+    TheatreGroup,
 )
 from kb.models import PublicationStatus
 from kb.services import record_save
@@ -37,6 +39,8 @@ from tests.factories import (
     PersonFactory,
     SizeEstimateFactory,
     SourceFactory,
+    TheatreFactory,
+    TheatreGroupFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +49,7 @@ FACTORIES = {
     Group: GroupFactory, Alias: AliasFactory, Affiliation: AffiliationFactory, Designation: DesignationFactory,
     Attack: AttackFactory, Attribution: AttributionFactory, Source: SourceFactory, Citation: CitationFactory,
     GtdPerpetratorName: GtdPerpetratorNameFactory, Person: PersonFactory, GroupRole: GroupRoleFactory,
-    SizeEstimate: SizeEstimateFactory, GroupSection: GroupSectionFactory,
+    SizeEstimate: SizeEstimateFactory, GroupSection: GroupSectionFactory, Theatre: TheatreFactory, TheatreGroup: TheatreGroupFactory,
 }  # fmt: skip
 
 
@@ -70,6 +74,8 @@ def new_record_values():
         GroupRole: {"person": PersonFactory().pk, "group": group.pk, "kind": "spokesman"},
         SizeEstimate: {"group": group.pk, "low": "3000", "high": "4000", "estimated_by": "UN Monitoring Team"},
         GroupSection: {"group": group.pk, "topic": "ideology_and_aims", "text": "According to the article, the group seeks a caliphate."},
+        Theatre: {"name": "Afghanistan and Pakistan", "slug": "afghanistan-and-pakistan", "start_year": "2014", "countries": "AF"},
+        TheatreGroup: {"theatre": TheatreFactory().pk, "group": group.pk},
     }
 
 
@@ -111,6 +117,8 @@ A_CHANGE = {
     GroupRole: ("title", "chief spokesman"),
     SizeEstimate: ("description", "Checked."),
     GroupSection: ("heading", "Aims"),
+    Theatre: ("description", "Checked."),
+    TheatreGroup: ("publication_status", "draft"),
 }
 
 

@@ -131,8 +131,8 @@ def test_the_root_lists_every_endpoint(get_json):
     body = get_json("/api/v1/")[1]
     # The lists the apps' routers register, then their other endpoints, then the schema and its docs.
     assert list(body) == [
-        "groups", "aliases", "affiliations", "attacks", "roles", "size-estimates", "sections", "sources", "citations", "deletions",
-        "stix", "schema", "docs",
+        "groups", "aliases", "affiliations", "attacks", "roles", "size-estimates", "sections", "theatres", "sources", "citations",
+        "deletions", "stix", "schema", "docs",
     ]  # fmt: skip
     assert body["stix"] == "http://testserver/api/v1/export/stix/"
 
@@ -185,9 +185,9 @@ def test_the_deletions_feed_query_count_does_not_grow(client, importer, django_a
         attribution = AttributionFactory()
         CitationFactory(attribution=attribution, group=None)  # the one that stays: a public fact keeps a citation
         record_delete(instance=CitationFactory(attribution=attribution, group=None), user=importer, reason="Misquoted")
-    # the history of the records that left, one query per model (twelve); then of what they were shown through, level
+    # the history of the records that left, one query per model (fourteen); then of what they were shown through, level
     # by level: the aliases' groups, the citations' sources and attributions; then the attributions' groups and attacks
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(19):
         body = client.get("/api/v1/deletions/", {"since": "2000-01-01T00:00:00Z"}).json()
     assert body["count"] == 3 * removed
 

@@ -47,6 +47,8 @@ def pages():
         "search": "/search/?q=daesh",
         "search-nothing": "/search/?q=nothing-matches-this",
         "releases": "/releases/",
+        "maps": "/maps/",
+        "map": "/maps/afghanistan-and-pakistan/",
         "not-found": "/groups/no-such-group/",
     }
 

@@ -14,6 +14,7 @@ def test_the_curated_models_are_the_ones_editors_expect():
     assert names == {
         "Group", "Alias", "Affiliation", "Designation", "Attack", "Attribution", "Person", "GroupRole", "SizeEstimate",
         "GroupSection", "Source", "Citation",
+        "Theatre", "TheatreGroup",
     }  # fmt: skip
 
 
@@ -25,8 +26,8 @@ def test_a_restore_brings_back_each_record_after_the_records_it_refers_to():
             if field.is_relation and field.related_model in order and field.related_model is not model:
                 assert order.index(field.related_model) < order.index(model), f"{model.__name__}.{field.name}"
     assert [model.__name__ for model in order] == [
-        "Source", "Group", "Attack", "Person", "Alias", "Affiliation", "Designation", "Attribution", "GroupRole",
-        "SizeEstimate", "GroupSection", "Citation",
+        "Source", "Group", "Attack", "Person", "Theatre", "Alias", "Affiliation", "Designation", "Attribution", "GroupRole",
+        "SizeEstimate", "GroupSection", "TheatreGroup", "Citation",
     ]  # fmt: skip
 
 

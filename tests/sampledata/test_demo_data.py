@@ -5,14 +5,42 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
-from groups.models import Affiliation, Alias, Attack, Attribution, Designation, Group, GroupRole, GroupSection, Person, SizeEstimate
+from groups.models import (
+    Affiliation,
+    Alias,
+    Attack,
+    Attribution,
+    Designation,
+    Group,
+    GroupRole,
+    GroupSection,
+    Person,
+    SizeEstimate,
+    Theatre,
+    TheatreGroup,
+)
 from kb.models import PublicationStatus
 from sampledata.demo_data import DEMO_DATA_FILE, IMPORT_REASON, DemoDataError, load_demo_data
 from sources.models import Citation, Source
 
 pytestmark = pytest.mark.django_db
 
-CURATED = [Source, Group, Alias, Affiliation, Designation, Attack, Attribution, Person, GroupRole, SizeEstimate, GroupSection, Citation]
+CURATED = [
+    Source,
+    Group,
+    Alias,
+    Affiliation,
+    Designation,
+    Attack,
+    Attribution,
+    Person,
+    GroupRole,
+    SizeEstimate,
+    GroupSection,
+    Theatre,
+    TheatreGroup,
+    Citation,
+]
 CITED = {
     Group: "group",
     Alias: "alias",
@@ -77,6 +105,18 @@ def test_a_section_marker_naming_no_listed_citation_is_reported(tmp_path):
     data["sections"][0]["text"] += " More [cite:nowhere]."
     with pytest.raises(DemoDataError, match=r"sections\[0\]: the text's marker \[cite:nowhere\] names no citation listed"):
         load_demo_data(path=write(tmp_path, data))
+
+
+def test_the_map_covers_the_region_and_years_the_articles_report(loaded):
+    theatre = Theatre.objects.public().get()
+    assert (theatre.name, theatre.start_year, theatre.end_year, [c.code for c in theatre.countries]) == (
+        "Afghanistan and Pakistan",
+        2014,  # "Islamic State (IS) has been working in the metropolis since July 2014"
+        2022,  # the latest article
+        ["AF", "PK"],
+    )
+    # the one group listed by hand operates in India, but formerly fell under the Khorasan Province
+    assert [m.group.slug for m in TheatreGroup.objects.public().select_related("group")] == ["islamic-state-hind-province"]
 
 
 def test_loading_twice_changes_nothing(loaded):

@@ -445,9 +445,9 @@ def grow(world, n):
             write_section(group, topic, f"Claimed, officials said [cite:own]; also named {alias.name} [cite:{alias.citations.get().pk}].")
 
 
-# 19, and the data version the cache is keyed by; seven read the attacks (a page, and the first and last), and one
-# the people in roles, the size estimates and the profile sections with their citations
-PROFILE_QUERIES = 20
+# 20, and the data version the cache is keyed by; seven read the attacks (a page, and the first and last), one the
+# people in roles, the size estimates and the profile sections with their citations, and one the maps the group is on
+PROFILE_QUERIES = 21
 
 
 @pytest.mark.parametrize("more", [0, 12])
