@@ -169,6 +169,7 @@ class GroupSectionFactory(factory.django.DjangoModelFactory):
     group = factory.SubFactory(GroupFactory)
     topic = SectionTopic.OVERVIEW
     text = "According to officials, the group was formed in 2016."
+    publication_status = PublicationStatus.PUBLISHED
 
 
 class TheatreFactory(factory.django.DjangoModelFactory):
