@@ -178,7 +178,17 @@ def attack_map(
     """
     if width <= 0 or height <= 0:
         raise ValueError(f"A map needs a positive size, not {width}×{height}.")
-    shaded = {code.upper(): note for code, note in (shaded or {}).items() if code}
+    shaded_items = tuple({code.upper(): note for code, note in (shaded or {}).items() if code}.items())
+    return _attack_map(tuple(points), shaded_items, width, height, narrowest)
+
+
+@functools.lru_cache(maxsize=256)  # a map is some tens of kilobytes
+def _attack_map(
+    points: tuple[MapPoint, ...], shaded_items: tuple[tuple[str, str], ...], width: int, height: int, narrowest: int | None
+) -> AttackMap | None:
+    """`attack_map`, remembered: a map is a pure function of its places and shaded countries, and projecting and
+    clipping the outlines is most of a profile's drawing time. Nothing reads a map to change it."""
+    shaded = dict(shaded_items)
     outlines = [outline for outline in _country_outlines() if outline.code in shaded]
     if points:
         places = [_checked_position(point) for point in points]

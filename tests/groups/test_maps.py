@@ -280,3 +280,11 @@ def test_the_include_shades_countries_and_lists_them_as_text():
 def test_a_marker_without_an_address_is_no_link():
     html = render_to_string("groups/includes/attack_map.html", {"attack_map": attack_map([QUETTA_NAMED])})
     assert "<a href" not in html and 'class="map-point"' in html and ">Quetta</text>" in html
+
+
+def test_a_map_is_drawn_once_for_the_same_places_and_countries():
+    first = attack_map([], shaded={"pk": "2 attacks", "af": ""})
+    assert attack_map([], shaded={"PK": "2 attacks", "AF": ""}) is first  # remembered, codes in either case
+    other = attack_map([], shaded={"AF": "", "PK": "2 attacks"})
+    assert other is not first and [c.code for c in other.shaded] == ["AF", "PK"]  # the order given is kept
+    assert attack_map([], shaded={"PK": "3 attacks", "AF": ""}) is not first
