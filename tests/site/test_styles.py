@@ -59,3 +59,23 @@ def test_the_type_scale_rises_by_one_ratio():
     steps = [float(properties[f"--step-{n}"].removesuffix("rem")) for n in ("-1", "0", "1", "2", "3")]
     ratios = [larger / smaller for smaller, larger in zip(steps, steps[1:], strict=False)]
     assert all(ratio == pytest.approx(1.25, abs=0.01) for ratio in ratios), ratios
+
+
+def test_every_block_of_the_stylesheet_closes_and_no_media_query_holds_another():
+    """A missing brace leaves every rule after it inside the block before (the screen's rules inside `@media print`),
+    which no browser reports."""
+    css = re.sub(r"/\*.*?\*/", "", SITE_CSS.read_text(encoding="utf-8"), flags=re.S)
+    depth, media_depth = 0, []
+    for number, line in enumerate(css.splitlines(), start=1):
+        for token in re.findall(r"@media|\{|\}", line):
+            if token == "@media":
+                assert not media_depth, f"line {number}: an @media inside the @media opened at line {media_depth[-1][1]}"
+                media_depth.append((depth, number))
+            elif token == "{":
+                depth += 1
+            else:
+                depth -= 1
+                assert depth >= 0, f"line {number}: a closing brace with no block open"
+                if media_depth and depth == media_depth[-1][0]:
+                    media_depth.pop()
+    assert depth == 0, f"{depth} block(s) left open at the end"
