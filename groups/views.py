@@ -26,16 +26,19 @@ from .revisions import (
     withdrawn_versions,
 )
 
+# What a profile's query string may hold: a page and order of its attacks, and what its graph shows.
+PROFILE_PARAMETERS = ("page", "sort", *GraphOptions.PARAMETERS)
+
 
 @require_GET
-@cache_public_page
+@cache_public_page(filterset=GroupFilterSet, params=["page"], expensive=True)
 def group_list(request):
     listing = filtered_list(request, GroupFilterSet, selectors.groups_for_list())
     return render(request, "groups/group_list.html", {"listing": listing, "section": "groups"}, status=listing.status)
 
 
 @require_GET
-@cache_public_page
+@cache_public_page(params=PROFILE_PARAMETERS)
 def group_detail(request, slug):
     graph = GraphOptions.from_query(request.GET)
     try:
@@ -71,7 +74,7 @@ def _profile_context(request, profile, citation: ProfileCitation, **extra) -> di
 
 
 @require_GET
-@cache_public_page
+@cache_public_page()
 def group_cite(request, slug, suffix):
     """The current version of a profile as a citation file: BibTeX (`cite.bib`), RIS (`cite.ris`) or CSL-JSON (`cite.json`)."""
     if suffix not in FORMATS:
@@ -83,7 +86,7 @@ def group_cite(request, slug, suffix):
 
 
 @require_GET
-@cache_public_page
+@cache_public_page(expensive=True)
 def group_revision_cite(request, slug, key, suffix):
     """A version of a profile as a citation file, as long as the version itself can be read."""
     moment = parse_moment_key(key)
@@ -106,7 +109,7 @@ def _citation_file(citation: ProfileCitation, suffix: str) -> HttpResponse:
 
 
 @require_GET
-@cache_public_page
+@cache_public_page(expensive=True)
 def group_changes(request, slug):
     """The profile's public change log: when it changed and what, never who; a withdrawn version is marked, not linked."""
     group = Group.objects.public().filter(slug=slug).first()  # the log needs the name, not the last-updated annotation
@@ -117,7 +120,7 @@ def group_changes(request, slug):
 
 
 @require_GET
-@cache_public_page
+@cache_public_page(params=PROFILE_PARAMETERS, expensive=True)
 def group_revision(request, slug, key):
     """The profile as it was at a revision: a permanent address for citing it, until the version is withdrawn (410)."""
     moment = parse_moment_key(key)
@@ -140,14 +143,14 @@ def group_revision(request, slug, key):
 
 
 @require_GET
-@cache_public_page
+@cache_public_page(filterset=AttackFilterSet, params=["page"], expensive=True)
 def attack_list(request):
     listing = filtered_list(request, AttackFilterSet, selectors.attacks_for_list())
     return render(request, "groups/attack_list.html", {"listing": listing, "section": "attacks"}, status=listing.status)
 
 
 @require_GET
-@cache_public_page
+@cache_public_page()
 def attack_detail(request, key):
     try:
         page = selectors.attack_page(key)
@@ -163,7 +166,7 @@ def attack_detail(request, key):
 
 
 @require_GET
-@cache_public_page
+@cache_public_page()
 def home(request):
     context = {
         "counts": {
@@ -178,7 +181,7 @@ def home(request):
 
 
 @require_GET
-@cache_public_page
+@cache_public_page(params=["q"], expensive=True)
 def search(request):
     query = request.GET.get("q", "").strip()
     context = {"query": query, "max_length": MAX_QUERY_LENGTH}
