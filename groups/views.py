@@ -4,6 +4,7 @@ selectors fetch, templates render."""
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from kb.cache import cache_public_page
@@ -22,6 +23,7 @@ from .revisions import (
     mark_withdrawn,
     profile_revisions,
     published_group_at,
+    version_address_key,
     version_withdrawal,
     withdrawn_versions,
 )
@@ -96,6 +98,8 @@ def group_revision_cite(request, slug, key, suffix):
         group = published_group_at(slug, moment)
     except Group.DoesNotExist:
         raise Http404("The group was not published at that moment.") from None
+    if version_key := version_address_key(group.pk, moment):
+        return redirect("groups:group_revision_cite", slug=slug, key=version_key, suffix=suffix)
     if version_withdrawal(group.pk, moment):
         return HttpResponse("This version of the profile has been withdrawn.\n", status=410, content_type="text/plain; charset=utf-8")
     return _citation_file(ProfileCitation.of(group, moment, request, as_of=True), suffix)
@@ -130,6 +134,9 @@ def group_revision(request, slug, key):
         group = published_group_at(slug, moment)
     except Group.DoesNotExist:
         raise Http404("The group was not published at that moment.") from None
+    if version_key := version_address_key(group.pk, moment):  # the version shown then, its graph and table as asked
+        query = request.GET.urlencode()
+        return redirect(reverse("groups:group_revision", kwargs={"slug": slug, "key": version_key}) + (f"?{query}" if query else ""))
     if withdrawal := version_withdrawal(group.pk, moment):
         current_slug = Group.objects.public().filter(pk=group.pk).values_list("slug", flat=True).first()
         context = {"section": "groups", "withdrawal": withdrawal, "slug": current_slug, "revision": moment}

@@ -64,6 +64,18 @@ def cache_key(request, *parts: str) -> str:
     return f"public:{data_version()}:{digest}"
 
 
+def cached_value(name: str, build):
+    """`build()`, kept in the public cache under `name` until the data changes (a value pages need often, costly to
+    compute, the same for every visitor)."""
+    cache = caches[CACHE_ALIAS]
+    key = f"value:{data_version()}:{hashlib.sha256(name.encode()).hexdigest()}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value)
+    return value
+
+
 def cached_response(key: str, build) -> HttpResponse:
     """The response cached under `key`, or `build()`'s, kept when it is a plain 200.
 
