@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Iterable
 
 from django.core.cache import caches
 from django.db import connection, transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.cache import set_response_etag
+
+from .throttling import page_throttle
 
 CACHE_ALIAS = "public"
 
@@ -51,9 +54,26 @@ def _moves_again_at_commit() -> bool:
 
 def cache_key(request, *parts: str) -> str:
     """The scheme and host are part of the key: pages and API answers hold absolute links (a citation's address, the
-    API's `url`s), so one asked for under another allowed host must not be served to this one."""
-    digest = hashlib.sha256("\n".join((request.build_absolute_uri(), *parts)).encode()).hexdigest()
+    API's `url`s), so one asked for under another allowed host must not be served to this one. The query string is
+    taken in the order of its parameters' names, so `?b=1&a=2` and `?a=2&b=1` are one entry."""
+    query = QueryDict(mutable=True)
+    for name in sorted(request.GET):
+        query.setlist(name, request.GET.getlist(name))
+    address = request.build_absolute_uri(request.path) + "?" + query.urlencode()
+    digest = hashlib.sha256("\n".join((address, *parts)).encode()).hexdigest()
     return f"public:{data_version()}:{digest}"
+
+
+def cached_value(name: str, build):
+    """`build()`, kept in the public cache under `name` until the data changes (a value pages need often, costly to
+    compute, the same for every visitor)."""
+    cache = caches[CACHE_ALIAS]
+    key = f"value:{data_version()}:{hashlib.sha256(name.encode()).hexdigest()}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value)
+    return value
 
 
 def cached_response(key: str, build) -> HttpResponse:
@@ -78,15 +98,48 @@ def cached_response(key: str, build) -> HttpResponse:
     return response
 
 
-def cache_public_page(view):
+def cache_public_page(*, params: Iterable[str] = (), filterset=None, expensive: bool = False):
     """For the site's GET views: the page as every visitor sees it, until the data changes or the day does (a page's
-    citation gives the day it was read as its access date)."""
+    citation gives the day it was read as its access date).
 
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD"):
-            return view(request, *args, **kwargs)
-        today = timezone.now().date().isoformat()
-        return cached_response(cache_key(request, "page", today), lambda: view(request, *args, **kwargs))
+    The view reads the query parameters in `params` and those of `filterset` (a FilterSet class), and no others: any
+    other is dropped before the view runs, so `?x=1`, `?x=2`… are all the page without them, one cache entry, and never
+    echoed in its links. An `expensive` page built afresh (not served from the cache) counts against the client's
+    `EXPENSIVE_PAGE_RATE` (`kb.throttling`)."""
 
-    return wrapper
+    def decorator(view):
+        @functools.cache
+        def allowed() -> frozenset[str]:
+            from .filtersets import query_parameters  # the FilterSet's form is built on the first request, not at import
+
+            return frozenset(params) | (query_parameters(filterset) if filterset is not None else frozenset())
+
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in ("GET", "HEAD"):
+                return view(request, *args, **kwargs)
+            keep_only_parameters(request, allowed())
+            today = timezone.now().date().isoformat()
+
+            def build():
+                return (expensive and page_throttle(request)) or view(request, *args, **kwargs)
+
+            return cached_response(cache_key(request, "page", today), build)
+
+        return wrapper
+
+    return decorator
+
+
+def keep_only_parameters(request, allowed: frozenset[str]) -> None:
+    """The request as if asked for with only the `allowed` query parameters: for the view (`request.GET`) and for the
+    addresses it writes into the page (`build_absolute_uri`, `get_full_path`)."""
+    if all(name in allowed for name in request.GET):
+        return
+    kept = QueryDict(mutable=True)
+    for name, values in request.GET.lists():
+        if name in allowed:
+            kept.setlist(name, values)
+    kept._mutable = False
+    request.GET = kept
+    request.META["QUERY_STRING"] = kept.urlencode()

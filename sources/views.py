@@ -13,14 +13,14 @@ from .models import Source
 
 
 @require_GET
-@cache_public_page
+@cache_public_page(filterset=SourceFilterSet, params=["page"], expensive=True)
 def source_list(request):
     listing = filtered_list(request, SourceFilterSet, selectors.sources_for_list())
     return render(request, "sources/source_list.html", {"listing": listing, "section": "sources"}, status=listing.status)
 
 
 @require_GET
-@cache_public_page
+@cache_public_page()
 def source_detail(request, key):
     try:
         page = selectors.source_page(key)
