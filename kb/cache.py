@@ -1,31 +1,42 @@
-"""Cached public pages and API responses, each invalidated only by a change to what it shows.
+"""Cached public pages and API responses, each made stale only by a change to what it shows.
 
 **Tags.** Each entry depends on cache tags, collected while it is built, with no list kept by hand:
 - `groups.group:12`: one record. A `post_init` receiver on every curated model notes each instance loaded while a
-  response is built; above `RECORDS_PER_MODEL` instances of one model the entry depends on `groups.group:all` instead.
-- `groups.group:all`: every record of the model (an entry that loaded any instance of it depends on it too), for
-  bulk writes that do not say which records they touched.
-- `groups.group`: the model's lists. A page that lists or counts (lists, searches, the home page, the API's lists;
-  every view cached with `cache_public_page`) depends on it for every curated table its SQL read (a query wrapper
-  finds the tables' names), so what joins, leaves or moves in a list is seen, whatever field it filters or sorts
-  on. A page about one record (`cache_record_page`, the API's details) depends only on the records it loaded: what
-  it shows of other records reaches it through their foreign keys (below).
-- `all`: everything (`bump_data_version()`, after migrations and restores).
+  response is built; above `RECORDS_PER_MODEL` instances of one model the entry depends on the model's list tag
+  instead (below), which every write of the model bumps.
+- `groups.group:all`: every record of the model; an entry that loaded any instance of it depends on it. Bumped by
+  bulk writes that do not say which records they touched, and, for the models shown only through another
+  (`PUBLISHED_WITH`: a source's citations), when that other's publication status changes: pages could not have
+  loaded what was hidden.
+- `groups.group`: the model's lists. A page that lists, counts or searches (every view cached with
+  `cache_public_page`: lists, searches, the home page; the API's lists) depends on it for every curated table its
+  SQL read (a query wrapper finds the tables' names), so what joins, leaves or moves in a list is seen. A page about
+  one record (`cache_record_page`, the API's details, a group's STIX bundle) depends only on the records it loaded:
+  a new or moved record reaches it through the foreign keys it points by (below).
+- `all`: everything. Every entry depends on it; `bump_data_version()` bumps it (after migrations, restores).
 
 **What a write bumps.** A save or delete of a curated record (signals, `kb.apps`) bumps its own tag, its model's list
-tag (conservatively on every change, not only creation, deletion or publication: any field may be one a list
-filters or sorts on), and the tags of the records it points to by foreign key, before and after the change: an
-alias bumps its group, a citation its cited record and its source, an attribution its attack and its group. So an
-alias edit reaches its group's profile and the lists and searches, never another group's profile. Bulk writes,
-which send no signals, call `invalidate_models(...)` (their models' list and `:all` tags) or `bump_data_version()`.
+tag, and the tags of the records it points to by foreign key, as loaded and as saved: an alias bumps its group (both
+groups when it moves), a citation its cited record and its source, an attribution its attack and its group. So an
+alias edit reaches its group's profile, the lists and searches, and no other group's profile.
+The list tag moves on every change, not only on creation, deletion or a change of publication status: lists filter
+and sort on many fields (a search on every name, lists on status, dates, countries), and a list of those fields
+kept here would rot. With it bumped on every write, the record pages must not depend on list tags (or every alias
+edit would empty every profile), which is why a record page depends on loaded records only. The price: a field a
+record page aggregates over without loading the rows (a profile's chart of attacks beyond the shown page) is seen
+when those rows' group changes, not when the rows alone do.
+Bulk writes, which send no signals, call `invalidate_models(...)` (their models' list and `:all` tags, and the
+records they name) or `bump_data_version()`.
 
-**Store.** `kb_cache_tag(tag, version)`, shared by every worker. A bump sets each tag's version to the next value
-of the `kb_data_version` sequence, in one statement, after the transaction commits (at once outside one): a write
-inside a transaction only notes its tags until then, so it holds no lock on them while an import runs. An entry
-keeps the versions its tags had when it was stored; a hit reads the current ones in one query and is served only
-if none moved. The race: a reader may read the data before a commit and the versions after it. So the reader
-reads the sequence before building, and does not store the entry if a tag it depends on was bumped past that
-value; a bump at commit always draws a value past what any reader that read the old data had seen.
+**Store.** `kb_cache_tag(tag, version)`, shared by every worker. A bump sets the tags' versions to one new value of
+the `kb_data_version` sequence, in one statement, after the transaction commits (at once outside one): inside a
+transaction a write draws a value at once but keeps its tags on the connection, so it holds no row lock while an
+import runs. An entry keeps its tags and the sequence's value read before it was built (its snapshot); a hit reads
+its tags' versions in one query and is served only if none is past the snapshot. The race (a reader reads the data
+before a commit and the versions after it) cannot keep a stale entry: the bump at commit draws a value past any
+snapshot taken before the data it changed was read. The writing connection sees its own uncommitted change, so it
+counts its tags at the values drawn at once; an entry it builds then also needs those values in the table (its
+`floor`), so nobody else is served it before the commit, nor ever after a rollback.
 
 **Outside.** Public responses carry the tags in `Surrogate-Key` (Fastly, Varnish xkey) and `Cache-Tag`
 (Cloudflare), and `kb.cache_purge` sends the bumped tags to the CDN chosen by `CACHE_PURGE_BACKEND` after commit.
@@ -50,7 +61,7 @@ from django.utils.cache import set_response_etag
 
 CACHE_ALIAS = "public"
 ALL = "all"
-RECORDS_PER_MODEL = 500  # instances of one model an entry names one by one; above it, the model's `:all` tag
+RECORDS_PER_MODEL = 500  # instances of one model an entry names one by one; above it, the model's list tag
 HEADER_LIMIT = 8000  # characters of Surrogate-Key / Cache-Tag (Fastly and Cloudflare accept 16 KB)
 
 
@@ -90,8 +101,8 @@ def forget_everything_cached() -> None:
 
 
 def invalidate_models(*models, records: Iterable[tuple[type, int]] = ()) -> None:
-    """For bulk writes, which send no signals: every page listing or showing a record of these models is stale (and
-    the records named, with what they point to, when the caller knows them)."""
+    """For bulk writes, which send no signals: every page listing or showing a record of these models is stale, and
+    the pages of the records named (`(Group, 12)`), when the caller knows them."""
     tags = {tag for model in models for tag in (list_tag(model), all_records_tag(model))}
     tags.update(record_tag(model, pk) for model, pk in records)
     invalidate_tags(tags)
