@@ -13,7 +13,8 @@
   SQL read (a query wrapper finds the tables' names), so what joins, leaves or moves in a list is seen. A page about
   one record (`cache_record_page`, the API's details, a group's STIX bundle) depends only on the records it loaded:
   a new or moved record reaches it through the foreign keys it points by (below).
-- `all`: everything. Every entry depends on it; `bump_data_version()` bumps it (after migrations, restores).
+- `all`: everything. Every entry depends on it; `bump_data_version()` bumps it (after migrations; a restore empties
+  the cache instead).
 
 **What a write bumps.** A save or delete of a curated record (signals, `kb.apps`) bumps its own tag, its model's list
 tag, and the tags of the records it points to by foreign key, as loaded and as saved: an alias bumps its group (both
@@ -95,9 +96,11 @@ def bump_data_version(**kwargs) -> None:
 
 def forget_everything_cached() -> None:
     """After a restore: the versions came back with the data and may be older than the cached entries', so empty the
-    cache this machine sees (and the CDN) rather than trust them."""
+    cache this machine sees and purge the CDN rather than trust them. The database is left as the archive holds it."""
+    from .cache_purge import purge
+
     caches[CACHE_ALIAS].clear()
-    bump_data_version()
+    purge([ALL])
 
 
 def invalidate_models(*models, records: Iterable[tuple[type, int]] = ()) -> None:

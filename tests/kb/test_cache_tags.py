@@ -327,3 +327,12 @@ def test_a_cdn_that_fails_is_logged_never_raised(settings, endpoint, caplog):
     with caplog.at_level(logging.ERROR, logger="kb.cache_purge"):
         purge(["groups.group:1"])
     assert "failed" in caplog.text
+
+
+def test_a_restore_empties_the_cache_and_purges_the_cdn(client, world, settings, endpoint):
+    settings.CACHE_PURGE_BACKEND, settings.FASTLY_API_URL, settings.FASTLY_SERVICE_ID = "fastly", endpoint, "svc"
+    warm(client, ["/groups/islamic-state/"])
+    Recorder.seen.clear()
+    kb_cache.forget_everything_cached()  # what restore_database calls once the archive is in
+    assert not served_from_cache(client, "/groups/islamic-state/")[0]
+    assert [(method, path) for method, path, _, _ in Recorder.seen] == [("POST", "/service/svc/purge_all")]
