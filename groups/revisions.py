@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
-from kb.cache import cached_value
+from kb.cache import cached_value, depends_on_records
 from kb.dates import moment_key, parse_moment_key
 from kb.models import PublicationStatus, as_id
 from sources.models import CITATION_TARGETS, Citation, Source
@@ -163,6 +163,8 @@ class PublicHistory:
             for model, ids in parents.items():
                 if missing := ids - set(self.rows[model]):
                     pending[model] = list(model.history.filter(id__in=missing).order_by("id", "history_date", "history_id"))
+        # What is read from history shows these records: a page built from it is stale when one of them changes.
+        depends_on_records((model, pk) for model, rows in self.rows.items() for pk in rows)
 
     def spans(self, model, pk: int, *, where: Callable | None = None) -> list[Span]:
         """When the record was public (and, with `where`, its history row in effect met that condition too)."""

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from kb.cache import cache_public_page
+from kb.cache import cache_public_page, cache_record_page
 from kb.dates import parse_moment_key
 from kb.listing import filtered_list
 from kb.search import MAX_QUERY_LENGTH, search_text
@@ -41,7 +41,7 @@ def group_list(request):
 
 
 @require_GET
-@cache_public_page(params=PROFILE_PARAMETERS)
+@cache_record_page(params=PROFILE_PARAMETERS)
 def group_detail(request, slug):
     graph = GraphOptions.from_query(request.GET)
     try:
@@ -78,7 +78,7 @@ def _profile_context(request, profile, citation: ProfileCitation, **extra) -> di
 
 
 @require_GET
-@cache_public_page()
+@cache_record_page()
 def group_cite(request, slug, suffix):
     """The current version of a profile as a citation file: BibTeX (`cite.bib`), RIS (`cite.ris`) or CSL-JSON (`cite.json`)."""
     if suffix not in FORMATS:
@@ -90,7 +90,7 @@ def group_cite(request, slug, suffix):
 
 
 @require_GET
-@cache_public_page(expensive=True)
+@cache_record_page(expensive=True)
 def group_revision_cite(request, slug, key, suffix):
     """A version of a profile as a citation file, as long as the version itself can be read."""
     moment = parse_moment_key(key)
@@ -115,7 +115,7 @@ def _citation_file(citation: ProfileCitation, suffix: str) -> HttpResponse:
 
 
 @require_GET
-@cache_public_page(expensive=True)
+@cache_record_page(expensive=True)
 def group_changes(request, slug):
     """The profile's public change log: when it changed and what, never who; a withdrawn version is marked, not linked."""
     group = Group.objects.public().filter(slug=slug).first()  # the log needs the name, not the last-updated annotation
@@ -126,7 +126,7 @@ def group_changes(request, slug):
 
 
 @require_GET
-@cache_public_page(params=PROFILE_PARAMETERS, expensive=True)
+@cache_record_page(params=PROFILE_PARAMETERS, expensive=True)
 def group_revision(request, slug, key):
     """The profile as it was at a revision: a permanent address for citing it, until the version is withdrawn (410)."""
     moment = parse_moment_key(key)
@@ -159,7 +159,7 @@ def attack_list(request):
 
 
 @require_GET
-@cache_public_page()
+@cache_record_page()
 def attack_detail(request, key):
     try:
         page = selectors.attack_page(key)
@@ -182,7 +182,7 @@ def theatre_list(request):
 
 
 @require_GET
-@cache_public_page()
+@cache_record_page()
 def theatre_detail(request, slug):
     """A theatre's map: its groups over its period, the relationships among them, and their citations."""
     try:

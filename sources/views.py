@@ -4,7 +4,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from kb.cache import cache_public_page
+from kb.cache import cache_public_page, cache_record_page
 from kb.listing import filtered_list
 
 from . import selectors
@@ -20,7 +20,7 @@ def source_list(request):
 
 
 @require_GET
-@cache_public_page()
+@cache_record_page()
 def source_detail(request, key):
     try:
         page = selectors.source_page(key)

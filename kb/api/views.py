@@ -94,7 +94,8 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
             response = self.finalize_response(request, build())
             return response.render()
 
-        return cached_response(cache_key(request, "api", request.accepted_media_type), rendered)
+        key = cache_key(request, "api", request.accepted_media_type)
+        return cached_response(key, rendered, record_page=self.action == "retrieve")
 
     def handle_exception(self, exc):
         # Errors answer in JSON, whatever format was asked for: a client can always read why.

@@ -238,8 +238,9 @@ if not (_taxii_page.isascii() and _taxii_page.isdigit() and int(_taxii_page) > 0
 TAXII_MAX_PAGE_SIZE = int(_taxii_page)
 
 
-# Public pages and API responses (`public`), and the throttles' counters (`throttle`). Page keys carry the data
-# version (kb/cache.py), so entries never outlive a change, and the timeout only bounds the space used.
+# Public pages and API responses (`public`), and the throttles' counters (`throttle`). A page is checked against the
+# versions of its cache tags when read (kb/cache.py), so entries never outlive a change, and the timeout only bounds
+# the space used.
 # With REDIS_URL (redis://host:6379/0) every app server shares them in Redis, and a Redis that does not answer makes
 # pages uncached and the throttles open, never an error (kb/cache_backends.py); without it, the workers of one
 # machine share folders under .data.
@@ -269,3 +270,23 @@ else:
         "OPTIONS": {"MAX_ENTRIES": 100000, "CULL_EVERY": 1000},
     }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "public": _public, "throttle": _throttle}
+
+# Cache invalidation (kb/cache.py): "tags", a write makes stale only the pages and API answers that show what it
+# touched; "global", any write makes everything stale (the earlier behaviour, kept to compare).
+CACHE_INVALIDATION = os.environ.get("CACHE_INVALIDATION", "tags").strip() or "tags"
+if CACHE_INVALIDATION not in ("tags", "global"):
+    raise ImproperlyConfigured('CACHE_INVALIDATION must be "tags" or "global".')
+
+# After a write commits, the tags it bumped are purged at the CDN in front of the site (kb/cache_purge.py): "none",
+# "fastly" (FASTLY_SERVICE_ID, FASTLY_API_TOKEN), "cloudflare" (CLOUDFLARE_ZONE_ID, CLOUDFLARE_API_TOKEN) or "varnish"
+# (VARNISH_PURGE_URL, e.g. http://127.0.0.1:6081/, which must accept PURGE with an xkey header).
+CACHE_PURGE_BACKEND = os.environ.get("CACHE_PURGE_BACKEND", "none").strip() or "none"
+if CACHE_PURGE_BACKEND not in ("none", "fastly", "cloudflare", "varnish"):
+    raise ImproperlyConfigured("CACHE_PURGE_BACKEND must be none, fastly, cloudflare or varnish.")
+FASTLY_SERVICE_ID = os.environ.get("FASTLY_SERVICE_ID", "")
+FASTLY_API_TOKEN = os.environ.get("FASTLY_API_TOKEN", "")
+FASTLY_API_URL = os.environ.get("FASTLY_API_URL", "https://api.fastly.com")
+CLOUDFLARE_ZONE_ID = os.environ.get("CLOUDFLARE_ZONE_ID", "")
+CLOUDFLARE_API_TOKEN = os.environ.get("CLOUDFLARE_API_TOKEN", "")
+CLOUDFLARE_API_URL = os.environ.get("CLOUDFLARE_API_URL", "https://api.cloudflare.com/client/v4")
+VARNISH_PURGE_URL = os.environ.get("VARNISH_PURGE_URL", "")
