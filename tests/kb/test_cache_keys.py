@@ -4,7 +4,7 @@ whatever order its parameters come in; the API refuses a parameter it does not r
 import pytest
 from django.core.cache import caches
 
-from tests.factories import AliasFactory, AttackFactory, GroupFactory
+from tests.factories import AliasFactory, AttackFactory, GroupFactory, TheatreFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +20,11 @@ def entries() -> int:
     return len(caches["public"]._cache)  # the suite's local-memory cache: its entries
 
 
-@pytest.mark.parametrize("path", ["/", "/groups/", "/groups/islamic-state/", "/search/?q=daesh", "/groups/islamic-state/changes/"])
+@pytest.mark.parametrize(
+    "path", ["/", "/groups/", "/groups/islamic-state/", "/search/?q=daesh", "/groups/islamic-state/changes/", "/maps/", "/maps/levant/"]
+)
 def test_parameters_a_page_does_not_read_make_no_new_entry(client, state, django_assert_num_queries, path):
+    TheatreFactory(name="Levant", slug="levant", countries=["SY"])
     first = client.get(path)
     assert first.status_code == 200 and entries() == 1
     joiner = "&" if "?" in path else "?"
@@ -52,6 +55,7 @@ def test_the_order_of_the_parameters_is_one_entry(client, state, django_assert_n
         ("/groups/", {"q": "daesh", "kind": "organisation", "page": "1", "ordering": "name"}),
         ("/groups/islamic-state/", {"sort": "date", "page": "1", "hops": "2", "year": "2014"}),
         ("/search/", {"q": "daesh"}),
+        ("/maps/", {"country": "SY", "updated_since": "2020-01-01", "page": "1"}),
     ],
 )
 def test_the_parameters_a_page_reads_are_kept_apart(client, state, path, parameters):
@@ -70,6 +74,18 @@ def test_the_api_refuses_a_parameter_it_does_not_read_and_says_what_it_reads(cli
     assert "Not a parameter" in message and "page_size" in message and "kind" in message and "format" in message
     assert client.get("/api/v1/groups/islamic-state/", {"page": "2"}).json()["page"][0].endswith("it reads format.")
     assert entries() == 0
+
+
+@pytest.mark.parametrize(
+    "path, reads",
+    [("/api/v1/theatres/", ["country", "updated_since", "page"]), ("/api/v1/sections/", ["group", "topic", "ordering", "page"])],
+)
+def test_the_theatre_and_section_lists_refuse_what_they_do_not_read(client, state, path, reads):
+    TheatreFactory(name="Levant", slug="levant", countries=["SY"])
+    response = client.get(path, {"hops": "2"})
+    assert response.status_code == 400 and all(name in response.json()["hops"][0] for name in reads)
+    assert client.get(path, {"page": "1"}).status_code == 200
+    assert client.get("/api/v1/theatres/levant/", {"country": "SY"}).status_code == 400  # a record reads none of them
 
 
 def test_the_api_takes_its_filters_paging_and_format_in_any_order(client, state, django_assert_num_queries):

@@ -3,6 +3,7 @@
 A hit costs exactly one query (the versions of the entry's tags); a page built again costs more. So `served_from_cache`
 tells a kept page from a rebuilt one without trusting the content alone."""
 
+import datetime
 import json
 import logging
 import threading
@@ -16,8 +17,10 @@ from groups.models import Group
 from kb import cache as kb_cache
 from kb.cache import invalidate_models
 from kb.cache_purge import purge
+from kb.dates import moment_key
 from kb.models import PublicationStatus
 from kb.services import publication_checks, record_save
+from tests.dated import change_on, create_on, day
 from tests.factories import (
     AffiliationFactory,
     AliasFactory,
@@ -26,6 +29,7 @@ from tests.factories import (
     CitationFactory,
     GroupFactory,
     SourceFactory,
+    TheatreFactory,
 )
 from tests.kb import test_cache
 from tests.kb.test_cache import committed, read_elsewhere
@@ -148,6 +152,50 @@ def test_moving_an_alias_to_another_group_reaches_both_profiles(client, world, c
     record_save(instance=alias, user=curator, reason="It was the other group's name")
     assert "Daesh" not in client.get("/groups/islamic-state/").content.decode()
     assert "Daesh" in client.get("/groups/other-front/").content.decode()
+
+
+def test_a_group_that_comes_to_operate_in_a_theatres_country_joins_its_cached_map(client, world, curator):
+    TheatreFactory(name="Levant", slug="levant", countries=["SY"])
+    paths = ["/maps/levant/", "/api/v1/theatres/levant/"]
+    warm(client, [*paths, "/groups/other-front/"])
+    state = world["state"]
+    state.countries = ["IQ", "SY"]  # found by its countries, not by a key the map holds
+    record_save(instance=state, user=curator, reason="Now operates in Syria")
+    assert_rebuilt_showing(client, paths, "islamic-state")
+    assert served_from_cache(client, "/groups/other-front/")[0]  # a profile depends on no group's list
+
+
+def test_a_new_theatre_over_a_groups_country_reaches_its_cached_profile(client, world, curator):
+    state = world["state"]
+    state.countries = ["IQ"]
+    record_save(instance=state, user=curator, reason="Operates in Iraq")
+    warm(client, ["/groups/islamic-state/", "/attacks/market-bombing/"])
+    record_save(instance=TheatreFactory.build(name="Mesopotamia", slug="mesopotamia", countries=["IQ"]), user=curator, reason="New map")
+    assert_rebuilt_showing(client, ["/groups/islamic-state/"], 'href="/maps/mesopotamia/"')
+    assert served_from_cache(client, "/attacks/market-bombing/")[0]
+
+
+def test_a_neighbours_rename_reaches_the_change_log_read_from_history(client, world, curator):
+    """The change log loads only its group; the records its history rows are of count as shown too."""
+    AffiliationFactory(from_group=world["state"], to_group=world["other"])
+    warm(client, ["/groups/other-front/changes/", "/groups/islamic-state/changes/"])
+    state = world["state"]
+    state.name = "Renamed State"
+    record_save(instance=state, user=curator, reason="New name")
+    assert_rebuilt_showing(client, ["/groups/other-front/changes/"], "Renamed State")
+
+
+def test_an_as_of_address_leads_to_a_version_made_after_it_was_first_asked_for(client):
+    """The versions' moments are kept in the cache for the redirects, and go stale with the group's next version."""
+    group = create_on(0, GroupFactory, name="Islamic State", slug="islamic-state")
+    alias = create_on(0, AliasFactory, group=group, name="Daesh")
+    after = f"/groups/islamic-state/as-of/{moment_key(day(5))}/"
+    first = client.get(after)
+    assert first.status_code == 302 and first["Location"].endswith(f"/as-of/{moment_key(day(0) + datetime.timedelta(seconds=1))}/")
+    change_on(3, alias, name="Daish")
+    again = client.get(after)
+    assert again.status_code == 302 and again["Location"].endswith(f"/as-of/{moment_key(day(3) + datetime.timedelta(seconds=1))}/")
+    assert "Daish" in client.get(again["Location"]).content.decode()
 
 
 def test_a_bulk_write_makes_its_models_lists_stale_once_it_says_so(client, world):
