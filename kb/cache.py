@@ -60,6 +60,7 @@ import contextvars
 import functools
 import hashlib
 import re
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -74,6 +75,9 @@ from .throttling import page_throttle
 
 CACHE_ALIAS = "public"
 ALL = "all"
+BUILD_LOCK_SECONDS = 30  # how long a build holds its key's lock at most (a worker that dies mid-build frees it then)
+BUILD_WAIT_SECONDS = 5.0  # how long a request waits for another's build of the same key before building it too
+BUILD_POLL_SECONDS = 0.05
 RECORDS_PER_MODEL = 500  # instances of one model an entry names one by one; above it, the model's list tag
 HEADER_LIMIT = 8000  # characters of Surrogate-Key / Cache-Tag (Fastly and Cloudflare accept 16 KB)
 
@@ -441,23 +445,57 @@ def cached_response(key: str, build, *, record_page: bool = False) -> HttpRespon
 
     The ETag is stored with the body: a hit answers without hashing the page again (ConditionalGetMiddleware
     only computes one when the response has none), and a stale entry is never served, so never answers 304."""
-    entry = cache_get(key)
+    entry, locked = cache_get(key), None
+    if entry is None:
+        locked = build_lock(key)
+        if locked is False:  # another request is building this page: its result, if it comes in time
+            entry = wait_for_build(key)
     if entry is not None:
         content, content_type, etag = entry.value
         response = HttpResponse(content, content_type=content_type)
         response["ETag"] = etag
         tag_headers(response, entry.tags)
         return response
-    with building(record_page=record_page) as builder:
-        response = build()
-        if response.status_code == 200 and not response.streaming and not response.has_header("Set-Cookie"):
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
-            if not response.has_header("ETag"):
-                set_response_etag(response)
-            builder.store(key, (response.content, response["Content-Type"], response["ETag"]))
-            tag_headers(response, builder.tags)
+    try:
+        with building(record_page=record_page) as builder:
+            response = build()
+            if response.status_code == 200 and not response.streaming and not response.has_header("Set-Cookie"):
+                if hasattr(response, "render") and not response.is_rendered:
+                    response.render()
+                if not response.has_header("ETag"):
+                    set_response_etag(response)
+                builder.store(key, (response.content, response["Content-Type"], response["ETag"]))
+                tag_headers(response, builder.tags)
+    finally:
+        if locked:
+            caches[CACHE_ALIAS].delete(_lock_key(key))
     return response
+
+
+def _lock_key(key: str) -> str:
+    return f"building:{key}"
+
+
+def build_lock(key: str) -> bool | None:
+    """Take the lock on building `key`'s entry, so that the requests that miss it at once (a popular page just made
+    stale) build it once, not once each: True if taken, False if another request holds it, None if the cache could
+    not say (then build without waiting). The cache's atomic `add` is the lock; it expires by itself."""
+    cache = caches[CACHE_ALIAS]
+    if hasattr(cache, "acquire"):  # kb.cache_backends: None when the store does not answer
+        return cache.acquire(_lock_key(key), BUILD_LOCK_SECONDS)
+    return cache.add(_lock_key(key), True, BUILD_LOCK_SECONDS)
+
+
+def wait_for_build(key: str) -> Entry | None:
+    """The entry another request is building under `key`, once its lock is gone; None if it kept nothing (an error,
+    a page not to keep) or took longer than BUILD_WAIT_SECONDS: then this request builds the page itself."""
+    cache = caches[CACHE_ALIAS]
+    deadline = time.monotonic() + BUILD_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(BUILD_POLL_SECONDS)
+        if not cache.has_key(_lock_key(key)):
+            return cache_get(key)
+    return None
 
 
 def cache_public_page(*, params: Iterable[str] = (), filterset=None, expensive: bool = False, record_page: bool = False):

@@ -2,7 +2,9 @@
 
 Both answer `count(key, timeout)`: add one to a counter that expires `timeout` seconds after it was first counted,
 and give its new value, atomically for every process that shares the store; the throttles count with it
-(`kb.throttling`).
+(`kb.throttling`). And `acquire(key, timeout)`: take a lock that expires by itself, True if taken, False if another
+process holds it, None if the store cannot say; a page's build takes one so that concurrent misses build it once
+(`kb.cache`).
 
 - `FileCache`: one machine's workers share a folder. Django's backend lists the whole folder on every write to see
   whether it is full (24 ms a write at 19,000 entries); this one looks once every `CULL_EVERY` writes of a process.
@@ -54,6 +56,12 @@ class FileCache(FileBasedCache):
                 self.set(f"{key}:expires", expires, timeout)
             self.set(key, value, max(1, round(expires - now)))
             return value
+
+    def acquire(self, key: str, timeout: int) -> bool:
+        self._createdir()
+        with open(os.path.join(self._dir, self.LOCK_NAME), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # Django's add() looks, then writes: not atomic between processes alone
+            return self.add(key, True, timeout)
 
 
 class SharedRedisCache(RedisCache):
@@ -116,6 +124,11 @@ class SharedRedisCache(RedisCache):
 
     def clear(self):
         return self._safely(False, super().clear)
+
+    def acquire(self, key: str, timeout: int) -> bool | None:
+        """SET NX with an expiry: taken by one server only; None, not False, when Redis does not answer, so that
+        nobody waits for a build that no lock stands for."""
+        return self._safely(None, super().add, key, True, timeout)
 
     def count(self, key: str, timeout: int) -> int | None:
         """INCR and, for a new counter, EXPIRE, in one transaction: two servers counting at once both count."""
