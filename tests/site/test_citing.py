@@ -265,5 +265,5 @@ def test_data_links_give_the_profile_and_lists_as_data(client, front):
 
 
 def test_citation_files_cost_two_queries(client, front, django_assert_num_queries):
-    with django_assert_num_queries(2):  # the data version for the cache key, the group with its last change
+    with django_assert_num_queries(2):  # the data version read before the build, the group with its last change
         client.get("/groups/front/cite.bib")

@@ -280,7 +280,7 @@ def test_a_versions_query_count_does_not_grow(client, django_assert_num_queries,
         CitationFactory(size_estimate=SizeEstimateFactory(group=group), group=None)
         CitationFactory(section=GroupSectionFactory(group=group, topic=list(SectionTopic)[number]), group=None)
     version = client.get(version_url(group, timezone.now()))["Location"]  # the version the profile shows now
-    # data version, the group then, the versions' moments (kept while the data stands: the data version), the decisions
+    # data version, the group then, the versions' moments (cached: their tags' versions), the decisions
     # on its versions and its history, then the profile as it was (14: with the roles, their people, the size estimates
     # and the profile sections)
     with django_assert_num_queries(19):
