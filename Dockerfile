@@ -3,6 +3,8 @@ FROM python:3.12-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 # Cached public pages, shared by the gunicorn workers (kb/cache.py); somewhere the app user may write.
 ENV PUBLIC_CACHE_DIR=/tmp/kb-public-cache
+# The throttles' counters, shared by the workers the same way (kb/throttling.py); REDIS_URL moves both to Redis.
+ENV THROTTLE_CACHE_DIR=/tmp/kb-throttle
 # The releases manage.py build_release writes and the app serves at /releases/ (a volume in docker-compose.yml).
 ENV RELEASES_ROOT=/var/lib/kb/releases
 WORKDIR /app

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run db test browser chromium axe lint check schema admin-password backup restore load bench db-stop clean
+.PHONY: help install run db test browser chromium axe redis lint check schema admin-password backup restore load bench db-stop clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -30,7 +30,7 @@ run: db  ## Everything above, a first release (/releases/, TAXII), then serve at
 	@echo "Site: http://127.0.0.1:$(PORT)/  Admin: http://127.0.0.1:$(PORT)/admin/"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install lint chromium axe  ## Lint, the migration check and the whole suite, browser tests included, on the embedded Postgres (or DATABASE_URL)
+test: install lint chromium axe redis  ## Lint, the migration check and the whole suite, browser tests included, on the embedded Postgres (or DATABASE_URL)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest
 
@@ -42,6 +42,9 @@ chromium:  ## Install Debian's chromium for the browser tests when it is missing
 
 axe:  ## Install axe-core (npm ci, from package-lock.json) for the accessibility tests when it is missing
 	@scripts/ensure-axe
+
+redis:  ## Install and start Debian's redis-server for the tests that need it when it is missing
+	@scripts/ensure-redis
 
 lint: install  ## ruff (lint and formatting), then the import layers (lint-imports, contracts in pyproject.toml)
 	$(BIN)/ruff check .

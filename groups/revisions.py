@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
+from kb.cache import cached_value, depends_on_records
 from kb.dates import moment_key, parse_moment_key
 from kb.models import PublicationStatus, as_id
 from sources.models import CITATION_TARGETS, Citation, Source
@@ -162,6 +163,8 @@ class PublicHistory:
             for model, ids in parents.items():
                 if missing := ids - set(self.rows[model]):
                     pending[model] = list(model.history.filter(id__in=missing).order_by("id", "history_date", "history_id"))
+        # What is read from history shows these records: a page built from it is stale when one of them changes.
+        depends_on_records((model, pk) for model, rows in self.rows.items() for pk in rows)
 
     def spans(self, model, pk: int, *, where: Callable | None = None) -> list[Span]:
         """When the record was public (and, with `where`, its history row in effect met that condition too)."""
@@ -380,6 +383,27 @@ def version_at(revisions: list[Revision], moment: datetime.datetime) -> Revision
     """The revision (of `revisions`, newest first) whose changes the profile shows at `moment`: from its oldest change
     until the next revision's."""
     return next((revision for revision in revisions if revision.started <= moment), None)
+
+
+def version_address_key(group_id: int, moment: datetime.datetime) -> str | None:
+    """None when `moment` names a version of the profile as the change log (the version's own moment) or a citation
+    (the whole second after it) does; otherwise the key of the version the profile showed at `moment`, the newest
+    at or before it, for a redirect. So any moment leads to a version, and only versions are pages to keep.
+
+    The whole second after a version stands for it only when no other version began by then (two saves within a
+    second); else the version's own moment does. Read from the versions' moments, kept while the data stands."""
+    spans = cached_value(f"revision-spans:{group_id}", lambda: [(r.started, r.moment) for r in profile_revisions(group_id, limit=None)])
+    version = next((end for _, end in spans if end <= moment), None)  # newest first
+    if version is None:
+        return None  # before the first version: the view says the group was not published then
+
+    def shows_only(point: datetime.datetime) -> bool:
+        """Whether the profile at `point` shows `version` and no part of a later one."""
+        return next(end for _, end in spans if end <= point) == version and not any(start <= point < end for start, end in spans)
+
+    whole_second = version.replace(microsecond=0) + datetime.timedelta(seconds=1)
+    address = whole_second if shows_only(whole_second) else version
+    return None if moment in (version, address) else moment_key(address)
 
 
 def mark_withdrawn(revisions: list[Revision], withdrawals) -> list[Revision]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from kb.cache import depends_on_lists
 from sources.references import Note, Reference, References, SourceReferences, by_source
 from sources.selectors import prefetch_public_citations
 
@@ -37,12 +38,14 @@ def _countries_q(codes, field_name: str = "countries") -> Q:
 
 def theatre_groups(theatre: Theatre) -> QuerySet[Group]:
     """The public groups `theatre` covers: listed for it, or operating in one of its countries."""
+    depends_on_lists(Group)  # a group that comes to operate in one of its countries joins the map
     listed = TheatreGroup.objects.public().filter(theatre_id=theatre.pk, group=OuterRef("pk"))
     return Group.objects.public().filter(Q(Exists(listed)) | _countries_q(theatre.countries))
 
 
 def theatres_of(group: Group) -> list[Theatre]:
     """The public theatres whose maps draw `group`, by name. One query."""
+    depends_on_lists(Theatre)  # a theatre found by its countries (a membership's write reaches the group by its key)
     listed = TheatreGroup.objects.public().filter(theatre=OuterRef("pk"), group_id=group.pk)
     return list(public_theatres().filter(Q(Exists(listed)) | _countries_q(group.countries)).only("name", "slug"))
 

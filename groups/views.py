@@ -4,9 +4,10 @@ selectors fetch, templates render."""
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from kb.cache import cache_public_page
+from kb.cache import cache_public_page, cache_record_page
 from kb.dates import parse_moment_key
 from kb.listing import filtered_list
 from kb.search import MAX_QUERY_LENGTH, search_text
@@ -23,20 +24,24 @@ from .revisions import (
     mark_withdrawn,
     profile_revisions,
     published_group_at,
+    version_address_key,
     version_withdrawal,
     withdrawn_versions,
 )
 
+# What a profile's query string may hold: a page and order of its attacks, and what its graph shows.
+PROFILE_PARAMETERS = ("page", "sort", *GraphOptions.PARAMETERS)
+
 
 @require_GET
-@cache_public_page
+@cache_public_page(filterset=GroupFilterSet, params=["page"], expensive=True)
 def group_list(request):
     listing = filtered_list(request, GroupFilterSet, selectors.groups_for_list())
     return render(request, "groups/group_list.html", {"listing": listing, "section": "groups"}, status=listing.status)
 
 
 @require_GET
-@cache_public_page
+@cache_record_page(params=PROFILE_PARAMETERS)
 def group_detail(request, slug):
     graph = GraphOptions.from_query(request.GET)
     try:
@@ -73,7 +78,7 @@ def _profile_context(request, profile, citation: ProfileCitation, **extra) -> di
 
 
 @require_GET
-@cache_public_page
+@cache_record_page()
 def group_cite(request, slug, suffix):
     """The current version of a profile as a citation file: BibTeX (`cite.bib`), RIS (`cite.ris`) or CSL-JSON (`cite.json`)."""
     if suffix not in FORMATS:
@@ -85,7 +90,7 @@ def group_cite(request, slug, suffix):
 
 
 @require_GET
-@cache_public_page
+@cache_record_page(expensive=True)
 def group_revision_cite(request, slug, key, suffix):
     """A version of a profile as a citation file, as long as the version itself can be read."""
     moment = parse_moment_key(key)
@@ -95,6 +100,8 @@ def group_revision_cite(request, slug, key, suffix):
         group = published_group_at(slug, moment)
     except Group.DoesNotExist:
         raise Http404("The group was not published at that moment.") from None
+    if version_key := version_address_key(group.pk, moment):
+        return redirect("groups:group_revision_cite", slug=slug, key=version_key, suffix=suffix)
     if version_withdrawal(group.pk, moment):
         return HttpResponse("This version of the profile has been withdrawn.\n", status=410, content_type="text/plain; charset=utf-8")
     return _citation_file(ProfileCitation.of(group, moment, request, as_of=True), suffix)
@@ -108,7 +115,7 @@ def _citation_file(citation: ProfileCitation, suffix: str) -> HttpResponse:
 
 
 @require_GET
-@cache_public_page
+@cache_record_page(expensive=True)
 def group_changes(request, slug):
     """The profile's public change log: when it changed and what, never who; a withdrawn version is marked, not linked."""
     group = Group.objects.public().filter(slug=slug).first()  # the log needs the name, not the last-updated annotation
@@ -119,7 +126,7 @@ def group_changes(request, slug):
 
 
 @require_GET
-@cache_public_page
+@cache_record_page(params=PROFILE_PARAMETERS, expensive=True)
 def group_revision(request, slug, key):
     """The profile as it was at a revision: a permanent address for citing it, until the version is withdrawn (410)."""
     moment = parse_moment_key(key)
@@ -129,6 +136,9 @@ def group_revision(request, slug, key):
         group = published_group_at(slug, moment)
     except Group.DoesNotExist:
         raise Http404("The group was not published at that moment.") from None
+    if version_key := version_address_key(group.pk, moment):  # the version shown then, its graph and table as asked
+        query = request.GET.urlencode()
+        return redirect(reverse("groups:group_revision", kwargs={"slug": slug, "key": version_key}) + (f"?{query}" if query else ""))
     if withdrawal := version_withdrawal(group.pk, moment):
         current_slug = Group.objects.public().filter(pk=group.pk).values_list("slug", flat=True).first()
         context = {"section": "groups", "withdrawal": withdrawal, "slug": current_slug, "revision": moment}
@@ -142,14 +152,14 @@ def group_revision(request, slug, key):
 
 
 @require_GET
-@cache_public_page
+@cache_public_page(filterset=AttackFilterSet, params=["page"], expensive=True)
 def attack_list(request):
     listing = filtered_list(request, AttackFilterSet, selectors.attacks_for_list())
     return render(request, "groups/attack_list.html", {"listing": listing, "section": "attacks"}, status=listing.status)
 
 
 @require_GET
-@cache_public_page
+@cache_record_page()
 def attack_detail(request, key):
     try:
         page = selectors.attack_page(key)
@@ -165,14 +175,14 @@ def attack_detail(request, key):
 
 
 @require_GET
-@cache_public_page
+@cache_public_page(filterset=TheatreFilterSet, params=["page"], expensive=True)
 def theatre_list(request):
     listing = filtered_list(request, TheatreFilterSet, theatre_selectors.theatres_for_list())
     return render(request, "groups/theatre_list.html", {"listing": listing, "section": "maps"}, status=listing.status)
 
 
 @require_GET
-@cache_public_page
+@cache_record_page()
 def theatre_detail(request, slug):
     """A theatre's map: its groups over its period, the relationships among them, and their citations."""
     try:
@@ -183,7 +193,7 @@ def theatre_detail(request, slug):
 
 
 @require_GET
-@cache_public_page
+@cache_public_page()
 def home(request):
     context = {
         "counts": {
@@ -199,7 +209,7 @@ def home(request):
 
 
 @require_GET
-@cache_public_page
+@cache_public_page(params=["q"], expensive=True)
 def search(request):
     query = request.GET.get("q", "").strip()
     context = {"query": query, "max_length": MAX_QUERY_LENGTH}

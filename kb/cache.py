@@ -1,92 +1,551 @@
-"""Cached public pages and API responses, invalidated by any change to curated data.
+"""Cached public pages and API responses, each made stale only by a change to what it shows.
 
-Every save or delete of a curated record moves a database sequence on (`kb_data_version`); cache
-keys include its current value, so a change makes every cached page stale at once, in every
-worker, without tracking which page shows what. Reading the version is one query; a cache hit
-costs that and a lookup. Bulk writes that bypass signals call `bump_data_version()` themselves.
+**Tags.** Each entry depends on cache tags, collected while it is built, with no list kept by hand:
+- `groups.group:12`: one record. A `post_init` receiver on every curated model notes each instance loaded while a
+  response is built; above `RECORDS_PER_MODEL` instances of one model the entry depends on the model's list tag
+  instead (below), which every write of the model bumps.
+- `groups.group:all`: every record of the model; an entry that loaded any instance of it depends on it. Bumped by
+  bulk writes that do not say which records they touched, and, for the models shown only through another
+  (`PUBLISHED_WITH`: a source's citations), when that other's publication status changes: pages could not have
+  loaded what was hidden.
+- `groups.group`: the model's lists. A page that lists, counts or searches (every view cached with
+  `cache_public_page`: lists, searches, the home page; the API's lists) depends on it for every curated table its
+  SQL read (a query wrapper finds the tables' names), so what joins, leaves or moves in a list is seen. A page about
+  one record (`cache_record_page`, the API's details, a group's STIX bundle) depends only on the records it loaded:
+  a new or moved record reaches it through the foreign keys it points by (below).
+- `all`: everything. Every entry depends on it; `bump_data_version()` bumps it (after migrations; a restore empties
+  the cache instead).
 
-A sequence is not transactional: a reader sees a version moved inside a transaction at once, but the data only
-at the commit, and may cache the old page under the new version. So a write inside a transaction moves the
-version again when the transaction commits, once however many rows it saved.
+A read that finds records by their fields rather than by a key, on a record page (a theatre's map draws every group
+of its countries), says so with `depends_on_lists(Group)`; one that reads history rows, which load no instance, names
+the records they are of with `depends_on_records`. A value cached for pages (`cached_value`) hands its tags on to the
+page built with it.
+
+**Keys.** An entry's key is its address, scheme and host included (pages hold absolute links), with the query
+parameters in the order of their names; a site page first drops the parameters its view does not read
+(`cache_public_page(params=..., filterset=...)`) and the API refuses them (400), so `?x=1`, `?x=2`... never make new
+entries. The data's state is not in the key: the tags stored with the entry say whether it is still valid.
+
+**What a write bumps.** A save or delete of a curated record (signals, `kb.apps`) bumps its own tag, its model's list
+tag, and the tags of the records it points to by foreign key, as loaded and as saved: an alias bumps its group (both
+groups when it moves), a citation its cited record and its source, an attribution its attack and its group. So an
+alias edit reaches its group's profile, the lists and searches, and no other group's profile.
+The list tag moves on every change, not only on creation, deletion or a change of publication status: lists filter
+and sort on many fields (a search on every name, lists on status, dates, countries), and a list of those fields
+kept here would rot. With it bumped on every write, the record pages must not depend on list tags (or every alias
+edit would empty every profile), which is why a record page depends on loaded records only. The price: a field a
+record page aggregates over without loading the rows (a profile's chart of attacks beyond the shown page) is seen
+when those rows' group changes, not when the rows alone do.
+Bulk writes, which send no signals, call `invalidate_models(...)` (their models' list and `:all` tags, and the
+records they name) or `bump_data_version()`.
+
+**Store.** `kb_cache_tag(tag, version)`, shared by every worker. A bump sets the tags' versions to one new value of
+the `kb_data_version` sequence, in one statement, after the transaction commits (at once outside one): inside a
+transaction a write draws a value at once but keeps its tags on the connection, so it holds no row lock while an
+import runs. An entry keeps its tags and the sequence's value read before it was built (its snapshot); a hit reads
+its tags' versions in one query and is served only if none is past the snapshot. The race (a reader reads the data
+before a commit and the versions after it) cannot keep a stale entry: the bump at commit draws a value past any
+snapshot taken before the data it changed was read. The writing connection sees its own uncommitted change, so it
+counts its tags at the values drawn at once; an entry it builds then also needs those values in the table (its
+`floor`), so nobody else is served it before the commit, nor ever after a rollback.
+
+**Outside.** Public responses carry the tags in `Surrogate-Key` (Fastly, Varnish xkey) and `Cache-Tag`
+(Cloudflare), and `kb.cache_purge` sends the bumped tags to the CDN chosen by `CACHE_PURGE_BACKEND` after commit.
+`CACHE_INVALIDATION = "global"` brings back one version for everything (any write empties the cache), to compare.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
+import re
+import time
+from collections import defaultdict
+from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.cache import caches
 from django.db import connection, transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.cache import set_response_etag
 
+from .throttling import page_throttle
+
 CACHE_ALIAS = "public"
+ALL = "all"
+BUILD_LOCK_SECONDS = 30  # how long a build holds its key's lock at most (a worker that dies mid-build frees it then)
+BUILD_WAIT_SECONDS = 5.0  # how long a request waits for another's build of the same key before building it too
+BUILD_POLL_SECONDS = 0.05
+RECORDS_PER_MODEL = 500  # instances of one model an entry names one by one; above it, the model's list tag
+HEADER_LIMIT = 8000  # characters of Surrogate-Key / Cache-Tag (Fastly and Cloudflare accept 16 KB)
 
 
 def data_version() -> int:
+    """The newest version handed out to any tag: moves on with every change, at its commit."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT last_value, is_called FROM kb_data_version")
         last_value, is_called = cursor.fetchone()
     return last_value if is_called else 0
 
 
+def record_tag(model, pk) -> str:
+    return f"{model._meta.label_lower}:{pk}"
+
+
+def list_tag(model) -> str:
+    return model._meta.label_lower
+
+
+def all_records_tag(model) -> str:
+    return f"{model._meta.label_lower}:all"
+
+
+# ---------------------------------------------------------------------------------------------------------- writes
+
+
 def bump_data_version(**kwargs) -> None:
-    """Signal receiver, and a call for bulk writes: whatever is cached now, or until the transaction commits, is stale."""
-    _next_data_version()
-    if connection.in_atomic_block and not _moves_again_at_commit():
-        transaction.on_commit(_next_data_version, robust=True)  # the data is committed by then: a failure is logged, not raised
+    """Everything cached is stale: for writes that cannot say what they touched (migrations, restores)."""
+    invalidate_tags([ALL])
 
 
-def _next_data_version() -> None:
+def forget_everything_cached() -> None:
+    """After a restore: the versions came back with the data and may be older than the cached entries', so empty the
+    cache this machine sees and purge the CDN rather than trust them. The database is left as the archive holds it."""
+    from .cache_purge import purge
+
+    caches[CACHE_ALIAS].clear()
+    purge([ALL])
+
+
+def invalidate_models(*models, records: Iterable[tuple[type, int]] = ()) -> None:
+    """For bulk writes, which send no signals: every page listing or showing a record of these models is stale, and
+    the pages of the records named (`(Group, 12)`), when the caller knows them."""
+    tags = {tag for model in models for tag in (list_tag(model), all_records_tag(model))}
+    tags.update(record_tag(model, pk) for model, pk in records)
+    invalidate_tags(tags)
+
+
+def record_written(sender, instance, **kwargs) -> None:
+    """Signal receiver (post_save, post_delete): the record, its model's lists, and the records it points to."""
+    tags = {list_tag(sender)}
+    if instance.pk is not None:
+        tags.add(record_tag(sender, instance.pk))
+    fields = _foreign_keys(sender)
+    before = instance.__dict__.get("_cache_pointed_to") or (None,) * len(fields)  # as loaded, for a record moved elsewhere
+    for field, old in zip(fields, before, strict=True):
+        for value in (old, instance.__dict__.get(field.attname)):
+            if value is not None:
+                tags.add(record_tag(field.related_model, value))
+    if "publication_status" in instance.__dict__ and instance.__dict__.get("_cache_status") != instance.publication_status:
+        # Records shown only through this one (PUBLISHED_WITH: a source's citations) appear or vanish with it, on
+        # pages that could not load them while they were hidden.
+        tags.update(all_records_tag(model) for model in _shown_through(sender))
+    instance.__dict__["_cache_status"] = instance.__dict__.get("publication_status")  # a second save starts from here
+    instance.__dict__["_cache_pointed_to"] = tuple(instance.__dict__.get(field.attname) for field in fields)
+    invalidate_tags(tags)
+
+
+@functools.cache
+def _shown_through(model) -> tuple:
+    from .models import curated_models
+
+    return tuple(
+        other
+        for other in curated_models()
+        if any(other._meta.get_field(name).related_model is model for name in getattr(other, "PUBLISHED_WITH", ()))
+    )
+
+
+def invalidate_tags(tags: Iterable[str]) -> None:
+    """Bump these tags: at once for this connection, which sees its own uncommitted change, and for everyone once the
+    transaction commits (at once outside one); then purge them at the CDN."""
+    if not connection.in_atomic_block:
+        _bump(set(tags))
+        return
+    registered = any(callback is _flush_at_commit for _, callback, _ in connection.run_on_commit)
+    if not registered and not connection.savepoint_ids:
+        # The first write of this transaction at its outer level: what is left is a rolled-back transaction's.
+        connection._kb_cache_own_versions = {}
+    _own_versions().update(dict.fromkeys(tags, _next_version()))
+    if not registered:
+        # Read from the connection's own list rather than a flag, so that a rolled-back savepoint, which drops
+        # the callbacks registered inside it, lets the next write register one again. The tags stay with the
+        # connection: those of a rolled-back write are bumped too, which costs a page rebuilt, never a stale page.
+        transaction.on_commit(_flush_at_commit, robust=True)  # the data is committed by then: a failure is logged, not raised
+
+
+def _own_versions() -> dict[str, int]:
+    """The tags this connection's transaction wrote to, at the versions it sees them until it commits."""
+    own = getattr(connection, "_kb_cache_own_versions", None)
+    if own is None:
+        own = connection._kb_cache_own_versions = {}
+    return own
+
+
+def _next_version() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('kb_data_version')")
+        return cursor.fetchone()[0]
 
 
-def _moves_again_at_commit() -> bool:
-    # Read from the connection's own list rather than a flag, so that a rolled-back savepoint, which drops
-    # the callbacks registered inside it, lets the next write register one again.
-    return any(callback is _next_data_version for _, callback, _ in connection.run_on_commit)
+def _flush_at_commit() -> None:
+    tags = set(_own_versions())
+    connection._kb_cache_own_versions = {}
+    _bump(tags)
+
+
+def _bump(tags: set[str]) -> None:
+    """One statement, one new version for all these tags; then the CDN."""
+    if not tags:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO kb_cache_tag (tag, version) SELECT tag, version FROM unnest(%s::text[]) AS tag, "
+            "(SELECT nextval('kb_data_version') AS version) AS next ON CONFLICT (tag) DO UPDATE SET version = EXCLUDED.version",
+            [sorted(tags)],  # in order: two writers lock the rows in the same order
+        )
+    from .cache_purge import purge
+
+    purge(sorted(tags))
+
+
+@functools.cache
+def _foreign_keys(model) -> tuple:
+    return tuple(field for field in model._meta.concrete_fields if field.many_to_one or field.one_to_one)
+
+
+def remember_loaded(sender, instance, **kwargs) -> None:
+    """post_init receiver: what the record points to as loaded (a save may move it elsewhere), and, while a response
+    is built, that the response shows it."""
+    if instance.pk is None:
+        return
+    instance.__dict__["_cache_status"] = instance.__dict__.get("publication_status")
+    instance.__dict__["_cache_pointed_to"] = tuple(instance.__dict__.get(field.attname) for field in _foreign_keys(sender))
+    collector = _collector.get()
+    if collector is not None:
+        collector.records[sender].add(instance.pk)
+
+
+# ----------------------------------------------------------------------------------------------------------- reads
+
+_collector: contextvars.ContextVar[_Collector | None] = contextvars.ContextVar("kb_cache_collector", default=None)
+
+
+class _Collector:
+    """The records loaded and the curated tables read while a response is built."""
+
+    def __init__(self):
+        self.records: dict[type, set] = defaultdict(set)
+        self.tables: set[str] = set()
+        self.lists: set[type] = set()  # models whose lists a record page reads too (`depends_on_lists`)
+        self.extra: set[str] = set()  # tags of cached values used in the build (`cached_value`)
+
+    def __call__(self, execute, sql, params, many, context):
+        self.tables.update(_table_names().findall(sql))
+        return execute(sql, params, many, context)
+
+    def tags(self, *, record_page: bool) -> set[str]:
+        tags = {ALL, *self.extra}
+        tags.update(list_tag(model) for model in self.lists)
+        for model, pks in self.records.items():
+            tags.add(all_records_tag(model))
+            if len(pks) > RECORDS_PER_MODEL:
+                tags.add(list_tag(model))  # too many to name: any change to the model
+            else:
+                tags.update(record_tag(model, pk) for pk in pks)
+        if not record_page:
+            tables = _curated_tables()
+            tags.update(list_tag(tables[name]) for name in self.tables)
+        return tags
+
+
+@functools.cache
+def _curated_tables() -> dict:
+    from .models import curated_models
+
+    return {model._meta.db_table: model for model in curated_models()}
+
+
+@functools.cache
+def _table_names() -> re.Pattern:
+    return re.compile('"(' + "|".join(re.escape(name) for name in sorted(_curated_tables(), key=len, reverse=True)) + ')"')
+
+
+def depends_on_lists(*models) -> None:
+    """For a read that selects records of `models` by their fields rather than by a foreign key to what the page is
+    about (a theatre's map draws every group operating in its countries): the response being built depends on those
+    models' lists too, even on a record page, so a record that comes to match is seen."""
+    collector = _collector.get()
+    if collector is not None:
+        collector.lists.update(models)
+
+
+def depends_on_records(records: Iterable[tuple[type, int]]) -> None:
+    """For a read of records that loads no instance of them (their history rows): the response being built shows
+    these records (`(Group, 12)`) as much as if it had loaded them."""
+    collector = _collector.get()
+    if collector is not None:
+        for model, pk in records:
+            collector.records[model].add(pk)
+
+
+class collecting:
+    """`with collecting() as collector:` notes what the code inside loads and reads; a collection inside another one
+    (a cached value built for a page) hands what it found on to the outer one, whose response depends on it too."""
+
+    def __enter__(self) -> _Collector:
+        self.outer = _collector.get()
+        self.collector = _Collector()
+        self.token = _collector.set(self.collector)
+        self.wrapper = connection.execute_wrapper(self.collector)
+        self.wrapper.__enter__()
+        return self.collector
+
+    def __exit__(self, *exc):
+        self.wrapper.__exit__(*exc)
+        try:
+            _collector.reset(self.token)
+        except ValueError:  # a streamed response finished in another context
+            _collector.set(None)
+        if self.outer is not None:
+            _merge(self.outer, self.collector)
+
+
+def _merge(outer: _Collector, inner: _Collector) -> None:
+    for model, pks in inner.records.items():
+        outer.records[model] |= pks
+    outer.tables |= inner.tables
+    outer.lists |= inner.lists
+    outer.extra |= inner.extra
+
+
+def _global() -> bool:
+    return getattr(settings, "CACHE_INVALIDATION", "tags") == "global"
+
+
+def tag_versions(tags: Iterable[str]) -> dict[str, int]:
+    """The version of the last bump of each of these tags (absent if none ever was)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tag, version FROM kb_cache_tag WHERE tag = ANY(%s)", [list(tags)])
+        return dict(cursor.fetchall())
 
 
 def cache_key(request, *parts: str) -> str:
     """The scheme and host are part of the key: pages and API answers hold absolute links (a citation's address, the
-    API's `url`s), so one asked for under another allowed host must not be served to this one."""
-    digest = hashlib.sha256("\n".join((request.build_absolute_uri(), *parts)).encode()).hexdigest()
-    return f"public:{data_version()}:{digest}"
+    API's `url`s), so one asked for under another allowed host must not be served to this one. The query string is
+    taken in the order of its parameters' names, so `?b=1&a=2` and `?a=2&b=1` are one entry. What the entry depends
+    on is stored with it (`cached_response`), not in the key."""
+    query = QueryDict(mutable=True)
+    for name in sorted(request.GET):
+        query.setlist(name, request.GET.getlist(name))
+    address = request.build_absolute_uri(request.path) + "?" + query.urlencode()
+    digest = hashlib.sha256("\n".join((address, *parts)).encode()).hexdigest()
+    return f"public:{digest}"
 
 
-def cached_response(key: str, build) -> HttpResponse:
+def cached_value(name: str, build):
+    """`build()`, kept in the public cache under `name` until a record it loaded changes: a value
+    pages need often, costly to compute, the same for every visitor. A page built with it depends on what it does."""
+    key = f"value:{hashlib.sha256(name.encode()).hexdigest()}"
+    entry = cache_get(key)
+    collector = _collector.get()
+    if entry is not None:
+        if collector is not None:
+            collector.extra.update(entry.tags)
+        return entry.value[0]
+    with building(record_page=True) as builder:
+        value = build()
+        builder.store(key, (value,))  # in a tuple: a value of None is kept too
+    return value
+
+
+class Entry:
+    """What is stored: the value, the tags it depends on, the data version read before it was built, and the tags
+    its builder's own open transaction had written to (`floor`), at the versions it saw them."""
+
+    def __init__(self, value, tags: list[str], snapshot: int, floor: dict[str, int] | None = None):
+        self.value, self.tags, self.snapshot, self.floor = value, tags, snapshot, floor or {}
+
+    def valid(self, versions: dict[str, int]) -> bool:
+        """Valid while no tag has moved past the snapshot, and, if it was built from its builder's uncommitted change,
+        only where that change is seen: never elsewhere before the commit (which moves the tags on) or after a rollback."""
+        return all(versions.get(tag, 0) <= self.snapshot for tag in self.tags) and all(
+            versions.get(tag, 0) >= version for tag, version in self.floor.items()
+        )
+
+
+def cache_get(key: str) -> Entry | None:
+    """The entry under `key` if none of its tags has moved since it was built: one query."""
+    entry = caches[CACHE_ALIAS].get(key)
+    if not isinstance(entry, Entry):
+        return None
+    if _global():
+        return entry if data_version() == entry.snapshot else None
+    versions = tag_versions(entry.tags)
+    if connection.in_atomic_block:
+        own = _own_versions()
+        versions.update({tag: max(versions.get(tag, 0), own[tag]) for tag in entry.tags if tag in own})
+    return entry if entry.valid(versions) else None
+
+
+class building:
+    """`with building() as build: value = ...; build.store(key, value)`: notes what the value depends on, and stores
+    it only if nothing it read changed while it was built."""
+
+    def __init__(self, *, record_page: bool = False):
+        self.record_page = record_page
+
+    def __enter__(self):
+        self.snapshot = data_version()  # before the data is read
+        self.collecting = collecting()
+        self.collector = self.collecting.__enter__()
+        self.done = False
+        return self
+
+    def __exit__(self, *exc):
+        self.finish()
+
+    def finish(self) -> None:
+        if not self.done:
+            self.done = True
+            self.collecting.__exit__(None, None, None)
+
+    @property
+    def tags(self) -> set[str]:
+        return {ALL} if _global() else self.collector.tags(record_page=self.record_page)
+
+    def store(self, key: str, value) -> None:
+        """Kept with the tags and the version read before the build: valid while no tag moves past it."""
+        self.finish()
+        tags = sorted(self.tags)
+        own = _own_versions() if connection.in_atomic_block else {}
+        floor = {tag: own[tag] for tag in tags if tag in own}
+        caches[CACHE_ALIAS].set(key, Entry(value, tags, self.snapshot, floor))
+
+
+def tag_headers(response, tags: Iterable[str]) -> None:
+    """`Surrogate-Key` (Fastly, Varnish xkey) and `Cache-Tag` (Cloudflare): the tags a CDN can purge the response by;
+    the model-wide ones first, so that a long list cut short still purges it too often rather than too rarely."""
+    ordered = sorted(tags, key=lambda tag: (":" in tag and not tag.endswith(":all"), tag))
+    kept, length = [], 0
+    for tag in ordered:
+        if length + len(tag) + 1 > HEADER_LIMIT:
+            if ":" in tag and not tag.endswith(":all"):
+                break
+        kept.append(tag)
+        length += len(tag) + 1
+    response["Surrogate-Key"] = " ".join(kept)
+    response["Cache-Tag"] = ",".join(kept)
+
+
+def cached_response(key: str, build, *, record_page: bool = False) -> HttpResponse:
     """The response cached under `key`, or `build()`'s, kept when it is a plain 200.
 
     The ETag is stored with the body: a hit answers without hashing the page again (ConditionalGetMiddleware
-    only computes one when the response has none)."""
-    cache = caches[CACHE_ALIAS]
-    stored = cache.get(key)
-    if stored is not None:
-        content, content_type, etag = stored
+    only computes one when the response has none), and a stale entry is never served, so never answers 304."""
+    entry, locked = cache_get(key), None
+    if entry is None:
+        locked = build_lock(key)
+        if locked is False:  # another request is building this page: its result, if it comes in time
+            entry = wait_for_build(key)
+    if entry is not None:
+        content, content_type, etag = entry.value
         response = HttpResponse(content, content_type=content_type)
         response["ETag"] = etag
+        tag_headers(response, entry.tags)
         return response
-    response = build()
-    if response.status_code == 200 and not response.streaming and not response.has_header("Set-Cookie"):
-        if hasattr(response, "render") and not response.is_rendered:
-            response.render()
-        if not response.has_header("ETag"):
-            set_response_etag(response)
-        cache.set(key, (response.content, response["Content-Type"], response["ETag"]))
+    try:
+        with building(record_page=record_page) as builder:
+            response = build()
+            if response.status_code == 200 and not response.streaming and not response.has_header("Set-Cookie"):
+                if hasattr(response, "render") and not response.is_rendered:
+                    response.render()
+                if not response.has_header("ETag"):
+                    set_response_etag(response)
+                builder.store(key, (response.content, response["Content-Type"], response["ETag"]))
+                tag_headers(response, builder.tags)
+    finally:
+        if locked:
+            caches[CACHE_ALIAS].delete(_lock_key(key))
     return response
 
 
-def cache_public_page(view):
-    """For the site's GET views: the page as every visitor sees it, until the data changes or the day does (a page's
-    citation gives the day it was read as its access date)."""
+def _lock_key(key: str) -> str:
+    return f"building:{key}"
 
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD"):
-            return view(request, *args, **kwargs)
-        today = timezone.now().date().isoformat()
-        return cached_response(cache_key(request, "page", today), lambda: view(request, *args, **kwargs))
 
-    return wrapper
+def build_lock(key: str) -> bool | None:
+    """Take the lock on building `key`'s entry, so that the requests that miss it at once (a popular page just made
+    stale) build it once, not once each: True if taken, False if another request holds it, None if the cache could
+    not say (then build without waiting). The cache's atomic `add` is the lock; it expires by itself."""
+    cache = caches[CACHE_ALIAS]
+    if hasattr(cache, "acquire"):  # kb.cache_backends: None when the store does not answer
+        return cache.acquire(_lock_key(key), BUILD_LOCK_SECONDS)
+    return cache.add(_lock_key(key), True, BUILD_LOCK_SECONDS)
+
+
+def wait_for_build(key: str) -> Entry | None:
+    """The entry another request is building under `key`, once its lock is gone; None if it kept nothing (an error,
+    a page not to keep) or took longer than BUILD_WAIT_SECONDS: then this request builds the page itself."""
+    cache = caches[CACHE_ALIAS]
+    deadline = time.monotonic() + BUILD_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(BUILD_POLL_SECONDS)
+        if not cache.has_key(_lock_key(key)):
+            return cache_get(key)
+    return None
+
+
+def cache_public_page(*, params: Iterable[str] = (), filterset=None, expensive: bool = False, record_page: bool = False):
+    """For the site's GET views that list, count or search: the page as every visitor sees it, until a record of a
+    model it read changes, or the day does (a page's citation gives the day it was read as its access date).
+
+    The view reads the query parameters in `params` and those of `filterset` (a FilterSet class), and no others: any
+    other is dropped before the view runs, so `?x=1`, `?x=2`… are all the page without them, one cache entry, and never
+    echoed in its links. An `expensive` page built afresh (not served from the cache) counts against the client's
+    `EXPENSIVE_PAGE_RATE` (`kb.throttling`)."""
+
+    def decorator(view):
+        @functools.cache
+        def allowed() -> frozenset[str]:
+            from .filtersets import query_parameters  # the FilterSet's form is built on the first request, not at import
+
+            return frozenset(params) | (query_parameters(filterset) if filterset is not None else frozenset())
+
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in ("GET", "HEAD"):
+                return view(request, *args, **kwargs)
+            keep_only_parameters(request, allowed())
+            today = timezone.now().date().isoformat()
+
+            def build():
+                return (expensive and page_throttle(request)) or view(request, *args, **kwargs)
+
+            return cached_response(cache_key(request, "page", today), build, record_page=record_page)
+
+        return wrapper
+
+    return decorator
+
+
+def cache_record_page(*, params: Iterable[str] = (), expensive: bool = False):
+    """For the site's pages about one record: the page until a record it shows changes, or the day does; `params` and
+    `expensive` as for `cache_public_page`."""
+    return cache_public_page(params=params, expensive=expensive, record_page=True)
+
+
+def keep_only_parameters(request, allowed: frozenset[str]) -> None:
+    """The request as if asked for with only the `allowed` query parameters: for the view (`request.GET`) and for the
+    addresses it writes into the page (`build_absolute_uri`, `get_full_path`)."""
+    if all(name in allowed for name in request.GET):
+        return
+    kept = QueryDict(mutable=True)
+    for name, values in request.GET.lists():
+        if name in allowed:
+            kept.setlist(name, values)
+    kept._mutable = False
+    request.GET = kept
+    request.META["QUERY_STRING"] = kept.urlencode()

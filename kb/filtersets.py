@@ -181,3 +181,18 @@ class YearFilter(django_filters.NumberFilter):
 
     def __init__(self, **kwargs):
         super().__init__(min_value=YEARS[0], max_value=YEARS[1], **kwargs)
+
+
+def query_parameters(filterset_class: type[django_filters.FilterSet]) -> frozenset[str]:
+    """The query parameters a FilterSet reads: each filter's name, or the names its widget reads when it has several
+    (a range: `<name>_min`, `<name>_max`), as the form takes them from the query string."""
+    names = set()
+    for name, declared in filterset_class.base_filters.items():
+        widget = declared.field.widget
+        if isinstance(widget, django_filters.widgets.SuffixedMultiWidget):
+            names.update(widget.suffixed(name, suffix) for suffix in widget.suffixes)
+        elif isinstance(widget, forms.MultiWidget):
+            names.update(f"{name}{suffix}" for suffix in widget.widgets_names)
+        else:
+            names.add(name)
+    return frozenset(names)

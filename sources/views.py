@@ -4,7 +4,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from kb.cache import cache_public_page
+from kb.cache import cache_public_page, cache_record_page
 from kb.listing import filtered_list
 
 from . import selectors
@@ -13,14 +13,14 @@ from .models import Source
 
 
 @require_GET
-@cache_public_page
+@cache_public_page(filterset=SourceFilterSet, params=["page"], expensive=True)
 def source_list(request):
     listing = filtered_list(request, SourceFilterSet, selectors.sources_for_list())
     return render(request, "sources/source_list.html", {"listing": listing, "section": "sources"}, status=listing.status)
 
 
 @require_GET
-@cache_public_page
+@cache_record_page()
 def source_detail(request, key):
     try:
         page = selectors.source_page(key)

@@ -17,6 +17,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 from urllib.parse import urlencode
 
 from kb.dates import DatePrecision
@@ -85,6 +86,8 @@ class GraphOptions:
     hops: int = 1
     year: int | None = None
     problems: tuple[str, ...] = ()
+
+    PARAMETERS: ClassVar[tuple[str, ...]] = ("hops", "year")  # the query parameters `from_query` reads
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> GraphOptions:

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from kb.cache import bump_data_version
+from kb.cache import invalidate_models
 from kb.dates import DatePrecision
 from kb.history import comparable
 from kb.services import array_cursor, record_delete, records_bulk_create, records_bulk_update, require_reason, require_user
@@ -162,7 +162,8 @@ def attacks_bulk_import(
             _queue_for_review(report, change_set=change_set, user=user)
         reconciled = report.attributions_changed or report.attributions_removed
         if not dry_run and (new or changed or attributions or reconciled or sources_written or resolved.created):
-            bump_data_version()  # bulk writes send no save signals: cached public pages must still go stale
+            # Bulk writes send no save signals: the pages listing or showing what the import wrote must still go stale.
+            invalidate_models(Attack, Attribution, Group, Source, Citation)
     if not dry_run:
         for name, group_id in learned.items():
             matcher.learn(name, group_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.core.cache import caches
 from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -16,7 +15,7 @@ from rest_framework.views import APIView
 
 from groups.models import Group
 from kb.api.schema import ERROR
-from kb.cache import CACHE_ALIAS, cache_key
+from kb.cache import building, cache_get, cache_key, tag_headers
 
 from ..models import Release
 from ..releases import BUNDLE_NAME
@@ -26,21 +25,23 @@ STIX_MEDIA_TYPE = "application/stix+json"
 
 
 def cached_stix_response(request, *, group: Group, filename: str) -> StreamingHttpResponse:
-    """A group's bundle, kept in the public cache until the data changes: built (and streamed) on the first request
-    after a change, read from the cache by the next ones."""
+    """A group's bundle, kept in the public cache until a record it holds changes: built (and streamed) on the first
+    request after a change, read from the cache by the next ones."""
     key = cache_key(request, "stix", _base_url(request))
-    cache = caches[CACHE_ALIAS]
-    content = cache.get(key)
-    if content is not None:
-        return _bundle_response(iter([content]), filename)
+    entry = cache_get(key)
+    if entry is not None:
+        response = _bundle_response(iter([entry.value]), filename)
+        tag_headers(response, entry.tags)
+        return response
 
     def build_and_keep() -> Iterator[bytes]:
         pieces = []
-        for chunk in stix_bundle_chunks(base_url=_base_url(request), group=group):
-            piece = chunk.encode()
-            pieces.append(piece)
-            yield piece
-        cache.set(key, b"".join(pieces))  # only once the whole bundle was built
+        with building(record_page=True) as build:  # what the bundle loads, as it streams
+            for chunk in stix_bundle_chunks(base_url=_base_url(request), group=group):
+                piece = chunk.encode()
+                pieces.append(piece)
+                yield piece
+            build.store(key, b"".join(pieces))  # only once the whole bundle was built
 
     return _bundle_response(build_and_keep(), filename)
 

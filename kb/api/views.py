@@ -8,9 +8,12 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from kb.cache import cache_key, cached_response
+from kb.filtersets import query_parameters
+from kb.throttling import ExportThrottle
 
 from .csv import CsvExport, CSVRenderer, csv_response
 from .pagination import positive_int_parameter
@@ -31,12 +34,33 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        if self.action is not None:  # a method the route does not take hears 405, whatever it asked
+            refuse_unknown_parameters(request, self.query_parameters())
         refuse_empty_parameters(request)
         if self.action == "list" and self.paginator is not None:
             # Bad paging parameters are a 400 even for CSV, which does not page.
             self.paginator.get_page_size(request)
             if page_parameter := getattr(self.paginator, "page_query_param", None):
                 positive_int_parameter(request, page_parameter, default=1)
+
+    def query_parameters(self) -> frozenset[str]:
+        """What this endpoint reads from the query string: a list its FilterSet's filters and its paginator's
+        parameters, a record nothing; both the format."""
+        names = {api_settings.URL_FORMAT_OVERRIDE}
+        if self.action == "list":
+            if filterset_class := getattr(self, "filterset_class", None):
+                names |= query_parameters(filterset_class)
+            for attribute in ("page_query_param", "page_size_query_param", "cursor_query_param", "ordering_param"):
+                if name := getattr(self.paginator, attribute, None):
+                    names.add(name)
+        return frozenset(names)
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        renderer = getattr(self.request, "accepted_renderer", None)
+        if renderer is not None and renderer.format == CSVRenderer.format:
+            throttles.append(ExportThrottle())
+        return throttles
 
     def get_queryset(self):
         if self.action == "retrieve" and self.detail_queryset is not None:
@@ -70,12 +94,22 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
             response = self.finalize_response(request, build())
             return response.render()
 
-        return cached_response(cache_key(request, "api", request.accepted_media_type), rendered)
+        key = cache_key(request, "api", request.accepted_media_type)
+        return cached_response(key, rendered, record_page=self.action == "retrieve")
 
     def handle_exception(self, exc):
         # Errors answer in JSON, whatever format was asked for: a client can always read why.
         self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
         return super().handle_exception(exc)
+
+
+def refuse_unknown_parameters(request, known: frozenset[str]) -> None:
+    """A parameter the endpoint does not read would be ignored, and the client never learn its request was not what
+    it meant (a misspelt filter gives the whole list): say so, and what the endpoint reads."""
+    unknown = sorted(name for name in request.query_params if name not in known)
+    if unknown:
+        message = f"Not a parameter of this endpoint; it reads {', '.join(sorted(known))}."
+        raise ValidationError({name: [message] for name in unknown})
 
 
 def refuse_empty_parameters(request) -> None:

@@ -7,6 +7,8 @@ from pathlib import Path
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from kb.rates import parse_rate
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -150,6 +152,23 @@ if not (_proxies.isascii() and _proxies.isdigit()):
     raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be a whole number: the proxies in front of the app (0 for none).")
 TRUSTED_PROXY_COUNT = int(_proxies)
 
+
+def _rate(name: str, default: str) -> str | None:
+    """A rate from the environment, such as 600/minute (per second, minute, hour or day); `off` for none."""
+    rate = os.environ.get(name, default).strip()
+    if rate.lower() == "off":
+        return None
+    try:
+        parse_rate(rate)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}: {error} Or off, for none.") from None
+    return rate
+
+
+# The site's costly pages (search, a profile's versions and change log, the lists) built afresh for one client: past
+# this rate it gets a 429 page with Retry-After. Pages served from the cache are never refused.
+EXPENSIVE_PAGE_RATE = _rate("EXPENSIVE_PAGE_RATE", "120/minute")
+
 # Admin login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins from one address, logins from it are
 # refused for AXES_COOLOFF_TIME (each further try restarts the wait). Counted by address, not by account, so nobody
 # can lock an editor out by typing their username; passwords are long enough that spreading guesses over many
@@ -170,8 +189,9 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "kb.api.pagination.NumberedPagination",
     "DEFAULT_SCHEMA_CLASS": "kb.api.schema.KnowledgeBaseSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANONYMOUS_RATE", "600/minute")},
+    # Counted in the shared `throttle` cache (kb/throttling.py); CSV exports count against both rates.
+    "DEFAULT_THROTTLE_CLASSES": ["kb.throttling.ApiThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": _rate("API_ANONYMOUS_RATE", "600/minute"), "export": _rate("API_EXPORT_RATE", "60/minute")},
     # Throttle by the address the proxies vouch for, not by an X-Forwarded-For the client made up.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "UNAUTHENTICATED_USER": None,
@@ -218,14 +238,55 @@ if not (_taxii_page.isascii() and _taxii_page.isdigit() and int(_taxii_page) > 0
 TAXII_MAX_PAGE_SIZE = int(_taxii_page)
 
 
-# Public pages and API responses, shared by every worker on the machine; keys carry the data version
-# (kb/cache.py), so entries never outlive a change, and the timeout only bounds the disk used.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "public": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+# Public pages and API responses (`public`), and the throttles' counters (`throttle`). A page is checked against the
+# versions of its cache tags when read (kb/cache.py), so entries never outlive a change, and the timeout only bounds
+# the space used.
+# With REDIS_URL (redis://host:6379/0) every app server shares them in Redis, and a Redis that does not answer makes
+# pages uncached and the throttles open, never an error (kb/cache_backends.py); without it, the workers of one
+# machine share folders under .data.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("REDIS_URL must be a Redis address: redis://host:6379/0 (rediss:// for TLS, unix:// for a socket).")
+if REDIS_URL:
+    _shared = {
+        "BACKEND": "kb.cache_backends.SharedRedisCache",
+        "LOCATION": REDIS_URL,
+        # A Redis that does not answer within half a second counts as down: pages go uncached rather than wait.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+    _public = {**_shared, "KEY_PREFIX": "kb-public", "TIMEOUT": 3600}
+    _throttle = {**_shared, "KEY_PREFIX": "kb-throttle"}
+else:
+    _public = {
+        "BACKEND": "kb.cache_backends.FileCache",
         "LOCATION": os.environ.get("PUBLIC_CACHE_DIR", str(BASE_DIR / ".data" / "cache")),
         "TIMEOUT": 3600,
-        "OPTIONS": {"MAX_ENTRIES": 20000},
-    },
-}
+        # Full at 20,000 pages, when a third are dropped; whether it is full is looked at once every 100 writes.
+        "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 3, "CULL_EVERY": 100},
+    }
+    _throttle = {
+        "BACKEND": "kb.cache_backends.FileCache",
+        "LOCATION": os.environ.get("THROTTLE_CACHE_DIR", str(BASE_DIR / ".data" / "throttle")),
+        "OPTIONS": {"MAX_ENTRIES": 100000, "CULL_EVERY": 1000},
+    }
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "public": _public, "throttle": _throttle}
+
+# Cache invalidation (kb/cache.py): "tags", a write makes stale only the pages and API answers that show what it
+# touched; "global", any write makes everything stale (the earlier behaviour, kept to compare).
+CACHE_INVALIDATION = os.environ.get("CACHE_INVALIDATION", "tags").strip() or "tags"
+if CACHE_INVALIDATION not in ("tags", "global"):
+    raise ImproperlyConfigured('CACHE_INVALIDATION must be "tags" or "global".')
+
+# After a write commits, the tags it bumped are purged at the CDN in front of the site (kb/cache_purge.py): "none",
+# "fastly" (FASTLY_SERVICE_ID, FASTLY_API_TOKEN), "cloudflare" (CLOUDFLARE_ZONE_ID, CLOUDFLARE_API_TOKEN) or "varnish"
+# (VARNISH_PURGE_URL, e.g. http://127.0.0.1:6081/, which must accept PURGE with an xkey header).
+CACHE_PURGE_BACKEND = os.environ.get("CACHE_PURGE_BACKEND", "none").strip() or "none"
+if CACHE_PURGE_BACKEND not in ("none", "fastly", "cloudflare", "varnish"):
+    raise ImproperlyConfigured("CACHE_PURGE_BACKEND must be none, fastly, cloudflare or varnish.")
+FASTLY_SERVICE_ID = os.environ.get("FASTLY_SERVICE_ID", "")
+FASTLY_API_TOKEN = os.environ.get("FASTLY_API_TOKEN", "")
+FASTLY_API_URL = os.environ.get("FASTLY_API_URL", "https://api.fastly.com")
+CLOUDFLARE_ZONE_ID = os.environ.get("CLOUDFLARE_ZONE_ID", "")
+CLOUDFLARE_API_TOKEN = os.environ.get("CLOUDFLARE_API_TOKEN", "")
+CLOUDFLARE_API_URL = os.environ.get("CLOUDFLARE_API_URL", "https://api.cloudflare.com/client/v4")
+VARNISH_PURGE_URL = os.environ.get("VARNISH_PURGE_URL", "")

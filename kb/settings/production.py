@@ -7,7 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from kb.operations.database import database_settings
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, BASE_DIR, MIDDLEWARE, SECRET_KEY
+from .base import ALLOWED_HOSTS, BASE_DIR, MIDDLEWARE, SECRET_KEY, TRUSTED_PROXY_COUNT
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
@@ -26,7 +26,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# A request's scheme is believed from X-Forwarded-Proto only behind proxies the settings vouch for (the outermost
+# must set the header itself, not pass on the client's); with none, anyone could send it and skip the HTTPS
+# redirect. X-Forwarded-Host and X-Forwarded-Port are never believed: the Host header names the site.
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+USE_X_FORWARDED_HOST = False
+USE_X_FORWARDED_PORT = False
 SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "true").lower() == "true"
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # container and load-balancer probes speak plain HTTP
 SECURE_HSTS_SECONDS = 31536000  # one year

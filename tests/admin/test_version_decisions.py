@@ -50,10 +50,10 @@ def test_a_reason_is_required(reviewer_client, front):
 
 def test_a_reviewer_keeps_a_withdrawn_groups_versions_readable(reviewer_client, front):
     change_on(6, front, publication_status=PublicationStatus.DRAFT)
-    assert reviewer_client.get(f"/groups/front/as-of/{moment_key(day(1))}/").status_code == 410
+    assert reviewer_client.get(f"/groups/front/as-of/{moment_key(day(1))}/", follow=True).status_code == 410
     data = {"group": str(front.pk), "version": "", "decision": VersionDecision.KEEP_READABLE, "reason": "Cited in a court ruling."}
     assert reviewer_client.post(ADD, data).status_code == 302
-    assert reviewer_client.get(f"/groups/front/as-of/{moment_key(day(1))}/").status_code == 200
+    assert reviewer_client.get(f"/groups/front/as-of/{moment_key(day(1))}/", follow=True).status_code == 200
 
 
 def test_editors_may_not_decide(editor_client, front):

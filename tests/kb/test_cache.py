@@ -1,4 +1,5 @@
-"""Cached public pages and API responses: served from the cache until any curated record changes."""
+"""Cached public pages and API responses: served from the cache until a record they show changes (what a change
+reaches and what it does not: test_cache_tags.py)."""
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -34,7 +35,7 @@ def state():
 @pytest.mark.parametrize("path", PAGES)
 def test_a_cached_page_costs_one_query_and_is_the_same_page(client, state, django_assert_num_queries, path):
     first = client.get(path)
-    with django_assert_num_queries(1):  # the data version
+    with django_assert_num_queries(1):  # the versions of its tags
         again = client.get(path)
     assert again.status_code == 200 and again.content == first.content and again["Content-Type"] == first["Content-Type"]
     assert again["ETag"] == first["ETag"]  # stored with the page, not computed again

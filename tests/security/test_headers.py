@@ -100,12 +100,12 @@ def test_no_site_template_has_inline_script_or_style():
         assert not re.search(r"<script|<style|\sstyle=|\son[a-z]+=", code), f"{path.relative_to(ROOT)} needs a nonce or a stylesheet"
 
 
-def production_settings(*names: str) -> dict:
+def production_settings(*names: str, **env: str) -> dict:
     code = (
         "import json, django; django.setup(); from django.conf import settings; "
         f"print(json.dumps({{name: getattr(settings, name) for name in {names!r}}}, default=str))"
     )
-    env = {**os.environ, **PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "kb.settings.production"}
+    env = {**os.environ, **PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "kb.settings.production", **env}
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     return json.loads(result.stdout)
 
@@ -118,7 +118,7 @@ HARDENING = (
 
 @pytest.fixture(scope="module")
 def production():
-    values = production_settings(*HARDENING)
+    values = production_settings(*HARDENING, TRUSTED_PROXY_COUNT="1")  # behind one TLS proxy (without: test_proxy_headers)
     values["SECURE_PROXY_SSL_HEADER"] = tuple(values["SECURE_PROXY_SSL_HEADER"])
     return values
 

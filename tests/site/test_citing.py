@@ -57,6 +57,9 @@ def front():
     return group
 
 
+ONE_SECOND = datetime.timedelta(seconds=1)
+
+
 def page_of(client, path: str) -> str:
     response = client.get(path)
     assert response.status_code == 200, response.content
@@ -141,7 +144,9 @@ def test_each_as_of_version_has_its_own_citation_files(client):
     group = create_on(0, GroupFactory, slug="front", name="Front for Testing", summary="First.")
     CitationFactory(group=group)
     change_on(2, group, summary="Second.")
-    key = moment_key(day(1))
+    # A moment within the first version leads to that version's address: the whole second after its change.
+    assert client.get(f"/groups/front/as-of/{moment_key(day(1))}/")["Location"] == f"/groups/front/as-of/{moment_key(day(0) + ONE_SECOND)}/"
+    key = moment_key(day(0) + ONE_SECOND)
 
     page = page_of(client, f"/groups/front/as-of/{key}/")
     box = cite_box(page)
@@ -151,7 +156,7 @@ def test_each_as_of_version_has_its_own_citation_files(client):
     assert f"http://testserver/groups/front/as-of/{key}/" in box
     assert f'href="/groups/front/as-of/{key}/cite.bib"' in box
     assert reference["urls"] == [item["URL"]] == [f"http://testserver/groups/front/as-of/{key}/"]
-    assert item["issued"] == {"date-parts": [[2026, 1, 2]]}
+    assert item["issued"] == {"date-parts": [[2026, 1, 1]]}  # the version of 1 January, shown until the change of the 3rd
     assert f'<link rel="canonical" href="http://testserver/groups/front/as-of/{key}/">' in page
 
 
@@ -163,7 +168,7 @@ def test_a_withdrawn_version_has_no_citation_and_other_addresses_are_404(client,
         group="front", version=moment_key(day(1)), decision=VersionDecision.WITHDRAW_VERSION, reason="Withdrawn.", user=reviewer
     ).save()
 
-    assert client.get(f"/groups/front/as-of/{moment_key(day(1))}/cite.bib").status_code == 410
+    assert client.get(f"/groups/front/as-of/{moment_key(day(1))}/cite.bib", follow=True).status_code == 410
     assert client.get("/groups/front/cite.pdf").status_code == 404
     assert client.get("/groups/front/as-of/yesterday/cite.bib").status_code == 404
     assert client.get("/groups/no-such-group/cite.bib").status_code == 404
@@ -260,5 +265,5 @@ def test_data_links_give_the_profile_and_lists_as_data(client, front):
 
 
 def test_citation_files_cost_two_queries(client, front, django_assert_num_queries):
-    with django_assert_num_queries(2):  # the data version for the cache key, the group with its last change
+    with django_assert_num_queries(2):  # the data version read before the build, the group with its last change
         client.get("/groups/front/cite.bib")

@@ -1,9 +1,11 @@
 """Public revisions: a profile's change log, and every version at a permanent address."""
 
+import datetime
 import html
 import re
 
 import pytest
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -188,7 +190,7 @@ def test_the_change_log_query_count_does_not_grow(client, django_assert_num_quer
 def test_versions_of_an_unpublished_or_deleted_group_are_gone(client, reviewer):
     unpublished = create_on(0, GroupFactory, name="Unpublished Front", slug="unpublished")
     change_on(3, unpublished, publication_status=DRAFT)
-    response = client.get(version_url(unpublished, day(1)))
+    response = client.get(version_url(unpublished, day(1)), follow=True)  # a moment within the version: led to it
     assert response.status_code == 410
     page = text(response)
     assert "withdrawn on 4 January 2026" in page and "Unpublished Front" not in page
@@ -198,18 +200,18 @@ def test_versions_of_an_unpublished_or_deleted_group_are_gone(client, reviewer):
     AliasFactory(group=deleted)
     deleted_id, deleted_version = deleted.pk, version_url(deleted, day(2))
     delete_on(5, deleted)
-    assert client.get(deleted_version).status_code == 410
-    assert "withdrawn on 6 January 2026" in text(client.get(deleted_version))
+    assert client.get(deleted_version, follow=True).status_code == 410
+    assert "withdrawn on 6 January 2026" in text(client.get(deleted_version, follow=True))
 
     keep = profile_version_decision(
         group=str(deleted_id), version="", decision=VersionDecision.KEEP_READABLE, reason="Cited by a court ruling.", user=reviewer
     )
     keep.save()
-    assert "Deleted Front" in text(client.get(deleted_version))
-    assert client.get(version_url(unpublished, day(1))).status_code == 410
+    assert "Deleted Front" in text(client.get(deleted_version, follow=True))
+    assert client.get(version_url(unpublished, day(1)), follow=True).status_code == 410
 
     change_on(6, unpublished, publication_status=PUBLISHED)  # public again: so are its versions
-    assert client.get(version_url(unpublished, day(1))).status_code == 200
+    assert client.get(version_url(unpublished, day(1)), follow=True).status_code == 200
 
 
 def test_a_reviewer_withdraws_one_version(client, reviewer):
@@ -229,20 +231,20 @@ def test_a_reviewer_withdraws_one_version(client, reviewer):
     decision.save()
     assert decision.moment == day(2) and decision.group_id == group.pk
     for moment in (day(2), day(3)):  # the version, from its change until the next one
-        response = client.get(version_url(group, moment))
+        response = client.get(version_url(group, moment), follow=True)
         assert response.status_code == 410
         page = text(response)
         assert "It named a private person." in page and f"withdrawn on {decision.created_at:%-d %B %Y}" in page
         assert "naming a private person" not in page
     for moment in (day(1), day(4)):
-        assert client.get(version_url(group, moment)).status_code == 200
+        assert client.get(version_url(group, moment), follow=True).status_code == 200
 
     log = client.get(reverse("groups:group_changes", args=["front"])).content.decode()
     assert moment_key(day(2)) not in log and moment_key(day(4)) in log and moment_key(day(0)) in log
     assert "This version was withdrawn on" in text_of(log) and "It named a private person." in text_of(log)
 
     decision.delete()  # undone at once too
-    assert client.get(withdrawn).status_code == 200
+    assert client.get(withdrawn, follow=True).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -277,11 +279,12 @@ def test_a_versions_query_count_does_not_grow(client, django_assert_num_queries,
         CitationFactory(group_role=GroupRoleFactory(group=group), group=None)
         CitationFactory(size_estimate=SizeEstimateFactory(group=group), group=None)
         CitationFactory(section=GroupSectionFactory(group=group, topic=list(SectionTopic)[number]), group=None)
-    moment = timezone.now()
-    # data version, the group then, the decisions on its versions and its history, then the profile as it was (14: with
-    # the roles, their people, the size estimates and the profile sections)
-    with django_assert_num_queries(18):
-        assert client.get(version_url(group, moment)).status_code == 200
+    version = client.get(version_url(group, timezone.now()))["Location"]  # the version the profile shows now
+    # data version, the group then, the versions' moments (cached: their tags' versions), the decisions
+    # on its versions and its history, then the profile as it was (14: with the roles, their people, the size estimates
+    # and the profile sections)
+    with django_assert_num_queries(19):
+        assert client.get(version).status_code == 200
 
 
 def test_a_version_shows_the_people_and_size_estimates_public_then_and_the_log_says_when_they_changed(client):
@@ -298,3 +301,21 @@ def test_a_version_shows_the_people_and_size_estimates_public_then_and_the_log_s
     changes = [change for revision in profile_revisions(group.pk) for change in revision.changes]
     assert "Published the role of Abu Test (spokesman)" in changes and "Removed the role of Abu Test (spokesman)" in changes
     assert "Published the size estimate by Officials" in changes
+
+
+def test_any_moment_leads_to_the_version_shown_then_so_only_versions_are_pages(client):
+    group = create_on(0, GroupFactory, slug="front", summary="First summary.")
+    change_on(2, group, summary="Second summary.")
+    first, second = (moment_key(day(n) + datetime.timedelta(seconds=1)) for n in (0, 2))
+    for moment, version in ((day(0), None), (day(1), first), (day(1) + datetime.timedelta(microseconds=7), first), (day(9), second)):
+        response = client.get(version_url(group, moment))
+        if version is None:  # the version's own moment, as the change log links it
+            assert response.status_code == 200
+        else:
+            assert response.status_code == 302 and response["Location"] == f"/groups/front/as-of/{version}/"
+    assert "First summary." in text(client.get(f"/groups/front/as-of/{first}/"))
+    assert "Second summary." in text(client.get(f"/groups/front/as-of/{second}/"))
+    assert client.get(version_url(group, day(-1))).status_code == 404  # before the first version
+    assert client.get(version_url(group, day(9)), {"hops": "2", "x": "1"})["Location"] == f"/groups/front/as-of/{second}/?hops=2"
+    kept = {key for key in caches["public"]._cache if ":public:" in key}
+    assert len(kept) == 3  # the two versions' addresses and the day-0 moment, not the moments that led to them

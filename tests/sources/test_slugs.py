@@ -165,8 +165,8 @@ class TestRedirects:
         assert client.get("/sources/attack-in-quetta/").status_code == 200
 
     def test_the_api_redirects_too(self, client, renamed):
-        response = client.get("/api/v1/sources/4066d30c1cf974a5/?fields=slug")
-        assert (response.status_code, response["Location"]) == (301, "/api/v1/sources/attack-in-quetta/?fields=slug")
+        response = client.get("/api/v1/sources/4066d30c1cf974a5/?format=json")
+        assert (response.status_code, response["Location"]) == (301, "/api/v1/sources/attack-in-quetta/?format=json")
         assert client.get("/api/v1/sources/attack-in-quetta/").json()["slug"] == "attack-in-quetta"
 
     def test_a_draft_is_not_found_by_an_earlier_slug(self, client):

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from kb.cache import forget_everything_cached
 from kb.operations.backups import client_program, describe, existing_relations, read_archive, restore_database, server_major_version
 
 
@@ -36,6 +37,7 @@ class Command(BaseCommand):
             )
         connection.close()  # pg_restore works on its own connection; ours must not hold anything open meanwhile
         restore_database(connection.settings_dict, pg_restore, archive, replace=force)
+        forget_everything_cached()  # the restored versions may be older than what the cache holds
         self.stdout.write(
             self.style.SUCCESS(
                 f"Restored {file} (database '{archive.database}', PostgreSQL {archive.dumped_from}, made {archive.created}) into {target}."
