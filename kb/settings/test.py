@@ -1,6 +1,6 @@
 """The test suite: `make test`."""
 
-from kb.operations.database import database_settings
+from kb.operations.database import databases
 
 from .base import *  # noqa: F403
 
@@ -12,7 +12,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-DATABASES = {"default": database_settings(BASE_DIR)}  # noqa: F405
+DATABASES = databases(BASE_DIR)  # noqa: F405
 
 # The suite (schemathesis above all) sends thousands of API requests; throttling is tested on its own.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1000000/minute", "export": "1000000/minute"}}  # noqa: F405
