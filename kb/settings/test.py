@@ -1,6 +1,6 @@
 """The test suite: `make test`."""
 
-from kb.operations.database import databases
+from kb.operations.database import database_settings
 
 from .base import *  # noqa: F403
 
@@ -12,7 +12,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-DATABASES = databases(BASE_DIR)  # noqa: F405
+# No replica in the suite, even with DATABASE_REPLICA_URL set: a second connection does not see what a test writes
+# inside its transaction. tests/kb/test_db_router.py adds one over the test database; tests/scaleout runs a real one.
+DATABASES = {"default": database_settings(BASE_DIR)}  # noqa: F405
 
 # The suite (schemathesis above all) sends thousands of API requests; throttling is tested on its own.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1000000/minute", "export": "1000000/minute"}}  # noqa: F405

@@ -248,3 +248,5 @@ def test_database_replica_url_adds_a_replica_alias_mirrored_in_tests_and_its_abs
     assert "random_page_cost" in replica["OPTIONS"]["options"]  # the same session settings as the primary
     assert "DATABASE_REPLICA_URL must point to a PostgreSQL" in _databases(DATABASE_REPLICA_URL="mysql://x@y/kb")
     assert "REPLICA_PIN_SECONDS must be a whole number" in _databases(REPLICA_PIN_SECONDS="soon")
+    # The suite has none: its tests write inside transactions a second connection would not see.
+    assert set(_databases(DJANGO_SETTINGS_MODULE="kb.settings.test", DATABASE_REPLICA_URL="postgres://r@db-replica/kb")) == {"default"}

@@ -155,10 +155,12 @@ class Node:
 class Cluster:
     """Primary, replica, Redis and `nodes` app servers, in a temporary folder of their own."""
 
-    def __init__(self, *, nodes: int = 2, workers: int = 2, **env: str):
+    def __init__(self, *, nodes: int = 2, workers: int = 2, log_statements: bool = True, **env: str):
         self.root = Path(tempfile.mkdtemp(prefix="kb-scaleout-"))
         self.primary = self.replica = self.redis = None
         self.nodes: list[Node] = []
+        # Each server logs every statement it runs (log_statement=all): the tests read where the queries went.
+        self.logging = ["log_statement=all"] if log_statements else []
         try:
             self._start(nodes, workers, env)
         except BaseException:
@@ -182,7 +184,7 @@ class Cluster:
         self.primary.run(
             "initdb", "-D", str(self.primary.data), "--auth=trust", "--encoding=utf8", "--locale=C", "-U", "postgres", "--no-sync"
         )
-        self.primary.start("wal_level=replica", "max_wal_senders=4", "fsync=off", "full_page_writes=off", "log_statement=all")
+        self.primary.start("wal_level=replica", "max_wal_senders=4", "fsync=off", "full_page_writes=off", *self.logging)
         with self.primary.connect("postgres") as connection:
             connection.execute(f"CREATE DATABASE {DATABASE}")
 
@@ -197,15 +199,8 @@ class Cluster:
 
         self.redis = RedisServer(self.root).start()
 
-        self.env = server_environment(
-            self.primary.url(),
-            DATABASE_REPLICA_URL="",
-            REDIS_URL=self.redis.url,
-            TRUSTED_PROXY_COUNT="1",
-            EXPENSIVE_PAGE_RATE="100000000/minute",
-            REPLICA_RETRY_SECONDS="1",
-            **env,
-        )
+        defaults = {"TRUSTED_PROXY_COUNT": "1", "EXPENSIVE_PAGE_RATE": "100000000/minute", "REPLICA_RETRY_SECONDS": "1"}
+        self.env = server_environment(self.primary.url(), DATABASE_REPLICA_URL="", REDIS_URL=self.redis.url, **{**defaults, **env})
         self.manage("migrate", "--noinput")
         self.manage("load_demo_data")
         self.manage("collectstatic", "--noinput")
@@ -215,7 +210,7 @@ class Cluster:
             self.nodes.append(Node(name, node_env, self.root / f"{name}.log", workers))
 
     def start_replica(self) -> None:
-        self.replica.start("hot_standby=on", "fsync=off", "log_statement=all")
+        self.replica.start("hot_standby=on", "fsync=off", *self.logging)
 
     def manage(self, *arguments: str) -> str:
         """A management command against the primary (as the app's own commands run: no replica)."""
