@@ -159,6 +159,19 @@ def test_a_public_page_reads_from_the_replica(client, state, replica):
 
 
 @with_replica
+def test_a_streamed_export_reads_from_the_replica_while_it_is_sent(client, state, replica):
+    with CaptureQueriesContext(connections["default"]) as primary, CaptureQueriesContext(connections[REPLICA]) as read:
+        response = client.get("/api/v1/groups.csv")
+        assert response.streaming and response.status_code == 200
+        body = b"".join(response.streaming_content)
+        response.close()
+    assert b"Islamic State" in body
+    assert mentions_groups([q["sql"] for q in read.captured_queries])
+    assert not mentions_groups([q["sql"] for q in primary.captured_queries])
+    assert db_router._request_reads.get() is None  # closing the response ended the request's choice
+
+
+@with_replica
 def test_staff_read_from_the_primary(client, state, replica):
     staff = UserFactory(username="editor", is_staff=True)
     client.force_login(staff)

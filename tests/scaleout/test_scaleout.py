@@ -43,6 +43,7 @@ def uncached_pages(cluster, client: str) -> list[tuple[str, int]]:
         path = f"/search/?q=state-{uuid.uuid4().hex[:8]}"
         statuses.append((f"{node.name} {path}", node.get(path, client=client)[0]))
         statuses.append((f"{node.name} /api/v1/groups/", node.get(f"/api/v1/groups/?page=1&q={uuid.uuid4().hex[:6]}", client=client)[0]))
+        statuses.append((f"{node.name} /api/v1/groups.csv", node.get("/api/v1/groups.csv", client=client)[0]))  # streamed
     return statuses
 
 
