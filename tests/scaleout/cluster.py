@@ -126,7 +126,7 @@ class Node:
     """The site under gunicorn on one port: one app server of the cluster."""
 
     def __init__(self, name: str, env: dict[str, str], log: Path, workers: int):
-        self.name, self.port = name, free_port()
+        self.name, self.port, self.env = name, free_port(), env
         gunicorn = [sys.executable, "-m", "gunicorn", "kb.wsgi", f"--bind=127.0.0.1:{self.port}", f"--workers={workers}", "--timeout=60"]
         with log.open("ab") as out:
             self.process = subprocess.Popen([*gunicorn, "--graceful-timeout=5"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -212,10 +212,10 @@ class Cluster:
     def start_replica(self) -> None:
         self.replica.start("hot_standby=on", "fsync=off", *self.logging)
 
-    def manage(self, *arguments: str) -> str:
-        """A management command against the primary (as the app's own commands run: no replica)."""
+    def manage(self, *arguments: str, node: Node | None = None) -> str:
+        """A management command, with the cluster's settings (no replica) or a node's (commands use the primary)."""
         result = subprocess.run(
-            [sys.executable, "manage.py", *arguments], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=600
+            [sys.executable, "manage.py", *arguments], cwd=ROOT, env=(node or self).env, capture_output=True, text=True, timeout=600
         )
         if result.returncode:
             raise RuntimeError(f"manage.py {' '.join(arguments)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}")

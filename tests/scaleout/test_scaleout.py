@@ -47,6 +47,18 @@ def uncached_pages(cluster, client: str) -> list[tuple[str, int]]:
     return statuses
 
 
+def edit_summary(cluster) -> str:
+    """A new summary for the profile, written through the groups service with a user and a reason on node A's
+    settings, replica and all (a command writes to the primary). Returns the summary."""
+    marker = f"Scale-out check {uuid.uuid4().hex}"
+    code = (
+        "from groups.services import group_upsert; from sampledata.demo_data import importer_account; "
+        f"group_upsert(slug='islamic-state', values={{'summary': {marker!r}}}, user=importer_account(), reason='Scale-out test')"
+    )
+    cluster.manage("shell", "-c", code, node=cluster.nodes[0])
+    return marker
+
+
 def test_a_client_is_throttled_by_its_requests_to_both_nodes_together(cluster):
     client = new_client()
     node_a, node_b = cluster.nodes
@@ -60,12 +72,7 @@ def test_an_edit_written_through_node_a_is_shown_by_node_b_once_replicated(clust
     node_a, node_b = cluster.nodes
     client = new_client()
     assert node_b.get(PROFILE, client=client)[0] == 200  # node B has the profile cached, Redis holds it
-    marker = f"Scale-out check {uuid.uuid4().hex}"
-    code = (
-        "from groups.services import group_upsert; from sampledata.demo_data import importer_account; "
-        f"group_upsert(slug='islamic-state', values={{'summary': {marker!r}}}, user=importer_account(), reason='Scale-out test')"
-    )
-    cluster.manage("shell", "-c", code)  # a service call on node A's settings (commands write to the primary)
+    marker = edit_summary(cluster)
     written = time.monotonic()
     replayed = cluster.wait_until_replayed()
     seen = wait_for(lambda: marker.encode() in node_b.get(PROFILE, client=client)[1], seconds=15, step=0.01)
@@ -76,6 +83,25 @@ def test_an_edit_written_through_node_a_is_shown_by_node_b_once_replicated(clust
     with capsys.disabled():
         print(f"\n  scale-out: an edit was replayed on the replica within {replayed * 1000:.0f} ms of its commit", end="")
         print(f" and on node B's public page within {lag * 1000:.0f} ms")
+
+
+def test_a_replica_behind_the_primary_is_not_read_so_no_page_is_cached_old(cluster):
+    """Pages are cached under the data version the primary gives: built from a replica that has not replayed the
+    change yet, an old page would be kept under the new version. A lagging replica is therefore not read."""
+    node_a, node_b = cluster.nodes
+    client = new_client()
+    cluster.replica.value("SELECT pg_wal_replay_pause()")
+    try:
+        marker = edit_summary(cluster)
+        replica_log = cluster.replica.log_position()
+        assert marker.encode() in node_b.get(PROFILE, client=client)[1]  # read from the primary
+        assert marker.encode() in node_a.get(PROFILE, client=client)[1]
+        assert reads_of_groups(cluster.replica, replica_log) == 0
+        assert cluster.replica.value("SELECT summary FROM groups_group WHERE slug = 'islamic-state'") != marker  # it lags
+    finally:
+        cluster.replica.value("SELECT pg_wal_replay_resume()")
+    cluster.wait_until_replayed()
+    assert marker.encode() in node_b.get(PROFILE, client=client)[1]  # the page cached meanwhile is the new one
 
 
 def test_public_reads_run_on_the_replica(cluster):
