@@ -63,7 +63,9 @@ def unreachable_replica(replica):
     conf.update(kept)
 
 
-with_replica = pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
+# serialized_rollback, as the suite's other transactional tests: the flush that ends a test would otherwise leave the
+# tests after it without the rows the migrations wrote (the roles).
+with_replica = pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", REPLICA])
 
 
 @pytest.fixture
