@@ -42,6 +42,39 @@ def database_settings(base_dir: Path, *, allow_embedded: bool = True) -> dict:
     return settings
 
 
+def databases(base_dir: Path, *, allow_embedded: bool = True) -> dict:
+    """`default`, the primary, and `replica` when DATABASE_REPLICA_URL names a streaming replica of it (kb/db_router.py).
+
+    Without DATABASE_REPLICA_URL there is no `replica` alias at all, rather than one that mirrors `default`: a second
+    alias to the same server would hold a second connection per worker for nothing, and in tests it would be another
+    connection, which does not see the data a test writes inside its transaction."""
+    aliases = {"default": database_settings(base_dir, allow_embedded=allow_embedded)}
+    replica = replica_database_settings()
+    if replica is not None:
+        aliases["replica"] = replica
+    return aliases
+
+
+def replica_database_settings() -> dict | None:
+    url = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+    if not url:
+        return None
+    from django.core.exceptions import ImproperlyConfigured
+
+    if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL must point to a PostgreSQL streaming replica (postgres://user:password@host:5432/name)."
+        )
+    settings = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    options = settings.setdefault("OPTIONS", {})
+    options["options"] = " ".join(filter(None, (options.get("options", ""), SESSION_OPTIONS)))
+    # An unreachable replica costs a request at most this long; reads then go to the primary (kb/db_router.py).
+    options.setdefault("connect_timeout", 2)
+    # The test runner makes no database of its own on a read-only server: in tests the alias reads the test database.
+    settings["TEST"] = {"MIRROR": "default"}
+    return settings
+
+
 def embedded_data_dir(base_dir: Path) -> Path:
     return Path(os.environ.get("EMBEDDED_POSTGRES_DIR", base_dir / ".data" / "postgres"))
 

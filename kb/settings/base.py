@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: staff and a user who has just written read from the primary (kb/db_router.py).
+    "kb.db_router.ReadReplicaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a refused login into the lockout page.
@@ -78,6 +80,22 @@ TEMPLATES = [
 ]
 
 # DATABASES is set by each environment: dev and test may start the embedded server, production never does.
+# With DATABASE_REPLICA_URL (a streaming replica of DATABASE_URL) public reads go to the replica (kb/db_router.py).
+DATABASE_ROUTERS = ["kb.db_router.ReplicaRouter"]
+
+
+def _seconds(name: str, default: str) -> int:
+    value = os.environ.get(name, default).strip()
+    if not (value.isascii() and value.isdigit()):
+        raise ImproperlyConfigured(f"{name} must be a whole number of seconds, such as {default}.")
+    return int(value)
+
+
+# After a signed-in user writes, their requests read from the primary this long (a signed cookie): longer than the
+# replica ever lags, so an editor always sees their own change. Staff always read from the primary.
+REPLICA_PIN_SECONDS = _seconds("REPLICA_PIN_SECONDS", "15")
+# A replica that does not answer is left alone this long, reads going to the primary meanwhile.
+REPLICA_RETRY_SECONDS = _seconds("REPLICA_RETRY_SECONDS", "5")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # django-axes first: it refuses a locked-out login before any password is checked.

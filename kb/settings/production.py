@@ -4,7 +4,7 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from kb.operations.database import database_settings
+from kb.operations.database import databases
 
 from .base import *  # noqa: F403
 from .base import ALLOWED_HOSTS, BASE_DIR, MIDDLEWARE, SECRET_KEY, TRUSTED_PROXY_COUNT
@@ -14,7 +14,7 @@ if not SECRET_KEY:
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production (comma-separated host names).")
 
-DATABASES = {"default": database_settings(BASE_DIR, allow_embedded=False)}
+DATABASES = databases(BASE_DIR, allow_embedded=False)
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point to a PostgreSQL server (postgres://user:password@host:5432/name).")
 

@@ -12,6 +12,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# No replica in the suite, even with DATABASE_REPLICA_URL set: a second connection does not see what a test writes
+# inside its transaction. tests/kb/test_db_router.py adds one over the test database; tests/scaleout runs a real one.
 DATABASES = {"default": database_settings(BASE_DIR)}  # noqa: F405
 
 # The suite (schemathesis above all) sends thousands of API requests; throttling is tested on its own.
