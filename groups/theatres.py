@@ -1,8 +1,8 @@
 """Reads of theatres for the public faces: the list of maps, one map with its timeline, text equivalent and references,
 and the maps a group is on. Public records only, each page in a fixed number of queries.
 
-A theatre covers the groups its editors list (`TheatreGroup`) and every group operating in one of its countries; of
-the relationships, those between two of its groups."""
+A theatre covers the groups its editors list (`TheatreGroup`) and every group operating in one of its countries that was
+active within its period; of the relationships, those between two of its groups."""
 
 from __future__ import annotations
 
@@ -35,16 +35,41 @@ def _countries_q(codes, field_name: str = "countries") -> Q:
     return condition
 
 
+def _active_within(start_year: int, end_year: int | None) -> Q:
+    """Groups active at some time in the years `start_year` to `end_year` (None: still open): founded by its end and not
+    dissolved before its start. A partial date is stored as the first day of the period it names (`kb.dates`), which
+    lies in the year it names, so comparing years reads every precision rightly: a group dissolved "in 2014" is still
+    active in a period from 2014, one dissolved on 31 December 2013 is not. A date the sources do not give keeps the
+    group in."""
+    condition = Q(dissolved__isnull=True) | Q(dissolved__year__gte=start_year)
+    if end_year is not None:
+        condition &= Q(founded__isnull=True) | Q(founded__year__lte=end_year)
+    return condition
+
+
+def _covering(group: Group) -> Q:
+    """Theatres whose period the group was active in (`_active_within`, read from the group's side)."""
+    condition = Q()
+    if group.founded is not None:
+        condition &= Q(end_year__isnull=True) | Q(end_year__gte=group.founded.year)
+    if group.dissolved is not None:
+        condition &= Q(start_year__lte=group.dissolved.year)
+    return condition
+
+
 def theatre_groups(theatre: Theatre) -> QuerySet[Group]:
-    """The public groups `theatre` covers: listed for it, or operating in one of its countries."""
+    """The public groups `theatre` covers: listed for it (whatever their dates: the editors chose them), or operating in
+    one of its countries and active within its period."""
     listed = TheatreGroup.objects.public().filter(theatre_id=theatre.pk, group=OuterRef("pk"))
-    return Group.objects.public().filter(Q(Exists(listed)) | _countries_q(theatre.countries))
+    in_region = _countries_q(theatre.countries) & _active_within(theatre.start_year, theatre.end_year)
+    return Group.objects.public().filter(Q(Exists(listed)) | in_region)
 
 
 def theatres_of(group: Group) -> list[Theatre]:
     """The public theatres whose maps draw `group`, by name. One query."""
     listed = TheatreGroup.objects.public().filter(theatre=OuterRef("pk"), group_id=group.pk)
-    return list(public_theatres().filter(Q(Exists(listed)) | _countries_q(group.countries)).only("name", "slug"))
+    in_region = _countries_q(group.countries) & _covering(group)
+    return list(public_theatres().filter(Q(Exists(listed)) | in_region).only("name", "slug"))
 
 
 @dataclass(frozen=True)
