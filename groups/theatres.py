@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from sources.references import Note, Reference, References, SourceReferences, by_source
@@ -27,49 +28,66 @@ def theatres_for_list() -> QuerySet[Theatre]:
     return public_theatres()
 
 
-def _countries_q(codes, field_name: str = "countries") -> Q:
-    # `countries` is stored as comma-separated two-letter codes: a code can only match as a whole.
-    condition = Q(pk__in=[])
-    for code in codes:
-        condition |= Q(**{f"{field_name}__contains": str(code)})
-    return condition
+# A period still open ends after any year a group's dates may name.
+OPEN_END = 9999
 
 
-def _active_within(start_year: int, end_year: int | None) -> Q:
-    """Groups active at some time in the years `start_year` to `end_year` (None: still open): founded by its end and not
-    dissolved before its start. A partial date is stored as the first day of the period it names (`kb.dates`), which
-    lies in the year it names, so comparing years reads every precision rightly: a group dissolved "in 2014" is still
-    active in a period from 2014, one dissolved on 31 December 2013 is not. A date the sources do not give keeps the
-    group in."""
-    condition = Q(dissolved__isnull=True) | Q(dissolved__year__gte=start_year)
-    if end_year is not None:
-        condition &= Q(founded__isnull=True) | Q(founded__year__lte=end_year)
-    return condition
+class _SharesCountry(Func):
+    """Whether two multiple `CountryField`s, stored as comma-separated two-letter codes ("AF,PK"), name a country in
+    common: their codes as arrays, overlapping (`&&`). Either side may be a column, an outer reference or a value."""
+
+    template = "string_to_array(%(expressions)s, ',')"
+    arg_joiner = ", ',') && string_to_array("
+    output_field = BooleanField()
 
 
-def _covering(group: Group) -> Q:
-    """Theatres whose period the group was active in (`_active_within`, read from the group's side)."""
-    condition = Q()
-    if group.founded is not None:
-        condition &= Q(end_year__isnull=True) | Q(end_year__gte=group.founded.year)
-    if group.dissolved is not None:
-        condition &= Q(start_year__lte=group.dissolved.year)
-    return condition
+def _countries(codes) -> Value:
+    return Value(",".join(str(code) for code in codes))
+
+
+def on_map(*, theatre, countries, start_year, end_year) -> Q:
+    """The condition on a public group for a theatre's map to draw it: listed for it (whatever its dates: the editors
+    chose it), or operating in one of its `countries` and active within its period, founded by `end_year` (`OPEN_END`
+    for a period still open) and not dissolved before `start_year`.
+
+    A partial date is stored as the first day of the period it names (`kb.dates`), which lies in the year it names,
+    so comparing years reads every precision rightly: a group dissolved "in 2014" is still active in a period from
+    2014, one dissolved on 31 December 2013 is not. A date the sources do not give keeps the group in.
+
+    The arguments are the theatre's fields as values, or as outer references (`theatre` is the one the `TheatreGroup`
+    subquery reads), so one theatre's groups and every theatre's groups in one query (`groups.exports`) are the same."""
+    listed = TheatreGroup.objects.public().filter(theatre_id=theatre, group=OuterRef("pk"))
+    active = (Q(dissolved__isnull=True) | Q(dissolved__year__gte=start_year)) & (Q(founded__isnull=True) | Q(founded__year__lte=end_year))
+    return Q(Exists(listed)) | (Q(_SharesCountry(F("countries"), countries)) & active)
 
 
 def theatre_groups(theatre: Theatre) -> QuerySet[Group]:
-    """The public groups `theatre` covers: listed for it (whatever their dates: the editors chose them), or operating in
-    one of its countries and active within its period."""
-    listed = TheatreGroup.objects.public().filter(theatre_id=theatre.pk, group=OuterRef("pk"))
-    in_region = _countries_q(theatre.countries) & _active_within(theatre.start_year, theatre.end_year)
-    return Group.objects.public().filter(Q(Exists(listed)) | in_region)
+    """The public groups `theatre` covers (`on_map`)."""
+    return Group.objects.public().filter(
+        on_map(
+            theatre=theatre.pk,
+            countries=_countries(theatre.countries),
+            start_year=theatre.start_year,
+            end_year=theatre.end_year or OPEN_END,
+        )
+    )
+
+
+def groups_of_outer_theatre() -> QuerySet[Group]:
+    """The public groups of the theatre an outer query reads (`on_map`): for a subquery."""
+    return Group.objects.public().filter(
+        on_map(
+            theatre=OuterRef(OuterRef("pk")),
+            countries=OuterRef("countries"),
+            start_year=OuterRef("start_year"),
+            end_year=Coalesce(OuterRef("end_year"), Value(OPEN_END)),
+        )
+    )
 
 
 def theatres_of(group: Group) -> list[Theatre]:
     """The public theatres whose maps draw `group`, by name. One query."""
-    listed = TheatreGroup.objects.public().filter(theatre=OuterRef("pk"), group_id=group.pk)
-    in_region = _countries_q(group.countries) & _covering(group)
-    return list(public_theatres().filter(Q(Exists(listed)) | in_region).only("name", "slug"))
+    return list(public_theatres().filter(Exists(groups_of_outer_theatre().filter(pk=group.pk))).only("name", "slug"))
 
 
 @dataclass(frozen=True)
