@@ -8,14 +8,22 @@ from __future__ import annotations
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import OuterRef, QuerySet
-from django.db.models.functions import JSONObject
+from django.db.models.functions import JSONObject, Lower
 
 from kb.api.csv import Column, CsvExport, choice_label, country_name
 from kb.links import record_path
 from sources.exports import CITATIONS, SOURCES
 
-from . import selectors
-from .filtersets import AffiliationFilterSet, AliasFilterSet, AttackFilterSet, GroupFilterSet, RoleFilterSet, SizeEstimateFilterSet
+from . import selectors, theatres
+from .filtersets import (
+    AffiliationFilterSet,
+    AliasFilterSet,
+    AttackFilterSet,
+    GroupFilterSet,
+    RoleFilterSet,
+    SizeEstimateFilterSet,
+    TheatreFilterSet,
+)
 from .models import (
     Affiliation,
     Alias,
@@ -301,6 +309,35 @@ SIZE_ESTIMATES = CsvExport(
     ],
 )
 
+
+def _theatre_rows(records: QuerySet) -> QuerySet:
+    """Each theatre with the public groups its map draws (`theatres.on_map`), by name, in the same query."""
+    groups = theatres.groups_of_outer_theatre().order_by(Lower("name"), "pk")
+    return records.annotate(group_names=ArraySubquery(groups.values("name")), group_slugs=ArraySubquery(groups.values("slug"))).values(
+        "id", "slug", "name", "description", "countries", "start_year", "end_year", "group_names", "group_slugs", "updated_at"
+    )  # fmt: skip
+
+
+THEATRES = CsvExport(
+    records=theatres.theatres_for_list,
+    filterset_class=TheatreFilterSet,
+    rows=_theatre_rows,
+    filename="theatres.csv",
+    columns=[
+        Column("Id", lambda t: t["id"]),
+        Column("Slug", lambda t: t["slug"]),
+        Column("Name", lambda t: t["name"]),
+        Column("Description", lambda t: t["description"]),
+        Column("Countries covered", lambda t: _country_names(t["countries"])),
+        Column("From (year)", lambda t: t["start_year"]),
+        Column("Until (year)", lambda t: t["end_year"]),
+        Column("Groups", lambda t: "; ".join(t["group_names"])),
+        Column("Group slugs", lambda t: "; ".join(t["group_slugs"])),
+        Column("Last updated", lambda t: t["updated_at"].isoformat()),
+        Column("Page", lambda t: record_path("groups:theatre_detail", slug=t["slug"])),
+    ],
+)
+
 # What `manage.py export_csv <list>` writes, by the name of the list.
 CSV_EXPORTS = {
     "groups": GROUPS,
@@ -309,6 +346,7 @@ CSV_EXPORTS = {
     "roles": ROLES,
     "size-estimates": SIZE_ESTIMATES,
     "attacks": ATTACKS,
+    "theatres": THEATRES,
 }
 
 # Every public table, as a release writes it whole (CSV and JSON Lines with these columns).
@@ -321,6 +359,7 @@ TABLE_EXPORTS = {
     "size-estimates": SIZE_ESTIMATES,
     "attacks": ATTACKS,
     "attributions": ATTRIBUTIONS,
+    "theatres": THEATRES,
     "sources": SOURCES,
     "citations": CITATIONS,
 }

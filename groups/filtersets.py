@@ -21,6 +21,7 @@ from kb.search import matching, query_words
 
 from .models import (
     ATTACK_SEARCH_DOCUMENT,
+    SECTION_SEARCH_DOCUMENT,
     Affiliation,
     AffiliationKind,
     Alias,
@@ -196,13 +197,21 @@ class SizeEstimateFilterSet(CuratedFilterSet):
 
 
 class GroupSectionFilterSet(CuratedFilterSet):
+    q = SearchTextFilter(
+        method="filter_q",
+        label="Words",
+        help_text="Every word, or the beginning of it, in the heading or text (citation markers aside); accents ignored.",
+    )
     group = public_group_filter(field_name="group", label="Group")
     topic = django_filters.ChoiceFilter(choices=SectionTopic.choices, label="Topic", empty_label="Any topic")
     ordering = NamedOrderingFilter(orderings={"updated": ("Last updated", "updated_at")}, default="id", label="Sort by")
 
     class Meta:
         model = GroupSection
-        fields = ["group", "topic", "updated_since", "ordering"]
+        fields = ["q", "group", "topic", "updated_since", "ordering"]
+
+    def filter_q(self, queryset, name, value):
+        return matching(queryset, SECTION_SEARCH_DOCUMENT, query_words(value))
 
 
 class AttackFilterSet(CuratedFilterSet):

@@ -10,7 +10,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models import Exists, F, Func, OuterRef, Q, TextField, Value
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils.translation import get_language_info
@@ -28,7 +28,7 @@ from kb.dates import (
 from kb.links import record_path
 from kb.models import AuditedModel, CuratedModel, status_index
 from kb.search import search_document
-from sources.markers import marker_ids, marker_problems
+from sources.markers import MARKER, marker_ids, marker_problems
 from sources.models import Citation
 
 from .normalization import normalize_name
@@ -1158,6 +1158,13 @@ class SectionTopic(models.TextChoices):
     STATE_SPONSORS = "state_sponsors", "State sponsors and external influences"
 
 
+# What the site search looks through in a profile section (kb.search), indexed: its heading and its text without the
+# citation markers, whose "cite" and numbers are no words of the prose.
+SECTION_SEARCH_DOCUMENT = search_document(
+    "heading", Func(F("text"), Value(MARKER.pattern), Value(" "), Value("g"), function="regexp_replace", output_field=TextField())
+)
+
+
 class GroupSection(CuratedModel):
     """A section of a group's profile in prose (its overview, its ideology and aims…), every statement attributed and
     footnoted: the text's markers (`[cite:123]`, `sources.markers`) each name a citation of this group, which readers
@@ -1209,6 +1216,7 @@ class GroupSection(CuratedModel):
         indexes = [
             status_index("groupsection"),
             models.Index(fields=["group", "updated_at"], name="groupsection_group_updated_idx"),  # a profile's last update
+            GinIndex(SECTION_SEARCH_DOCUMENT, name="groupsection_search_document"),
         ]
 
     def __str__(self) -> str:
@@ -1245,14 +1253,18 @@ class Theatre(CuratedModel):
     """A region and period whose groups are read together: Afghanistan and Pakistan since 2014, say. Its map draws
     how the groups in it began, split, merged, allied and ended, year by year (`/maps/<slug>/`).
 
-    It covers the groups listed for it (`TheatreGroup`) and every group operating in one of its countries. An
+    It covers the groups listed for it (`TheatreGroup`) and every group operating in one of its countries that was active
+    within its period (founded by its end, not dissolved before its start; undated groups stay in). An
     editorial frame, not a statement of fact: it cites nothing itself; the groups and relationships it draws are cited."""
 
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True, help_text="Stable identifier used in URLs; do not change once published.")
     description = models.CharField(max_length=500, blank=True, help_text="One or two neutral sentences on what the map covers.")
     countries = CountryField(
-        "countries covered", multiple=True, blank=True, help_text="Every group operating in one of them is on the map."
+        "countries covered",
+        multiple=True,
+        blank=True,
+        help_text="Every group operating in one of them and active within the period is on the map (groups listed by hand always are).",
     )
     start_year = models.PositiveSmallIntegerField("from (year)")
     end_year = models.PositiveSmallIntegerField("until (year)", null=True, blank=True, help_text="Leave empty for a period still open.")

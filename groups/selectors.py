@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import TrigramSimilarity
+from django.contrib.postgres.search import SearchRank, TrigramSimilarity
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
@@ -30,8 +30,8 @@ from django.db.models.functions import ExtractYear, Greatest, Lower
 from django.template.defaultfilters import pluralize
 from django_countries import countries
 
-from kb.search import matching, query_words
-from sources.markers import Run, marker_ids, paragraphs
+from kb.search import SnippetPart, matching, query_words, snippet, words_query
+from sources.markers import Run, marker_ids, paragraphs, without_markers
 from sources.models import Citation, Source
 from sources.references import Note, Reference, References, SourceReferences, by_source
 from sources.selectors import CITATION_ORDER, prefetch_public_citations
@@ -42,6 +42,7 @@ from .figures.maps import AttackMap, MapPoint, attack_map, locator_map
 from .models import (
     ATTACK_DATE_SORT,
     ATTACK_SEARCH_DOCUMENT,
+    SECTION_SEARCH_DOCUMENT,
     Affiliation,
     Alias,
     AliasKind,
@@ -794,6 +795,33 @@ def search_people(query: str, *, limit: int = 20) -> list[GroupRole]:
         return []
     roles = GroupRole.objects.public().filter(person__normalized_name__contains=key).select_related("person", "group")
     return list(roles.order_by(Lower("person__name"), "person_id", Lower("group__name"), "kind", "id")[:limit])
+
+
+@dataclass(frozen=True)
+class SectionMatch:
+    """A profile section whose words a search found: where it is (`section.get_absolute_url`, its anchor on the
+    profile) and a few lines of its text with the words found marked."""
+
+    section: GroupSection
+    snippet: list[SnippetPart]
+
+
+def search_sections(query: str, *, limit: int = 20) -> list[SectionMatch]:
+    """The public profile sections with every word of `query` (or the beginning of it) in their heading or text, the
+    best ranked first (`ts_rank`), each with its group. One query, through the GIN index of `SECTION_SEARCH_DOCUMENT`.
+
+    Only what readers see is searched: published sections of public groups, as published (an edit awaiting review is
+    a `PendingChange`, not the row), and their words without the citation markers."""
+    words = query_words(query)
+    ranked_by = words_query(words)
+    if ranked_by is None:
+        return []
+    sections = GroupSection.objects.public().select_related("group").only("topic", "heading", "text", "group__name", "group__slug")
+    found = matching(sections, SECTION_SEARCH_DOCUMENT, words).annotate(rank=SearchRank(F("search_document"), ranked_by))
+    return [
+        SectionMatch(section, snippet(without_markers(section.text, keeping=set()), words))
+        for section in found.order_by("-rank", Lower("group__name"), "id")[:limit]
+    ]
 
 
 def search_attacks(query: str, *, limit: int = 20) -> list[Attack]:

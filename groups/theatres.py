@@ -1,15 +1,16 @@
 """Reads of theatres for the public faces: the list of maps, one map with its timeline, text equivalent and references,
 and the maps a group is on. Public records only, each page in a fixed number of queries.
 
-A theatre covers the groups its editors list (`TheatreGroup`) and every group operating in one of its countries; of
-the relationships, those between two of its groups."""
+A theatre covers the groups its editors list (`TheatreGroup`) and every group operating in one of its countries that was
+active within its period; of the relationships, those between two of its groups."""
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kb.cache import depends_on_lists
@@ -28,26 +29,68 @@ def theatres_for_list() -> QuerySet[Theatre]:
     return public_theatres()
 
 
-def _countries_q(codes, field_name: str = "countries") -> Q:
-    # `countries` is stored as comma-separated two-letter codes: a code can only match as a whole.
-    condition = Q(pk__in=[])
-    for code in codes:
-        condition |= Q(**{f"{field_name}__contains": str(code)})
-    return condition
+# A period still open ends after any year a group's dates may name.
+OPEN_END = 9999
+
+
+class _SharesCountry(Func):
+    """Whether two multiple `CountryField`s, stored as comma-separated two-letter codes ("AF,PK"), name a country in
+    common: their codes as arrays, overlapping (`&&`). Either side may be a column, an outer reference or a value."""
+
+    template = "string_to_array(%(expressions)s, ',')"
+    arg_joiner = ", ',') && string_to_array("
+    output_field = BooleanField()
+
+
+def _countries(codes) -> Value:
+    return Value(",".join(str(code) for code in codes))
+
+
+def on_map(*, theatre, countries, start_year, end_year) -> Q:
+    """The condition on a public group for a theatre's map to draw it: listed for it (whatever its dates: the editors
+    chose it), or operating in one of its `countries` and active within its period, founded by `end_year` (`OPEN_END`
+    for a period still open) and not dissolved before `start_year`.
+
+    A partial date is stored as the first day of the period it names (`kb.dates`), which lies in the year it names,
+    so comparing years reads every precision rightly: a group dissolved "in 2014" is still active in a period from
+    2014, one dissolved on 31 December 2013 is not. A date the sources do not give keeps the group in.
+
+    The arguments are the theatre's fields as values, or as outer references (`theatre` is the one the `TheatreGroup`
+    subquery reads), so one theatre's groups and every theatre's groups in one query (`groups.exports`) are the same."""
+    listed = TheatreGroup.objects.public().filter(theatre_id=theatre, group=OuterRef("pk"))
+    active = (Q(dissolved__isnull=True) | Q(dissolved__year__gte=start_year)) & (Q(founded__isnull=True) | Q(founded__year__lte=end_year))
+    return Q(Exists(listed)) | (Q(_SharesCountry(F("countries"), countries)) & active)
 
 
 def theatre_groups(theatre: Theatre) -> QuerySet[Group]:
-    """The public groups `theatre` covers: listed for it, or operating in one of its countries."""
+    """The public groups `theatre` covers (`on_map`)."""
     depends_on_lists(Group)  # a group that comes to operate in one of its countries joins the map
-    listed = TheatreGroup.objects.public().filter(theatre_id=theatre.pk, group=OuterRef("pk"))
-    return Group.objects.public().filter(Q(Exists(listed)) | _countries_q(theatre.countries))
+    return Group.objects.public().filter(
+        on_map(
+            theatre=theatre.pk,
+            countries=_countries(theatre.countries),
+            start_year=theatre.start_year,
+            end_year=theatre.end_year or OPEN_END,
+        )
+    )
+
+
+def groups_of_outer_theatre() -> QuerySet[Group]:
+    """The public groups of the theatre an outer query reads (`on_map`): for a subquery."""
+    return Group.objects.public().filter(
+        on_map(
+            theatre=OuterRef(OuterRef("pk")),
+            countries=OuterRef("countries"),
+            start_year=OuterRef("start_year"),
+            end_year=Coalesce(OuterRef("end_year"), Value(OPEN_END)),
+        )
+    )
 
 
 def theatres_of(group: Group) -> list[Theatre]:
     """The public theatres whose maps draw `group`, by name. One query."""
     depends_on_lists(Theatre)  # a theatre found by its countries (a membership's write reaches the group by its key)
-    listed = TheatreGroup.objects.public().filter(theatre=OuterRef("pk"), group_id=group.pk)
-    return list(public_theatres().filter(Q(Exists(listed)) | _countries_q(group.countries)).only("name", "slug"))
+    return list(public_theatres().filter(Exists(groups_of_outer_theatre().filter(pk=group.pk))).only("name", "slug"))
 
 
 @dataclass(frozen=True)

@@ -222,6 +222,7 @@ def search(request):
         context.update(
             searched=True,
             groups=selectors.search_groups(text),
+            sections=selectors.search_sections(text),
             roles=selectors.search_people(text),
             attacks=selectors.search_attacks(text),
             sources=source_selectors.search_sources(text),

@@ -592,7 +592,8 @@ release never change; its permanent address is {url}
   Feed) of source format "MISP Feed" whose URL is {url}{MISP_FEED_DIRECTORY} for this release, or the same with
   `latest` in place of `{release.version}` to follow every release (MISP updates an event whose timestamp moved on).
 - `{BUNDLE_NAME}` (and `.gz`): a STIX 2.1 bundle of {stix_total} objects (groups as intrusion sets, attacks as
-  incidents, sources as reports, relationships and attributions as relationships), and {revoked} revoked objects that
+  incidents, sources as reports, relationships and attributions as relationships, theatres as groupings of their
+  groups), and {revoked} revoked objects that
   earlier releases had and that have left the public set.
 - One CSV and one JSON Lines file per table, gzip-compressed (pandas, R, DuckDB and `zcat` read them as they are):
 

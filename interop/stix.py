@@ -44,6 +44,16 @@ What becomes what:
   article's (or its archived copy's, or our page of the source) with a text fragment of the quote
   (`#:~:text=`), so that a browser shows the passage and OpenCTI, which identifies an external
   reference by its URL, keeps each quote apart.
+- A theatre (the region and period one of our maps draws) is a `grouping`: STIX's object for objects that share a
+  context without being an intelligence product (a report). Its `context` is "unspecified", the open vocabulary's
+  fallback (the others, "suspicious-activity" and "malware-analysis", say nothing of a region); its name and
+  description are the theatre's; its `object_refs` are the intrusion sets of the public groups its map draws
+  (`groups.theatres.on_map`), sorted; its countries and years are `x_kb_countries`, `x_kb_start_year` and
+  `x_kb_end_year`. The mapping has no `location` objects (a group's countries are codes on the intrusion set), so
+  none is referred to. A grouping must refer to something: a theatre with no public group is left out until it has
+  one. Its key is its slug (`theatre:af-pk`); `modified` is the newest change to the theatre, to the groups listed
+  for it or to the groups it draws. OpenCTI imports a grouping as a container (Analyses → Groupings) known by its
+  name and context; theatres' names are unique. Only the whole export holds theatres, not a group's neighbourhood.
 - The knowledge base is an `identity`, the `created_by_ref` of everything else. The `x_kb_*`
   properties (and an incident's `first_seen`/`last_seen`) are declared by an
   `extension-definition` (a STIX 2.1 top-level property extension) that every object using them
@@ -99,19 +109,21 @@ from typing import Any
 from urllib.parse import quote
 
 import stix2
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import caches
 from django.db.models import Case, Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Greatest, Left, Upper
-from stix2.v21 import ExtensionDefinition, Identity, Incident, IntrusionSet, MarkingDefinition, Relationship, Report
+from stix2.v21 import ExtensionDefinition, Grouping, Identity, Incident, IntrusionSet, MarkingDefinition, Relationship, Report
 
-from groups.models import Affiliation, Alias, Attack, Attribution, AttributionKind, Designation, Group
+from groups.models import Affiliation, Alias, Attack, Attribution, AttributionKind, Designation, Group, Theatre, TheatreGroup
+from groups.theatres import groups_of_outer_theatre, public_theatres
 from kb.cache import CACHE_ALIAS, data_version
 from kb.dates import DatePrecision, format_partial_date
 from kb.models import PublicationStatus
 from sources.models import Citation, Source, untitled_article_title
 from sources.selectors import public_citations
 
-StixObject = Identity | MarkingDefinition | ExtensionDefinition | IntrusionSet | Incident | Relationship | Report
+StixObject = Identity | MarkingDefinition | ExtensionDefinition | IntrusionSet | Incident | Relationship | Report | Grouping
 StixDict = dict[str, Any]
 
 # Never change: every id in every export derives from it.
@@ -144,8 +156,8 @@ _MARKINGS = [TLP_CLEAR_ID]
 # Add a property to EXTENSION_PROPERTIES → bump EXTENSION_VERSION and EXTENSION_MODIFIED; reword the identity → bump IDENTITY_MODIFIED.
 IDENTITY_CREATED = datetime.datetime(2026, 11, 21, tzinfo=datetime.UTC)
 IDENTITY_MODIFIED = datetime.datetime(2026, 12, 2, tzinfo=datetime.UTC)  # facts from the GTD import cite its records
-EXTENSION_VERSION = "1.1.0"
-EXTENSION_MODIFIED = datetime.datetime(2026, 12, 2, 12, tzinfo=datetime.UTC)  # x_kb_shared_aliases; an incident's dates
+EXTENSION_VERSION = "1.2.0"
+EXTENSION_MODIFIED = datetime.datetime(2026, 12, 3, tzinfo=datetime.UTC)  # theatres (groupings): their countries and years
 
 EXTENSION_PROPERTIES = {
     # intrusion-set
@@ -156,7 +168,8 @@ EXTENSION_PROPERTIES = {
     "(last_seen is the period's last instant).",
     "x_kb_dissolved_precision": "Precision of x_kb_dissolved: day, month, early, mid, late or year.",
     "x_kb_ideology": "Ideology, in the sources' words.",
-    "x_kb_countries": "Countries of operation, ISO 3166-1 alpha-2 codes.",
+    "x_kb_countries": "On an intrusion set, its countries of operation; on a grouping (a theatre), the countries it covers: "
+    "ISO 3166-1 alpha-2 codes.",
     "x_kb_areas": "Areas of operation, as the sources describe them.",
     "x_kb_gtd_name": "The group's name in the Global Terrorism Database.",
     "x_kb_designations": "Listings by authorities: objects with authority, listing, and when known date (YYYY-MM-DD), "
@@ -194,6 +207,9 @@ EXTENSION_PROPERTIES = {
     "x_kb_confidence": "How the relationship is reported: reported, confirmed, alleged or disputed.",
     "x_kb_start_time_precision": "Precision of start_time (the first instant of the period): day, month, early, mid, late or year.",
     "x_kb_stop_time_precision": "Precision of stop_time (the last instant of the period): day, month, early, mid, late or year.",
+    # grouping
+    "x_kb_start_year": "On a grouping (a theatre): the first year of its period.",
+    "x_kb_end_year": "On a grouping (a theatre): the last year of its period; absent for a period still open.",
     # report
     "x_kb_published_precision": "How much of published the article gives: day, month, early, mid, late, year, or unknown.",
     "x_kb_published_basis": "What published is: publication (the article's date), accessed (the day the article was read, "
@@ -285,12 +301,18 @@ def stix_dicts(*, base_url: str, group: Group | None = None) -> Iterator[StixDic
     sources = scope.sources.defer("text", "text_hash").annotate(text_opening=_opening())
     for source in _chunks(sources.prefetch_related(_prefetch_cited_objects())):
         yield _report(source, refs, name_taken=first_by_title.get(source.title.upper(), source.pk) != source.pk)
+    if group is None:
+        for theatre in _chunks(_theatres()):
+            yield _grouping(theatre, refs)
 
 
 def stix_object_count(*, group: Group | None = None) -> int:
     """How many objects `stix_objects` yields (for a progress bar)."""
     scope = _scope(group)
-    return 3 + sum(queryset.count() for queryset in (scope.groups, scope.affiliations, scope.attacks, scope.attributions, scope.sources))
+    counted = [scope.groups, scope.affiliations, scope.attacks, scope.attributions, scope.sources]
+    if group is None:
+        counted.append(_theatres())
+    return 3 + sum(queryset.count() for queryset in counted)
 
 
 def kb_identity() -> Identity:
@@ -326,7 +348,7 @@ def _extension_definition() -> StixDict:
         "modified": _timestamp_ms(EXTENSION_MODIFIED),
         "name": f"{KB_NAME}: properties",
         "description": "The x_kb_ properties of the groups (intrusion sets), attacks (incidents), attributions and affiliations "
-        "(relationships) and sources (reports), and the dates of an incident.",
+        "(relationships), sources (reports) and theatres (groupings), and the dates of an incident.",
         "schema": "\n".join(f"{name}: {meaning}" for name, meaning in EXTENSION_PROPERTIES.items()),
         "version": EXTENSION_VERSION,
         "extension_types": ["toplevel-property-extension"],
@@ -397,6 +419,23 @@ _AFFILIATION_FIELDS = (
     "created_at", "updated_at", "kind", "confidence", "description", "started", "started_precision", "ended", "ended_precision",
     "from_group__slug", "to_group__slug",
 )  # fmt: skip
+
+
+def _theatres() -> QuerySet[Theatre]:
+    """The public theatres that draw a public group, each with its groups' slugs (`group_slugs`) and the newest change
+    to them or to the groups listed for it (`groups_changed`, `listed_changed`)."""
+    groups = groups_of_outer_theatre()
+    listed = TheatreGroup.objects.public().filter(theatre=OuterRef("pk")).order_by("-updated_at").values("updated_at")
+    return (
+        public_theatres()
+        .filter(Exists(groups))
+        .annotate(
+            group_slugs=ArraySubquery(groups.order_by("slug").values("slug")),
+            groups_changed=Subquery(groups.order_by("-updated_at").values("updated_at")[:1]),
+            listed_changed=Subquery(listed[:1]),
+        )
+        .order_by("id")
+    )
 
 
 def _with_name_taken(attacks: QuerySet[Attack]) -> QuerySet[Attack]:
@@ -513,7 +552,7 @@ class _References:
     def absolute(self, path: str) -> str:
         return self.base_url + path
 
-    def page(self, record: Group | Attack | Source) -> StixDict:
+    def page(self, record: Group | Attack | Source | Theatre) -> StixDict:
         return {"source_name": KB_SOURCE_NAME, "external_id": record.slug, "url": self.absolute(record.get_absolute_url())}
 
     def citations(self, citations: Iterable[Citation]) -> list[StixDict]:
@@ -556,6 +595,10 @@ def _affiliation_id(pk: int) -> str:
 
 def _attribution_id(pk: int) -> str:
     return stix_id("relationship", f"attribution:{pk}")
+
+
+def _grouping_id(slug: str) -> str:
+    return stix_id("grouping", f"theatre:{slug}")
 
 
 def _report_id(slug: str) -> str:
@@ -614,6 +657,24 @@ def _intrusion_set(group: Group, refs: _References) -> StixDict:
         x_kb_gtd_name=group.gtd_name,
         x_kb_designations=[_designation(designation) for designation in group.public_designations],
         x_kb_shared_aliases=shared,
+    )
+
+
+def _grouping(theatre: Theatre, refs: _References) -> StixDict:
+    changes = [theatre.created_at, theatre.updated_at, theatre.groups_changed, theatre.listed_changed]
+    return _stix_object(
+        "grouping",
+        id=_grouping_id(theatre.slug),
+        created=theatre.created_at,
+        modified=max(change for change in changes if change is not None),
+        name=theatre.name,
+        description=theatre.description,
+        context="unspecified",
+        object_refs=sorted(_group_id(slug) for slug in theatre.group_slugs),
+        external_references=[refs.page(theatre)],
+        x_kb_countries=[country.code for country in theatre.countries],
+        x_kb_start_year=theatre.start_year,
+        x_kb_end_year=theatre.end_year,
     )
 
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
-from django.db.models import F, Func, Q, QuerySet, TextField, Value
+from django.db.models import Expression, F, Func, Q, QuerySet, TextField, Value
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
@@ -31,9 +32,10 @@ class Unaccent(Func):
     output_field = TextField()
 
 
-def search_document(*fields: str) -> SearchVector:
-    """The expression that `matching` searches and a GIN index stores: the words of `fields`, unaccented."""
-    return SearchVector(*(Unaccent(F(name)) for name in fields), config="simple")
+def search_document(*fields: str | Expression) -> SearchVector:
+    """The expression that `matching` searches and a GIN index stores: the words of `fields` (names, or expressions
+    of text), unaccented."""
+    return SearchVector(*(Unaccent(F(field) if isinstance(field, str) else field) for field in fields), config="simple")
 
 
 def search_text(query: str) -> str:
@@ -69,6 +71,17 @@ def word_query(word: str) -> SearchQuery | None:
     return SearchQuery(Unaccent(Value(" & ".join(f"{part}:*" for part in parts))), search_type="raw", config="simple")
 
 
+def words_query(words: Iterable[str]) -> SearchQuery | None:
+    """Every word of `words` (as `word_query` reads each) in one query, as `SearchRank` ranks a document by; None
+    when no word has letters or digits."""
+    combined = None
+    for word in words:
+        query = word_query(word)
+        if query is not None:
+            combined = query if combined is None else combined & query
+    return combined
+
+
 def matching(
     queryset: QuerySet, document: SearchVector, words: Iterable[str], *, also: Callable[[str], Q] | None = None, or_: Q | None = None
 ) -> QuerySet:
@@ -89,3 +102,55 @@ def matching(
     if or_ is not None:
         condition |= or_
     return queryset.alias(search_document=document).filter(condition)
+
+
+# --- Snippets -----------------------------------------------------------------------------------------------------
+
+SNIPPET_WORDS_BEFORE = 10  # words of context shown before the first word found
+SNIPPET_WORDS = 32  # words a snippet shows at most
+
+
+@dataclass(frozen=True)
+class SnippetPart:
+    """A run of a snippet's text: a word the query found (`mark`) or the words between. Plain text, which the template
+    escapes like any other: a snippet never carries markup of its own."""
+
+    text: str
+    mark: bool = False
+
+
+def _folded(text: str) -> str:
+    """Case and accents folded, as the search's `kb_unaccent` and its lower-casing fold them."""
+    return "".join(char for char in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(char))
+
+
+def snippet(text: str, words: Iterable[str]) -> list[SnippetPart]:
+    """A few lines of `text` around the first word `words` find (each query word as `word_query` reads it: the
+    beginning of a word of the text, case and accents folded), every word found marked; "…" where the text goes on.
+    The text's opening when no word of it is found (the record matched elsewhere, by its heading, say)."""
+    text = " ".join(text.split())
+    prefixes = [_folded(part) for word in words for part in re.findall(r"\w+", word)]
+    tokens = list(re.finditer(r"\w+", text))
+    if not tokens:
+        return [SnippetPart(text)] if text else []
+    found = [any(_folded(token.group()).startswith(prefix) for prefix in prefixes) for token in tokens]
+    first = found.index(True) if any(found) else 0
+    low = max(0, first - SNIPPET_WORDS_BEFORE)
+    high = min(len(tokens), low + SNIPPET_WORDS)
+    parts: list[SnippetPart] = []
+    position = tokens[low].start() if low > 0 else 0
+    for index in range(low, high):
+        if found[index]:
+            token = tokens[index]
+            if token.start() > position:
+                parts.append(SnippetPart(text[position : token.start()]))
+            parts.append(SnippetPart(token.group(), mark=True))
+            position = token.end()
+    end = tokens[high - 1].end() if high < len(tokens) else len(text)
+    if end > position:
+        parts.append(SnippetPart(text[position:end]))
+    if low > 0:
+        parts.insert(0, SnippetPart("… "))
+    if high < len(tokens):
+        parts.append(SnippetPart(" …"))
+    return parts

@@ -248,7 +248,9 @@ class TheatreListSerializer(serializers.ModelSerializer):
 
 
 class TheatreSerializer(TheatreListSerializer):
-    groups = serializers.SerializerMethodField(help_text="The public groups on the map: those the editors list and those of its countries.")
+    groups = serializers.SerializerMethodField(
+        help_text="The public groups on the map: those the editors list, and those of its countries active within its period."
+    )
 
     class Meta(TheatreListSerializer.Meta):
         fields = [*TheatreListSerializer.Meta.fields, "groups"]

@@ -107,4 +107,5 @@ class TheatreViewSet(ReadOnlyViewSet):
     serializer_class = serializers.TheatreSerializer
     list_serializer_class = serializers.TheatreListSerializer
     filterset_class = TheatreFilterSet
+    csv_export = exports.THEATRES
     lookup_field = "slug"

@@ -56,8 +56,9 @@ KNOWLEDGE_BASE = Collection(
     alias="militant-groups-kb",
     title="Militant groups knowledge base: everything published",
     description=(
-        "Every published group (intrusion-set), attack (incident), source (report) and the relationships between "
-        "them, as STIX 2.1, with each version added by a release; what left the public set is served revoked."
+        "Every published group (intrusion-set), attack (incident), source (report), the relationships between them "
+        "and the theatres our maps draw (grouping), as STIX 2.1, with each version added by a release; what left the "
+        "public set is served revoked."
     ),
 )
 # The same objects and versions, for OpenCTI: its schema allows no relationship between two intrusion sets but
@@ -69,7 +70,8 @@ KNOWLEDGE_BASE_FOR_OPENCTI = Collection(
     description=(
         "The same objects and versions as the knowledge base's collection, with each affiliation between two groups "
         "(branch-of, rival-of, …) served as related-to, the only relationship OpenCTI keeps between intrusion sets; "
-        "its kind stays in x_kb_relationship and opens the description. Subscribe to one of the two collections."
+        "its kind stays in x_kb_relationship and opens the description; theatres are groupings, which OpenCTI keeps as "
+        "containers. Subscribe to one of the two collections."
     ),
     render=opencti_body,
 )

@@ -22,6 +22,8 @@ from tests.factories import (
     GroupRoleFactory,
     PersonFactory,
     SizeEstimateFactory,
+    TheatreFactory,
+    TheatreGroupFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +55,35 @@ def test_groups_csv_has_readable_headers_and_applies_the_filters(client):
     assert row["Countries of operation"] == "Iraq; Syria" and row["Aliases"] == "Daesh; داعش"
     assert row["Page"] == "/groups/islamic-state/"
     assert len(rows(client.get("/api/v1/groups/", {"format": "csv"}))) == 2
+
+
+def test_theatres_csv_gives_each_theatre_with_the_public_groups_its_map_draws(client, django_assert_num_queries):
+    theatre = TheatreFactory(
+        name="Iraq and Syria", slug="iq-sy", description="The Levant.", countries=["IQ", "SY"], start_year=2011, end_year=None
+    )
+    GroupFactory(
+        name="Islamic State", slug="islamic-state", countries=["IQ"], founded=datetime.date(2006, 10, 1), founded_precision="month"
+    )
+    GroupFactory(name="al-Nusra Front", slug="nusra", countries=["SY"])
+    GroupFactory(name="Gone Front", countries=["IQ"], dissolved=datetime.date(2003, 1, 1), dissolved_precision=DatePrecision.YEAR)
+    GroupFactory(name="Hidden Front", countries=["IQ"], publication_status=PublicationStatus.DRAFT)
+    TheatreGroupFactory(theatre=theatre, group=GroupFactory(name="Hezbollah", slug="hezbollah", countries=["LB"]))
+    TheatreGroupFactory(
+        theatre=theatre, group=GroupFactory(name="Pending Front", countries=["LB"]), publication_status=PublicationStatus.DRAFT
+    )
+    TheatreFactory(name="Sahel", slug="sahel", countries=["ML"], start_year=2012, end_year=2020)
+    TheatreFactory(name="Hidden Theatre", countries=["IQ"], publication_status=PublicationStatus.DRAFT)
+    with django_assert_num_queries(1):  # the theatres with their groups, in one query
+        response = client.get("/api/v1/theatres.csv")
+        found = rows(response)
+    assert response["Content-Disposition"] == 'attachment; filename="theatres.csv"'
+    assert [row["Name"] for row in found] == ["Iraq and Syria", "Sahel"]
+    levant, sahel = found
+    assert levant["Countries covered"] == "Iraq; Syria" and (levant["From (year)"], levant["Until (year)"]) == ("2011", "")
+    assert levant["Groups"] == "al-Nusra Front; Hezbollah; Islamic State" and levant["Group slugs"] == "nusra; hezbollah; islamic-state"
+    assert levant["Description"] == "The Levant." and levant["Page"] == "/maps/iq-sy/"
+    assert (sahel["Until (year)"], sahel["Groups"]) == ("2020", "")
+    assert [row["Name"] for row in rows(client.get("/api/v1/theatres.csv", {"country": "ML"}))] == ["Sahel"]
 
 
 def test_attacks_csv_names_who_according_to_whom(client):
@@ -123,6 +154,7 @@ def test_the_api_and_the_export_command_write_the_same_file(name, client, tmp_pa
     AttributionFactory(group=state, attack=AttackFactory(country="IQ"))
     GroupRoleFactory(group=state, person=PersonFactory(name="Abu Bakr al-Baghdadi"), kind=RoleKind.LEADER)
     SizeEstimateFactory(group=state, low=3000, high=4000, counted="fighters")
+    TheatreFactory(name="Iraq and Syria", countries=["IQ", "SY"])
     downloaded = b"".join(client.get(f"/api/v1/{name}.csv").streaming_content)
     call_command("export_csv", name, "--output", str(tmp_path / "out.csv"), "--no-progress", stdout=io.StringIO())
     assert downloaded == (tmp_path / "out.csv").read_bytes() and downloaded.count(b"\n") >= 2

@@ -57,3 +57,28 @@ def test_the_list_query_count_does_not_grow(client, django_assert_num_queries, r
     # data version, count, page with its groups, citations with sources, the markers' citations
     with django_assert_num_queries(5):
         assert client.get("/api/v1/sections/").status_code == 200
+
+
+def test_q_finds_the_public_sections_with_every_word_of_it_as_the_site_search_does(get_json, front):
+    GroupSectionFactory(group=GroupFactory(slug="elsewhere"), topic=SectionTopic.OVERVIEW, text="Its aims are sectarian.")
+    hidden = front["section"].group.sections.get(topic=SectionTopic.GEOGRAPHY)
+    hidden.text = "Its aims, in draft."
+    hidden.save()
+    found = get_json("/api/v1/sections/", {"q": "AIMS sectar"})[1]["results"]
+    assert [(section["group"]["slug"], section["topic"]) for section in found] == [("elsewhere", "overview")]
+    assert sorted(section["group"]["slug"] for section in get_json("/api/v1/sections/", {"q": "aims"})[1]["results"]) == [
+        "elsewhere",
+        "front",
+    ]
+    assert get_json("/api/v1/sections/", {"q": "cite"})[1]["results"] == []  # markers are not words of the text
+    status, body = get_json("/api/v1/sections/", {"q": "x" * 201})
+    assert status == 400 and "limited to 200 characters" in body["q"][0]
+
+
+@pytest.mark.parametrize("records", [1, 12])
+def test_the_searched_list_query_count_does_not_grow(client, django_assert_num_queries, records):
+    for number in range(records):
+        GroupSectionFactory(topic=list(SectionTopic)[number], text=f"Sectarian aims, number {number}.")
+    with django_assert_num_queries(4):  # data version, count, page with groups, citations (no marker to read)
+        response = client.get("/api/v1/sections/", {"q": "sectarian"})
+    assert response.status_code == 200 and response.json()["count"] == records

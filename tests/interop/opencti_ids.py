@@ -11,6 +11,7 @@ a uuid5 in the OASIS namespace of the canonical JSON of those properties, names 
 - incident: name and created;
 - report: name and published;
 - identity: name and identity_class;
+- grouping: name and context (opencti-graphql src/modules/grouping, a container since OpenCTI 5.4);
 - relationship: relationship_type, the source's and target's standard ids, start_time and stop_time.
 
 OpenCTI also refuses a relationship its schema does not list for the two types (opencti-graphql
@@ -97,6 +98,9 @@ class OpenCtiImport:
             return [standard_id(stix_type, data)]
         if stix_type == "report":
             data = {"name": normalize_name(stix_object["name"]), "published": _js_iso(stix_object["published"])}
+            return [standard_id(stix_type, data)]
+        if stix_type == "grouping":
+            data = {"name": normalize_name(stix_object["name"]), "context": stix_object["context"]}
             return [standard_id(stix_type, data)]
         if stix_type == "identity":
             data = {"name": normalize_name(stix_object["name"]), "identity_class": normalize_name(stix_object["identity_class"])}

@@ -8,6 +8,9 @@ organisation (converters/stix2converter.py, `_create_cluster_args`), while relat
 object's own uuid (`_load_relationship`), so `_parse_galaxy_relationships` never finds them. These tests pin what it
 keeps, so that a misp-stix able to read incidents shows here.
 
+A grouping (a theatre) becomes an event of its own, named after the theatre, whose galaxy clusters are the theatre's
+groups (misp-stix maps a MISP event to a report or a grouping and reads either back as an event).
+
 MISP users get the attacks from the native export instead (`interop.misp`, a release's `misp-feed/` and galaxy files:
 one event per attack with its attributions and quotes, the groups as galaxy clusters), which
 tests/interop/test_misp_native.py loads back whole with PyMISP.
@@ -51,7 +54,14 @@ def test_misp_keeps_every_group_and_source_and_drops_only_the_incidents(misp):
         ),
     }
     assert parser.warnings == {}
-    assert len(events) == Source.objects.public().filter(citations__isnull=False).distinct().count()  # a report, an event
+    # A report is an event, and so is a grouping (a theatre), its intrusion sets the event's galaxy clusters.
+    groupings = [o for o in bundle["objects"] if o["type"] == "grouping"]
+    assert len(events) == Source.objects.public().filter(citations__isnull=False).distinct().count() + len(groupings)
+    names = {o["id"]: o["name"] for o in bundle["objects"] if o["type"] == "intrusion-set"}
+    for grouping in groupings:
+        (event,) = [event for event in events if event.info == grouping["name"]]
+        drawn = {cluster.value for galaxy in event.galaxies for cluster in galaxy.clusters}
+        assert drawn == {names[ref] for ref in grouping["object_refs"]}
     clusters = {cluster.value: cluster for event in events for galaxy in event.galaxies for cluster in galaxy.clusters}
     cited_groups = {o["name"] for o in bundle["objects"] if o["type"] == "intrusion-set"}
     assert set(clusters) == cited_groups and len(cited_groups) == Group.objects.public().count()

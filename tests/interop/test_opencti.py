@@ -122,6 +122,15 @@ def test_openCTI_keeps_everything_in_its_collection_and_merges_only_kinds_of_one
     assert kinds_kept == {o["relationship_type"] for o in affiliations}
 
 
+def test_the_openCTI_collection_serves_theatres_as_the_groupings_it_keeps_as_containers(client, two_releases):
+    standard = [o for o in objects_of(pages(client, f"{COLLECTION}objects/", limit=1000)) if o["type"] == "grouping"]
+    for_opencti = [o for o in objects_of(pages(client, f"{OPENCTI_COLLECTION}objects/", limit=1000)) if o["type"] == "grouping"]
+    assert standard and for_opencti == standard  # unchanged: OpenCTI imports a grouping with its object_refs
+    assert all(o["object_refs"] and o["context"] == "unspecified" for o in for_opencti)
+    result = opencti_import(for_opencti)
+    assert result.merged == [] and result.kept == len(for_opencti)  # known by name and context: none merges
+
+
 def test_the_openCTI_collection_serves_typed_affiliations_as_related_to_and_keeps_their_kind(client, two_releases):
     standard = {o["id"]: o for o in objects_of(pages(client, f"{COLLECTION}objects/", limit=1000))}
     for_opencti = {o["id"]: o for o in objects_of(pages(client, f"{OPENCTI_COLLECTION}objects/", limit=1000))}

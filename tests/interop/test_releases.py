@@ -11,7 +11,8 @@ from django.urls import reverse
 from stix2validator import ValidationOptions, validate_string
 
 from groups.exports import CSV_EXPORTS, TABLE_EXPORTS
-from groups.models import Affiliation, Alias, Attack, Attribution, Designation, Group, GroupRole, SizeEstimate
+from groups.models import Affiliation, Alias, Attack, Attribution, Designation, Group, GroupRole, SizeEstimate, Theatre
+from groups.theatres import theatre_groups
 from interop import releases
 from interop.models import Release, StixObjectVersion
 from interop.releases import BUNDLE_NAME, json_key
@@ -33,6 +34,7 @@ PUBLIC_COUNTS = {
     "size-estimates": SizeEstimate,
     "attacks": Attack,
     "attributions": Attribution,
+    "theatres": Theatre,
     "sources": Source,
     "citations": Citation,
 }
@@ -126,6 +128,11 @@ def test_a_release_of_the_demo_data_holds_every_public_table_and_the_bundle_with
         counts[stix_object["type"]] = counts.get(stix_object["type"], 0) + 1
     assert counts == manifest["counts"]["stix"]
     assert counts["intrusion-set"] == Group.objects.public().count() and counts["incident"] == Attack.objects.public().count()
+    assert counts["grouping"] == sum(1 for theatre in Theatre.objects.public() if theatre_groups(theatre).exists()) > 0
+    theatre_records = table_rows(root, release, "theatres")[1]
+    groupings = {stix_object["name"]: stix_object for stix_object in objects if stix_object["type"] == "grouping"}
+    for record in theatre_records:  # the table and the bundle draw the same groups on each map
+        assert len(groupings[record["name"]]["object_refs"]) == len(record["group_slugs"].split("; "))
     assert gzip.decompress(read(root, release, f"{BUNDLE_NAME}.gz")).decode() == text
     # Every object is a version in the TAXII table, the latest, added with the release.
     versions = StixObjectVersion.objects.filter(release=release)

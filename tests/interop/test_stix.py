@@ -10,8 +10,21 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from stix2validator import ValidationOptions, validate_string
 
-from groups.models import Affiliation, AffiliationKind, Alias, Attack, Attribution, AttributionKind, CountQualifier, Group
+from groups.models import (
+    Affiliation,
+    AffiliationKind,
+    Alias,
+    Attack,
+    Attribution,
+    AttributionKind,
+    CountQualifier,
+    Group,
+    GroupStatus,
+    Theatre,
+)
+from groups.theatres import theatre_groups
 from interop.stix import EXTENSION_PROPERTIES, stix_bundle_chunks, stix_json, stix_objects
+from interop.stix import stix_id as theatre_stix_id
 from kb.dates import DatePrecision
 from kb.models import PublicationStatus
 from sampledata.demo_data import load_demo_data
@@ -25,6 +38,8 @@ from tests.factories import (
     DesignationFactory,
     GroupFactory,
     SourceFactory,
+    TheatreFactory,
+    TheatreGroupFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -46,8 +61,8 @@ DISABLED_CHECKS = ["extref-hashes", "relationship-types"]
 
 # The whole export: groups with their citations, aliases (with the groups sharing them), the aliases' citations,
 # designations and theirs (6), then affiliations, attacks, attributions and sources, each with its citations (2 each),
-# the data version and, not cached yet for it, the titles that sources share (2).
-FULL_EXPORT_QUERIES = 16
+# the data version and, not cached yet for it, the titles that sources share (2), and the theatres with their groups (1).
+FULL_EXPORT_QUERIES = 17
 
 
 @pytest.fixture
@@ -122,7 +137,9 @@ def test_demo_bundle_is_valid_stix_2_1_with_every_reference_resolved(demo, no_ne
         "incident": Attack.objects.public().count(),
         "relationship": Affiliation.objects.public().count() + Attribution.objects.public().count(),
         "report": Source.objects.public().filter(citations__isnull=False).distinct().count(),
+        "grouping": sum(1 for theatre in Theatre.objects.public() if theatre_groups(theatre).exists()),
     }
+    assert counts["grouping"] > 0
     identity = by_type(bundle, "identity")[0]
     assert all(o["created_by_ref"] == identity["id"] for o in bundle["objects"] if o["type"] not in ("identity", "marking-definition"))
     stamps = [o[name] for o in bundle["objects"] if o["type"] != "marking-definition" for name in ("created", "modified")]
@@ -509,6 +526,7 @@ def add_connected_groups(count: int) -> None:
                 "attribution": attribution,
             }[target]
             CitationFactory(source=source, quote=QUOTE_CLAIM, **{"group": None, target: fact})
+        TheatreGroupFactory(theatre=TheatreFactory(countries=["PK"]), group=group)
 
 
 def count_queries(run) -> int:
@@ -596,6 +614,7 @@ def test_stix_objects_are_stix2_objects(demo):
         "Incident",
         "Relationship",
         "Report",
+        "Grouping",
     }
     assert [json.loads(stix_json(o)) for o in objects] == export()["objects"], "the same objects as the bundle's"
 
@@ -732,3 +751,57 @@ def test_a_source_keeps_its_report_id_when_its_address_changes(db):
 
     assert source.previous_slugs == ["first-address"]
     assert {o["id"] for o in after} == before  # the same report: no revoked copy and no new one in the next release
+
+
+# --- Theatres ---------------------------------------------------------------------------------------------------
+
+
+def _group(name: str, **fields) -> Group:
+    return GroupFactory(name=name, countries=fields.pop("countries", ["PK"]), **fields)
+
+
+def test_a_theatre_reads_as_a_grouping_of_its_public_groups_intrusion_sets(db, no_network):
+    theatre = TheatreFactory(
+        name="Afghanistan and Pakistan",
+        slug="af-pk",
+        description="Groups of the Af-Pak theatre.",
+        countries=["PK", "AF"],
+        start_year=2010,
+        end_year=2019,
+    )
+    active = _group("Tehrik-e-Taliban Pakistan", founded=datetime.date(2007, 12, 1), founded_precision=DatePrecision.MONTH)
+    undated = _group("Undated Front", countries=["AF"])
+    _group("Gone Front", dissolved=datetime.date(2005, 1, 1), dissolved_precision=DatePrecision.YEAR, status=GroupStatus.DEFUNCT)
+    _group("Draft Front", publication_status=DRAFT)
+    listed = _group("Islamic State Hind Province", countries=["IN"])
+    TheatreGroupFactory(theatre=theatre, group=listed)
+    TheatreGroupFactory(theatre=theatre, group=_group("Drafted on the map", countries=["IN"]), publication_status=DRAFT)
+    TheatreFactory(name="Hidden", countries=["PK"], publication_status=DRAFT)
+    TheatreFactory(name="Nobody's", countries=["NZ"])  # a grouping must refer to something: none until it has a group
+
+    text = export_text()
+    assert_valid_stix(text, enforce_refs=True)
+    bundle = json.loads(text)
+    (grouping,) = by_type(bundle, "grouping")
+    assert grouping["id"] == theatre_stix_id("grouping", "theatre:af-pk")
+    assert (grouping["name"], grouping["description"], grouping["context"]) == (
+        "Afghanistan and Pakistan",
+        "Groups of the Af-Pak theatre.",
+        "unspecified",
+    )
+    assert grouping["object_refs"] == sorted(intrusion_set(bundle, group.name)["id"] for group in (active, undated, listed))
+    assert (grouping["x_kb_countries"], grouping["x_kb_start_year"], grouping["x_kb_end_year"]) == (["AF", "PK"], 2010, 2019)
+    assert grouping["external_references"] == [
+        {"source_name": "militant-groups-kb", "external_id": "af-pk", "url": f"{BASE_URL}/maps/af-pk/"}
+    ]
+    assert grouping["object_marking_refs"] and grouping["created_by_ref"] == by_type(bundle, "identity")[0]["id"]
+    assert export(active)["objects"] and not by_type(export(active), "grouping")  # a group's neighbourhood holds no theatre
+
+    # Its id stays when it is renamed; modified moves on when a group joins its map.
+    theatre.name, theatre.end_year = "Af-Pak", None
+    theatre.save()
+    renamed = by_type(export(), "grouping")[0]
+    assert renamed["id"] == grouping["id"] and "x_kb_end_year" not in renamed
+    later = _group("Founded later", founded=datetime.date(2024, 1, 1), founded_precision=DatePrecision.YEAR)
+    grown = by_type(export(), "grouping")[0]
+    assert intrusion_set(export(), later.name)["id"] in grown["object_refs"] and instant(grown["modified"]) > instant(renamed["modified"])

@@ -6,13 +6,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from groups.filtersets import AttackFilterSet
-from groups.models import Attack
+from groups.filtersets import AttackFilterSet, GroupSectionFilterSet
+from groups.models import Attack, GroupSection
 from kb.dates import DatePrecision
-from kb.search import MAX_QUERY_LENGTH, search_text
+from kb.search import MAX_QUERY_LENGTH, SNIPPET_WORDS, SnippetPart, search_text, snippet
 from sources.filtersets import CitationFilterSet, SourceFilterSet
 from sources.models import Citation, Source
-from tests.factories import AttackFactory, CitationFactory, SourceFactory
+from tests.factories import AttackFactory, CitationFactory, GroupSectionFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +30,7 @@ def records():
     AttackFactory(slug="sehwan", title="Bombing of the Lal Shahbaz Qalandar shrine", locality="Sehwan Sharīf")
     source = SourceFactory(slug="dawn", title="Daesh’s Khorasan province", outlet="Dawn")
     CitationFactory(source=source, quote="fighters of the Islamic State of Iraq and the Levant – Khorasan Province")
+    GroupSectionFactory(text="Sectarian killings [cite:1] in Quetta.")
 
 
 def attacks(q):
@@ -67,6 +68,7 @@ def test_source_and_quote_words(records):
         (lambda: AttackFilterSet({"q": "quetta police"}, queryset=Attack.objects.all()).qs, "attack_search_document"),
         (lambda: SourceFilterSet({"q": "khorasan"}, queryset=Source.objects.all()).qs, "source_search_document"),
         (lambda: CitationFilterSet({"q": "khorasan"}, queryset=Citation.objects.all()).qs, "citation_search_document"),
+        (lambda: GroupSectionFilterSet({"q": "sectarian"}, queryset=GroupSection.objects.all()).qs, "groupsection_search_document"),
     ],
 )
 def test_each_search_can_use_its_index(records, queryset, index):
@@ -124,3 +126,26 @@ def test_every_search_and_name_filter_refuses_a_query_too_long_once_spelled_out(
     else:
         assert message in response.content.decode()
     assert client.get(path, {parameter: "\ufdfa" * (MAX_QUERY_LENGTH // 18)}).status_code == 200
+
+
+def marked(parts: list[SnippetPart]) -> list[str]:
+    return [part.text for part in parts if part.mark]
+
+
+def test_a_snippet_marks_each_word_that_begins_with_a_query_word_accents_and_case_folded():
+    parts = snippet("The Sipah-e-Sahaba's sectarianism reached Quétta;\n\nSECTS split.", ["sect", "quetta", "sahaba"])
+    assert "".join(part.text for part in parts) == "The Sipah-e-Sahaba's sectarianism reached Quétta; SECTS split."
+    assert marked(parts) == ["Sahaba", "sectarianism", "Quétta", "SECTS"]
+    assert marked(snippet("insect", ["sect"])) == []  # the beginning of a word, not inside one
+
+
+def test_a_long_text_is_cut_round_the_first_word_found_with_an_ellipsis_where_it_goes_on():
+    words = [f"w{n}" for n in range(200)]
+    words[100] = "sectarian"
+    parts = snippet(" ".join(words), ["sectarian"])
+    text = "".join(part.text for part in parts)
+    assert text.startswith("… w90 ") and text.endswith(" …") and marked(parts) == ["sectarian"]
+    assert len(text.split()) == SNIPPET_WORDS + 2  # the words and the two ellipses
+    opening = "".join(part.text for part in snippet(" ".join(words), ["absent"]))
+    assert opening.startswith("w0 w1 ") and opening.endswith(" …")  # found elsewhere (its heading): the opening
+    assert snippet("", ["x"]) == []

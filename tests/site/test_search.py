@@ -4,11 +4,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from groups.models import Alias, Group, RoleKind
-from groups.selectors import search_groups
+from groups.models import Alias, Group, GroupSection, RoleKind, SectionTopic
+from groups.selectors import search_groups, search_sections
 from kb.dates import DatePrecision
 from kb.models import PublicationStatus
 from kb.search import MAX_QUERY_LENGTH
+from kb.services import record_save
 from sampledata.demo_data import load_demo_data
 from tests.factories import (
     AliasFactory,
@@ -16,6 +17,7 @@ from tests.factories import (
     CitationFactory,
     GroupFactory,
     GroupRoleFactory,
+    GroupSectionFactory,
     PersonFactory,
     SourceFactory,
 )
@@ -135,12 +137,14 @@ def test_punctuation_only_queries_find_nothing_without_error(client, groups):
 def test_query_count_does_not_grow(client, groups, django_assert_num_queries, extra):
     AttackFactory(title="Islamic State attack")
     for i in range(extra):
-        AliasFactory.create_batch(2, group=GroupFactory(name=f"Islamic Front {i}"))
+        front = GroupFactory(name=f"Islamic Front {i}")
+        AliasFactory.create_batch(2, group=front)
+        GroupSectionFactory(group=front, text=f"An Islamic movement [cite:{i + 1}], the {i}th.")
         AttackFactory(title=f"Islamic attack {i}")
         CitationFactory(group_role=GroupRoleFactory(person=PersonFactory(name=f"Abu Islamic {i}")), group=None)
-    # data version, ranked names, their groups, their aliases, people's roles with their groups, attacks, their
-    # attributions, sources
-    with django_assert_num_queries(8):  # data version, ranked names, their groups, their aliases, attacks, their attributions, sources
+    # data version, ranked names, their groups, their aliases, profile sections with their groups, people's roles with
+    # their groups, attacks, their attributions, sources
+    with django_assert_num_queries(9):
         assert client.get("/search/", {"q": "islamic"}).status_code == 200
 
 
@@ -216,7 +220,71 @@ def test_each_group_found_shows_its_kind_without_another_query(client, groups, d
     from groups.models import Group, GroupKind
 
     Group.objects.filter(slug="iskp").update(kind=GroupKind.BRANCH)
-    with django_assert_num_queries(7):  # as any search finding groups and no source: none more for the kinds
+    with django_assert_num_queries(8):  # as any search finding groups and no source: none more for the kinds
         page = client.get("/search/", {"q": "khorasan"}).content.decode()
     result = page.split('href="/groups/iskp/"', 1)[1].split("</li>", 1)[0]
     assert '<span class="badge badge-kind kind-branch">Branch or province</span>' in result
+
+
+# --- The words of profile sections ---------------------------------------------------------------------------------
+
+SECTARIAN = "It carried out sectarian killings of Shia Muslims [cite:{cid}].\n\nIts leaders came from Sipah-e-Sahaba."
+
+
+@pytest.fixture
+def lej():
+    group = GroupFactory(name="Lashkar-e-Jhangvi", slug="lej")
+    section = GroupSectionFactory(group=group, topic=SectionTopic.IDEOLOGY_AND_AIMS, text="Placeholder.")
+    citation = CitationFactory(section=section, group=None)
+    section.text = SECTARIAN.format(cid=citation.pk)
+    section.save()
+    return section
+
+
+def results(client, query: str, block: str) -> str:
+    page = client.get("/search/", {"q": query}).content.decode()
+    return page.split(f'id="{block}"', 1)[1].split("</section>", 1)[0] if f'id="{block}"' in page else ""
+
+
+def test_the_words_of_a_published_section_find_its_group_with_its_heading_a_snippet_and_its_anchor(client, lej):
+    found = results(client, "Sectarian", "section-results")
+    assert '<a href="/groups/lej/#section-ideology_and_aims">Lashkar-e-Jhangvi: Ideology and aims</a>' in found
+    assert "It carried out <mark>sectarian</mark> killings of Shia Muslims." in found  # the marker is no word of the prose
+    assert "cite" not in found
+    # Every word, or its beginning, accents and case folded, as the other word searches read them.
+    assert [match.section for match in search_sections("SHÍA sectar")] == [lej]
+    assert search_sections("sectarian sunni") == [] and search_sections("cite") == [] and search_sections("'%") == []
+    # The heading an editor gave is searched and shown too.
+    lej.heading = "Aims and enemies"
+    lej.save()
+    assert "Lashkar-e-Jhangvi: Aims and enemies</a>" in results(client, "enemies", "section-results")
+
+
+def test_drafts_unpublished_groups_and_edits_awaiting_review_are_never_found(client, lej, editor):
+    GroupSectionFactory(
+        group=GroupFactory(name="Hidden Section Front"), text="Sectarian, in draft.", publication_status=PublicationStatus.DRAFT
+    )
+    of_draft = GroupSectionFactory(group=GroupFactory(name="Draft Front", publication_status=PublicationStatus.DRAFT))
+    of_draft.text = "Sectarian, of a draft group."
+    of_draft.save()
+    section = GroupSection.objects.get(pk=lej.pk)
+    section.text = section.text.replace("sectarian", "clandestine")
+    record_save(instance=section, user=editor, reason="Reworded")  # waits for a Reviewer; readers keep the published text
+    assert [match.section.pk for match in search_sections("sectarian")] == [lej.pk]
+    assert search_sections("clandestine") == []
+    page = client.get("/search/", {"q": "sectarian"}).content.decode()
+    assert "Hidden Section Front" not in page and "Draft Front" not in page
+    assert "Nothing published matches “clandestine”" in client.get("/search/", {"q": "clandestine"}).content.decode()
+
+
+def test_a_snippet_is_escaped_and_only_the_words_found_are_marked(client):
+    GroupSectionFactory(group=GroupFactory(slug="front"), text="Its <b>manifesto</b> & <script>alert(1)</script> sectarian aims.")
+    found = results(client, "manifesto", "section-results")
+    assert "Its &lt;b&gt;<mark>manifesto</mark>&lt;/b&gt; &amp; &lt;script&gt;alert(1)&lt;/script&gt; sectarian aims." in found
+    assert "<script>" not in found and found.count("<mark>") == 1
+
+
+def test_the_sections_saying_it_most_come_first(client):
+    once = GroupSectionFactory(group=GroupFactory(name="Alpha Front"), text="Sectarian once, among many other words of the text.")
+    often = GroupSectionFactory(group=GroupFactory(name="Zeta Front"), text="Sectarian aims, sectarian killings, sectarian war.")
+    assert [match.section for match in search_sections("sectarian")] == [often, once]

@@ -152,3 +152,54 @@ def test_the_list_query_count_does_not_grow(client, django_assert_num_queries, m
     TheatreFactory.create_batch(1 + more)
     with django_assert_num_queries(3):  # the data version, the count, the page
         assert client.get("/maps/").status_code == 200
+
+
+def _dated_group(name: str, *, founded=None, founded_precision=DatePrecision.UNKNOWN, dissolved=None, dissolved_precision=None):
+    return GroupFactory(
+        name=name,
+        countries=["PK"],
+        founded=founded,
+        founded_precision=founded_precision,
+        dissolved=dissolved,
+        dissolved_precision=dissolved_precision or (DatePrecision.UNKNOWN if dissolved is None else DatePrecision.DAY),
+        status=GroupStatus.DEFUNCT if dissolved else GroupStatus.ACTIVE,
+    )
+
+
+def test_a_maps_groups_of_its_countries_are_those_active_within_its_period_by_precision(client, region):
+    # The period is 2010–2019.
+    year = DatePrecision.YEAR
+    inside = {
+        _dated_group("Founded in its last year", founded=datetime.date(2019, 1, 1), founded_precision=year),
+        _dated_group("Founded in its last month", founded=datetime.date(2019, 12, 1), founded_precision=DatePrecision.MONTH),
+        _dated_group("Dissolved in its first year", dissolved=datetime.date(2010, 1, 1), dissolved_precision=year),
+        _dated_group("Dissolved late in its first year", dissolved=datetime.date(2010, 1, 1), dissolved_precision=DatePrecision.LATE),
+        _dated_group("Dissolved on its first day", dissolved=datetime.date(2010, 1, 1)),
+        _dated_group("Spanning it", founded=datetime.date(1990, 1, 1), founded_precision=year, dissolved=datetime.date(2030, 5, 4)),
+        _dated_group("Never dated"),
+    }
+    outside = {
+        _dated_group("Founded after it", founded=datetime.date(2020, 1, 1), founded_precision=year),
+        _dated_group(
+            "Dissolved the day before it", founded=datetime.date(2001, 1, 1), founded_precision=year, dissolved=datetime.date(2009, 12, 31)
+        ),
+        _dated_group("Dissolved the year before it", dissolved=datetime.date(2009, 1, 1), dissolved_precision=year),
+    }
+    listed_outside = _dated_group("Listed though dissolved before", dissolved=datetime.date(2001, 1, 1), dissolved_precision=year)
+    TheatreGroupFactory(theatre=region["theatre"], group=listed_outside)
+    drawn = {group.name for group in client.get("/maps/af-pk/").context["page"].groups}
+    assert {group.name for group in inside} | {listed_outside.name} <= drawn
+    assert not drawn & {group.name for group in outside}
+    # A profile lists the maps it is drawn on alike.
+    for group in inside | {listed_outside}:
+        assert "/maps/af-pk/" in client.get(group.get_absolute_url()).content.decode(), group.name
+    for group in outside:
+        assert 'href="/maps/af-pk/"' not in client.get(group.get_absolute_url()).content.decode(), group.name
+
+
+def test_an_open_period_draws_every_group_not_dissolved_before_it_starts(client):
+    TheatreFactory(slug="open", countries=["PK"], start_year=2015, end_year=None)
+    later = _dated_group("Founded long after", founded=datetime.date(2090, 1, 1), founded_precision=DatePrecision.YEAR)
+    gone = _dated_group("Gone before", dissolved=datetime.date(2014, 12, 1), dissolved_precision=DatePrecision.MONTH)
+    drawn = {group.name for group in client.get("/maps/open/").context["page"].groups}
+    assert later.name in drawn and gone.name not in drawn
