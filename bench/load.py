@@ -5,7 +5,7 @@
 
 Starts gunicorn on 127.0.0.1 (a free port) with the production settings, made safe for loopback through
 their own environment variables: a throwaway SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, SECURE_SSL_REDIRECT=false
-and an anonymous API rate no run reaches. It serves the current database: DATABASE_URL's, or the embedded
+and throttle rates no run reaches. It serves the current database: DATABASE_URL's, or the embedded
 server's. Static files are collected first (production's storage serves them from a manifest). Once /healthz
 answers and every URL of the mix answers 200, the load runs with wrk when it is installed
 (apt-get install -y wrk), or with Python threads when it is not. Prints requests/s, p50 and p99 latency,
