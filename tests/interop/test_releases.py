@@ -347,5 +347,8 @@ def test_the_deployment_keeps_the_releases_on_a_volume_the_app_may_write():
     assert "ENV RELEASES_ROOT=/var/lib/kb/releases" in dockerfile
     assert "chown -R kb:kb /var/lib/kb" in dockerfile.split("USER kb")[0]
     compose = yaml.safe_load((repository / "docker-compose.yml").read_text())
-    assert "releases:/var/lib/kb/releases" in compose["services"]["web"]["volumes"]
+    apps = [name for name, service in compose["services"].items() if "gunicorn" in service.get("command", [])]
+    assert sorted(apps) == ["app1", "app2"]
+    for name in apps:  # one volume: a release built on either app server is served by both
+        assert "releases:/var/lib/kb/releases" in compose["services"][name]["volumes"]
     assert "releases" in compose["volumes"]
