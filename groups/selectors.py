@@ -107,6 +107,17 @@ def groups_with_facts() -> QuerySet[Group]:
     )
 
 
+def _fact_citation_ids(group_ids: list[int]) -> QuerySet[Citation]:
+    """The ids of the citations of these groups' public roles, size estimates and sections, as one subquery.
+
+    A union of three lookups, each answered by the index on its own column; the same three as one OR over the
+    citations table would read all of it (500,000 rows at GTD scale: 60 ms a profile)."""
+    roles = Citation.objects.filter(group_role__in=GroupRole.objects.public().filter(group__in=group_ids))
+    estimates = Citation.objects.filter(size_estimate__in=SizeEstimate.objects.public().filter(group__in=group_ids))
+    sections = Citation.objects.filter(section__in=GroupSection.objects.public().filter(group__in=group_ids))
+    return roles.values("pk").union(estimates.values("pk"), sections.values("pk"), all=True)
+
+
 def load_roles_size_estimates_and_sections(groups: Iterable[Group]) -> None:
     """Give each of `groups` its public roles (`public_roles`, each with its person), size estimates
     (`public_size_estimates`) and profile sections (`public_sections`), each with its `public_citations`, in one query
@@ -119,11 +130,7 @@ def load_roles_size_estimates_and_sections(groups: Iterable[Group]) -> None:
     citations = (
         Citation.objects.published()
         .filter(Source.public_q("source__"))
-        .filter(
-            Q(group_role__in=GroupRole.objects.public().filter(group__in=list(by_id)))
-            | Q(size_estimate__in=SizeEstimate.objects.public().filter(group__in=list(by_id)))
-            | Q(section__in=GroupSection.objects.public().filter(group__in=list(by_id)))
-        )
+        .filter(pk__in=_fact_citation_ids(list(by_id)))
         .select_related("source", "group_role__person", "size_estimate", "section")
         .order_by(*CITATION_ORDER)
     )
