@@ -26,7 +26,7 @@ from kb.dates import (
     precision_field,
 )
 from kb.links import record_path
-from kb.models import AuditedModel, CuratedModel, status_index
+from kb.models import AuditedModel, CuratedModel, status_index, updated_index
 from kb.search import search_document
 from sources.markers import MARKER, marker_ids, marker_problems
 from sources.models import Citation
@@ -109,7 +109,11 @@ class Group(CuratedModel):
         ordering = [Lower("name"), "id"]  # "al-Qaeda" among the A's, whatever the database collation
         permissions = [("publish_group", "Can publish or unpublish groups")]
         # Search by any spelling: LIKE '%key%' and pg_trgm's % operator both use a trigram index.
-        indexes = [status_index("group"), GinIndex(fields=["normalized_name"], opclasses=["gin_trgm_ops"], name="group_search_key_trgm")]
+        indexes = [
+            status_index("group"),
+            GinIndex(fields=["normalized_name"], opclasses=["gin_trgm_ops"], name="group_search_key_trgm"),
+            updated_index("group"),  # the groups changed last (`groups.selectors.recently_updated_groups`)
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["normalized_name"],
@@ -244,6 +248,7 @@ class Alias(CuratedModel):
             status_index("alias"),
             models.Index(fields=["group", "kind"], name="alias_group_kind_idx"),
             models.Index(fields=["group", "updated_at"], name="alias_group_updated_idx"),  # a profile's last update
+            updated_index("alias", "group"),
             GinIndex(fields=["normalized_name"], opclasses=["gin_trgm_ops"], name="alias_search_key_trgm"),
         ]
 
@@ -386,6 +391,8 @@ class Affiliation(CuratedModel):
             status_index("affiliation"),
             models.Index(fields=["from_group", "updated_at"], name="affiliation_from_updated_idx"),
             models.Index(fields=["to_group", "updated_at"], name="affiliation_to_updated_idx"),
+            updated_index("affiliation", "from_group", name="affiliation_updated_from_idx"),
+            updated_index("affiliation", "to_group", name="affiliation_updated_to_idx"),
         ]  # for a profile's last update: the newest change to what it shows
 
     def __str__(self) -> str:
@@ -452,6 +459,7 @@ class Designation(CuratedModel):
         indexes = [
             status_index("designation"),
             models.Index(fields=["group", "updated_at"], name="designation_group_updated_idx"),
+            updated_index("designation", "group"),
         ]  # for a profile's last update: the newest change to what it shows
 
     def __str__(self) -> str:
@@ -759,6 +767,7 @@ class Attribution(CuratedModel):
         indexes = [
             status_index("attribution"),
             models.Index(fields=["group", "updated_at"], name="attribution_group_updated_idx"),
+            updated_index("attribution", "group"),
         ]  # for a profile's last update: the newest change to what it shows
 
     def __str__(self) -> str:
@@ -919,6 +928,7 @@ class GroupRole(CuratedModel):
         indexes = [
             status_index("grouprole"),
             models.Index(fields=["group", "updated_at"], name="grouprole_group_updated_idx"),  # a profile's last update
+            updated_index("grouprole", "group"),
         ]
 
     def __str__(self) -> str:
@@ -1011,6 +1021,7 @@ class SizeEstimate(CuratedModel):
         indexes = [
             status_index("sizeestimate"),
             models.Index(fields=["group", "updated_at"], name="sizeestimate_group_updated_idx"),  # a profile's last update
+            updated_index("sizeestimate", "group"),
         ]
 
     def __str__(self) -> str:
@@ -1216,6 +1227,7 @@ class GroupSection(CuratedModel):
         indexes = [
             status_index("groupsection"),
             models.Index(fields=["group", "updated_at"], name="groupsection_group_updated_idx"),  # a profile's last update
+            updated_index("groupsection", "group"),
             GinIndex(SECTION_SEARCH_DOCUMENT, name="groupsection_search_document"),
         ]
 

@@ -55,6 +55,12 @@ def status_index(model_name: str) -> models.Index:
     return models.Index(fields=["publication_status"], name=f"{model_name}_status_idx")
 
 
+def updated_index(model_name: str, link: str = "id", name: str = "") -> models.Index:
+    """An index on when each record last changed and what it links to: a table's newest changes, ties broken by the
+    link (the newest record first), read in order without sorting the table."""
+    return models.Index(fields=["updated_at", link], name=name or f"{model_name}_updated_idx")
+
+
 class CuratedModel(models.Model):
     """A record editors curate: drafts stay off the public faces, every change is kept."""
 
