@@ -441,7 +441,8 @@ def tag_headers(response, tags: Iterable[str]) -> None:
 
 
 def cached_response(key: str, build, *, record_page: bool = False) -> HttpResponse:
-    """The response cached under `key`, or `build()`'s, kept when it is a plain 200.
+    """The response cached under `key`, or `build()`'s, kept when it is a plain 200. `X-Cache` says which (HIT or
+    MISS), for operators and load tests to count.
 
     The ETag is stored with the body: a hit answers without hashing the page again (ConditionalGetMiddleware
     only computes one when the response has none), and a stale entry is never served, so never answers 304."""
@@ -454,11 +455,13 @@ def cached_response(key: str, build, *, record_page: bool = False) -> HttpRespon
         content, content_type, etag = entry.value
         response = HttpResponse(content, content_type=content_type)
         response["ETag"] = etag
+        response["X-Cache"] = "HIT"
         tag_headers(response, entry.tags)
         return response
     try:
         with building(record_page=record_page) as builder:
             response = build()
+            response["X-Cache"] = "MISS"
             if response.status_code == 200 and not response.streaming and not response.has_header("Set-Cookie"):
                 if hasattr(response, "render") and not response.is_rendered:
                     response.render()

@@ -236,6 +236,17 @@ def test_public_responses_name_their_tags_for_a_cdn(client, world, kept):
     assert {"groups.group", "groups.alias", "all"} <= set(listing["Surrogate-Key"].split(" "))
 
 
+def test_each_answer_says_whether_the_cache_served_it(client, world, curator):
+    for path in ("/groups/islamic-state/", "/api/v1/groups/islamic-state/"):
+        assert [client.get(path)["X-Cache"] for _ in range(2)] == ["MISS", "HIT"], path
+    warm(client, ["/groups/other-front/"])
+    alias = world["alias"]
+    alias.name = "Daish"
+    record_save(instance=alias, user=curator, reason="Spelling")
+    assert client.get("/groups/islamic-state/")["X-Cache"] == "MISS"  # what the write touched is built again
+    assert client.get("/groups/other-front/")["X-Cache"] == "HIT"  # and nothing else
+
+
 def test_a_header_cut_short_keeps_the_model_wide_tags(client, world, monkeypatch):
     full = client.get("/groups/islamic-state/")["Surrogate-Key"].split(" ")
     monkeypatch.setattr(kb_cache, "HEADER_LIMIT", 60)

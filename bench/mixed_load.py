@@ -1,0 +1,283 @@
+"""Readers and an editor at once, at GTD scale: the public cache while the data changes under it.
+
+    .venv/bin/python bench/mixed_load.py [--seconds 60] [--readers 32] [--workers 5] [--profiles 1000]
+                                         [--writes-per-second 1] [--output results.json]
+
+On the GTD-scale bench database (`.data/bench`, built by `make bench`; never DATABASE_URL's), gunicorn with the
+production settings serves `--readers` threads that request, at random, `--profiles` published group profiles and
+the site's and the API's lists (first pages and a few later ones, the home page). Every page is requested once
+before the clock starts, so the cache is warm, as a site's is after its first minutes.
+
+Two phases of `--seconds` each, in the same run:
+- readers alone: the baseline;
+- readers while one editor saves once a second: a Reviewer's rename of a published alias of one of the groups read,
+  through `kb.services.record_save`, committed, as an edit in the admin is; it makes that group's profile and the
+  lists that show aliases stale (targeted invalidation, `kb.cache`), and the readers rebuild them.
+
+Printed for each phase: requests/s, p50 and p99 latency and their ratio, the cache hit ratio (from each answer's
+`X-Cache`), errors (any answer but 200, any socket error), and the writes made; then the editor phase's figures
+against the targets of issue 16 (hit ratio at least 95%, p99 at most 3 x p50, no errors). The aliases renamed get
+their names back at the end. On a machine of two cores the reader threads, gunicorn and PostgreSQL share them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gtd_scale import bench_data_dir, published_group_sample, refuse_other_databases
+from server import HOST, ROOT, database_url, serve, server_environment
+
+sys.path.insert(0, str(ROOT))
+
+SEED = "kb-bench:mixed"
+EDITOR = "bench-editor"
+LISTS = [
+    "/",
+    *(f"/groups/?page={page}" if page > 1 else "/groups/" for page in range(1, 11)),
+    *(f"/attacks/?page={page}" if page > 1 else "/attacks/" for page in range(1, 4)),
+    "/sources/",
+    *(f"/api/v1/groups/?page={page}" if page > 1 else "/api/v1/groups/" for page in range(1, 6)),
+    "/api/v1/attacks/",
+    "/api/v1/sources/",
+]
+
+
+@dataclass
+class Phase:
+    name: str
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list, repr=False)
+    hits: int = 0
+    misses: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    writes: int = 0
+
+    def summary(self) -> dict:
+        quantiles = statistics.quantiles(self.latencies, n=100) if len(self.latencies) > 1 else [0.0] * 99
+        p50, p99 = quantiles[49] * 1000, quantiles[98] * 1000
+        answered = self.hits + self.misses
+        return {
+            "phase": self.name,
+            "requests": len(self.latencies) + sum(self.errors.values()),
+            "requests_per_second": len(self.latencies) / self.seconds if self.seconds else 0.0,
+            "p50_ms": p50,
+            "p99_ms": p99,
+            "p99_over_p50": p99 / p50 if p50 else None,
+            "hit_ratio": self.hits / answered if answered else None,
+            "hits": self.hits,
+            "misses": self.misses,
+            "errors": dict(self.errors),
+            "writes": self.writes,
+        }
+
+
+def get(port: int, path: str) -> tuple[int, str]:
+    connection = http.client.HTTPConnection(HOST, port, timeout=60)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.getheader("X-Cache", "")
+    finally:
+        connection.close()
+
+
+def warm(port: int, paths: list[str], threads: int = 4) -> float:
+    """Every page requested once, by a few threads: the cache holds them all. Returns the seconds it took."""
+    began, queue, failures = time.monotonic(), list(paths), []
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                path = queue.pop()
+            status, _ = get(port, path)
+            if status != 200:
+                failures.append((path, status))
+
+    workers = [threading.Thread(target=work, daemon=True) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    if failures:
+        raise RuntimeError(f"{len(failures)} pages did not answer 200 while warming the cache, first {failures[0]}")
+    return time.monotonic() - began
+
+
+def read(port: int, paths: list[str], phase: Phase, readers: int, seconds: float) -> None:
+    """`readers` threads, each requesting pages at random until the time is up."""
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def reader(number: int) -> None:
+        rng = random.Random(f"{SEED}:{phase.name}:{number}")
+        latencies, hits, misses, errors = [], 0, 0, {}
+        while time.monotonic() < deadline:
+            path = rng.choice(paths)
+            began = time.perf_counter()
+            try:
+                status, cache = get(port, path)
+            except (OSError, http.client.HTTPException) as error:
+                errors[type(error).__name__] = errors.get(type(error).__name__, 0) + 1
+                continue
+            latencies.append(time.perf_counter() - began)
+            if status != 200:
+                errors[str(status)] = errors.get(str(status), 0) + 1
+            hits, misses = hits + (cache == "HIT"), misses + (cache == "MISS")
+        with lock:
+            phase.latencies.extend(latencies)
+            phase.hits, phase.misses = phase.hits + hits, phase.misses + misses
+            for kind, count in errors.items():
+                phase.errors[kind] = phase.errors.get(kind, 0) + count
+
+    began = time.monotonic()
+    threads = [threading.Thread(target=reader, args=(n,), daemon=True) for n in range(readers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 120)
+    phase.seconds = time.monotonic() - began
+
+
+def editor_account():
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group as Role
+
+    user, _ = get_user_model().objects.get_or_create(username=EDITOR, defaults={"is_staff": True})
+    user.groups.add(Role.objects.get(name="Reviewer"))
+    return user
+
+
+def edit(stop: threading.Event, every: float, aliases: list, phase: Phase) -> None:
+    """Once every `every` seconds, the next alias renamed (a marker added, or taken off again), committed."""
+    from django.db import connection
+
+    from kb.services import record_save
+
+    user = editor_account()
+    began = time.monotonic()
+    try:
+        for turn in range(10**9):
+            alias = aliases[turn % len(aliases)]
+            alias.name = alias.name.removesuffix(" (edited)") if alias.name.endswith(" (edited)") else f"{alias.name} (edited)"
+            record_save(instance=alias, user=user, reason="Benchmark edit")
+            phase.writes += 1
+            if stop.wait(max(0.0, began + (turn + 1) * every - time.monotonic())):  # on the beat, however long a save takes
+                return
+    finally:
+        connection.close()
+
+
+def restore(aliases: list) -> None:
+    from kb.services import record_save
+
+    user = editor_account()
+    for alias in aliases:
+        if alias.name.endswith(" (edited)"):
+            alias.name = alias.name.removesuffix(" (edited)")
+            record_save(instance=alias, user=user, reason="Benchmark edit undone")
+
+
+def aliases_to_edit(slugs: list[str], count: int) -> list:
+    from groups.models import Alias
+
+    aliases = Alias.objects.public().filter(group__slug__in=slugs).exclude(name__endswith=" (edited)").order_by("pk")
+    chosen = list(aliases[: count * 5])
+    return random.Random(f"{SEED}:aliases").sample(chosen, min(count, len(chosen)))
+
+
+def print_phases(results: list[dict]) -> None:
+    print(f"\n{'phase':<32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8} {'hits':>7} {'errors':>7} {'writes':>7}")
+    for row in results:
+        hits = f"{row['hit_ratio'] * 100:.1f}%" if row["hit_ratio"] is not None else "-"
+        ratio = f"{row['p99_over_p50']:.1f}x" if row["p99_over_p50"] else "-"
+        print(
+            f"{row['phase']:<32} {row['requests_per_second']:>8.1f} {row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} {ratio:>8} "
+            f"{hits:>7} {sum(row['errors'].values()):>7} {row['writes']:>7}"
+        )
+    baseline, edited = results
+    if baseline["requests_per_second"]:
+        print(f"\nrequests/s with the editor / without: {edited['requests_per_second'] / baseline['requests_per_second']:.2f}")
+    targets = [
+        ("hit ratio >= 95%", (edited["hit_ratio"] or 0) >= 0.95),
+        ("p99 <= 3 x p50", (edited["p99_over_p50"] or 99) <= 3),
+        ("0 errors", not edited["errors"]),
+    ]
+    print("targets under the editor: " + ", ".join(f"{name}: {'met' if met else 'NOT met'}" for name, met in targets))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=60, help="Seconds of each phase (default 60).")
+    parser.add_argument("--readers", type=int, default=32, help="Concurrent reader threads (default 32).")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers (default 2 x cores + 1).")
+    parser.add_argument("--profiles", type=int, default=1000, help="Group profiles read (default 1,000).")
+    parser.add_argument("--writes-per-second", type=float, default=1.0, help="The editor's saves a second (default 1).")
+    parser.add_argument("--output", type=Path, help="Also write the figures as JSON to this file.")
+    options = parser.parse_args()
+
+    refuse_other_databases()
+    data_dir = bench_data_dir(1.0)
+    if not data_dir.exists():
+        raise SystemExit(f"No bench database at {data_dir}: build it first with `make bench`.")
+    os.environ["EMBEDDED_POSTGRES_DIR"] = str(data_dir)
+    cache_dir = Path(tempfile.mkdtemp(prefix="kb-mixed-cache-"))
+    env = server_environment(database_url(), PUBLIC_CACHE_DIR=str(cache_dir))
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    profiles = [f"/groups/{slug}/" for slug in published_group_sample(options.profiles)]
+    if len(profiles) < options.profiles:
+        raise SystemExit(f"The bench database has {len(profiles)} published groups, fewer than --profiles {options.profiles}.")
+    paths = profiles + LISTS
+    aliases = aliases_to_edit([path.strip("/").split("/")[-1] for path in profiles], 120)
+    results = []
+    with tempfile.NamedTemporaryFile("w+", prefix="kb-mixed-", suffix=".log") as log:
+        try:
+            with serve(env, workers=options.workers, log=log, timeout=120) as (_server, port):
+                print(f"gunicorn: {options.workers} workers; {len(profiles):,} profiles and {len(LISTS)} lists", flush=True)
+                print(f"warming the cache: every page once… {warm(port, paths):.0f} s", flush=True)
+                quiet = Phase("readers alone")
+                read(port, paths, quiet, options.readers, options.seconds)
+                print(f"{quiet.name}: done", flush=True)
+                busy, stop = Phase(f"readers, editor {options.writes_per_second:g} save/s"), threading.Event()
+                editor = threading.Thread(target=edit, args=(stop, 1 / options.writes_per_second, aliases, busy), daemon=True)
+                editor.start()
+                try:
+                    read(port, paths, busy, options.readers, options.seconds)
+                finally:
+                    stop.set()
+                    editor.join(timeout=30)
+                print(f"{busy.name}: done", flush=True)
+                results = [quiet.summary(), busy.summary()]
+        except (RuntimeError, OSError) as error:
+            log.seek(0)
+            print(f"Benchmark failed: {error}\n--- gunicorn's log (last lines) ---\n{log.read()[-4000:]}", file=sys.stderr)
+            return 1
+        finally:
+            restore(aliases)
+            shutil.rmtree(cache_dir, ignore_errors=True)
+    print_phases(results)
+    if options.output:
+        options.output.write_text(json.dumps({"options": vars(options) | {"output": str(options.output)}, "phases": results}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
