@@ -18,6 +18,7 @@ from django.db.models import (
     DateTimeField,
     F,
     IntegerField,
+    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -87,27 +88,42 @@ def public_groups() -> QuerySet[Group]:
     return Group.objects.public().annotate(last_updated=Greatest("updated_at", *newest))
 
 
-def groups_with_facts() -> QuerySet[Group]:
-    """Public groups with their own citations, public aliases, relationships both ways and designations, each cited."""
-    return public_groups().prefetch_related(
-        prefetch_public_citations(),
-        Prefetch("aliases", queryset=Alias.objects.public().prefetch_related(prefetch_public_citations()), to_attr="public_aliases"),
-        Prefetch(
-            "affiliations_from",
-            queryset=Affiliation.objects.public().select_related("to_group").prefetch_related(prefetch_public_citations()),
-            to_attr="public_affiliations_from",
-        ),
-        Prefetch(
-            "affiliations_to",
-            queryset=Affiliation.objects.public().select_related("from_group").prefetch_related(prefetch_public_citations()),
-            to_attr="public_affiliations_to",
-        ),
-        Prefetch(
-            "designations",
-            queryset=Designation.objects.public().prefetch_related(prefetch_public_citations()),
-            to_attr="public_designations",
-        ),
-    )
+def load_group_facts(group: Group) -> Group:
+    """Give `group` its public aliases (`public_aliases`), relationships both ways (`public_affiliations_from`,
+    `public_affiliations_to`, each with the group at its other end) and designations (`public_designations`), and
+    each of them and the group its `public_citations`: five queries with the group's, however many there are.
+
+    The citations of all of them are one query: a citation supports exactly one record, and the conditions on the
+    four columns that name them are answered together from their indexes."""
+    group.public_aliases = list(Alias.objects.public().filter(group=group))
+    affiliations = Affiliation.objects.public().filter(Q(from_group=group) | Q(to_group=group))
+    affiliations = list(affiliations.select_related("from_group", "to_group"))
+    group.public_affiliations_from = [a for a in affiliations if a.from_group_id == group.pk]
+    group.public_affiliations_to = [a for a in affiliations if a.to_group_id == group.pk]
+    group.public_designations = list(Designation.objects.public().filter(group=group))
+    for record in (*group.public_aliases, *group.public_designations):
+        record.group = group
+    for affiliation in group.public_affiliations_from:
+        affiliation.from_group = group
+    for affiliation in group.public_affiliations_to:
+        affiliation.to_group = group
+    cited: dict[tuple[str, int], Model] = {("group", group.pk): group}
+    cited.update((("alias", alias.pk), alias) for alias in group.public_aliases)
+    cited.update((("affiliation", affiliation.pk), affiliation) for affiliation in affiliations)
+    cited.update((("designation", designation.pk), designation) for designation in group.public_designations)
+    for record in cited.values():
+        record.public_citations = []
+    supports = Q(group=group)
+    for name in ("alias", "affiliation", "designation"):
+        if ids := [pk for kind, pk in cited if kind == name]:
+            supports |= Q(**{f"{name}__in": ids})
+    citations = Citation.objects.published().filter(Source.public_q("source__")).filter(supports).select_related("source")
+    for citation in citations.order_by(*CITATION_ORDER):
+        name = next(name for name in ("group", "alias", "affiliation", "designation") if getattr(citation, f"{name}_id"))
+        record = cited[(name, getattr(citation, f"{name}_id"))]
+        setattr(citation, name, record)
+        record.public_citations.append(citation)
+    return group
 
 
 def _fact_citation_ids(group_ids: list[int]) -> QuerySet[Citation]:
@@ -115,9 +131,10 @@ def _fact_citation_ids(group_ids: list[int]) -> QuerySet[Citation]:
 
     A union of three lookups, each answered by the index on its own column; the same three as one OR over the
     citations table would read all of it (500,000 rows at GTD scale: 60 ms a profile)."""
-    roles = Citation.objects.filter(group_role__in=GroupRole.objects.public().filter(group__in=group_ids))
-    estimates = Citation.objects.filter(size_estimate__in=SizeEstimate.objects.public().filter(group__in=group_ids))
-    sections = Citation.objects.filter(section__in=GroupSection.objects.public().filter(group__in=group_ids))
+    citations = Citation.objects.order_by()  # ids alone: no join to their sources for an order no one reads
+    roles = citations.filter(group_role__in=GroupRole.objects.public().filter(group__in=group_ids))
+    estimates = citations.filter(size_estimate__in=SizeEstimate.objects.public().filter(group__in=group_ids))
+    sections = citations.filter(section__in=GroupSection.objects.public().filter(group__in=group_ids))
     return roles.values("pk").union(estimates.values("pk"), sections.values("pk"), all=True)
 
 
@@ -339,7 +356,7 @@ def group_profile(
     The attack table and its map show one page (`attack_page`) of the group's attacks; the chart by year
     covers all of them from an aggregate, so a group with 10,000 attacks costs the queries one with ten does.
     The relationship graph shows what `graph` asks for: with the groups two steps away, one query more."""
-    group = groups_with_facts().get(slug=slug)
+    group = load_group_facts(public_groups().get(slug=slug))
     load_roles_size_estimates_and_sections([group])
 
     def among(group_ids: set[int]) -> list[Affiliation]:
@@ -407,7 +424,7 @@ class GroupAttacks:
 
 
 def group_attacks(group: Group, page_number: int | str | None, sort: str | None = None) -> GroupAttacks:
-    """The public attacks naming `group`, read a page and a count by year at a time: five queries whatever their number."""
+    """The public attacks naming `group`, read a page and a count by year at a time: six queries whatever their number."""
     # The group is public and so is every attack here: the attributions need only be published themselves.
     attacks = public_attacks().filter(pk__in=Attribution.objects.published().filter(group=group).values("attack_id"))
     per_year: Counter[int] = Counter()
@@ -430,9 +447,11 @@ def group_attacks(group: Group, page_number: int | str | None, sort: str | None 
         for attribution in attack.profile_roles:
             attribution.group = group
     first = last = None
-    if per_year:  # two small reads, only for a group with dated attacks
+    if per_year:  # one small read, only for a group with dated attacks
         dated = attacks.exclude(date=None).only("slug", "title", "date", "date_precision")
-        first, last = dated.order_by("date", "pk").first(), dated.order_by("-date", "-pk").first()
+        ends = dated.order_by("date", "pk")[:1].union(dated.order_by("-date", "-pk")[:1], all=True)
+        ends = sorted(ends, key=lambda attack: (attack.date, attack.pk))  # the earliest and the latest
+        first, last = ends[0], ends[-1]
     return GroupAttacks(page=page, timeline=year_timeline(per_year, undated=undated), sort=sort, first=first, last=last)
 
 
@@ -616,7 +635,7 @@ def _alias_sections(group: Group, references: References) -> list[AliasSection]:
 
 
 def relationships_of(group: Group) -> list[RelationshipEntry]:
-    """A group's public relationships in both directions (prefetched by `groups_with_facts`), oldest first."""
+    """A group's public relationships in both directions (loaded by `load_group_facts`), oldest first."""
     affiliations = sorted(
         group.public_affiliations_from + group.public_affiliations_to,
         key=lambda a: (a.started is None, a.started, a.other_group(group).name.casefold(), a.pk),

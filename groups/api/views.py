@@ -24,12 +24,15 @@ class GroupViewSet(ReadOnlyViewSet):
     """Groups, addressed by slug. A group's detail embeds its aliases, relationships in both directions, designations and citations."""
 
     queryset = selectors.groups_for_list()
-    detail_queryset = selectors.groups_with_facts()
+    detail_queryset = selectors.public_groups()
     serializer_class = serializers.GroupSerializer
     list_serializer_class = serializers.GroupListSerializer
     filterset_class = GroupFilterSet
     lookup_field = "slug"
     csv_export = exports.GROUPS
+
+    def get_object(self):
+        return selectors.load_group_facts(super().get_object())
 
 
 class AliasViewSet(ReadOnlyViewSet):
