@@ -18,6 +18,8 @@ from django.db.models import (
     DateTimeField,
     F,
     IntegerField,
+    Max,
+    Min,
     Model,
     OuterRef,
     Prefetch,
@@ -429,11 +431,15 @@ def group_attacks(group: Group, page_number: int | str | None, sort: str | None 
     attacks = public_attacks().filter(pk__in=Attribution.objects.published().filter(group=group).values("attack_id"))
     per_year: Counter[int] = Counter()
     undated = 0
-    for row in attacks.order_by().annotate(year=ExtractYear("date")).values("year").annotate(count=Count("pk")):
+    earliest = latest = None  # the first and last dates, read with the counts rather than by sorting every attack again
+    years = attacks.order_by().annotate(year=ExtractYear("date")).values("year")
+    for row in years.annotate(count=Count("pk"), earliest=Min("date"), latest=Max("date")):
         if row["year"] is None:
             undated += row["count"]
         else:
             per_year[row["year"]] = row["count"]
+            earliest = min(earliest or row["earliest"], row["earliest"])
+            latest = max(latest or row["latest"], row["latest"])
     # Newest first, undated last, as `date_sort` orders them, but in terms no index serves: walking every attack
     # by date to find this group's is slow for a group whose attacks are old; sorting its own few is not.
     sort = sort or DEFAULT_ATTACK_SORT
@@ -447,9 +453,9 @@ def group_attacks(group: Group, page_number: int | str | None, sort: str | None 
         for attribution in attack.profile_roles:
             attribution.group = group
     first = last = None
-    if per_year:  # one small read, only for a group with dated attacks
-        dated = attacks.exclude(date=None).only("slug", "title", "date", "date_precision")
-        ends = dated.order_by("date", "pk")[:1].union(dated.order_by("-date", "-pk")[:1], all=True)
+    if per_year:  # one small read, only for a group with dated attacks: those of the first and the last day
+        dated = attacks.only("slug", "title", "date", "date_precision")
+        ends = dated.filter(date=earliest).order_by("pk")[:1].union(dated.filter(date=latest).order_by("-pk")[:1], all=True)
         ends = sorted(ends, key=lambda attack: (attack.date, attack.pk))  # the earliest and the latest
         first, last = ends[0], ends[-1]
     return GroupAttacks(page=page, timeline=year_timeline(per_year, undated=undated), sort=sort, first=first, last=last)

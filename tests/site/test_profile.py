@@ -532,6 +532,19 @@ def test_a_long_attack_list_is_read_a_page_at_a_time_newest_first(client, busy_g
     assert "draft-attack" not in first + "".join(sum(later, []))
 
 
+def test_the_infobox_names_the_first_and_latest_attacks_recorded(client, busy_group):
+    """Read from the first and last dates among all the group's attacks, not the page shown; of two on one day, the
+    first recorded comes first and the last recorded last."""
+    for year in (2000, 2020):
+        attack = AttackFactory(slug=f"same-day-{year}", date=datetime.date(year, 3, 1), date_precision=DatePrecision.DAY)
+        AttributionFactory(attack=attack, group=busy_group)
+    box = infobox(client.get(profile_url(busy_group), {"page": 2}).content.decode())
+    first = box.split("First attack recorded", 1)[1].split("</dd>", 1)[0]
+    latest = box.split("Latest attack recorded", 1)[1].split("</dd>", 1)[0]
+    assert 'href="/attacks/attack-2000/"' in first and "2000" in first
+    assert 'href="/attacks/same-day-2020/"' in latest  # not the draft of 2021, which is not public
+
+
 def test_the_chart_covers_every_attack_and_the_map_the_page(client, busy_group):
     page = client.get(profile_url(busy_group), {"page": 3}).content.decode()
     assert "2016: 2 attacks" in page and "2000: 1 attack<" in page and "(23 in all, 1 with no known date)" in page
