@@ -22,7 +22,7 @@ from django.db.models import Q, QuerySet
 from kb.cache import cached_value, depends_on_records
 from kb.dates import moment_key, parse_moment_key
 from kb.models import PublicationStatus, as_id
-from sources.models import CITATION_TARGETS, Citation, Source
+from sources.models import Citation, Source
 
 from .models import (
     Affiliation,
@@ -126,12 +126,6 @@ def group_as_of(group: Group, moment: datetime.datetime) -> Group:
 Span = tuple[datetime.datetime, datetime.datetime | None]
 
 
-def shown_through(model) -> tuple[str, ...]:
-    """The foreign keys a record of `model` is shown through, as `public()` reads them: `PUBLISHED_WITH`, and for a
-    citation its source and the fact it supports (the other, empty, targets do not count)."""
-    return ("source", *CITATION_TARGETS) if model is Citation else model.PUBLISHED_WITH
-
-
 class PublicHistory:
     """When records were public, by `public()`'s rule as it stood at each moment.
 
@@ -156,7 +150,7 @@ class PublicHistory:
                 for row in rows:
                     if row.id not in known:
                         self.rows[model].setdefault(row.id, []).append(row)
-                    for name in shown_through(model):
+                    for name in model.shown_through():
                         if (parent_id := getattr(row, f"{name}_id")) is not None:
                             parents[model._meta.get_field(name).related_model].add(parent_id)
             pending = {}
@@ -178,7 +172,7 @@ class PublicHistory:
             if row.history_type == "-" or row.publication_status != PUBLISHED or (where is not None and not where(row)):
                 continue
             spans: list[Span] = [(row.history_date, end)]
-            for name in shown_through(model):
+            for name in model.shown_through():
                 if (parent_id := getattr(row, f"{name}_id")) is not None:
                     spans = _intersection(spans, self.spans(model._meta.get_field(name).related_model, parent_id))
             found.extend(spans)

@@ -28,16 +28,19 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import ExtractYear, Greatest, Lower
+from django.db.models.functions import ExtractYear, Greatest, Lower, RowNumber
+from django.db.models.query import ModelIterable
 from django.template.defaultfilters import pluralize
 from django_countries import countries
 
+from kb.cache import parts_of_loaded_records, reading_parts_of_loaded_records
 from kb.search import SnippetPart, matching, query_words, snippet, words_query
 from sources.markers import Run, marker_ids, paragraphs, without_markers
-from sources.models import Citation, Source
+from sources.models import Citation
 from sources.references import Note, Reference, References, SourceReferences, by_source
-from sources.selectors import CITATION_ORDER, prefetch_public_citations
+from sources.selectors import prefetch_public_citations, public_citations_of_public_records
 
 from .figures.charts import AttackTimeline, attack_timeline, year_timeline
 from .figures.graphs import EDGE_FAMILIES, FAMILY_OF_KIND, EdgeFamily, GraphOptions, RelationshipGraph, neighbourhood, relationship_graph
@@ -84,10 +87,27 @@ def _profile_parts() -> list[tuple[QuerySet, str]]:
     ]
 
 
+def _last_updated() -> Greatest:
+    """The newest change to a group or to anything its profile shows."""
+    return Greatest("updated_at", *(_newest_update(queryset, link) for queryset, link in _profile_parts()))
+
+
 def public_groups() -> QuerySet[Group]:
     """Published groups, each with `last_updated`: the newest change to the group or to anything its profile shows."""
-    newest = [_newest_update(queryset, link) for queryset, link in _profile_parts()]
-    return Group.objects.public().annotate(last_updated=Greatest("updated_at", *newest))
+    return Group.objects.public().annotate(last_updated=_last_updated())
+
+
+class _ListedGroups(ModelIterable):
+    """Groups as `groups_for_list` reads them: `last_updated` read for the rows chosen, after they are."""
+
+    def __iter__(self):
+        groups = list(super().__iter__())
+        if ids := [group.pk for group in groups if "last_updated" not in group.__dict__]:
+            with reading_parts_of_loaded_records():
+                newest = dict(Group.objects.filter(pk__in=ids).annotate(last_updated=_last_updated()).values_list("pk", "last_updated"))
+            for group in groups:
+                group.__dict__.setdefault("last_updated", newest.get(group.pk))
+        yield from groups
 
 
 def load_group_facts(group: Group) -> Group:
@@ -119,8 +139,7 @@ def load_group_facts(group: Group) -> Group:
     for name in ("alias", "affiliation", "designation"):
         if ids := [pk for kind, pk in cited if kind == name]:
             supports |= Q(**{f"{name}__in": ids})
-    citations = Citation.objects.published().filter(Source.public_q("source__")).filter(supports).select_related("source")
-    for citation in citations.order_by(*CITATION_ORDER):
+    for citation in public_citations_of_public_records().filter(supports):
         name = next(name for name in ("group", "alias", "affiliation", "designation") if getattr(citation, f"{name}_id"))
         record = cited[(name, getattr(citation, f"{name}_id"))]
         setattr(citation, name, record)
@@ -149,13 +168,8 @@ def load_roles_size_estimates_and_sections(groups: Iterable[Group]) -> None:
     `kb.services.publishing`), so the public ones that have one are all the public ones there are."""
     by_id = {group.pk: group for group in groups}
     facts: dict[tuple[str, int], GroupRole | SizeEstimate | GroupSection] = {}
-    citations = (
-        Citation.objects.published()
-        .filter(Source.public_q("source__"))
-        .filter(pk__in=_fact_citation_ids(list(by_id)))
-        .select_related("source", "group_role__person", "size_estimate", "section")
-        .order_by(*CITATION_ORDER)
-    )
+    citations = public_citations_of_public_records().filter(pk__in=_fact_citation_ids(list(by_id)))
+    citations = citations.select_related("group_role__person", "size_estimate", "section")
     for citation in citations:
         name = "group_role" if citation.group_role_id else "size_estimate" if citation.size_estimate_id else "section"
         fact = facts.setdefault((name, getattr(citation, f"{name}_id")), getattr(citation, name))
@@ -169,7 +183,18 @@ def load_roles_size_estimates_and_sections(groups: Iterable[Group]) -> None:
 
 
 def groups_for_list() -> QuerySet[Group]:
-    return public_groups().prefetch_related(Prefetch("aliases", queryset=Alias.objects.public(), to_attr="public_aliases"))
+    """Published groups with their public aliases (`public_aliases`) and `last_updated`, as lists show them.
+
+    Both are read for the rows a page shows, once they are chosen (`kb.cache.reading_parts_of_loaded_records`), unless
+    the list filters or sorts by `last_updated`: then it is part of the query that chooses them. So a list depends on
+    the aliases and other parts of the groups it shows, and an alias edit makes stale only the lists showing its group."""
+    groups = Group.objects.public().alias(last_updated=_last_updated()).prefetch_related(_prefetch_public_aliases())
+    groups._iterable_class = _ListedGroups
+    return groups
+
+
+def _prefetch_public_aliases() -> Prefetch:
+    return Prefetch("aliases", queryset=parts_of_loaded_records(Alias.objects.public()), to_attr="public_aliases")
 
 
 def aliases_for_list() -> QuerySet[Alias]:
@@ -230,10 +255,9 @@ def recently_updated_groups(limit: int = 6) -> list[Group]:
     for part, group_id in newest[0].union(*newest[1:], all=True):
         named[part].add(group_id)
         read[part] += 1
-    if any(read[part] == RECENT_CANDIDATE_ROWS and len(named[part]) < limit for part in named):
-        candidates = groups_for_list()
-    else:
-        candidates = groups_for_list().filter(pk__in=set().union(*named.values()))
+    candidates = public_groups().prefetch_related(_prefetch_public_aliases())  # ordered by `last_updated`: read with them
+    if not any(read[part] == RECENT_CANDIDATE_ROWS and len(named[part]) < limit for part in named):
+        candidates = candidates.filter(pk__in=set().union(*named.values()))
     return list(candidates.order_by("-last_updated", "-id")[:limit])
 
 
@@ -678,20 +702,16 @@ def public_attacks() -> QuerySet[Attack]:
 
 
 def attacks_for_list() -> QuerySet[Attack]:
-    return public_attacks().prefetch_related(
-        Prefetch("attributions", queryset=Attribution.objects.public().select_related("group"), to_attr="public_attributions")
-    )
+    attributions = parts_of_loaded_records(Attribution.objects.public().select_related("group"))
+    return public_attacks().prefetch_related(Prefetch("attributions", queryset=attributions, to_attr="public_attributions"))
 
 
 def attacks_with_facts() -> QuerySet[Attack]:
     """Public attacks with their own citations and their public attributions, each with its group and citations."""
+    attributions = Attribution.objects.public().select_related("group").prefetch_related(prefetch_public_citations())
     return public_attacks().prefetch_related(
         prefetch_public_citations(),
-        Prefetch(
-            "attributions",
-            queryset=Attribution.objects.public().select_related("group").prefetch_related(prefetch_public_citations()),
-            to_attr="public_attributions",
-        ),
+        Prefetch("attributions", queryset=parts_of_loaded_records(attributions), to_attr="public_attributions"),
     )
 
 
@@ -748,15 +768,16 @@ class GroupMatch:
     matched_name: str  # the name or alias that matched, when it is not the group's own name
     exact: bool
     approximate: bool  # found by a similar spelling only
+    other_names: list[str]  # the group's first aliases in alphabetical order, one more than are shown
 
     @property
-    def aliases(self) -> list[Alias]:
+    def aliases(self) -> list[str]:
         """The group's other names to list with it: the first few."""
-        return self.group.public_aliases[:SEARCH_ALIASES_SHOWN]
+        return self.other_names[:SEARCH_ALIASES_SHOWN]
 
     @property
     def more_aliases(self) -> bool:
-        return len(self.group.public_aliases) > SEARCH_ALIASES_SHOWN
+        return len(self.other_names) > SEARCH_ALIASES_SHOWN
 
 
 SEARCH_CANDIDATE_NAMES = 500  # the best-ranked names read to find the best `limit` groups
@@ -808,12 +829,22 @@ def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
             (group_id,) = read
             name, tier = best.pop(group_id, ("", 1))
             best = {group_id: (name, min(tier, 1)), **best}
-    # A few of each group's other names, not all: a group may go by hundreds. Only what the results show is read.
-    some_aliases = Alias.objects.published().only("group_id", "name").order_by(Lower("name"), "id")[: SEARCH_ALIASES_SHOWN + 1]
-    groups = Group.objects.public().only("name", "slug", "kind")  # kind: the badge beside the name
-    found = groups.prefetch_related(Prefetch("aliases", queryset=some_aliases, to_attr="public_aliases")).in_bulk(best)
+    found = Group.objects.public().only("name", "slug", "kind").in_bulk(best)  # kind: the badge beside the name
+    # A few of each group's other names, not all: a group may go by hundreds. Only what the results show is read, as
+    # names: no alias is built to be shown by its name alone.
+    first = Window(RowNumber(), partition_by=F("group_id"), order_by=(Lower("name").asc(), F("id").asc()))
+    aliases = Alias.objects.published().filter(group__in=list(best)).annotate(row=first).filter(row__lte=SEARCH_ALIASES_SHOWN + 1)
+    other_names: dict[int, list[str]] = defaultdict(list)
+    for group_id, name in aliases.order_by("group_id", "row").values_list("group_id", "name"):
+        other_names[group_id].append(name)
     return [
-        GroupMatch(found[group_id], "" if name == found[group_id].name else name, exact=tier == 0, approximate=tier == 3)
+        GroupMatch(
+            found[group_id],
+            "" if name == found[group_id].name else name,
+            exact=tier == 0,
+            approximate=tier == 3,
+            other_names=other_names[group_id],
+        )
         for group_id, (name, tier) in best.items()
     ]
 

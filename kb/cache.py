@@ -5,14 +5,16 @@
   response is built; above `RECORDS_PER_MODEL` instances of one model the entry depends on the model's list tag
   instead (below), which every write of the model bumps.
 - `groups.group:all`: every record of the model; an entry that loaded any instance of it depends on it. Bumped by
-  bulk writes that do not say which records they touched, and, for the models shown only through another
-  (`PUBLISHED_WITH`: a source's citations), when that other's publication status changes: pages could not have
-  loaded what was hidden.
+  bulk writes that do not say which records they touched, and, for the models public only with another
+  (`PUBLISHED_WITH`: a group's aliases), when that other's publication status changes: pages could not have loaded
+  what was hidden. (A source's citations, hidden with it too, are followed to the records they point to instead.)
 - `groups.group`: the model's lists. A page that lists, counts or searches (every view cached with
   `cache_public_page`: lists, searches, the home page; the API's lists) depends on it for every curated table its
-  SQL read (a query wrapper finds the tables' names), so what joins, leaves or moves in a list is seen. A page about
-  one record (`cache_record_page`, the API's details, a group's STIX bundle) depends only on the records it loaded:
-  a new or moved record reaches it through the foreign keys it points by (below).
+  SQL read (a query wrapper finds the tables' names), so what joins, leaves or moves in a list is seen; rows read
+  only for the records a list has loaded (`reading_parts_of_loaded_records`: a list's aliases, its rows' citations)
+  count as those records' parts instead, so an alias edit reaches the lists showing its group, not every list. A
+  page about one record (`cache_record_page`, the API's details, a group's STIX bundle) depends only on the records
+  it loaded: a new or moved record reaches it through the foreign keys it points by (below).
 - `all`: everything. Every entry depends on it; `bump_data_version()` bumps it (after migrations; a restore empties
   the cache instead).
 
@@ -56,9 +58,11 @@ counts its tags at the values drawn at once; an entry it builds then also needs 
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import hashlib
+import operator
 import re
 import time
 from collections import defaultdict
@@ -67,6 +71,8 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.db.models.query import ModelIterable
 from django.http import HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.cache import set_response_etag
@@ -139,23 +145,56 @@ def record_written(sender, instance, **kwargs) -> None:
             if value is not None:
                 tags.add(record_tag(field.related_model, value))
     if "publication_status" in instance.__dict__ and instance.__dict__.get("_cache_status") != instance.publication_status:
-        # Records shown only through this one (PUBLISHED_WITH: a source's citations) appear or vanish with it, on
-        # pages that could not load them while they were hidden.
-        tags.update(all_records_tag(model) for model in _shown_through(sender))
+        # Records shown only through this one appear or vanish with it, on pages that could not load them while they
+        # were hidden: those public only with it (`PUBLISHED_WITH`: a group's aliases) on every page that shows any
+        # of their model; a source's citations (and a fact's), which `shown_through()` names too, on the pages of
+        # what they point to (the facts they support, their sources), found by one query.
+        tags.update(all_records_tag(model) for model in _published_with(sender))
+        if instance.pk is not None:
+            tags.update(_pointed_to_by_parts(sender, instance.pk))
     instance.__dict__["_cache_status"] = instance.__dict__.get("publication_status")  # a second save starts from here
     instance.__dict__["_cache_pointed_to"] = tuple(instance.__dict__.get(field.attname) for field in fields)
     invalidate_tags(tags)
 
 
 @functools.cache
-def _shown_through(model) -> tuple:
+def _published_with(model) -> tuple:
+    """The models whose records are public only while the one they point to (a record of `model`) is."""
     from .models import curated_models
 
     return tuple(
-        other
-        for other in curated_models()
-        if any(other._meta.get_field(name).related_model is model for name in getattr(other, "PUBLISHED_WITH", ()))
+        other for other in curated_models() if any(other._meta.get_field(name).related_model is model for name in other.PUBLISHED_WITH)
     )
+
+
+@functools.cache
+def _parts_shown_through(model) -> tuple[tuple[type, tuple[str, ...]], ...]:
+    """The other models shown through `model` (`shown_through()`) but not `PUBLISHED_WITH` it, each with the foreign
+    keys that name it: a citation's source and the fact it supports."""
+    from .models import curated_models
+
+    found = []
+    for other in curated_models():
+        names = tuple(
+            name
+            for name in other.shown_through()
+            if name not in other.PUBLISHED_WITH and other._meta.get_field(name).related_model is model
+        )
+        if names:
+            found.append((other, names))
+    return tuple(found)
+
+
+def _pointed_to_by_parts(model, pk) -> set[str]:
+    """The records those parts of the record `model`/`pk` are, and the records they point to: the pages showing them."""
+    tags = set()
+    for other, names in _parts_shown_through(model):
+        fields = _foreign_keys(other)
+        rows = other.objects.filter(functools.reduce(operator.or_, (Q(**{name: pk}) for name in names)))
+        for part, *pointed in rows.values_list("pk", *(field.attname for field in fields)):
+            tags.add(record_tag(other, part))
+            tags.update(record_tag(field.related_model, value) for field, value in zip(fields, pointed, strict=True) if value is not None)
+    return tags
 
 
 def invalidate_tags(tags: Iterable[str]) -> None:
@@ -239,11 +278,13 @@ class _Collector:
     def __init__(self):
         self.records: dict[type, set] = defaultdict(set)
         self.tables: set[str] = set()
+        self.related_tables: set[str] = set()  # read only for parts of records already loaded
+        self.reading_related = 0
         self.lists: set[type] = set()  # models whose lists a record page reads too (`depends_on_lists`)
         self.extra: set[str] = set()  # tags of cached values used in the build (`cached_value`)
 
     def __call__(self, execute, sql, params, many, context):
-        self.tables.update(_table_names().findall(sql))
+        (self.related_tables if self.reading_related else self.tables).update(_table_names().findall(sql))
         return execute(sql, params, many, context)
 
     def tags(self, *, record_page: bool) -> set[str]:
@@ -258,6 +299,12 @@ class _Collector:
         if not record_page:
             tables = _curated_tables()
             tags.update(list_tag(tables[name]) for name in self.tables)
+            # Parts read for records already loaded (a list's aliases, its rows' citations) change what those records
+            # show, not which records are listed nor their order: a write of such a row bumps the records it points
+            # to, which the page depends on one by one. Unless some model had too many to name: then, its lists.
+            named = all(len(pks) <= RECORDS_PER_MODEL for pks in self.records.values())
+            for name in self.related_tables - self.tables:
+                tags.add(all_records_tag(tables[name]) if named else list_tag(tables[name]))
         return tags
 
 
@@ -271,6 +318,41 @@ def _curated_tables() -> dict:
 @functools.cache
 def _table_names() -> re.Pattern:
     return re.compile('"(' + "|".join(re.escape(name) for name in sorted(_curated_tables(), key=len, reverse=True)) + ')"')
+
+
+@contextlib.contextmanager
+def reading_parts_of_loaded_records():
+    """`with reading_parts_of_loaded_records(): ...`: the queries inside read parts of records the response has loaded
+    already (a group's aliases on a list of groups, each row's citations, the newest change to each group listed), by
+    a foreign key from the part to the record, after the records were chosen.
+
+    A list page then depends on those parts' records one by one, and on their models' `:all` tags (bulk writes, and
+    parts that appear when a record they are shown through is published), but not on their models' list tags: an
+    alias edit makes stale the lists that show its group, not every list that shows any alias. The foreign key is
+    what makes this right: a write of a part bumps the record it points to (`record_written`)."""
+    collector = _collector.get()
+    if collector is None:
+        yield
+        return
+    collector.reading_related += 1
+    try:
+        yield
+    finally:
+        collector.reading_related -= 1
+
+
+class _PartsOfLoadedRecords(ModelIterable):
+    def __iter__(self):
+        with reading_parts_of_loaded_records():
+            rows = list(super().__iter__())  # read whole, inside: the query runs here
+        yield from rows
+
+
+def parts_of_loaded_records(queryset: QuerySet) -> QuerySet:
+    """`queryset`, for a prefetch of parts of the records loaded (`reading_parts_of_loaded_records`)."""
+    clone = queryset.all()
+    clone._iterable_class = _PartsOfLoadedRecords
+    return clone
 
 
 def depends_on_lists(*models) -> None:
@@ -317,6 +399,7 @@ def _merge(outer: _Collector, inner: _Collector) -> None:
     for model, pks in inner.records.items():
         outer.records[model] |= pks
     outer.tables |= inner.tables
+    outer.related_tables |= inner.related_tables
     outer.lists |= inner.lists
     outer.extra |= inner.extra
 
@@ -328,7 +411,9 @@ def _global() -> bool:
 def tag_versions(tags: Iterable[str]) -> dict[str, int]:
     """The version of the last bump of each of these tags (absent if none ever was)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT tag, version FROM kb_cache_tag WHERE tag = ANY(%s)", [list(tags)])
+        # One string, split by the server: a hit asks for hundreds of tags, and a list of strings is quoted one by one
+        # on the client (a third of a cached page's time). A tag holds no space: a model's label and a key.
+        cursor.execute("SELECT tag, version FROM kb_cache_tag WHERE tag = ANY(string_to_array(%s, ' '))", [" ".join(tags)])
         return dict(cursor.fetchall())
 
 
@@ -367,6 +452,7 @@ class Entry:
 
     def __init__(self, value, tags: list[str], snapshot: int, floor: dict[str, int] | None = None):
         self.value, self.tags, self.snapshot, self.floor = value, tags, snapshot, floor or {}
+        self.surrogate_keys = surrogate_keys(tags)  # the headers' value, worked out once rather than on each hit
 
     def valid(self, versions: dict[str, int]) -> bool:
         """Valid while no tag has moved past the snapshot, and, if it was built from its builder's uncommitted change,
@@ -379,7 +465,7 @@ class Entry:
 def cache_get(key: str) -> Entry | None:
     """The entry under `key` if none of its tags has moved since it was built: one query."""
     entry = caches[CACHE_ALIAS].get(key)
-    if not isinstance(entry, Entry):
+    if not isinstance(entry, Entry) or not hasattr(entry, "surrogate_keys"):  # (an entry kept by an earlier release)
         return None
     if _global():
         return entry if data_version() == entry.snapshot else None
@@ -425,9 +511,9 @@ class building:
         caches[CACHE_ALIAS].set(key, Entry(value, tags, self.snapshot, floor))
 
 
-def tag_headers(response, tags: Iterable[str]) -> None:
-    """`Surrogate-Key` (Fastly, Varnish xkey) and `Cache-Tag` (Cloudflare): the tags a CDN can purge the response by;
-    the model-wide ones first, so that a long list cut short still purges it too often rather than too rarely."""
+def surrogate_keys(tags: Iterable[str]) -> str:
+    """The tags a CDN can purge a response by, as `Surrogate-Key` writes them: the model-wide ones first, so that a
+    long list cut short at HEADER_LIMIT still purges the response too often rather than too rarely."""
     ordered = sorted(tags, key=lambda tag: (":" in tag and not tag.endswith(":all"), tag))
     kept, length = [], 0
     for tag in ordered:
@@ -436,8 +522,14 @@ def tag_headers(response, tags: Iterable[str]) -> None:
                 break
         kept.append(tag)
         length += len(tag) + 1
-    response["Surrogate-Key"] = " ".join(kept)
-    response["Cache-Tag"] = ",".join(kept)
+    return " ".join(kept)
+
+
+def tag_headers(response, tags: Entry | Iterable[str]) -> None:
+    """`Surrogate-Key` (Fastly, Varnish xkey) and `Cache-Tag` (Cloudflare), from the tags or a cached entry's."""
+    keys = tags.surrogate_keys if isinstance(tags, Entry) else surrogate_keys(tags)
+    response["Surrogate-Key"] = keys
+    response["Cache-Tag"] = keys.replace(" ", ",")
 
 
 def cached_response(key: str, build, *, record_page: bool = False) -> HttpResponse:
@@ -456,7 +548,7 @@ def cached_response(key: str, build, *, record_page: bool = False) -> HttpRespon
         response = HttpResponse(content, content_type=content_type)
         response["ETag"] = etag
         response["X-Cache"] = "HIT"
-        tag_headers(response, entry.tags)
+        tag_headers(response, entry)
         return response
     try:
         with building(record_page=record_page) as builder:

@@ -7,7 +7,8 @@ process holds it, None if the store cannot say; a page's build takes one so that
 (`kb.cache`).
 
 - `FileCache`: one machine's workers share a folder. Django's backend lists the whole folder on every write to see
-  whether it is full (24 ms a write at 19,000 entries); this one looks once every `CULL_EVERY` writes of a process.
+  whether it is full (24 ms a write at 19,000 entries); this one looks once every `CULL_EVERY` writes of a process,
+  and keeps entries uncompressed (a hit no longer inflates a page).
 - `SharedRedisCache`: every app server shares one Redis (`REDIS_URL`). Django's backend raises when Redis cannot be
   reached; this one logs it and answers as a miss (a read gives the default, a write keeps nothing, a count gives
   None), and leaves Redis alone for `RETRY_AFTER` seconds, so an outage costs each request nothing but the miss.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import pickle
 import threading
 import time
 
@@ -36,6 +38,27 @@ class FileCache(FileBasedCache):
         self._cull_every = int(options.get("CULL_EVERY", 100))
         super().__init__(dir, {**params, "OPTIONS": {k: v for k, v in options.items() if k != "CULL_EVERY"}})
         self._writes = 0
+
+    def get(self, key, default=None, version=None):
+        try:
+            with open(self._key_to_file(key, version), "rb") as f:
+                if not self._is_expired(f):
+                    return pickle.loads(f.read())
+        except FileNotFoundError:
+            pass
+        except (pickle.UnpicklingError, EOFError, ValueError):  # a file written compressed, by Django's backend
+            pass
+        return default
+
+    def _write_content(self, file, timeout, value):
+        """As Django's backend, uncompressed: a hit reads a page of 100 KB or more, and inflating it took a quarter of
+        the hit's time. The folder takes about four times the room."""
+        file.write(pickle.dumps(self.get_backend_timeout(timeout), self.pickle_protocol))
+        file.write(pickle.dumps(value, self.pickle_protocol))
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        value = self.get(key, self, version)
+        return value is not self and (self.set(key, value, timeout, version) or True)
 
     def _cull(self):
         """Whether the folder is full is asked on the first write, then once every `CULL_EVERY` writes of this

@@ -93,6 +93,11 @@ class CuratedModel(models.Model):
             condition &= cls._meta.get_field(name).related_model.public_q(f"{prefix}{name}__")
         return condition
 
+    @classmethod
+    def shown_through(cls) -> tuple[str, ...]:
+        """The foreign keys to the records this one is public only with, as `public_q` reads them."""
+        return cls.PUBLISHED_WITH
+
     @property
     def is_published(self) -> bool:
         return self.publication_status == PublicationStatus.PUBLISHED

@@ -281,6 +281,11 @@ class Citation(CuratedModel):
         target_is_public = reduce(or_, (cls._meta.get_field(name).related_model.public_q(f"{prefix}{name}__") for name in CITATION_TARGETS))
         return super().public_q(prefix) & Source.public_q(f"{prefix}source__") & target_is_public
 
+    @classmethod
+    def shown_through(cls) -> tuple[str, ...]:
+        """Its source and the fact it supports (the other, empty, targets do not count)."""
+        return ("source", *CITATION_TARGETS)
+
     # How a citation leads to the group whose fact it supports: its record, names, relationships either way,
     # designations, roles in attacks, people in roles, size estimates and profile sections.
     GROUP_PATHS = (

@@ -31,7 +31,7 @@ def cached_stix_response(request, *, group: Group, filename: str) -> StreamingHt
     entry = cache_get(key)
     if entry is not None:
         response = _bundle_response(iter([entry.value]), filename)
-        tag_headers(response, entry.tags)
+        tag_headers(response, entry)
         return response
 
     def build_and_keep() -> Iterator[bytes]:

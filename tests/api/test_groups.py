@@ -162,7 +162,7 @@ def test_query_counts_do_not_grow(client, state, django_assert_num_queries, extr
         CitationFactory(alias=AliasFactory(group=state), group=None, quote=QUOTE)
         AffiliationFactory(from_group=group, to_group=state, kind=AffiliationKind.ALLIED_WITH)
         DesignationFactory(group=state, authority=f"Authority {i}")
-    with django_assert_num_queries(4):  # data version, count, page, aliases
+    with django_assert_num_queries(5):  # data version, count, page, the page's groups' last changes, aliases
         assert client.get("/api/v1/groups/").status_code == 200
     # group; aliases; affiliations both ways; designations; the citations of them all (`load_group_facts`)
     with django_assert_num_queries(6):  # and the data version

@@ -13,13 +13,14 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from groups.models import Group
+from groups.models import Alias, Group
 from kb import cache as kb_cache
 from kb.cache import invalidate_models
 from kb.cache_purge import purge
 from kb.dates import moment_key
 from kb.models import PublicationStatus
 from kb.services import publication_checks, record_save
+from sources.models import Source
 from tests.dated import change_on, create_on, day
 from tests.factories import (
     AffiliationFactory,
@@ -75,15 +76,18 @@ def assert_rebuilt_showing(client, paths, text):
         assert not kept and text in response.content.decode(), path
 
 
-def test_an_alias_edit_reaches_its_group_the_lists_and_searches_and_nothing_else(client, world, curator):
-    warm(client, ALIAS_SHOWN + ALIAS_NOT_SHOWN)
+def assert_an_alias_edit_reaches_only(client, world, curator, shown, not_shown):
+    warm(client, shown + not_shown)
     alias = world["alias"]
     alias.name = "Daish"
     record_save(instance=alias, user=curator, reason="Spelling in the article")
-
-    assert_rebuilt_showing(client, ALIAS_SHOWN, "Daish")
-    for path in ALIAS_NOT_SHOWN:
+    assert_rebuilt_showing(client, shown, "Daish")
+    for path in not_shown:
         assert served_from_cache(client, path)[0], path
+
+
+def test_an_alias_edit_reaches_its_group_the_lists_and_searches_and_nothing_else(client, world, curator):
+    assert_an_alias_edit_reaches_only(client, world, curator, ALIAS_SHOWN, ALIAS_NOT_SHOWN)
 
 
 def test_a_new_alias_or_attribution_reaches_the_pages_of_what_it_points_to(client, world):
@@ -111,6 +115,80 @@ def test_a_citation_edit_reaches_its_fact_and_its_source_not_another_source(clie
     assert_rebuilt_showing(client, paths, "paragraph 7")
     assert served_from_cache(client, "/sources/another-report/")[0]
     assert served_from_cache(client, "/groups/other-front/")[0]
+
+
+def test_an_alias_edit_leaves_the_lists_that_do_not_show_its_group_cached(client, world, curator):
+    """A list reads the aliases of the groups it shows, after choosing them: an alias edit makes stale the lists that
+    show its group, and keeps the others, where before it made every list that showed any alias stale."""
+    state, other = world["state"], world["other"]
+    other.kind = "network"
+    record_save(instance=other, user=curator, reason="A network")
+    AttributionFactory(attack=AttackFactory(title="Checkpoint raid", slug="checkpoint-raid"), group=state)
+    showing = ["/groups/", "/groups/?kind=organisation", "/api/v1/groups/", "/api/v1/groups/?kind=organisation"]
+    not_showing = ["/groups/?kind=network", "/api/v1/groups/?kind=network", "/attacks/?group=other-front"]
+    assert_an_alias_edit_reaches_only(client, world, curator, showing, not_showing)
+
+
+def test_an_attribution_edit_reaches_the_lists_of_attacks_that_show_its_attack_only(client, world, curator):
+    raid = AttackFactory(title="Checkpoint raid", slug="checkpoint-raid")
+    warm(client, ["/attacks/", "/api/v1/attacks/", "/api/v1/attacks/?q=checkpoint", "/api/v1/attacks/?q=market"])
+    AttributionFactory(attack=raid, group=world["state"])  # the raid's row names its group now
+    assert_rebuilt_showing(client, ["/attacks/", "/api/v1/attacks/?q=checkpoint"], "islamic-state")
+    assert served_from_cache(client, "/api/v1/attacks/?q=market")[0]
+
+
+def test_parts_read_for_a_lists_records_reach_it_when_they_are_written_without_a_signal(client, world):
+    """A group with no alias loads none, yet its list learns of aliases written in bulk."""
+    bare = GroupFactory(name="Bare Front", slug="bare-front", kind="faction")
+    warm(client, ["/groups/?kind=faction", "/api/v1/groups/?kind=faction"])
+    Alias.objects.bulk_create([Alias(group=bare, name="Naked Front", publication_status=PublicationStatus.PUBLISHED)])
+    invalidate_models(Alias)
+    assert_rebuilt_showing(client, ["/groups/?kind=faction", "/api/v1/groups/?kind=faction"], "Naked Front")
+
+
+def publish(record, curator):
+    with publication_checks():
+        record.publication_status = PublicationStatus.PUBLISHED
+        record_save(instance=record, user=curator, reason="Reviewed")
+
+
+def test_publishing_a_source_brings_its_quotes_to_the_cached_pages_of_what_they_cite(client, world, curator):
+    """A citation is public only with its source: the pages and lists that show what it cites could not load it while
+    the source was a draft, and learn of it when the source is published (they depended on no record of it)."""
+    later = SourceFactory(title="Later report", slug="later-report", publication_status=PublicationStatus.DRAFT)
+    CitationFactory(group=None, alias=world["alias"], source=later, quote="known as “Daesh” to its critics")
+    paths = ["/groups/islamic-state/", "/api/v1/groups/islamic-state/", "/api/v1/aliases/"]
+    warm(client, paths)
+    assert "Later report" not in client.get("/api/v1/aliases/").content.decode()
+    publish(later, curator)
+    assert_rebuilt_showing(client, paths, "Later report")
+
+
+def test_publishing_a_fact_brings_it_to_the_cached_page_of_the_source_that_supports_it(client, world, curator):
+    """The source's page lists the facts its quotes support; it could not load a hidden one."""
+    with publication_checks():
+        alias = record_save(
+            instance=AliasFactory.build(group=world["state"], name="Dawla", publication_status=PublicationStatus.DRAFT),
+            user=curator,
+            reason="Named in the report",
+        )
+        another = Source.objects.get(slug="another-report")  # which shows nothing else of the Islamic State's
+        record_save(instance=CitationFactory.build(group=None, alias=alias, source=another), user=curator, reason="Cited")
+    warm(client, ["/sources/another-report/"])
+    assert "Dawla" not in client.get("/sources/another-report/").content.decode()
+    publish(alias, curator)
+    assert_rebuilt_showing(client, ["/sources/another-report/"], "Dawla")
+
+
+def test_a_list_with_too_many_records_to_name_depends_on_the_lists_of_what_it_read_for_them(client, world, curator, monkeypatch):
+    monkeypatch.setattr(kb_cache, "RECORDS_PER_MODEL", 1)
+    keys = client.get("/groups/")["Surrogate-Key"].split(" ")  # two groups: more than it names
+    assert {"groups.group", "groups.alias"} <= set(keys)
+    warm(client, ["/groups/"])
+    alias = world["alias"]
+    alias.name = "Daish"
+    record_save(instance=alias, user=curator, reason="Spelling in the article")
+    assert_rebuilt_showing(client, ["/groups/"], "Daish")
 
 
 def test_a_new_group_is_on_the_list_at_once(client, world, curator):
@@ -232,8 +310,10 @@ def test_public_responses_name_their_tags_for_a_cdn(client, world, kept):
     assert f"groups.group:{world['other'].pk}" not in keys
     assert response["Cache-Tag"].split(",") == keys
 
-    listing = client.get("/groups/")
-    assert {"groups.group", "groups.alias", "all"} <= set(listing["Surrogate-Key"].split(" "))
+    listing = set(client.get("/groups/")["Surrogate-Key"].split(" "))
+    assert {"groups.group", f"groups.group:{state.pk}", f"groups.alias:{alias.pk}", "groups.alias:all", "all"} <= listing
+    assert "groups.alias" not in listing  # its aliases are read for the groups it lists, not to choose them
+    assert "groups.alias" in client.get("/groups/?q=daesh")["Surrogate-Key"].split(" ")  # but a search by them does
 
 
 def test_each_answer_says_whether_the_cache_served_it(client, world, curator):
@@ -250,7 +330,9 @@ def test_each_answer_says_whether_the_cache_served_it(client, world, curator):
 def test_a_header_cut_short_keeps_the_model_wide_tags(client, world, monkeypatch):
     full = client.get("/groups/islamic-state/")["Surrogate-Key"].split(" ")
     monkeypatch.setattr(kb_cache, "HEADER_LIMIT", 60)
-    cut = client.get("/groups/islamic-state/")["Surrogate-Key"].split(" ")  # from the cache, with the tags it keeps
+    kb_cache.bump_data_version()  # built again, with the limit
+    cut = client.get("/groups/islamic-state/")["Surrogate-Key"].split(" ")
+    assert client.get("/groups/islamic-state/")["Surrogate-Key"].split(" ") == cut  # and so kept
     model_wide = [tag for tag in full if ":" not in tag or tag.endswith(":all")]
     assert len(cut) < len(full) and set(model_wide) <= set(cut)  # too often rather than too rarely
     assert len(" ".join(tag for tag in cut if tag not in model_wide)) <= 60

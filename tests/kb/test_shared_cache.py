@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 import redis
+from django.core.cache.backends.filebased import FileBasedCache
 from django.test import override_settings
 
 from kb import throttling
-from kb.cache_backends import SharedRedisCache
+from kb.cache_backends import FileCache, SharedRedisCache
 from tests.factories import AliasFactory, GroupFactory
 from tests.redis_server import RedisServer, free_port
 
@@ -146,3 +147,19 @@ def test_the_api_throttle_holds_across_servers(client, redis_server, monkeypatch
     with override_settings(CACHES=redis_caches(redis_server.url)):  # another server: new connections to the same Redis
         statuses.append(client.get("/api/v1/groups/").status_code)
     assert statuses == [200, 200, 200, 429]
+
+
+def test_the_file_cache_keeps_entries_uncompressed_and_reads_django_s_as_misses(tmp_path):
+    """A hit reads the page as written: no inflating of 100 KB on each one. A folder left by Django's backend, which
+    compresses, costs misses, never an error."""
+    cache = FileCache(str(tmp_path), {})
+    page = "<p>" + "Islamic State " * 2000 + "</p>"
+    cache.set("page", page, 60)
+    assert cache.get("page") == page
+    (path,) = (tmp_path / name for name in os.listdir(tmp_path) if name.endswith(".djcache"))
+    assert page.encode() in path.read_bytes()  # as written, readable without zlib
+    assert cache.touch("page", 120) is True and cache.get("page") == page
+    assert cache.touch("absent", 120) is False
+
+    FileBasedCache(str(tmp_path), {}).set("page", page, 60)
+    assert cache.get("page") is None and cache.get("page", "default") == "default"

@@ -199,8 +199,9 @@ def test_a_group_found_lists_a_few_of_its_other_names(client, monkeypatch):
     group = GroupFactory(name="Harakat Example")
     for name in ("Alpha Front", "Beta Front", "Gamma Front"):
         AliasFactory(group=group, name=name)
+    AliasFactory(group=group, name="Aardvark Front", publication_status=PublicationStatus.DRAFT)  # first, but not public
     page = client.get("/search/", {"q": "harakat example"}).content.decode()
-    assert "Also known as Alpha Front, Beta Front and others" in page and "Gamma Front" not in page
+    assert "Also known as Alpha Front, Beta Front and others" in page and "Gamma Front" not in page and "Aardvark" not in page
 
 
 def test_a_persons_name_finds_the_groups_they_had_public_roles_in(client):
