@@ -11,8 +11,9 @@ before the clock starts, so the cache is warm, as a site's is after its first mi
 Two phases of `--seconds` each, in the same run:
 - readers alone: the baseline;
 - readers while one editor saves once a second: a Reviewer's rename of a published alias of one of the groups read,
-  through `kb.services.record_save`, committed, as an edit in the admin is; it makes that group's profile and the
-  lists that show aliases stale (targeted invalidation, `kb.cache`), and the readers rebuild them.
+  through `kb.services.record_save`, committed, as an edit in the admin is; it makes stale the pages that loaded that
+  group (its profile, its neighbours' profiles, whose graphs draw it, the lists that show it) and the home page
+  (targeted invalidation, `kb.cache`), and the readers rebuild them.
 
 Printed for each phase: requests/s, p50 and p99 latency and their ratio, the cache hit ratio (from each answer's
 `X-Cache`), errors (any answer but 200, any socket error), and the writes made; then the editor phase's figures

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection, transaction
 from django.test import Client
 
+from groups.models import Alias
 from kb.cache import bump_data_version, data_version
 from kb.models import PublicationStatus
 from kb.services import publication_checks, record_delete, record_save
@@ -35,10 +36,27 @@ def state():
 @pytest.mark.parametrize("path", PAGES)
 def test_a_cached_page_costs_one_query_and_is_the_same_page(client, state, django_assert_num_queries, path):
     first = client.get(path)
-    with django_assert_num_queries(1):  # the versions of its tags
+    with django_assert_num_queries(1):  # the data version: nothing written since
         again = client.get(path)
     assert again.status_code == 200 and again.content == first.content and again["Content-Type"] == first["Content-Type"]
     assert again["ETag"] == first["ETag"]  # stored with the page, not computed again
+
+
+@committed
+def test_a_hit_reads_its_tags_only_once_anything_was_written_since(client, curator, django_assert_num_queries):
+    """Each write committed as the admin commits it, so that the page is built outside any open transaction."""
+    AliasFactory(group=GroupFactory(name="Islamic State", slug="islamic-state"), name="Daesh")
+    first = client.get("/groups/islamic-state/")
+    with django_assert_num_queries(1):  # the data version: no version was handed out since the page was built
+        assert client.get("/groups/islamic-state/")["X-Cache"] == "HIT"
+    SourceFactory(title="An unrelated report")  # a write: versions were handed out since
+    with django_assert_num_queries(2):  # the data version, then the versions of the page's tags: none moved
+        again = client.get("/groups/islamic-state/")
+    assert again["X-Cache"] == "HIT" and again.content == first.content
+    alias = Alias.objects.get(name="Daesh")
+    alias.name = "Daish"
+    record_save(instance=alias, user=curator, reason="Spelling in the article")
+    assert "Daish" in client.get("/groups/islamic-state/").content.decode()  # a tag moved: built again
 
 
 @pytest.mark.parametrize("path", PAGES)

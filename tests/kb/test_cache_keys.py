@@ -29,7 +29,7 @@ def test_parameters_a_page_does_not_read_make_no_new_entry(client, state, django
     assert first.status_code == 200 and entries() == 1
     joiner = "&" if "?" in path else "?"
     for junk in ("x=1", "x=2", "utm_source=feed&x=3"):
-        with django_assert_num_queries(1):  # the versions of its tags: served from the first entry
+        with django_assert_num_queries(1):  # the data version: served from the first entry
             again = client.get(f"{path}{joiner}{junk}")
         assert again.status_code == 200 and again.content == first.content
     assert entries() == 1

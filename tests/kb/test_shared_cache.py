@@ -92,7 +92,7 @@ def test_a_redis_that_does_not_answer_is_a_miss_logged_once_not_an_error(client,
 def test_pages_are_kept_in_redis_and_served_from_it(client, state, redis_server, django_assert_num_queries):
     with override_settings(CACHES=redis_caches(redis_server.url)):
         first = client.get("/groups/islamic-state/")
-        with django_assert_num_queries(1):  # the versions of its tags
+        with django_assert_num_queries(1):  # the data version: nothing written since
             again = client.get("/groups/islamic-state/")
         assert again.content == first.content and again["ETag"] == first["ETag"]
     assert redis.Redis.from_url(redis_server.url).keys("kb-public:*")
