@@ -2,12 +2,15 @@
 
 **Tags.** Each entry depends on cache tags, collected while it is built, with no list kept by hand:
 - `groups.group:12`: one record. A `post_init` receiver on every curated model notes each instance loaded while a
-  response is built; above `RECORDS_PER_MODEL` instances of one model the entry depends on the model's list tag
-  instead (below), which every write of the model bumps.
+  response is built; above `RECORDS_PER_MODEL` instances of one model the entry depends on the model's list and
+  `:any` tags instead (below).
 - `groups.group:all`: every record of the model; an entry that loaded any instance of it depends on it. Bumped by
   bulk writes that do not say which records they touched, and, for the models public only with another
   (`PUBLISHED_WITH`: a group's aliases), when that other's publication status changes: pages could not have loaded
   what was hidden. (A source's citations, hidden with it too, are followed to the records they point to instead.)
+- `groups.group:any`: any record of the model, for an entry that loaded more than `RECORDS_PER_MODEL` of them: bumped
+  with every record's tag, whether the record was written or reached through a foreign key (a new alias bumps its
+  group's), where the list tag moves only with writes of the model itself.
 - `groups.group`: the model's lists. A page that lists, counts or searches (every view cached with
   `cache_public_page`: lists, searches, the home page; the API's lists) depends on it for every curated table its
   SQL read (a query wrapper finds the tables' names), so what joins, leaves or moves in a list is seen; rows read
@@ -108,6 +111,23 @@ def all_records_tag(model) -> str:
     return f"{model._meta.label_lower}:all"
 
 
+def any_record_tag(model) -> str:
+    return f"{model._meta.label_lower}:any"
+
+
+MODEL_WIDE = (":all", ":any")  # the tags of a model ending so are about all of its records, not one
+
+
+def _with_any_record_tags(tags: Iterable[str]) -> set[str]:
+    """The tags, and for each record's tag (`groups.group:12`) its model's `:any` tag."""
+    tags = set(tags)
+    for tag in list(tags):
+        head, colon, tail = tag.rpartition(":")
+        if colon and not tag.endswith(MODEL_WIDE):
+            tags.add(head + ":any")
+    return tags
+
+
 # ---------------------------------------------------------------------------------------------------------- writes
 
 
@@ -199,7 +219,9 @@ def _pointed_to_by_parts(model, pk) -> set[str]:
 
 def invalidate_tags(tags: Iterable[str]) -> None:
     """Bump these tags: at once for this connection, which sees its own uncommitted change, and for everyone once the
-    transaction commits (at once outside one); then purge them at the CDN."""
+    transaction commits (at once outside one); then purge them at the CDN. A record's tag bumps its model's `:any`
+    tag with it, for the pages that loaded too many of the model to name them."""
+    tags = _with_any_record_tags(tags)
     if not connection.in_atomic_block:
         _bump(set(tags))
         return
@@ -293,7 +315,8 @@ class _Collector:
         for model, pks in self.records.items():
             tags.add(all_records_tag(model))
             if len(pks) > RECORDS_PER_MODEL:
-                tags.add(list_tag(model))  # too many to name: any change to the model
+                # Too many to name: any change to the model's records, written or reached through a key (`:any`).
+                tags.update((list_tag(model), any_record_tag(model)))
             else:
                 tags.update(record_tag(model, pk) for pk in pks)
         if not record_page:
@@ -519,11 +542,11 @@ class building:
 def surrogate_keys(tags: Iterable[str]) -> str:
     """The tags a CDN can purge a response by, as `Surrogate-Key` writes them: the model-wide ones first, so that a
     long list cut short at HEADER_LIMIT still purges the response too often rather than too rarely."""
-    ordered = sorted(tags, key=lambda tag: (":" in tag and not tag.endswith(":all"), tag))
+    ordered = sorted(tags, key=lambda tag: (":" in tag and not tag.endswith(MODEL_WIDE), tag))
     kept, length = [], 0
     for tag in ordered:
         if length + len(tag) + 1 > HEADER_LIMIT:
-            if ":" in tag and not tag.endswith(":all"):
+            if ":" in tag and not tag.endswith(MODEL_WIDE):
                 break
         kept.append(tag)
         length += len(tag) + 1

@@ -336,7 +336,7 @@ def test_a_header_cut_short_keeps_the_model_wide_tags(client, world, monkeypatch
     kb_cache.bump_data_version()  # built again, with the limit
     cut = client.get("/groups/islamic-state/")["Surrogate-Key"].split(" ")
     assert client.get("/groups/islamic-state/")["Surrogate-Key"].split(" ") == cut  # and so kept
-    model_wide = [tag for tag in full if ":" not in tag or tag.endswith(":all")]
+    model_wide = [tag for tag in full if ":" not in tag or tag.endswith((":all", ":any"))]
     assert len(cut) < len(full) and set(model_wide) <= set(cut)  # too often rather than too rarely
     assert len(" ".join(tag for tag in cut if tag not in model_wide)) <= 60
 
@@ -347,7 +347,17 @@ def test_too_many_records_of_a_model_depend_on_the_model_instead(client, world, 
     assert "sources.source" not in response["Surrogate-Key"].split(" ")  # one source: named
     AliasFactory(group=world["state"], name="ISIS")
     keys = client.get("/groups/islamic-state/")["Surrogate-Key"].split(" ")
-    assert "groups.alias" in keys and not any(key.startswith("groups.alias:") and key[-1].isdigit() for key in keys)
+    assert {"groups.alias", "groups.alias:any"} <= set(keys)
+    assert not any(key.startswith("groups.alias:") and key[-1].isdigit() for key in keys)
+
+
+def test_a_page_with_too_many_records_to_name_sees_a_write_that_reaches_them_through_a_key(client, world, monkeypatch):
+    """A new alias bumps its group's tag, not the groups' lists: a page too big to name its groups learns of it too."""
+    monkeypatch.setattr(kb_cache, "RECORDS_PER_MODEL", 1)
+    AffiliationFactory(from_group=world["state"], to_group=world["other"])  # the profile loads both groups
+    warm(client, ["/groups/islamic-state/"])
+    AliasFactory(group=world["state"], name="ISIL")
+    assert_rebuilt_showing(client, ["/groups/islamic-state/"], "ISIL")
 
 
 def test_under_global_invalidation_any_write_makes_every_page_stale(client, world, curator, settings):
@@ -458,7 +468,7 @@ def test_a_committed_edit_purges_what_it_touched(settings, endpoint, world, cura
     record_save(instance=alias, user=curator, reason="Spelling")
     [(method, path, headers, _)] = Recorder.seen  # once, after the commit
     keys = set(headers["Surrogate-Key"].split(" "))
-    assert keys == {f"groups.alias:{alias.pk}", "groups.alias", f"groups.group:{world['state'].pk}"}
+    assert keys == {f"groups.alias:{alias.pk}", "groups.alias", f"groups.group:{world['state'].pk}", "groups.alias:any", "groups.group:any"}
 
 
 def test_a_cdn_that_fails_is_logged_never_raised(settings, endpoint, caplog):
