@@ -5,9 +5,7 @@
   response is built; above `RECORDS_PER_MODEL` instances of one model the entry depends on the model's list and
   `:any` tags instead (below).
 - `groups.group:all`: every record of the model; an entry that loaded any instance of it depends on it. Bumped by
-  bulk writes that do not say which records they touched, and, for the models public only with another
-  (`PUBLISHED_WITH`: a group's aliases), when that other's publication status changes: pages could not have loaded
-  what was hidden. (A source's citations, hidden with it too, are followed to the records they point to instead.)
+  bulk writes that do not say which records they touched.
 - `groups.group:any`: any record of the model, for an entry that loaded more than `RECORDS_PER_MODEL` of them: bumped
   with every record's tag, whether the record was written or reached through a foreign key (a new alias bumps its
   group's), where the list tag moves only with writes of the model itself.
@@ -35,6 +33,10 @@ entries. The data's state is not in the key: the tags stored with the entry say 
 tag, and the tags of the records it points to by foreign key, as loaded and as saved: an alias bumps its group (both
 groups when it moves), a citation its cited record and its source, an attribution its attack and its group. So an
 alias edit reaches its group's profile, the lists and searches, and no other group's profile.
+A change of publication status also makes stale what appears or vanishes with the record, which pages could not load
+while it was hidden: the records shown only through it (`shown_through()`), and through those, with what each
+points to (publishing a group reaches its attributions' attacks, its relationships' other groups, its quotes'
+sources), found by a few queries; not every page that shows any alias or citation.
 The list tag moves on every change, not only on creation, deletion or a change of publication status: lists filter
 and sort on many fields (a search on every name, lists on status, dates, countries), and a list of those fields
 kept here would rot. With it bumped on every write, the record pages must not depend on list tags (or every alias
@@ -164,56 +166,51 @@ def record_written(sender, instance, **kwargs) -> None:
         for value in (old, instance.__dict__.get(field.attname)):
             if value is not None:
                 tags.add(record_tag(field.related_model, value))
-    if "publication_status" in instance.__dict__ and instance.__dict__.get("_cache_status") != instance.publication_status:
-        # Records shown only through this one appear or vanish with it, on pages that could not load them while they
-        # were hidden: those public only with it (`PUBLISHED_WITH`: a group's aliases) on every page that shows any
-        # of their model; a source's citations (and a fact's), which `shown_through()` names too, on the pages of
-        # what they point to (the facts they support, their sources), found by one query.
-        tags.update(all_records_tag(model) for model in _published_with(sender))
-        if instance.pk is not None:
-            tags.update(_pointed_to_by_parts(sender, instance.pk))
+    changed = instance.__dict__.get("_cache_status") != instance.__dict__.get("publication_status")
+    if changed and instance.pk is not None and not kwargs.get("created"):  # nothing is shown through a new record yet
+        tags.update(_shown_with(sender, instance.pk))
     instance.__dict__["_cache_status"] = instance.__dict__.get("publication_status")  # a second save starts from here
     instance.__dict__["_cache_pointed_to"] = tuple(instance.__dict__.get(field.attname) for field in fields)
     invalidate_tags(tags)
 
 
-@functools.cache
-def _published_with(model) -> tuple:
-    """The models whose records are public only while the one they point to (a record of `model`) is."""
-    from .models import curated_models
-
-    return tuple(
-        other for other in curated_models() if any(other._meta.get_field(name).related_model is model for name in other.PUBLISHED_WITH)
-    )
+SHOWN_THROUGH_LEVELS = 3  # a group, its attributions, their citations
 
 
 @functools.cache
-def _parts_shown_through(model) -> tuple[tuple[type, tuple[str, ...]], ...]:
-    """The other models shown through `model` (`shown_through()`) but not `PUBLISHED_WITH` it, each with the foreign
-    keys that name it: a citation's source and the fact it supports."""
+def _shown_through_it(model) -> tuple[tuple[type, tuple[str, ...]], ...]:
+    """The models with records shown only through a record of `model` (`shown_through()`: a group's aliases and
+    attributions, a fact's or a source's citations), each with its foreign keys to `model`."""
     from .models import curated_models
 
     found = []
     for other in curated_models():
-        names = tuple(
-            name
-            for name in other.shown_through()
-            if name not in other.PUBLISHED_WITH and other._meta.get_field(name).related_model is model
-        )
+        names = tuple(name for name in other.shown_through() if other._meta.get_field(name).related_model is model)
         if names:
             found.append((other, names))
     return tuple(found)
 
 
-def _pointed_to_by_parts(model, pk) -> set[str]:
-    """The records those parts of the record `model`/`pk` are, and the records they point to: the pages showing them."""
-    tags = set()
-    for other, names in _parts_shown_through(model):
-        fields = _foreign_keys(other)
-        rows = other.objects.filter(functools.reduce(operator.or_, (Q(**{name: pk}) for name in names)))
-        for part, *pointed in rows.values_list("pk", *(field.attname for field in fields)):
-            tags.add(record_tag(other, part))
-            tags.update(record_tag(field.related_model, value) for field, value in zip(fields, pointed, strict=True) if value is not None)
+def _shown_with(model, pk) -> set[str]:
+    """What appears or vanishes with the record `model`/`pk` when it is published or unpublished: the records shown
+    only through it, and through those in turn (a group's attributions, then their citations), each with the records
+    it points to, which are the pages that show it (an attribution's attack, a relationship's other group, a
+    citation's source), and their models' lists. One query a model and level."""
+    tags: set[str] = set()
+    level: dict[type, set] = {model: {pk}}
+    for _ in range(SHOWN_THROUGH_LEVELS):
+        found: dict[type, set] = defaultdict(set)
+        for parent, ids in level.items():
+            for other, names in _shown_through_it(parent):
+                fields = _foreign_keys(other)
+                condition = functools.reduce(operator.or_, (Q(**{f"{name}__in": ids}) for name in names))
+                for part, *pointed in other._base_manager.filter(condition).values_list("pk", *(f.attname for f in fields)):
+                    found[other].add(part)
+                    tags.update((record_tag(other, part), list_tag(other)))
+                    tags.update(record_tag(f.related_model, value) for f, value in zip(fields, pointed, strict=True) if value is not None)
+        if not found:
+            break
+        level = found
     return tags
 
 

@@ -183,6 +183,30 @@ def test_publishing_a_fact_brings_it_to_the_cached_page_of_the_source_that_suppo
     assert_rebuilt_showing(client, ["/sources/another-report/"], "Dawla")
 
 
+def test_publishing_a_group_reaches_the_pages_that_show_what_comes_with_it_and_no_other(client, world, curator):
+    """Its attribution shows on its attack's page, its relationship on the other group's profile, its quote on the
+    source's page: those are made stale, and a profile of none of them stays cached, aliases and all."""
+    hidden = GroupFactory(name="Hidden Front", slug="hidden-front", publication_status=PublicationStatus.DRAFT)
+    CitationFactory(group=hidden, source=world["source"])
+    attribution = AttributionFactory(attack=world["attack"], group=hidden)
+    CitationFactory(group=None, attribution=attribution, source=world["source"])
+    affiliation = AffiliationFactory(from_group=hidden, to_group=world["state"])
+    CitationFactory(group=None, affiliation=affiliation, source=world["source"])
+    AliasFactory(group=GroupFactory(name="Third Front", slug="third-front"), name="Third Way")
+    showing = ["/attacks/market-bombing/", "/groups/islamic-state/", "/sources/report-on-the-front/"]
+    warm(client, [*showing, "/groups/third-front/"])
+    for path in showing:
+        assert "Hidden Front" not in client.get(path).content.decode(), path
+    publish(hidden, curator)
+    assert_rebuilt_showing(client, showing, "Hidden Front")
+    assert served_from_cache(client, "/groups/third-front/")[0]
+
+    hidden.publication_status = PublicationStatus.DRAFT
+    record_save(instance=hidden, user=curator, reason="Under review again")
+    for path in showing:
+        assert "Hidden Front" not in client.get(path).content.decode(), path
+
+
 def test_a_list_with_too_many_records_to_name_depends_on_the_lists_of_what_it_read_for_them(client, world, curator, monkeypatch):
     monkeypatch.setattr(kb_cache, "RECORDS_PER_MODEL", 1)
     keys = client.get("/groups/")["Surrogate-Key"].split(" ")  # two groups: more than it names
