@@ -102,11 +102,12 @@ class _ListedGroups(ModelIterable):
 
     def __iter__(self):
         groups = list(super().__iter__())
-        if ids := [group.pk for group in groups if "last_updated" not in group.__dict__]:
+        if groups:
             with reading_parts_of_loaded_records():
-                newest = dict(Group.objects.filter(pk__in=ids).annotate(last_updated=_last_updated()).values_list("pk", "last_updated"))
+                rows = Group.objects.filter(pk__in=[group.pk for group in groups]).annotate(last_updated=_last_updated())
+                newest = dict(rows.values_list("pk", "last_updated"))
             for group in groups:
-                group.__dict__.setdefault("last_updated", newest.get(group.pk))
+                group.last_updated = newest.get(group.pk)  # (None for a group removed meanwhile)
         yield from groups
 
 

@@ -117,16 +117,15 @@ def any_record_tag(model) -> str:
     return f"{model._meta.label_lower}:any"
 
 
-MODEL_WIDE = (":all", ":any")  # the tags of a model ending so are about all of its records, not one
+def _names_one_record(tag: str) -> bool:
+    """`groups.group:12`, not `groups.group`, `groups.group:all`, `groups.group:any` or `all`."""
+    return ":" in tag and not tag.endswith((":all", ":any"))
 
 
 def _with_any_record_tags(tags: Iterable[str]) -> set[str]:
     """The tags, and for each record's tag (`groups.group:12`) its model's `:any` tag."""
     tags = set(tags)
-    for tag in list(tags):
-        head, colon, tail = tag.rpartition(":")
-        if colon and not tag.endswith(MODEL_WIDE):
-            tags.add(head + ":any")
+    tags.update(tag.rpartition(":")[0] + ":any" for tag in list(tags) if _names_one_record(tag))
     return tags
 
 
@@ -162,15 +161,13 @@ def record_written(sender, instance, **kwargs) -> None:
         tags.add(record_tag(sender, instance.pk))
     fields = _foreign_keys(sender)
     before = instance.__dict__.get("_cache_pointed_to") or (None,) * len(fields)  # as loaded, for a record moved elsewhere
-    for field, old in zip(fields, before, strict=True):
-        for value in (old, instance.__dict__.get(field.attname)):
-            if value is not None:
-                tags.add(record_tag(field.related_model, value))
+    now = _pointed_to(instance, fields)
+    tags |= _records_pointed_to(fields, before) | _records_pointed_to(fields, now)
     changed = instance.__dict__.get("_cache_status") != instance.__dict__.get("publication_status")
     if changed and instance.pk is not None and not kwargs.get("created"):  # nothing is shown through a new record yet
         tags.update(_shown_with(sender, instance.pk))
     instance.__dict__["_cache_status"] = instance.__dict__.get("publication_status")  # a second save starts from here
-    instance.__dict__["_cache_pointed_to"] = tuple(instance.__dict__.get(field.attname) for field in fields)
+    instance.__dict__["_cache_pointed_to"] = now
     invalidate_tags(tags)
 
 
@@ -206,10 +203,11 @@ def _shown_with(model, pk) -> set[str]:
                 condition = functools.reduce(operator.or_, (Q(**{f"{name}__in": ids}) for name in names))
                 for part, *pointed in other._base_manager.filter(condition).values_list("pk", *(f.attname for f in fields)):
                     found[other].add(part)
-                    tags.update((record_tag(other, part), list_tag(other)))
-                    tags.update(record_tag(f.related_model, value) for f, value in zip(fields, pointed, strict=True) if value is not None)
+                    tags.add(record_tag(other, part))
+                    tags |= _records_pointed_to(fields, pointed)
         if not found:
             break
+        tags.update(list_tag(other) for other in found)
         level = found
     return tags
 
@@ -269,6 +267,16 @@ def _bump(tags: set[str]) -> None:
     purge(sorted(tags))
 
 
+def _pointed_to(instance, fields) -> tuple:
+    """The values of `fields`, foreign keys of `instance`, as it stands."""
+    return tuple(instance.__dict__.get(field.attname) for field in fields)
+
+
+def _records_pointed_to(fields, values) -> set[str]:
+    """The tags of the records these values of the foreign keys `fields` name."""
+    return {record_tag(field.related_model, value) for field, value in zip(fields, values, strict=True) if value is not None}
+
+
 @functools.cache
 def _foreign_keys(model) -> tuple:
     return tuple(field for field in model._meta.concrete_fields if field.many_to_one or field.one_to_one)
@@ -280,7 +288,7 @@ def remember_loaded(sender, instance, **kwargs) -> None:
     if instance.pk is None:
         return
     instance.__dict__["_cache_status"] = instance.__dict__.get("publication_status")
-    instance.__dict__["_cache_pointed_to"] = tuple(instance.__dict__.get(field.attname) for field in _foreign_keys(sender))
+    instance.__dict__["_cache_pointed_to"] = _pointed_to(instance, _foreign_keys(sender))
     collector = _collector.get()
     if collector is not None:
         collector.records[sender].add(instance.pk)
@@ -539,11 +547,11 @@ class building:
 def surrogate_keys(tags: Iterable[str]) -> str:
     """The tags a CDN can purge a response by, as `Surrogate-Key` writes them: the model-wide ones first, so that a
     long list cut short at HEADER_LIMIT still purges the response too often rather than too rarely."""
-    ordered = sorted(tags, key=lambda tag: (":" in tag and not tag.endswith(MODEL_WIDE), tag))
+    ordered = sorted(tags, key=lambda tag: (_names_one_record(tag), tag))
     kept, length = [], 0
     for tag in ordered:
         if length + len(tag) + 1 > HEADER_LIMIT:
-            if ":" in tag and not tag.endswith(MODEL_WIDE):
+            if _names_one_record(tag):
                 break
         kept.append(tag)
         length += len(tag) + 1

@@ -44,9 +44,7 @@ class FileCache(FileBasedCache):
             with open(self._key_to_file(key, version), "rb") as f:
                 if not self._is_expired(f):
                     return pickle.loads(f.read())
-        except FileNotFoundError:
-            pass
-        except (pickle.UnpicklingError, EOFError, ValueError):  # a file written compressed, by Django's backend
+        except (FileNotFoundError, pickle.UnpicklingError, EOFError, ValueError):  # gone, or written compressed by Django's backend
             pass
         return default
 
@@ -57,8 +55,12 @@ class FileCache(FileBasedCache):
         file.write(pickle.dumps(value, self.pickle_protocol))
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
-        value = self.get(key, self, version)
-        return value is not self and (self.set(key, value, timeout, version) or True)
+        missing = object()
+        value = self.get(key, missing, version)
+        if value is missing:
+            return False
+        self.set(key, value, timeout, version)
+        return True
 
     def _cull(self):
         """Whether the folder is full is asked on the first write, then once every `CULL_EVERY` writes of this
