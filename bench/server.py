@@ -110,12 +110,16 @@ def stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
-@contextmanager
-def serve(env: dict[str, str], *, workers: int, log, timeout: int = 30) -> Iterator[tuple[subprocess.Popen, int]]:
-    """gunicorn serving kb.wsgi on loopback with `env`, answering /healthz: yields the master process and the port."""
+def collect_static(env: dict[str, str], log) -> None:
     print("Collecting static files (production serves them from a manifest)…", flush=True)
     collect = [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity=0"]
     subprocess.run(collect, cwd=ROOT, env=env, check=True, timeout=300, stdout=log, stderr=subprocess.STDOUT)
+
+
+@contextmanager
+def serve(env: dict[str, str], *, workers: int, log, timeout: int = 30) -> Iterator[tuple[subprocess.Popen, int]]:
+    """gunicorn serving kb.wsgi on loopback with `env`, answering /healthz: yields the master process and the port."""
+    collect_static(env, log)
     port = free_port()
     gunicorn = [sys.executable, "-m", "gunicorn", "kb.wsgi", f"--bind={HOST}:{port}", f"--workers={workers}", f"--timeout={timeout}"]
     server = subprocess.Popen([*gunicorn, "--graceful-timeout=10"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
