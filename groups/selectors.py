@@ -35,7 +35,7 @@ from django.db.models.query import ModelIterable
 from django.template.defaultfilters import pluralize
 from django_countries import countries
 
-from kb.cache import parts_of_loaded_records, reading_parts_of_loaded_records
+from kb.cache import parts_of_loaded_records, reading_parts_of_loaded_records, showing_rows_of
 from kb.search import SnippetPart, matching, query_words, snippet, words_query
 from sources.markers import Run, marker_ids, paragraphs, without_markers
 from sources.models import Citation
@@ -120,7 +120,8 @@ def load_group_facts(group: Group) -> Group:
     four columns that name them are answered together from their indexes."""
     group.public_aliases = list(Alias.objects.public().filter(group=group))
     affiliations = Affiliation.objects.public().filter(Q(from_group=group) | Q(to_group=group))
-    affiliations = list(affiliations.select_related("from_group", "to_group"))
+    with related_groups_shown():
+        affiliations = list(affiliations.select_related("from_group", "to_group"))
     group.public_affiliations_from = [a for a in affiliations if a.from_group_id == group.pk]
     group.public_affiliations_to = [a for a in affiliations if a.to_group_id == group.pk]
     group.public_designations = list(Designation.objects.public().filter(group=group))
@@ -146,6 +147,12 @@ def load_group_facts(group: Group) -> Group:
         setattr(citation, name, record)
         record.public_citations.append(citation)
     return group
+
+
+def related_groups_shown():
+    """Around a read of the groups at the other end of relationships: a profile shows them by their names, links and
+    relationships (its list and graph), not their aliases, attacks or citations, whose edits leave it as it is."""
+    return showing_rows_of(Group, with_parts=[Affiliation])
 
 
 def _fact_citation_ids(group_ids: list[int]) -> QuerySet[Citation]:
@@ -388,11 +395,13 @@ def group_profile(
 
     def among(group_ids: set[int]) -> list[Affiliation]:
         public = Affiliation.objects.public().filter(from_group__in=group_ids, to_group__in=group_ids)
-        return list(public.select_related("from_group", "to_group"))
+        with related_groups_shown():
+            return list(public.select_related("from_group", "to_group"))
 
     def touching(group_ids: set[int]) -> list[Affiliation]:
         public = Affiliation.objects.public().filter(Q(from_group__in=group_ids) | Q(to_group__in=group_ids))
-        return list(public.exclude(from_group=group).exclude(to_group=group).select_related("from_group", "to_group"))
+        with related_groups_shown():
+            return list(public.exclude(from_group=group).exclude(to_group=group).select_related("from_group", "to_group"))
 
     def cited_elsewhere(citation_ids: set[int]) -> list[Citation]:
         public = Citation.objects.public().filter(Citation.of_group_q(group), pk__in=citation_ids)

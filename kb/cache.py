@@ -117,9 +117,27 @@ def any_record_tag(model) -> str:
     return f"{model._meta.label_lower}:any"
 
 
-def _names_one_record(tag: str) -> bool:
-    """`groups.group:12`, not `groups.group`, `groups.group:all`, `groups.group:any` or `all`."""
+def row_tag(model, pk) -> str:
+    """A record's own row (`groups.group.row:12`): bumped when the record itself is written, not when a part of it is
+    (an alias of the group), for the pages that show the record by its row alone (`showing_rows_of`)."""
+    return f"{model._meta.label_lower}.row:{pk}"
+
+
+def parts_tag(model, part_model, pk) -> str:
+    """A record's parts of one model (`groups.group.affiliation:12`, the group's relationships): bumped when such a
+    part pointing to it is written, for the pages that show the record by its row and those parts."""
+    return f"{model._meta.label_lower}.{part_model._meta.model_name}:{pk}"
+
+
+def _names_records(tag: str) -> bool:
+    """`groups.group:12`, `groups.group.row:12`, `groups.group.alias:12`; not `groups.group`, `groups.group:all`,
+    `groups.group:any` or `all`."""
     return ":" in tag and not tag.endswith((":all", ":any"))
+
+
+def _names_one_record(tag: str) -> bool:
+    """`groups.group:12`, but not its row's or its parts' tags (`groups.group.row:12`), always bumped with it."""
+    return _names_records(tag) and tag.partition(":")[0].count(".") == 1
 
 
 def _with_any_record_tags(tags: Iterable[str]) -> set[str]:
@@ -150,19 +168,20 @@ def invalidate_models(*models, records: Iterable[tuple[type, int]] = ()) -> None
     """For bulk writes, which send no signals: every page listing or showing a record of these models is stale, and
     the pages of the records named (`(Group, 12)`), when the caller knows them."""
     tags = {tag for model in models for tag in (list_tag(model), all_records_tag(model))}
-    tags.update(record_tag(model, pk) for model, pk in records)
+    tags.update(tag for model, pk in records for tag in (record_tag(model, pk), row_tag(model, pk)))
     invalidate_tags(tags)
 
 
 def record_written(sender, instance, **kwargs) -> None:
-    """Signal receiver (post_save, post_delete): the record, its model's lists, and the records it points to."""
+    """Signal receiver (post_save, post_delete): the record, its model's lists, and the records it points to (as
+    records, and as records with parts of the sender's model)."""
     tags = {list_tag(sender)}
     if instance.pk is not None:
-        tags.add(record_tag(sender, instance.pk))
+        tags.update((record_tag(sender, instance.pk), row_tag(sender, instance.pk)))
     fields = _foreign_keys(sender)
     before = instance.__dict__.get("_cache_pointed_to") or (None,) * len(fields)  # as loaded, for a record moved elsewhere
     now = _pointed_to(instance, fields)
-    tags |= _records_pointed_to(fields, before) | _records_pointed_to(fields, now)
+    tags |= _records_pointed_to(sender, fields, before) | _records_pointed_to(sender, fields, now)
     changed = instance.__dict__.get("_cache_status") != instance.__dict__.get("publication_status")
     if changed and instance.pk is not None and not kwargs.get("created"):  # nothing is shown through a new record yet
         tags.update(_shown_with(sender, instance.pk))
@@ -203,8 +222,8 @@ def _shown_with(model, pk) -> set[str]:
                 condition = functools.reduce(operator.or_, (Q(**{f"{name}__in": ids}) for name in names))
                 for part, *pointed in other._base_manager.filter(condition).values_list("pk", *(f.attname for f in fields)):
                     found[other].add(part)
-                    tags.add(record_tag(other, part))
-                    tags |= _records_pointed_to(fields, pointed)
+                    tags.update((record_tag(other, part), row_tag(other, part)))
+                    tags |= _records_pointed_to(other, fields, pointed)
         if not found:
             break
         tags.update(list_tag(other) for other in found)
@@ -272,9 +291,14 @@ def _pointed_to(instance, fields) -> tuple:
     return tuple(instance.__dict__.get(field.attname) for field in fields)
 
 
-def _records_pointed_to(fields, values) -> set[str]:
-    """The tags of the records these values of the foreign keys `fields` name."""
-    return {record_tag(field.related_model, value) for field, value in zip(fields, values, strict=True) if value is not None}
+def _records_pointed_to(model, fields, values) -> set[str]:
+    """The tags of the records these values of `model`'s foreign keys `fields` name: as records, and as records with
+    parts of `model`."""
+    tags = set()
+    for field, value in zip(fields, values, strict=True):
+        if value is not None:
+            tags.update((record_tag(field.related_model, value), parts_tag(field.related_model, model, value)))
+    return tags
 
 
 @functools.cache
@@ -291,7 +315,7 @@ def remember_loaded(sender, instance, **kwargs) -> None:
     instance.__dict__["_cache_pointed_to"] = _pointed_to(instance, _foreign_keys(sender))
     collector = _collector.get()
     if collector is not None:
-        collector.records[sender].add(instance.pk)
+        (collector.rows if sender in collector.rows_of else collector.records)[sender].add(instance.pk)
 
 
 # ----------------------------------------------------------------------------------------------------------- reads
@@ -304,6 +328,9 @@ class _Collector:
 
     def __init__(self):
         self.records: dict[type, set] = defaultdict(set)
+        self.rows: dict[type, set] = defaultdict(set)  # shown by their own row, and the parts in `row_parts` (`showing_rows_of`)
+        self.row_parts: dict[type, set[type]] = defaultdict(set)
+        self.rows_of: dict[type, int] = defaultdict(int)  # the models `showing_rows_of` is reading now, with its depth
         self.tables: set[str] = set()
         self.related_tables: set[str] = set()  # read only for parts of records already loaded
         self.reading_related = 0
@@ -324,6 +351,16 @@ class _Collector:
                 tags.update((list_tag(model), any_record_tag(model)))
             else:
                 tags.update(record_tag(model, pk) for pk in pks)
+        for model, pks in self.rows.items():
+            pks = pks - self.records.get(model, set())  # loaded whole elsewhere on the page: its record tag holds
+            if not pks:
+                continue
+            tags.add(all_records_tag(model))
+            if len(pks) > RECORDS_PER_MODEL:
+                tags.update((list_tag(model), any_record_tag(model)))
+            else:
+                tags.update(row_tag(model, pk) for pk in pks)
+                tags.update(parts_tag(model, part, pk) for pk in pks for part in self.row_parts[model])
         if not record_page:
             tables = _curated_tables()
             tags.update(list_tag(tables[name]) for name in self.tables)
@@ -383,6 +420,28 @@ def parts_of_loaded_records(queryset: QuerySet) -> QuerySet:
     return clone
 
 
+@contextlib.contextmanager
+def showing_rows_of(model, *, with_parts: Iterable[type] = ()):
+    """`with showing_rows_of(Group, with_parts=[Affiliation]): ...`: the records of `model` loaded inside are shown by
+    their own row and their parts of the models `with_parts` only (the groups a profile's graph draws: their names and
+    links, and their relationships with each other), not with the rest of what they are (their aliases, attacks,
+    citations). The response then depends on each record's row tag and those parts' tags rather than its record tag,
+    so that an alias edit makes stale its group's profile, not the profiles of every group related to it. A record
+    also loaded outside, as a whole, keeps its record tag."""
+    collector = _collector.get()
+    if collector is None:
+        yield
+        return
+    collector.rows_of[model] += 1
+    collector.row_parts[model].update(with_parts)
+    try:
+        yield
+    finally:
+        collector.rows_of[model] -= 1
+        if not collector.rows_of[model]:
+            del collector.rows_of[model]
+
+
 def depends_on_lists(*models) -> None:
     """For a read that selects records of `models` by their fields rather than by a foreign key to what the page is
     about (a theatre's map draws every group operating in its countries): the response being built depends on those
@@ -426,6 +485,10 @@ class collecting:
 def _merge(outer: _Collector, inner: _Collector) -> None:
     for model, pks in inner.records.items():
         outer.records[model] |= pks
+    for model, pks in inner.rows.items():
+        outer.rows[model] |= pks
+    for model, parts in inner.row_parts.items():
+        outer.row_parts[model] |= parts
     outer.tables |= inner.tables
     outer.related_tables |= inner.related_tables
     outer.lists |= inner.lists
@@ -547,11 +610,11 @@ class building:
 def surrogate_keys(tags: Iterable[str]) -> str:
     """The tags a CDN can purge a response by, as `Surrogate-Key` writes them: the model-wide ones first, so that a
     long list cut short at HEADER_LIMIT still purges the response too often rather than too rarely."""
-    ordered = sorted(tags, key=lambda tag: (_names_one_record(tag), tag))
+    ordered = sorted(tags, key=lambda tag: (_names_records(tag), tag))
     kept, length = [], 0
     for tag in ordered:
         if length + len(tag) + 1 > HEADER_LIMIT:
-            if _names_one_record(tag):
+            if _names_records(tag):
                 break
         kept.append(tag)
         length += len(tag) + 1

@@ -250,6 +250,44 @@ def test_a_neighbours_rename_reaches_the_profile_that_links_to_it(client, world,
     assert "Renamed Front" in page and "Other Front" not in page
 
 
+def test_a_neighbours_alias_edit_leaves_the_profiles_that_draw_it_cached(client, world, curator):
+    """A profile shows the groups it is related to by their names, links and relationships: an alias of one of them,
+    edited, makes stale that group's own pages, not the profile (page or API) of every group related to it."""
+    AffiliationFactory(from_group=world["other"], to_group=world["state"])
+    far = GroupFactory(name="Far Front", slug="far-front")
+    AffiliationFactory(from_group=far, to_group=world["other"])
+    drawing = ["/groups/far-front/", "/api/v1/groups/far-front/", "/groups/far-front/?hops=2"]
+    assert "Islamic State" in client.get("/groups/far-front/?hops=2").content.decode()  # two steps away
+    assert_an_alias_edit_reaches_only(client, world, curator, ["/groups/islamic-state/"], ["/groups/other-front/", *drawing])
+
+
+def test_what_a_profile_draws_of_its_neighbours_still_reaches_it(client, world, curator):
+    """Their names (a rename), their relationships with each other (a new one, published), and whether they are
+    public at all: each makes the profiles that draw them stale."""
+    state, other = world["state"], world["other"]
+    third = GroupFactory(name="Third Front", slug="third-front")
+    AffiliationFactory(from_group=state, to_group=other)
+    AffiliationFactory(from_group=state, to_group=third)
+    paths = ["/groups/islamic-state/", "/api/v1/groups/islamic-state/"]
+    warm(client, paths)
+    assert "allied with" not in client.get("/groups/islamic-state/").content.decode()
+    AffiliationFactory(from_group=other, to_group=third, kind="allied_with")  # drawn on the graph, between two neighbours
+    kept, response = served_from_cache(client, "/groups/islamic-state/")
+    assert not kept and "allied with" in response.content.decode()
+
+    warm(client, paths)
+    third.name = "Renamed Third Front"
+    record_save(instance=third, user=curator, reason="New name")
+    assert_rebuilt_showing(client, paths, "Renamed Third Front")
+
+    warm(client, paths)
+    third.publication_status = PublicationStatus.DRAFT
+    record_save(instance=third, user=curator, reason="Under review")
+    for path in paths:
+        kept, response = served_from_cache(client, path)
+        assert not kept and "third-front" not in response.content.decode(), path
+
+
 def test_moving_an_alias_to_another_group_reaches_both_profiles(client, world, curator):
     warm(client, ["/groups/islamic-state/", "/groups/other-front/"])
     alias = world["alias"]
@@ -492,7 +530,11 @@ def test_a_committed_edit_purges_what_it_touched(settings, endpoint, world, cura
     record_save(instance=alias, user=curator, reason="Spelling")
     [(method, path, headers, _)] = Recorder.seen  # once, after the commit
     keys = set(headers["Surrogate-Key"].split(" "))
-    assert keys == {f"groups.alias:{alias.pk}", "groups.alias", f"groups.group:{world['state'].pk}", "groups.alias:any", "groups.group:any"}
+    state = world["state"].pk
+    assert keys == {
+        *(f"groups.alias:{alias.pk}", f"groups.alias.row:{alias.pk}", "groups.alias", "groups.alias:any"),  # the alias
+        *(f"groups.group:{state}", f"groups.group.alias:{state}", "groups.group:any"),  # its group, and its aliases
+    }
 
 
 def test_a_cdn_that_fails_is_logged_never_raised(settings, endpoint, caplog):
