@@ -74,6 +74,7 @@ class Phase:
     latencies: list[float] = field(default_factory=list, repr=False)
     hits: int = 0
     misses: int = 0
+    missed: dict[str, int] = field(default_factory=dict, repr=False)  # misses by kind of page
     errors: dict[str, int] = field(default_factory=dict)
     writes: int = 0
     lags: list[float] = field(default_factory=list, repr=False)
@@ -92,6 +93,8 @@ class Phase:
             "hit_ratio": self.hits / answered if answered else None,
             "hits": self.hits,
             "misses": self.misses,
+            "misses_per_write": self.misses / self.writes if self.writes else None,
+            "misses_by_page": dict(sorted(self.missed.items(), key=lambda item: -item[1])),
             "errors": dict(self.errors),
             "writes": self.writes,
             **({"replication_lag_ms": {"median": statistics.median(self.lags) * 1000, "max": max(self.lags) * 1000}} if self.lags else {}),
@@ -135,6 +138,13 @@ def warm(port: int, paths: list[str], threads: int = 4) -> float:
     return time.monotonic() - began
 
 
+def page_kind(path: str) -> str:
+    """A profile, or the list it is (its first page standing for all of them)."""
+    if path.startswith("/groups/") and path.count("/") == 3 and "?" not in path:
+        return "a profile"
+    return path.split("?")[0]
+
+
 def read(ports: list[int], paths: list[str], phase: Phase, readers: int, seconds: float) -> None:
     """`readers` threads, each requesting pages at random until the time is up, of the nodes in turn."""
     lock = threading.Lock()
@@ -142,7 +152,7 @@ def read(ports: list[int], paths: list[str], phase: Phase, readers: int, seconds
 
     def reader(number: int) -> None:
         rng = random.Random(f"{SEED}:{phase.name}:{number}")
-        latencies, hits, misses, errors = [], 0, 0, {}
+        latencies, hits, misses, errors, missed = [], 0, 0, {}, {}
         turn = number
         while time.monotonic() < deadline:
             path, port, turn = rng.choice(paths), ports[turn % len(ports)], turn + 1
@@ -156,9 +166,14 @@ def read(ports: list[int], paths: list[str], phase: Phase, readers: int, seconds
             if status != 200:
                 errors[str(status)] = errors.get(str(status), 0) + 1
             hits, misses = hits + (cache == "HIT"), misses + (cache == "MISS")
+            if cache == "MISS":
+                kind = page_kind(path)
+                missed[kind] = missed.get(kind, 0) + 1
         with lock:
             phase.latencies.extend(latencies)
             phase.hits, phase.misses = phase.hits + hits, phase.misses + misses
+            for kind, count in missed.items():
+                phase.missed[kind] = phase.missed.get(kind, 0) + count
             for kind, count in errors.items():
                 phase.errors[kind] = phase.errors.get(kind, 0) + count
 
@@ -295,6 +310,9 @@ def print_phases(results: list[dict]) -> None:
             f"{hits:>7} {sum(row['errors'].values()):>7} {row['writes']:>7}"
         )
     for row in results:
+        if row["writes"] and row["misses"]:
+            pages = ", ".join(f"{kind} {count}" for kind, count in row["misses_by_page"].items())
+            print(f"misses a save ({row['phase']}): {row['misses_per_write']:.1f}; by page: {pages}")
         if "replication_lag_ms" in row:
             lag = row["replication_lag_ms"]
             print(f"replication lag after each save ({row['phase']}): median {lag['median']:.1f} ms, max {lag['max']:.1f} ms")

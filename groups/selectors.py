@@ -150,8 +150,9 @@ def load_group_facts(group: Group) -> Group:
 
 
 def related_groups_shown():
-    """Around a read of the groups at the other end of relationships: a profile shows them by their names, links and
-    relationships (its list and graph), not their aliases, attacks or citations, whose edits leave it as it is."""
+    """Around a read of groups a page shows by their rows and relationships with each other only (names, links, dates:
+    those at the other end of a profile's relationships, a theatre's map), not their aliases, attacks or citations,
+    whose edits then leave the page as it is."""
     return showing_rows_of(Group, with_parts=[Affiliation])
 
 

@@ -19,6 +19,7 @@ from sources.selectors import prefetch_public_citations
 
 from .figures.timelines import Timeline, theatre_timeline
 from .models import Affiliation, Group, Theatre, TheatreGroup
+from .selectors import related_groups_shown
 
 
 def public_theatres() -> QuerySet[Theatre]:
@@ -120,14 +121,15 @@ def theatre_page(slug: str, *, today: datetime.date | None = None) -> TheatrePag
     relationships among them, and their citations."""
     theatre = public_theatres().get(slug=slug)
     end_year = theatre.end_year or max((today or timezone.now().date()).year, theatre.start_year)
-    groups = list(theatre_groups(theatre))
-    ids = [group.pk for group in groups]
-    affiliations = list(
-        Affiliation.objects.public()
-        .filter(from_group__in=ids, to_group__in=ids)
-        .select_related("from_group", "to_group")
-        .prefetch_related(prefetch_public_citations())
-    )
+    with related_groups_shown():  # by their names, dates and relationships: their aliases' edits leave the map as it is
+        groups = list(theatre_groups(theatre))
+        ids = [group.pk for group in groups]
+        affiliations = list(
+            Affiliation.objects.public()
+            .filter(from_group__in=ids, to_group__in=ids)
+            .select_related("from_group", "to_group")
+            .prefetch_related(prefetch_public_citations())
+        )
     references = References()
     notes: dict[int, list[Note]] = {}
 

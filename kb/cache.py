@@ -78,6 +78,7 @@ from django.core.cache import caches
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.query import ModelIterable
+from django.db.models.signals import post_delete
 from django.http import HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.cache import set_response_etag
@@ -115,6 +116,13 @@ def all_records_tag(model) -> str:
 
 def any_record_tag(model) -> str:
     return f"{model._meta.label_lower}:any"
+
+
+def status_tag(model) -> str:
+    """Which of a model's records are public (`groups.alias.status`): bumped when one is added, removed, published
+    or unpublished, or moved to another record it is shown through, not when its content is edited; for the pages
+    that read the model only to know what is public (`publication_only`)."""
+    return f"{model._meta.label_lower}.status"
 
 
 def row_tag(model, pk) -> str:
@@ -167,7 +175,7 @@ def forget_everything_cached() -> None:
 def invalidate_models(*models, records: Iterable[tuple[type, int]] = ()) -> None:
     """For bulk writes, which send no signals: every page listing or showing a record of these models is stale, and
     the pages of the records named (`(Group, 12)`), when the caller knows them."""
-    tags = {tag for model in models for tag in (list_tag(model), all_records_tag(model))}
+    tags = {tag for model in models for tag in (list_tag(model), all_records_tag(model), status_tag(model))}
     tags.update(tag for model, pk in records for tag in (record_tag(model, pk), row_tag(model, pk)))
     invalidate_tags(tags)
 
@@ -185,6 +193,8 @@ def record_written(sender, instance, **kwargs) -> None:
     changed = instance.__dict__.get("_cache_status") != instance.__dict__.get("publication_status")
     if changed and instance.pk is not None and not kwargs.get("created"):  # nothing is shown through a new record yet
         tags.update(_shown_with(sender, instance.pk))
+    if changed or before != now or kwargs.get("created") or kwargs.get("signal") is post_delete:
+        tags.add(status_tag(sender))
     instance.__dict__["_cache_status"] = instance.__dict__.get("publication_status")  # a second save starts from here
     instance.__dict__["_cache_pointed_to"] = now
     invalidate_tags(tags)
@@ -226,7 +236,7 @@ def _shown_with(model, pk) -> set[str]:
                     tags |= _records_pointed_to(other, fields, pointed)
         if not found:
             break
-        tags.update(list_tag(other) for other in found)
+        tags.update(tag for other in found for tag in (list_tag(other), status_tag(other)))
         level = found
     return tags
 
@@ -314,7 +324,7 @@ def remember_loaded(sender, instance, **kwargs) -> None:
     instance.__dict__["_cache_status"] = instance.__dict__.get("publication_status")
     instance.__dict__["_cache_pointed_to"] = _pointed_to(instance, _foreign_keys(sender))
     collector = _collector.get()
-    if collector is not None:
+    if collector is not None and sender not in collector.covered:
         (collector.rows if sender in collector.rows_of else collector.records)[sender].add(instance.pk)
 
 
@@ -331,6 +341,10 @@ class _Collector:
         self.rows: dict[type, set] = defaultdict(set)  # shown by their own row, and the parts in `row_parts` (`showing_rows_of`)
         self.row_parts: dict[type, set[type]] = defaultdict(set)
         self.rows_of: dict[type, int] = defaultdict(int)  # the models `showing_rows_of` is reading now, with its depth
+        self.covered: dict[type, int] = defaultdict(int)  # parts read now, covered by what they point to
+        self.covered_models: set[type] = set()  # all those read so
+        self.status_of: dict[str, int] = defaultdict(int)  # tables read now to know what is public (`publication_only`)
+        self.status_tables: set[str] = set()  # all those read so
         self.tables: set[str] = set()
         self.related_tables: set[str] = set()  # read only for parts of records already loaded
         self.reading_related = 0
@@ -338,12 +352,17 @@ class _Collector:
         self.extra: set[str] = set()  # tags of cached values used in the build (`cached_value`)
 
     def __call__(self, execute, sql, params, many, context):
-        (self.related_tables if self.reading_related else self.tables).update(_table_names().findall(sql))
+        names = set(_table_names().findall(sql))
+        if self.status_of:
+            self.status_tables.update(names & self.status_of.keys())
+            names -= self.status_of.keys()
+        (self.related_tables if self.reading_related else self.tables).update(names)
         return execute(sql, params, many, context)
 
     def tags(self, *, record_page: bool) -> set[str]:
         tags = {ALL, *self.extra}
         tags.update(list_tag(model) for model in self.lists)
+        tags.update(all_records_tag(model) for model in self.covered_models)
         for model, pks in self.records.items():
             tags.add(all_records_tag(model))
             if len(pks) > RECORDS_PER_MODEL:
@@ -370,6 +389,7 @@ class _Collector:
             named = all(len(pks) <= RECORDS_PER_MODEL for pks in self.records.values())
             for name in self.related_tables - self.tables:
                 tags.add(all_records_tag(tables[name]) if named else list_tag(tables[name]))
+            tags.update(status_tag(tables[name]) for name in self.status_tables - self.tables - self.related_tables)
         return tags
 
 
@@ -386,7 +406,7 @@ def _table_names() -> re.Pattern:
 
 
 @contextlib.contextmanager
-def reading_parts_of_loaded_records():
+def reading_parts_of_loaded_records(covered: type | None = None):
     """`with reading_parts_of_loaded_records(): ...`: the queries inside read parts of records the response has loaded
     already (a group's aliases on a list of groups, each row's citations, the newest change to each group listed), by
     a foreign key from the part to the record, after the records were chosen.
@@ -394,29 +414,93 @@ def reading_parts_of_loaded_records():
     A list page then depends on those parts' records one by one, and on their models' `:all` tags (bulk writes, and
     parts that appear when a record they are shown through is published), but not on their models' list tags: an
     alias edit makes stale the lists that show its group, not every list that shows any alias. The foreign key is
-    what makes this right: a write of a part bumps the record it points to (`record_written`)."""
+    what makes this right: a write of a part bumps the record it points to (`record_written`).
+
+    With `covered`, the parts' model, whose records the page reads nothing more of (no parts of their own): the page
+    depends on them through the records they point to alone, and on their model's `:all` tag, without naming them.
+    So a page of groups with thousands of aliases between them stays a page of named groups, rather than one that
+    depends on every alias (`RECORDS_PER_MODEL`)."""
     collector = _collector.get()
     if collector is None:
         yield
         return
     collector.reading_related += 1
+    if covered is not None:
+        collector.covered[covered] += 1
+        collector.covered_models.add(covered)
     try:
         yield
     finally:
         collector.reading_related -= 1
+        if covered is not None:
+            collector.covered[covered] -= 1
+            if not collector.covered[covered]:
+                del collector.covered[covered]
 
 
 class _PartsOfLoadedRecords(ModelIterable):
+    covering = False
+
     def __iter__(self):
-        with reading_parts_of_loaded_records():
+        with reading_parts_of_loaded_records(self.queryset.model if self.covering else None):
             rows = list(super().__iter__())  # read whole, inside: the query runs here
         yield from rows
 
 
-def parts_of_loaded_records(queryset: QuerySet) -> QuerySet:
-    """`queryset`, for a prefetch of parts of the records loaded (`reading_parts_of_loaded_records`)."""
+class _CoveredPartsOfLoadedRecords(_PartsOfLoadedRecords):
+    covering = True
+
+
+@contextlib.contextmanager
+def reading_publication_of(models: Iterable[type]):
+    """`with reading_publication_of([Alias, Attack]): ...`: the queries inside read the tables of `models` only to know
+    which records are public (whether a quote counts, its fact being public), not what they say. A list page then
+    depends on those models' status tags (`status_tag`): a record added, removed, published or unpublished makes it
+    stale, an edit of its words does not."""
+    collector = _collector.get()
+    if collector is None:
+        yield
+        return
+    names = [model._meta.db_table for model in models]
+    for name in names:
+        collector.status_of[name] += 1
+    try:
+        yield
+    finally:
+        for name in names:
+            collector.status_of[name] -= 1
+            if not collector.status_of[name]:
+                del collector.status_of[name]
+
+
+class _PublicationOnly(ModelIterable):
+    models: frozenset = frozenset()
+
+    def __iter__(self):
+        with reading_publication_of(self.models):
+            rows = list(super().__iter__())
+        yield from rows
+
+
+@functools.cache
+def _publication_only_iterable(models: frozenset) -> type:
+    return type("PublicationOnly", (_PublicationOnly,), {"models": models})
+
+
+def publication_only(queryset: QuerySet, models: Iterable[type]) -> QuerySet:
+    """`queryset`, read with `reading_publication_of(models)`: its rows, whose own tables it reads for what they say,
+    and `models`' tables for what is public only (a count of each source's public quotes)."""
     clone = queryset.all()
-    clone._iterable_class = _PartsOfLoadedRecords
+    clone._iterable_class = _publication_only_iterable(frozenset(models))
+    return clone
+
+
+def parts_of_loaded_records(queryset: QuerySet) -> QuerySet:
+    """`queryset`, for a prefetch of parts of the records loaded (`reading_parts_of_loaded_records`): covered by the
+    records they point to unless it prefetches parts of its own (a fact's citations, which point to the fact), as given
+    here: Django takes those lookups off the queryset before it runs."""
+    clone = queryset.all()
+    clone._iterable_class = _PartsOfLoadedRecords if queryset._prefetch_related_lookups else _CoveredPartsOfLoadedRecords
     return clone
 
 
@@ -489,6 +573,8 @@ def _merge(outer: _Collector, inner: _Collector) -> None:
         outer.rows[model] |= pks
     for model, parts in inner.row_parts.items():
         outer.row_parts[model] |= parts
+    outer.covered_models |= inner.covered_models
+    outer.status_tables |= inner.status_tables
     outer.tables |= inner.tables
     outer.related_tables |= inner.related_tables
     outer.lists |= inner.lists

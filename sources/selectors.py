@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from kb.cache import parts_of_loaded_records
+from kb.cache import parts_of_loaded_records, publication_only
+from kb.models import curated_models
 from kb.search import matching, query_words
 
 from .models import SOURCE_SEARCH_DOCUMENT, Citation, Source
@@ -27,9 +28,13 @@ def public_sources() -> QuerySet[Source]:
 
 
 def sources_for_list() -> QuerySet[Source]:
-    """Public sources, each with how many public quotes cite it: counted for the rows of a page only, not for every source."""
+    """Public sources, each with how many public quotes cite it: counted for the rows of a page only, not for every source.
+
+    The count reads the quotes, and every kind of fact they support, only for whether each is public: a list depends
+    on their publication (`kb.cache.publication_only`), and the edit of a quote's words or of an alias leaves it be."""
     cited = Citation.objects.public().filter(source=OuterRef("pk")).order_by().values("source").annotate(count=Count("pk")).values("count")
-    return public_sources().annotate(public_citation_count=Coalesce(Subquery(cited, output_field=IntegerField()), 0))
+    counted = public_sources().annotate(public_citation_count=Coalesce(Subquery(cited, output_field=IntegerField()), 0))
+    return publication_only(counted, [model for model in curated_models() if model is not Source])
 
 
 # What each kind of cited fact needs loaded to be named and linked on a source's page.

@@ -132,6 +132,50 @@ def test_an_alias_edit_leaves_the_lists_that_do_not_show_its_group_cached(client
     assert_an_alias_edit_reaches_only(client, world, curator, showing, not_showing)
 
 
+def test_a_list_of_groups_with_more_aliases_than_it_could_name_depends_on_its_groups_alone(client, world, curator, monkeypatch):
+    """The aliases a list reads for its groups are covered by those groups (an alias's write bumps its group), so it
+    need not name them: however many there are, an alias edit makes stale the lists that show its group and no other.
+    Before, a page with more than RECORDS_PER_MODEL aliases depended on every alias, and went stale at each edit."""
+    monkeypatch.setattr(kb_cache, "RECORDS_PER_MODEL", 1)
+    other = world["other"]
+    other.kind = "network"
+    record_save(instance=other, user=curator, reason="A network")
+    AliasFactory(group=other, name="Second name of the front")  # two aliases, one group: more than it names
+    showing_other = ["/groups/?kind=network", "/api/v1/groups/?kind=network"]
+    warm(client, showing_other)
+    alias = world["alias"]  # Islamic State's
+    alias.name = "Daish"
+    record_save(instance=alias, user=curator, reason="Spelling in the article")
+    for path in showing_other:
+        assert served_from_cache(client, path)[0], path
+
+    renamed = other.aliases.get(name="Front of Others")
+    renamed.name = "Front of the Others"
+    record_save(instance=renamed, user=curator, reason="Spelling in the article")
+    assert_rebuilt_showing(client, showing_other, "Front of the Others")
+
+
+def test_the_list_of_sources_goes_stale_when_what_is_public_changes_not_when_words_do(client, world, curator):
+    """Its count of public quotes reads every kind of fact only for whether it is public: an alias edited leaves it
+    cached (before, any edit of any fact made it stale), a quote added or unpublished does not. (A quote's edit
+    reaches its source, which the list shows, so it does too.)"""
+    warm(client, ["/sources/"])
+    assert "1 quote cited" in client.get("/sources/?q=front").content.decode()
+    alias = world["alias"]
+    alias.name = "Daish"
+    record_save(instance=alias, user=curator, reason="Spelling in the article")
+    assert served_from_cache(client, "/sources/")[0]
+
+    for paragraph in (2, 3):  # the alias cited twice
+        second = CitationFactory(alias=alias, group=None, source=world["source"], locator=f"paragraph {paragraph}")
+    kept, response = served_from_cache(client, "/sources/")
+    assert not kept and "3 quotes cited" in response.content.decode()
+    second.publication_status = PublicationStatus.DRAFT
+    record_save(instance=second, user=curator, reason="Under review")
+    kept, response = served_from_cache(client, "/sources/")
+    assert not kept and "2 quotes cited" in response.content.decode()
+
+
 def test_an_attribution_edit_reaches_the_lists_of_attacks_that_show_its_attack_only(client, world, curator):
     raid = AttackFactory(title="Checkpoint raid", slug="checkpoint-raid")
     warm(client, ["/attacks/", "/api/v1/attacks/", "/api/v1/attacks/?q=checkpoint", "/api/v1/attacks/?q=market"])
@@ -251,12 +295,18 @@ def test_a_neighbours_rename_reaches_the_profile_that_links_to_it(client, world,
 
 
 def test_a_neighbours_alias_edit_leaves_the_profiles_that_draw_it_cached(client, world, curator):
-    """A profile shows the groups it is related to by their names, links and relationships: an alias of one of them,
-    edited, makes stale that group's own pages, not the profile (page or API) of every group related to it."""
+    """A profile shows the groups it is related to by their names, links and relationships, and a theatre's map those
+    on it: an alias of one of them, edited, makes stale that group's own pages, not the profile (page or API) of every
+    group related to it, nor the maps that draw it."""
     AffiliationFactory(from_group=world["other"], to_group=world["state"])
     far = GroupFactory(name="Far Front", slug="far-front")
     AffiliationFactory(from_group=far, to_group=world["other"])
-    drawing = ["/groups/far-front/", "/api/v1/groups/far-front/", "/groups/far-front/?hops=2"]
+    state = world["state"]
+    state.countries = ["SY"]
+    record_save(instance=state, user=curator, reason="Operates in Syria")
+    TheatreFactory(name="Levant", slug="levant", countries=["SY"])
+    assert "islamic-state" in client.get("/maps/levant/").content.decode()
+    drawing = ["/groups/far-front/", "/api/v1/groups/far-front/", "/groups/far-front/?hops=2", "/maps/levant/"]
     assert "Islamic State" in client.get("/groups/far-front/?hops=2").content.decode()  # two steps away
     assert_an_alias_edit_reaches_only(client, world, curator, ["/groups/islamic-state/"], ["/groups/other-front/", *drawing])
 
@@ -376,8 +426,9 @@ def test_public_responses_name_their_tags_for_a_cdn(client, world, kept):
     assert response["Cache-Tag"].split(",") == keys
 
     listing = set(client.get("/groups/")["Surrogate-Key"].split(" "))
-    assert {"groups.group", f"groups.group:{state.pk}", f"groups.alias:{alias.pk}", "groups.alias:all", "all"} <= listing
+    assert {"groups.group", f"groups.group:{state.pk}", "groups.alias:all", "all"} <= listing
     assert "groups.alias" not in listing  # its aliases are read for the groups it lists, not to choose them
+    assert f"groups.alias:{alias.pk}" not in listing  # and an alias's write reaches its group: no need to name it
     assert "groups.alias" in client.get("/groups/?q=daesh")["Surrogate-Key"].split(" ")  # but a search by them does
 
 
