@@ -340,10 +340,10 @@ class _Collector:
         self.records: dict[type, set] = defaultdict(set)
         self.rows: dict[type, set] = defaultdict(set)  # shown by their own row, and the parts in `row_parts` (`showing_rows_of`)
         self.row_parts: dict[type, set[type]] = defaultdict(set)
-        self.rows_of: dict[type, int] = defaultdict(int)  # the models `showing_rows_of` is reading now, with its depth
-        self.covered: dict[type, int] = defaultdict(int)  # parts read now, covered by what they point to
+        self.rows_of: dict[type, int] = {}  # the models `showing_rows_of` is reading now, with its depth (`_reading`)
+        self.covered: dict[type, int] = {}  # parts read now, covered by what they point to
         self.covered_models: set[type] = set()  # all those read so
-        self.status_of: dict[str, int] = defaultdict(int)  # tables read now to know what is public (`publication_only`)
+        self.status_of: dict[str, int] = {}  # tables read now to know what is public (`publication_only`)
         self.status_tables: set[str] = set()  # all those read so
         self.tables: set[str] = set()
         self.related_tables: set[str] = set()  # read only for parts of records already loaded
@@ -359,27 +359,19 @@ class _Collector:
         (self.related_tables if self.reading_related else self.tables).update(names)
         return execute(sql, params, many, context)
 
+    def _row_tags(self, model, pk) -> tuple[str, ...]:
+        """A record shown by its row (`showing_rows_of`): its row's tag and those of its parts the page shows."""
+        return (row_tag(model, pk), *(parts_tag(model, part, pk) for part in self.row_parts[model]))
+
     def tags(self, *, record_page: bool) -> set[str]:
         tags = {ALL, *self.extra}
         tags.update(list_tag(model) for model in self.lists)
         tags.update(all_records_tag(model) for model in self.covered_models)
         for model, pks in self.records.items():
-            tags.add(all_records_tag(model))
-            if len(pks) > RECORDS_PER_MODEL:
-                # Too many to name: any change to the model's records, written or reached through a key (`:any`).
-                tags.update((list_tag(model), any_record_tag(model)))
-            else:
-                tags.update(record_tag(model, pk) for pk in pks)
+            tags |= _loaded(model, pks, lambda model, pk: (record_tag(model, pk),))
         for model, pks in self.rows.items():
-            pks = pks - self.records.get(model, set())  # loaded whole elsewhere on the page: its record tag holds
-            if not pks:
-                continue
-            tags.add(all_records_tag(model))
-            if len(pks) > RECORDS_PER_MODEL:
-                tags.update((list_tag(model), any_record_tag(model)))
-            else:
-                tags.update(row_tag(model, pk) for pk in pks)
-                tags.update(parts_tag(model, part, pk) for pk in pks for part in self.row_parts[model])
+            if pks := pks - self.records.get(model, set()):  # loaded whole elsewhere on the page: its record tag holds
+                tags |= _loaded(model, pks, self._row_tags)
         if not record_page:
             tables = _curated_tables()
             tags.update(list_tag(tables[name]) for name in self.tables)
@@ -391,6 +383,15 @@ class _Collector:
                 tags.add(all_records_tag(tables[name]) if named else list_tag(tables[name]))
             tags.update(status_tag(tables[name]) for name in self.status_tables - self.tables - self.related_tables)
         return tags
+
+
+def _loaded(model, pks, named) -> set[str]:
+    """What an entry that loaded the records `pks` of `model` depends on: the model's `:all` tag, and each record's
+    tags (`named(model, pk)`), or, too many to name, any change to the model's records, written or reached through a
+    key (its list and `:any` tags)."""
+    if len(pks) > RECORDS_PER_MODEL:
+        return {all_records_tag(model), list_tag(model), any_record_tag(model)}
+    return {all_records_tag(model), *(tag for pk in pks for tag in named(model, pk))}
 
 
 @functools.cache
@@ -424,31 +425,50 @@ def reading_parts_of_loaded_records(covered: type | None = None):
     if collector is None:
         yield
         return
-    collector.reading_related += 1
     if covered is not None:
-        collector.covered[covered] += 1
         collector.covered_models.add(covered)
+    with _reading(collector.covered, [covered] if covered is not None else []):
+        collector.reading_related += 1
+        try:
+            yield
+        finally:
+            collector.reading_related -= 1
+
+
+@contextlib.contextmanager
+def _reading(counts: dict, keys: list):
+    """`keys` counted in `counts` while the block runs (twice in a nested one), and gone from it after."""
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
     try:
         yield
     finally:
-        collector.reading_related -= 1
-        if covered is not None:
-            collector.covered[covered] -= 1
-            if not collector.covered[covered]:
-                del collector.covered[covered]
+        for key in keys:
+            counts[key] -= 1
+            if not counts[key]:
+                del counts[key]
 
 
-class _PartsOfLoadedRecords(ModelIterable):
-    covering = False
+class _ReadWithin(ModelIterable):
+    """A queryset's rows read whole inside `within()`, where its query runs."""
+
+    def within(self):
+        raise NotImplementedError
 
     def __iter__(self):
-        with reading_parts_of_loaded_records(self.queryset.model if self.covering else None):
-            rows = list(super().__iter__())  # read whole, inside: the query runs here
+        with self.within():
+            rows = list(super().__iter__())
         yield from rows
 
 
-class _CoveredPartsOfLoadedRecords(_PartsOfLoadedRecords):
-    covering = True
+class _PartsOfLoadedRecords(_ReadWithin):
+    def within(self):
+        return reading_parts_of_loaded_records()
+
+
+class _CoveredPartsOfLoadedRecords(_ReadWithin):
+    def within(self):
+        return reading_parts_of_loaded_records(covered=self.queryset.model)
 
 
 @contextlib.contextmanager
@@ -461,25 +481,15 @@ def reading_publication_of(models: Iterable[type]):
     if collector is None:
         yield
         return
-    names = [model._meta.db_table for model in models]
-    for name in names:
-        collector.status_of[name] += 1
-    try:
+    with _reading(collector.status_of, [model._meta.db_table for model in models]):
         yield
-    finally:
-        for name in names:
-            collector.status_of[name] -= 1
-            if not collector.status_of[name]:
-                del collector.status_of[name]
 
 
-class _PublicationOnly(ModelIterable):
+class _PublicationOnly(_ReadWithin):
     models: frozenset = frozenset()
 
-    def __iter__(self):
-        with reading_publication_of(self.models):
-            rows = list(super().__iter__())
-        yield from rows
+    def within(self):
+        return reading_publication_of(self.models)
 
 
 @functools.cache
@@ -516,14 +526,9 @@ def showing_rows_of(model, *, with_parts: Iterable[type] = ()):
     if collector is None:
         yield
         return
-    collector.rows_of[model] += 1
     collector.row_parts[model].update(with_parts)
-    try:
+    with _reading(collector.rows_of, [model]):
         yield
-    finally:
-        collector.rows_of[model] -= 1
-        if not collector.rows_of[model]:
-            del collector.rows_of[model]
 
 
 def depends_on_lists(*models) -> None:
