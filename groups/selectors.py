@@ -36,7 +36,7 @@ from django.template.defaultfilters import pluralize
 from django_countries import countries
 
 from kb.cache import parts_of_loaded_records, reading_parts_of_loaded_records, showing_rows_of
-from kb.search import SnippetPart, matching, query_words, snippet, words_query
+from kb.search import SnippetPart, matching, query_words, rows_by_keys, snippet, words_query
 from sources.markers import Run, marker_ids, paragraphs, without_markers
 from sources.models import Citation
 from sources.references import Note, Reference, References, SourceReferences, by_source
@@ -804,8 +804,9 @@ def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
     names that start with the query, then names that contain it, then near spellings (trigram similarity).
 
     Names are ranked, not groups: group names and aliases that the trigram indexes on the search keys
-    find (LIKE '%key%', and pg_trgm's % operator, similarity above 0.3) are ranked together in one
-    query, and each group takes the rank of its best name. No per-group subquery, at any number of aliases.
+    find (LIKE '%key%', then pg_trgm's % operator for those of a similar spelling only) are ranked together,
+    and each group takes the rank of its best name. No per-group subquery, at any number of aliases; the
+    similar spellings are read only when the names that hold the key leave room for them.
 
     A query of several words that no name is exactly is read as the mention detector reads the same spelling in an
     article (`read_compound`, up to three more queries): "ISIS-K" is ISKP, as another name of the Islamic State
@@ -815,23 +816,29 @@ def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
     key = "".join(parts)
     if not key:
         return []
-    found_by_key = Q(normalized_name__contains=key) | Q(normalized_name__trigram_similar=key)
     rank = {
         "tier": _tier(
             (Q(normalized_name=key), 0), (Q(normalized_name__startswith=key), 1), (Q(normalized_name__contains=key), 2), default=3
         ),
         "similarity": TrigramSimilarity("normalized_name", key),
     }
-    group_names = Group.objects.public().filter(found_by_key).annotate(group_id=F("pk"), sort_name=Lower("name"), **rank)
-    alias_names = Alias.objects.public().filter(found_by_key).annotate(sort_name=Lower("group__name"), **rank)
     columns = ("group_id", "name", "tier", "similarity", "sort_name")
-    names = group_names.order_by().values_list(*columns).union(alias_names.order_by().values_list(*columns), all=True)
+    containing, similar = Q(normalized_name__contains=key), Q(normalized_name__trigram_similar=key)
     best: dict[int, tuple[str, int]] = {}  # group id → its best name and that name's tier
-    for group_id, name, tier, _similarity, _sort_name in names.order_by("tier", "-similarity", "sort_name", "group_id")[
-        :SEARCH_CANDIDATE_NAMES
-    ]:
-        best.setdefault(group_id, (name, tier))
-        if len(best) == limit:
+    names_read = 0
+    # The names that hold the key rank before those of a similar spelling only: a short key ("jau") is held by enough
+    # names that similar ones, thousands of candidates to rank, are not read at all.
+    for found_by_key in (containing, similar & ~containing):
+        group_names = Group.objects.public().filter(found_by_key).annotate(group_id=F("pk"), sort_name=Lower("name"), **rank)
+        alias_names = Alias.objects.public().filter(found_by_key).annotate(sort_name=Lower("group__name"), **rank)
+        names = group_names.order_by().values_list(*columns).union(alias_names.order_by().values_list(*columns), all=True)
+        ranked = names.order_by("tier", "-similarity", "sort_name", "group_id")[: SEARCH_CANDIDATE_NAMES - names_read]
+        for group_id, name, tier, _similarity, _sort_name in ranked:
+            names_read += 1
+            best.setdefault(group_id, (name, tier))
+            if len(best) == limit:
+                break
+        if len(best) == limit or names_read >= SEARCH_CANDIDATE_NAMES:
             break
     if len(parts) > 1 and not any(tier == 0 for _, tier in best.values()):
         # No name is the whole query ("ISIS-K", "Tehrik-i-Taliban"): read it as the mention detector reads it in an article.
@@ -861,30 +868,31 @@ def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
 
 
 class _PublicNames:
-    """Public group names and aliases by search key, as `read_compound` looks them up (one query a lookup)."""
+    """Public group names and aliases by search key, as `read_compound` looks them up (one query a lookup, one index
+    probe a key: a compound may be tried after each of the thousands of names of a group)."""
 
     def groups_named(self, keys: Iterable[str]) -> dict[str, set[int]]:
         found: dict[str, set[int]] = {}
-        for key, group_id in self._names(Q(normalized_name__in=list(keys))):
+        for key, group_id in rows_by_keys(self._names(), "normalized_name", keys):
             found.setdefault(key, set()).add(group_id)
         return found
 
     def keys_of(self, group_ids: Iterable[int]) -> set[str]:
         group_ids = list(group_ids)
-        return {key for key, _ in self._names(Q(pk__in=group_ids), Q(group__in=group_ids))}
+        group_names, alias_names = self._names()
+        names = group_names.filter(pk__in=group_ids).union(alias_names.filter(group__in=group_ids))
+        return {key for key, _ in names}
 
     def names_starting_with(self, prefixes: Iterable[str]) -> list[tuple[str, int]]:
-        starts = Q(pk__in=[])
-        for prefix in prefixes:
-            starts |= Q(normalized_name__startswith=prefix)
-        return self._names(starts, limit=COMPOUND_CANDIDATES + 1)
+        return rows_by_keys(self._names(), "normalized_name", prefixes, starting=True, limit=COMPOUND_CANDIDATES + 1)
 
     @staticmethod
-    def _names(group_condition: Q, alias_condition: Q | None = None, limit: int | None = None) -> list[tuple[str, int]]:
-        group_names = Group.objects.public().filter(group_condition).values_list("normalized_name", "pk")
-        alias_names = Alias.objects.public().filter(group_condition if alias_condition is None else alias_condition)
-        names = group_names.order_by().union(alias_names.order_by().values_list("normalized_name", "group_id"))
-        return list(names[:limit] if limit else names)
+    def _names() -> tuple[QuerySet, QuerySet]:
+        """(search key, group id) of the public group names and of the public aliases."""
+        return (
+            Group.objects.public().order_by().values_list("normalized_name", "pk"),
+            Alias.objects.public().order_by().values_list("normalized_name", "group_id"),
+        )
 
 
 def _tier(*tiers: tuple[Q, int], default: int) -> Case:

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
-from django.db.models import Expression, F, Func, Q, QuerySet, TextField, Value
+from django.db import connections
+from django.db.models import BooleanField, Expression, F, Func, Q, QuerySet, TextField, Value
+from django.db.models.expressions import RawSQL
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
@@ -154,3 +156,43 @@ def snippet(text: str, words: Iterable[str]) -> list[SnippetPart]:
     if high < len(tokens):
         parts.append(SnippetPart(" …"))
     return parts
+
+
+# --- Many keys at once ------------------------------------------------------------------------------------------------
+
+_PROBE_KEY = RawSQL("probe.key", ())
+
+
+class _StartsWithProbeKey(Func):
+    """The column starts with the probe's key, as a range the column's `varchar_pattern_ops` index answers."""
+
+    template = "(%(expressions)s::text ~>=~ probe.key AND %(expressions)s::text ~<~ (probe.key || chr(1114111)))"
+    output_field = BooleanField()
+
+
+def rows_by_keys(querysets: Sequence[QuerySet], field: str, keys: Iterable[str], *, starting: bool = False, limit: int | None = None):
+    """The rows of `querysets` (`values_list` querysets of one shape) whose text `field` is one of `keys`, or
+    (`starting`) starts with one, in no particular order; at most `limit` rows a key, and `limit` in all.
+
+    One statement: a LATERAL join over the keys, passed as one array, so each key is one probe of the field's index,
+    however many keys there are. An IN list or an OR of LIKEs of thousands of keys (every name of a group with
+    thousands of aliases, followed by the rest of a query) costs the planner more than reading the rows.
+    """
+    keys = sorted(set(keys))
+    if not keys:
+        return []
+    parts, params = [], [keys]
+    for queryset in querysets:
+        condition = _StartsWithProbeKey(F(field)) if starting else Q(**{field: _PROBE_KEY})
+        probe = queryset.filter(condition)
+        if limit is not None:
+            probe = probe[:limit]
+        sql, part_params = probe.query.sql_with_params()
+        parts.append(f"({sql})")
+        params.extend(part_params)
+    statement = f"SELECT found.* FROM unnest(%s::text[]) AS probe(key) CROSS JOIN LATERAL ({' UNION ALL '.join(parts)}) AS found"
+    if limit is not None:
+        statement += f" LIMIT {int(limit)}"
+    with connections[querysets[0].db].cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall()
