@@ -14,12 +14,9 @@ from django.contrib.postgres.search import SearchRank, TrigramSimilarity
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
-    Count,
     DateTimeField,
     F,
     IntegerField,
-    Max,
-    Min,
     Model,
     OuterRef,
     Prefetch,
@@ -30,7 +27,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import ExtractYear, Greatest, Lower, RowNumber
+from django.db.models.functions import Greatest, Lower, RowNumber
 from django.db.models.query import ModelIterable
 from django.template.defaultfilters import pluralize
 from django_countries import countries
@@ -42,7 +39,7 @@ from sources.models import Citation
 from sources.references import Note, Reference, References, SourceReferences, by_source
 from sources.selectors import prefetch_public_citations, public_citations_of_public_records
 
-from .figures.charts import AttackTimeline, attack_timeline, year_timeline
+from .figures.charts import AttackTimeline, attack_timeline
 from .figures.graphs import EDGE_FAMILIES, FAMILY_OF_KIND, EdgeFamily, GraphOptions, RelationshipGraph, neighbourhood, relationship_graph
 from .figures.maps import AttackMap, MapPoint, attack_map, locator_map
 from .models import (
@@ -461,39 +458,29 @@ class GroupAttacks:
 
 
 def group_attacks(group: Group, page_number: int | str | None, sort: str | None = None) -> GroupAttacks:
-    """The public attacks naming `group`, read a page and a count by year at a time: six queries whatever their number."""
+    """The public attacks naming `group`: all of them read once as (id, date) in the table's order, for the chart by
+    year, the page and the first and last; then the page's attacks whole. Five queries whatever their number.
+
+    One read of every attack, not an aggregate by year and then a sorted page: for a group with 10,000 attacks each
+    of those joins its attributions to 10,000 attacks (30 ms each at GTD scale), where 10,000 pairs cost a few ms."""
     # The group is public and so is every attack here: the attributions need only be published themselves.
     attacks = public_attacks().filter(pk__in=Attribution.objects.published().filter(group=group).values("attack_id"))
-    per_year: Counter[int] = Counter()
-    undated = 0
-    earliest = latest = None  # the first and last dates, read with the counts rather than by sorting every attack again
-    years = attacks.order_by().annotate(year=ExtractYear("date")).values("year")
-    for row in years.annotate(count=Count("pk"), earliest=Min("date"), latest=Max("date")):
-        if row["year"] is None:
-            undated += row["count"]
-        else:
-            per_year[row["year"]] = row["count"]
-            earliest = min(earliest or row["earliest"], row["earliest"])
-            latest = max(latest or row["latest"], row["latest"])
     # Newest first, undated last, as `date_sort` orders them, but in terms no index serves: walking every attack
     # by date to find this group's is slow for a group whose attacks are old; sorting its own few is not.
     sort = sort or DEFAULT_ATTACK_SORT
-    ordered = attacks.order_by(*ATTACK_SORTS[sort].order_by)
+    ordered = list(attacks.order_by(*ATTACK_SORTS[sort].order_by).values_list("pk", "date"))
+    page = Paginator([pk for pk, _ in ordered], PROFILE_ATTACKS_PER_PAGE).get_page(page_number)
+    dated = sorted((date, pk) for pk, date in ordered if date is not None)
+    ends = [dated[0][1], dated[-1][1]] if dated else []  # the earliest and the latest: first and last day, then by id
     roles = Attribution.objects.published().filter(group=group).prefetch_related(prefetch_public_citations()).order_by("kind", "id")
-    listed = ordered.prefetch_related(prefetch_public_citations(), Prefetch("attributions", queryset=roles, to_attr="profile_roles"))
-    paginator = Paginator(listed, PROFILE_ATTACKS_PER_PAGE)
-    paginator.count = sum(per_year.values()) + undated  # known already: no COUNT query
-    page = paginator.get_page(page_number)
+    listed = attacks.prefetch_related(prefetch_public_citations(), Prefetch("attributions", queryset=roles, to_attr="profile_roles"))
+    found = listed.in_bulk([*page.object_list, *ends])
+    page.object_list = [found[pk] for pk in page.object_list]
     for attack in page:
         for attribution in attack.profile_roles:
             attribution.group = group
-    first = last = None
-    if per_year:  # one small read, only for a group with dated attacks: those of the first and the last day
-        dated = attacks.only("slug", "title", "date", "date_precision")
-        ends = dated.filter(date=earliest).order_by("pk")[:1].union(dated.filter(date=latest).order_by("-pk")[:1], all=True)
-        ends = sorted(ends, key=lambda attack: (attack.date, attack.pk))  # the earliest and the latest
-        first, last = ends[0], ends[-1]
-    return GroupAttacks(page=page, timeline=year_timeline(per_year, undated=undated), sort=sort, first=first, last=last)
+    first, last = (found[ends[0]], found[ends[1]]) if ends else (None, None)
+    return GroupAttacks(page=page, timeline=attack_timeline(date for _, date in ordered), sort=sort, first=first, last=last)
 
 
 def attacks_of_attributions(attributions: list[Attribution], page_number: int | str | None, sort: str | None = None) -> GroupAttacks:
