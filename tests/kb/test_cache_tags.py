@@ -108,6 +108,16 @@ def test_a_new_alias_or_attribution_reaches_the_pages_of_what_it_points_to(clien
     assert served_from_cache(client, "/groups/third-front/")[0]  # (Other Front's shows the attack, so went stale too)
 
 
+def test_a_search_that_found_nothing_goes_stale_when_a_name_comes_to_match(client, world):
+    """The name search ranks the distinct search keys (a table of no curated model) before it reads any name: a search
+    whose key matched none read no table of names, and must still depend on them all."""
+    warm(client, ["/search/?q=zorbatron"])
+    assert "Zorbatron" not in client.get("/search/?q=zorbatron").content.decode()
+    AliasFactory(group=world["other"], name="Zorbatron")
+    kept, response = served_from_cache(client, "/search/?q=zorbatron")
+    assert not kept and "Zorbatron" in response.content.decode()
+
+
 def test_a_citation_edit_reaches_its_fact_and_its_source_not_another_source(client, world, curator):
     paths = ["/groups/islamic-state/", "/sources/report-on-the-front/"]
     warm(client, [*paths, "/sources/another-report/", "/groups/other-front/"])
