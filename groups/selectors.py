@@ -785,6 +785,7 @@ class GroupMatch:
 
 SEARCH_CANDIDATE_NAMES = 500  # the best-ranked names read to find the best `limit` groups
 SEARCH_ALIASES_SHOWN = 8  # other names listed with each group found
+SEARCH_SHORT_KEY = 8  # characters of a search key below which many keys hold it
 
 
 def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
@@ -819,8 +820,10 @@ def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
     best: dict[int, tuple[str, int]] = {}  # group id → its best name and that name's tier
     names_read = 0
     # The keys that hold the query rank before those of a similar spelling only: a short query ("jau") is held by
-    # enough names that similar ones, thousands of candidates to rank, are not read at all.
-    for found_by_key in (containing, similar & ~containing):
+    # enough keys that similar ones, thousands of candidates to rank, are read only if they are not. A longer query
+    # is held by few keys: both are ranked at once, one statement rather than two.
+    passes = (containing, similar & ~containing) if len(key) < SEARCH_SHORT_KEY else (containing | similar,)
+    for found_by_key in passes:
         ranked_keys = SearchKey.objects.filter(found_by_key).annotate(**rank).order_by("tier", "-similarity", "key")
         offset = 0
         while names_read < SEARCH_CANDIDATE_NAMES and len(best) < limit:
