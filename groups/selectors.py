@@ -16,7 +16,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     DateTimeField,
-    ExpressionWrapper,
     F,
     Func,
     IntegerField,
@@ -475,8 +474,8 @@ def group_attacks(group: Group, page_number: int | str | None, sort: str | None 
     sort = sort or DEFAULT_ATTACK_SORT
     ordered = list(attacks.order_by(*ATTACK_SORTS[sort].order_by).values_list("pk", "date"))
     page = Paginator([pk for pk, _ in ordered], PROFILE_ATTACKS_PER_PAGE).get_page(page_number)
-    dated = sorted((date, pk) for pk, date in ordered if date is not None)
-    ends = [dated[0][1], dated[-1][1]] if dated else []  # the earliest and the latest: first and last day, then by id
+    dated = [(date, pk) for pk, date in ordered if date is not None]
+    ends = [min(dated)[1], max(dated)[1]] if dated else []  # the earliest and the latest: first and last day, then by id
     roles = Attribution.objects.published().filter(group=group).prefetch_related(prefetch_public_citations()).order_by("kind", "id")
     listed = attacks.prefetch_related(prefetch_public_citations(), Prefetch("attributions", queryset=roles, to_attr="profile_roles"))
     found = listed.in_bulk([*page.object_list, *ends])
@@ -817,29 +816,16 @@ def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
     containing, similar = Q(key__contains=key), Q(key__trigram_similar=key)
     # The keys are no curated table: a search whose key matched none read no name, yet depends on every name.
     depends_on_lists(Group, Alias)
-    best: dict[int, tuple[str, int]] = {}  # group id → its best name and that name's tier
-    names_read = 0
     # The keys that hold the query rank before those of a similar spelling only: a short query ("jau") is held by
     # enough keys that similar ones, thousands of candidates to rank, are read only if they are not. A longer query
     # is held by few keys: both are ranked at once, one statement rather than two.
     passes = (containing, similar & ~containing) if len(key) < SEARCH_SHORT_KEY else (containing | similar,)
-    for found_by_key in passes:
-        ranked_keys = SearchKey.objects.filter(found_by_key).annotate(**rank).order_by("tier", "-similarity", "key")
-        offset = 0
-        while names_read < SEARCH_CANDIDATE_NAMES and len(best) < limit:
-            keys = dict(ranked_keys.values_list("key", "tier")[offset : offset + SEARCH_CANDIDATE_NAMES])
-            for batch in _first_few_then_more(list(keys)):  # a key may have hundreds of names: read a few keys' first
-                for group_id, name, normalized_name in _public_names_by_rank(batch, SEARCH_CANDIDATE_NAMES - names_read):
-                    names_read += 1
-                    best.setdefault(group_id, (name, keys[normalized_name]))
-                    if len(best) == limit:
-                        break
-                if len(best) == limit or names_read >= SEARCH_CANDIDATE_NAMES:
-                    break
-            if len(keys) < SEARCH_CANDIDATE_NAMES:
-                break
-            offset += len(keys)  # keys of drafts or of names since renamed found no public name: read on
-        if len(best) == limit or names_read >= SEARCH_CANDIDATE_NAMES:
+    ordered_keys = SearchKey.objects.annotate(**rank).order_by("tier", "-similarity", "key")
+    ranked_keys = [ordered_keys.filter(found_by_key) for found_by_key in passes]  # querysets: read only when asked
+    best: dict[int, tuple[str, int]] = {}  # group id → its best name and that name's tier
+    for group_id, name, tier in _public_names_in_rank_order(ranked_keys, SEARCH_CANDIDATE_NAMES):
+        best.setdefault(group_id, (name, tier))
+        if len(best) == limit:  # no more names are read
             break
     if len(parts) > 1 and not any(tier == 0 for _, tier in best.values()):
         # No name is the whole query ("ISIS-K", "Tehrik-i-Taliban"): read it as the mention detector reads it in an article.
@@ -868,6 +854,27 @@ def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
     ]
 
 
+def _public_names_in_rank_order(ranked_keys: Iterable[QuerySet], count: int) -> Iterator[tuple[int, str, int]]:
+    """(group id, name, its key's tier) of the first `count` public names, by the rank of their keys (`ranked_keys`,
+    querysets of `SearchKey` read one after the other), then by their group's name; read as they are asked for.
+
+    Keys come `SEARCH_CANDIDATE_NAMES` at a time, for keys of drafts or of names since renamed find no public name;
+    their names a few keys first (`_first_few_then_more`)."""
+    for ranked in ranked_keys:
+        offset = 0
+        while True:
+            keys = dict(ranked.values_list("key", "tier")[offset : offset + SEARCH_CANDIDATE_NAMES])
+            for batch in _first_few_then_more(list(keys)):
+                for group_id, name, normalized_name in _public_names_by_rank(batch, count):
+                    yield group_id, name, keys[normalized_name]
+                    count -= 1
+                    if not count:
+                        return
+            if len(keys) < SEARCH_CANDIDATE_NAMES:
+                break
+            offset += len(keys)
+
+
 def _first_few_then_more(keys: list[str], first: int = 25) -> Iterator[list[str]]:
     """The keys in their order, 25 first, then four times as many each time: a short query's first keys ("jamat")
     have enough names between them, where reading the names of all 500 of its keys took 150 ms at GTD scale."""
@@ -880,10 +887,11 @@ def _first_few_then_more(keys: list[str], first: int = 25) -> Iterator[list[str]
 def _public_names_by_rank(keys: list[str], count: int) -> list[tuple[int, str, str]]:
     """(group id, name, its key) of the first `count` public group names and aliases with these keys, in the keys'
     order, then by the group's name."""
-    if not keys:
-        return []
-    rank = Func(Value(keys, output_field=ArrayField(TextField())), F("normalized_name"), function="array_position")
-    ranked = {"position": ExpressionWrapper(rank, output_field=IntegerField())}
+    ranked = {
+        "position": Func(
+            Value(keys, output_field=ArrayField(TextField())), F("normalized_name"), function="array_position", output_field=IntegerField()
+        )
+    }
     group_names = Group.objects.public().filter(normalized_name__in=keys).annotate(group_id=F("pk"), sort_name=Lower("name"), **ranked)
     alias_names = Alias.objects.public().filter(normalized_name__in=keys).annotate(sort_name=Lower("group__name"), **ranked)
     columns = ("group_id", "name", "normalized_name", "position", "sort_name")
