@@ -16,6 +16,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     DateTimeField,
+    Exists,
     F,
     Func,
     IntegerField,
@@ -36,6 +37,7 @@ from django.template.defaultfilters import pluralize
 from django_countries import countries
 
 from kb.cache import depends_on_lists, parts_of_loaded_records, reading_parts_of_loaded_records, showing_rows_of
+from kb.models import PublicationStatus
 from kb.search import SnippetPart, matching, query_words, rows_by_keys, snippet, words_query
 from sources.markers import Run, marker_ids, paragraphs, without_markers
 from sources.models import Citation
@@ -67,30 +69,47 @@ from .normalization import COMPOUND_CANDIDATES, name_keys, normalize_name, read_
 # --- Groups -----------------------------------------------------------------
 
 
-def _newest_update(queryset: QuerySet, link: str) -> Subquery:
-    # The newest row first rather than Max(): an index on (link, updated_at) answers it in one probe per group.
-    return Subquery(
-        queryset.filter(**{link: OuterRef("pk")}).order_by("-updated_at").values("updated_at")[:1], output_field=DateTimeField()
-    )
+def _newest(queryset: QuerySet, link: str, moment: str) -> Subquery:
+    # The newest row first rather than Max(): an index on (link, moment) answers it in one probe per group.
+    return Subquery(queryset.filter(**{link: OuterRef("pk")}).order_by(f"-{moment}").values(moment)[:1], output_field=DateTimeField())
 
 
-def _profile_parts() -> list[tuple[QuerySet, str]]:
+def _profile_parts() -> list[tuple[type[Model], str]]:
     """What a group's profile shows besides the group, each with the field that links it to the group."""
     return [
-        (Alias.objects.public(), "group"),
-        (Designation.objects.public(), "group"),
-        (Affiliation.objects.public(), "from_group"),
-        (Affiliation.objects.public(), "to_group"),
-        (Attribution.objects.public(), "group"),
-        (GroupRole.objects.public(), "group"),
-        (SizeEstimate.objects.public(), "group"),
-        (GroupSection.objects.public(), "group"),
+        (Alias, "group"),
+        (Designation, "group"),
+        (Affiliation, "from_group"),
+        (Affiliation, "to_group"),
+        (Attribution, "group"),
+        (GroupRole, "group"),
+        (SizeEstimate, "group"),
+        (GroupSection, "group"),
     ]
 
 
+def _ever_published(model: type[Model]) -> Exists:
+    """A history row of the same record with the record published: in a query of the model's rows or of its history."""
+    return Exists(model.history.filter(id=OuterRef("id"), publication_status=PublicationStatus.PUBLISHED))
+
+
+def _shown_changes(model: type[Model]) -> tuple[QuerySet, QuerySet]:
+    """The rows of a part of profiles whose `updated_at` is a change to what a profile shows (saved while published,
+    or since published: a withdrawal moves it too, and a draft that never was public does not), and its history's
+    deletions of rows that were published once (`history_date`): an alias withdrawn or deleted changes the profile."""
+    saved = model.objects.filter(Q(publication_status=PublicationStatus.PUBLISHED) | _ever_published(model))
+    deleted = model.history.filter(_ever_published(model), history_type="-")
+    return saved, deleted
+
+
 def _last_updated() -> Greatest:
-    """The newest change to a group or to anything its profile shows."""
-    return Greatest("updated_at", *(_newest_update(queryset, link) for queryset, link in _profile_parts()))
+    """The newest change to a group or to anything its profile shows, as the change log counts them: a part
+    published, changed while public, withdrawn or deleted."""
+    newest = []
+    for model, link in _profile_parts():
+        saved, deleted = _shown_changes(model)
+        newest += [_newest(saved, link, "updated_at"), _newest(deleted, f"{link}_id", "history_date")]
+    return Greatest("updated_at", *newest)
 
 
 def public_groups() -> QuerySet[Group]:
@@ -252,12 +271,14 @@ def recently_updated_groups(limit: int = 6) -> list[Group]:
     `limit` groups, a group named only further down changed before those did, so cannot come first. Only a part whose
     newest rows name fewer groups (one group's many aliases, just imported) leaves the question open; then every
     group is ordered as before."""
-    parts = [Group.objects.public().annotate(link=F("pk")).values_list("link", "updated_at")]
-    for queryset, link in _profile_parts():
-        rows = queryset.filter(**{f"{link}__in": Group.objects.public()}).annotate(link=F(f"{link}_id"))
-        parts.append(rows.values_list("link", "updated_at"))
-    newest = [  # ties broken as the page breaks them, the newer group first: the order of the indexes on (updated_at, link)
-        part.annotate(part=Value(number)).values_list("part", "link").order_by("-updated_at", "-link")[:RECENT_CANDIDATE_ROWS]
+    public = Group.objects.public()
+    parts = [public.annotate(link=F("pk"), moment=F("updated_at"))]
+    for model, link in _profile_parts():
+        saved, deleted = _shown_changes(model)
+        parts.append(saved.filter(**{f"{link}__in": public}).annotate(link=F(f"{link}_id"), moment=F("updated_at")))
+        parts.append(deleted.filter(**{f"{link}_id__in": public}).annotate(link=F(f"{link}_id"), moment=F("history_date")))
+    newest = [  # ties broken as the page breaks them, the newer group first: the order of the indexes on (moment, link)
+        part.annotate(part=Value(number)).values_list("part", "link").order_by("-moment", "-link")[:RECENT_CANDIDATE_ROWS]
         for number, part in enumerate(parts)
     ]
     named: dict[int, set[int]] = defaultdict(set)

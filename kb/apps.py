@@ -7,13 +7,16 @@ class KbConfig(AppConfig):
 
     def ready(self):
         from django.db.models.signals import post_delete, post_init, post_migrate, post_save, pre_delete, pre_save
+        from simple_history.signals import pre_create_historical_record
 
         from .audit import require_user_and_reason
         from .cache import record_written, remember_loaded
+        from .history import dated_as_saved
         from .models import curated_models
 
         pre_save.connect(require_user_and_reason, dispatch_uid="kb.audit.save")
         pre_delete.connect(require_user_and_reason, dispatch_uid="kb.audit.delete")
+        pre_create_historical_record.connect(dated_as_saved, dispatch_uid="kb.history.dated_as_saved")
         for model in curated_models():
             post_init.connect(remember_loaded, sender=model, dispatch_uid=f"kb.cache.init.{model._meta.label}")
             post_save.connect(record_written, sender=model, dispatch_uid=f"kb.cache.save.{model._meta.label}")

@@ -11,6 +11,16 @@ from django.db import models
 UNTRACKED_FIELDS = frozenset({"id", "created_at", "updated_at"})
 
 
+def dated_as_saved(sender, instance, history_instance, **kwargs) -> None:
+    """A save's history row carries the record's `updated_at`, the moment the save wrote, rather than a moment read
+    a little later: so a profile's "last updated" (read from `updated_at`) and its versions (read from history) agree
+    to the microsecond, and a version's address never falls between the two. An explicit `_history_date` (one moment
+    for a cascade, a dated test) stands; a deletion keeps the moment it happened."""
+    saved_at = getattr(instance, "updated_at", None)
+    if history_instance.history_type != "-" and saved_at is not None and not hasattr(instance, "_history_date"):
+        history_instance.history_date = saved_at
+
+
 def latest_revision(instance: models.Model) -> int | None:
     """The id of the newest history row of this record: what an editor saw when they opened it."""
     return type(instance).history.filter(id=instance.pk).order_by("-history_id").values_list("history_id", flat=True).first()

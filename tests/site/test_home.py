@@ -56,6 +56,17 @@ def test_the_recent_profiles_are_those_ordering_every_group_would_give(monkeypat
             record = AffiliationFactory(from_group=group, to_group=other)
         else:
             record = AliasFactory(group=group) if kind == "alias" else AttributionFactory(group=group)
+        change = rng.choice(["saved", "saved", "withdrawn", "deleted", "never published"])
+        if change == "deleted":  # deleting a published part changes the profile then
+            model, pk = type(record), record.pk
+            record.delete()
+            model.history.filter(id=pk, history_type="-").update(history_date=rng.choice(moments))
+            continue
+        if change == "never published":  # a draft added and never published is no change to it
+            type(record).history.filter(id=record.pk).update(publication_status=PublicationStatus.DRAFT)
+        if change != "saved":
+            record.publication_status = PublicationStatus.DRAFT
+            record.save()
         type(record).objects.filter(pk=record.pk).update(updated_at=rng.choice(moments))
     for group in groups:
         Group.objects.filter(pk=group.pk).update(updated_at=rng.choice(moments))
@@ -64,6 +75,7 @@ def test_the_recent_profiles_are_those_ordering_every_group_would_give(monkeypat
     assert len({group.last_updated for group in every_group}) < 6  # ties were there to break
     assert all(group.publication_status == PublicationStatus.PUBLISHED for group in every_group)
     assert Alias.objects.exists() and Attribution.objects.exists() and Affiliation.objects.exists()
+    assert Alias.history.filter(history_type="-").exists() and Alias.objects.filter(publication_status=PublicationStatus.DRAFT).exists()
 
 
 def _at(record, moment):

@@ -319,3 +319,54 @@ def test_any_moment_leads_to_the_version_shown_then_so_only_versions_are_pages(c
     assert client.get(version_url(group, day(9)), {"hops": "2", "x": "1"})["Location"] == f"/groups/front/as-of/{second}/?hops=2"
     kept = {key for key in caches["public"]._cache if ":public:" in key}
     assert len(kept) == 3  # the two versions' addresses and the day-0 moment, not the moments that led to them
+
+
+def _saved_an_hour_ago(*records):
+    """Move every save of `records` an hour back, as if they were made then."""
+    moment = timezone.now() - datetime.timedelta(hours=1)
+    for record in records:
+        type(record).objects.filter(pk=record.pk).update(updated_at=moment)
+        type(record).history.filter(id=record.pk).update(history_date=moment)
+
+
+def _cited_version(client, group) -> str:
+    page = client.get(reverse("groups:group_detail", args=[group.slug])).content.decode()
+    link = re.search(r"http://testserver(/groups/[\w-]+/as-of/\w+/)", page).group(1)
+    response = client.get(link)
+    assert response.status_code == 200  # the version's own address, not a redirect to it
+    return text(response)
+
+
+@pytest.mark.parametrize("change", ["withdraw", "delete"])
+def test_a_part_taken_off_the_profile_later_is_its_newest_version(client, change):
+    """Withdrawing or deleting a relationship an hour after the profile's other changes is a change to the profile:
+    its "last updated", the version its permanent link cites and API clients syncing by `updated_since` all move."""
+    group = GroupFactory(name="Islamic State", slug="islamic-state")
+    CitationFactory(group=group, field="summary")
+    alias = AliasFactory(group=group, name="Daesh")
+    rival = AffiliationFactory(from_group=group, to_group=GroupFactory(name="al-Qaeda"), kind=AffiliationKind.RIVAL_OF)
+    _saved_an_hour_ago(group, alias, rival, rival.to_group)
+    assert "Rival of al-Qaeda" in _cited_version(client, group)
+    cutoff = timezone.now()
+    if change == "withdraw":
+        rival.publication_status = DRAFT
+        rival.save()
+    else:
+        rival.delete()
+    version = _cited_version(client, group)
+    assert "Rival of" not in version and "Daesh" in version
+    updated = client.get("/api/v1/groups/", {"updated_since": cutoff.isoformat()}).json()["results"]
+    assert sorted(g["name"] for g in updated) == ["Islamic State", "al-Qaeda"]  # both ends of the relationship
+
+
+def test_a_draft_that_never_was_public_is_no_change_to_the_profile(client):
+    group = GroupFactory(name="Islamic State", slug="islamic-state")
+    CitationFactory(group=group, field="summary")
+    _saved_an_hour_ago(group)
+    cutoff = timezone.now()
+    draft = AliasFactory(group=group, name="Unreviewed Name", publication_status=DRAFT)
+    draft.name = "Unreviewed Name, corrected"
+    draft.save()
+    draft.delete()
+    assert client.get("/api/v1/groups/", {"updated_since": cutoff.isoformat()}).json()["count"] == 0
+    assert "Unreviewed" not in _cited_version(client, group)
