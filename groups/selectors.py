@@ -94,10 +94,11 @@ def _ever_published(model: type[Model]) -> Exists:
 
 
 def _shown_changes(model: type[Model]) -> tuple[QuerySet, QuerySet]:
-    """The rows of a part of profiles whose `updated_at` is a change to what a profile shows (saved while published,
-    or since published: a withdrawal moves it too, and a draft that never was public does not), and its history's
-    deletions of rows that were published once (`history_date`): an alias withdrawn or deleted changes the profile."""
-    saved = model.objects.filter(Q(publication_status=PublicationStatus.PUBLISHED) | _ever_published(model))
+    """The rows of a part of profiles whose `updated_at` is a change to what a profile shows (saved while public, or
+    withdrawn since it was published; a draft that never was published is none), and its history's deletions of rows
+    that were published once (`history_date`): an alias withdrawn or deleted changes the profile."""
+    withdrawn = Q(publication_status=PublicationStatus.DRAFT) & _ever_published(model)
+    saved = model.objects.filter(model.public_q() | withdrawn)
     deleted = model.history.filter(_ever_published(model), history_type="-")
     return saved, deleted
 

@@ -370,3 +370,14 @@ def test_a_draft_that_never_was_public_is_no_change_to_the_profile(client):
     draft.delete()
     assert client.get("/api/v1/groups/", {"updated_since": cutoff.isoformat()}).json()["count"] == 0
     assert "Unreviewed" not in _cited_version(client, group)
+
+
+def test_a_part_published_with_a_draft_attack_is_no_change_to_the_profile(client):
+    """An attribution published while its attack waits for review is not on the profile yet: no change to cite."""
+    group = GroupFactory(name="Islamic State", slug="islamic-state")
+    CitationFactory(group=group, field="summary")
+    _saved_an_hour_ago(group)
+    cutoff = timezone.now()
+    AttributionFactory(group=group, attack=AttackFactory(title="Attack under review", publication_status=DRAFT))
+    assert client.get("/api/v1/groups/", {"updated_since": cutoff.isoformat()}).json()["count"] == 0
+    assert "Attack under review" not in _cited_version(client, group)
