@@ -83,7 +83,7 @@ def group_cite(request, slug, suffix):
     """The current version of a profile as a citation file: BibTeX (`cite.bib`), RIS (`cite.ris`) or CSL-JSON (`cite.json`)."""
     if suffix not in FORMATS:
         raise Http404("Citations are cite.bib, cite.ris and cite.json.")
-    group = selectors.public_groups().filter(slug=slug).first()  # with its last change
+    group = selectors.groups_for_detail().filter(slug=slug).first()  # with its last change
     if group is None:
         raise Http404("No published group has this address.")
     return _citation_file(ProfileCitation.of(group, current_version(group), request), suffix)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from simple_history.utils import get_history_model_for_model
 
 # Bookkeeping that changes on every save and says nothing about the record itself.
 UNTRACKED_FIELDS = frozenset({"id", "created_at", "updated_at"})
+
+
+@functools.cache
+def history_rows(model: type[models.Model]) -> models.Manager:
+    """The manager of `model`'s history rows, as `model.history` is but made once: simple-history builds a new
+    manager class at each `model.history` (0.2 ms), which a query naming eight history tables felt."""
+    return get_history_model_for_model(model)._default_manager
 
 
 def dated_as_saved(sender, instance, history_instance, **kwargs) -> None:

@@ -24,7 +24,7 @@ class GroupViewSet(ReadOnlyViewSet):
     """Groups, addressed by slug. A group's detail embeds its aliases, relationships in both directions, designations and citations."""
 
     queryset = selectors.groups_for_list()
-    detail_queryset = selectors.public_groups()
+    detail_queryset = selectors.groups_for_detail()
     serializer_class = serializers.GroupSerializer
     list_serializer_class = serializers.GroupListSerializer
     filterset_class = GroupFilterSet

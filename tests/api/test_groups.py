@@ -164,6 +164,6 @@ def test_query_counts_do_not_grow(client, state, django_assert_num_queries, extr
         DesignationFactory(group=state, authority=f"Authority {i}")
     with django_assert_num_queries(5):  # data version, count, page, the page's groups' last changes, aliases
         assert client.get("/api/v1/groups/").status_code == 200
-    # group; aliases; affiliations both ways; designations; the citations of them all (`load_group_facts`)
-    with django_assert_num_queries(6):  # and the data version
+    # group; its last change; aliases; affiliations both ways; designations; the citations of them all (`load_group_facts`)
+    with django_assert_num_queries(7):  # and the data version
         assert client.get("/api/v1/groups/islamic-state/").status_code == 200

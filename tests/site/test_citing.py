@@ -264,6 +264,6 @@ def test_data_links_give_the_profile_and_lists_as_data(client, front):
     assert [g["slug"] for g in json.loads(client.get(json_link).content)["results"]] == ["front"]
 
 
-def test_citation_files_cost_two_queries(client, front, django_assert_num_queries):
-    with django_assert_num_queries(2):  # the data version read before the build, the group with its last change
+def test_citation_files_cost_three_queries(client, front, django_assert_num_queries):
+    with django_assert_num_queries(3):  # the data version read before the build, the group, its last change
         client.get("/groups/front/cite.bib")

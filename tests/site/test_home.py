@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from groups.models import Affiliation, Alias, Attribution, Group
-from groups.selectors import groups_for_list, recently_updated_groups
+from groups.selectors import groups_for_list, last_updated_of, public_groups, recently_updated_groups
 from kb.dates import DatePrecision
 from kb.models import PublicationStatus
 from tests.factories import AffiliationFactory, AliasFactory, AttackFactory, AttributionFactory, GroupFactory, SourceFactory
@@ -72,6 +72,10 @@ def test_the_recent_profiles_are_those_ordering_every_group_would_give(monkeypat
         Group.objects.filter(pk=group.pk).update(updated_at=rng.choice(moments))
     every_group = list(groups_for_list().order_by("-last_updated", "-id")[:6])
     assert recently_updated_groups() == every_group
+    in_the_query = dict(public_groups().values_list("pk", "last_updated"))  # the statement built once says the same
+    assert last_updated_of(in_the_query) == in_the_query and [g.last_updated for g in every_group] == [
+        in_the_query[g.pk] for g in every_group
+    ]
     assert len({group.last_updated for group in every_group}) < 6  # ties were there to break
     assert all(group.publication_status == PublicationStatus.PUBLISHED for group in every_group)
     assert Alias.objects.exists() and Attribution.objects.exists() and Affiliation.objects.exists()
@@ -121,8 +125,9 @@ def test_home_query_count_does_not_grow_with_the_data(client, django_assert_num_
     for _ in range(records):
         AliasFactory.create_batch(3, group=GroupFactory())
         AttackFactory()
-    # four counts (groups, attacks, sources, maps), the newest changes, recent groups and their aliases, recent attacks
-    with django_assert_num_queries(10):  # and their attributions, and the data version
+    # four counts (groups, attacks, sources, maps), the newest changes, the last change of the groups they name, recent
+    # groups and their aliases, recent attacks
+    with django_assert_num_queries(11):  # and their attributions, and the data version
         assert client.get("/").status_code == 200
 
 
@@ -130,3 +135,12 @@ def test_names_render_as_text(client):
     GroupFactory(name="<script>alert(1)</script>")
     page = client.get("/").content.decode()
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_the_recent_profiles_read_every_group_when_a_part_leaves_the_question_open(monkeypatch):
+    """Two newest rows of aliases name one group: whether a group changed before them comes first is open, so every
+    group is ordered by its last change, and the answer is the same."""
+    monkeypatch.setattr("groups.selectors.RECENT_CANDIDATE_ROWS", 2)
+    busy, quiet = GroupFactory(), GroupFactory()
+    AliasFactory.create_batch(2, group=busy)
+    assert recently_updated_groups(limit=2) == [busy, quiet]

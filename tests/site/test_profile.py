@@ -448,11 +448,11 @@ def grow(world, n):
             write_section(group, topic, f"Claimed, officials said [cite:own]; also named {alias.name} [cite:{alias.citations.get().pk}].")
 
 
-# 13, and the data version the cache is keyed by: five read the group, its names, relationships and designations and
-# all their citations; five the attacks (every one's id and date, then the page and the first and last with their
+# 14, and the data version the cache is keyed by: six read the group, its last change, its names, relationships and
+# designations and all their citations; five the attacks (every one's id and date, then the page and the first and last with their
 # citations and the group's roles and theirs); one the people in roles, the size estimates and the profile sections
 # with their citations; one the maps the group is on
-PROFILE_QUERIES = 14
+PROFILE_QUERIES = 15
 
 
 @pytest.mark.parametrize("more", [0, 12])
