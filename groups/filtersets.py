@@ -17,6 +17,7 @@ from kb.filtersets import (
     public_record_filter,
     updated_since_filter,
 )
+from kb.lookups import any_of
 from kb.search import matching, query_words
 
 from .models import (
@@ -254,12 +255,10 @@ class AttackFilterSet(CuratedFilterSet):
         group, kind = self.form.cleaned_data.get("group"), self.form.cleaned_data.get("attribution_kind")
         if name == "attribution_kind" and group:
             return queryset  # applied with `group`
-        attributions = Attribution.objects.public().filter(attack=OuterRef("pk"))
-        if group:
-            attributions = attributions.filter(group=group)
-        if kind:
-            attributions = attributions.filter(kind=kind)
-        return queryset.filter(Exists(attributions))
+        if group:  # a public group, and the list's attacks are public: the attributions need only be published
+            named = Attribution.objects.published().filter(group=group, **({"kind": kind} if kind else {}))
+            return queryset.filter(any_of("pk", named.values("attack_id")))
+        return queryset.filter(Exists(Attribution.objects.public().filter(attack=OuterRef("pk"), kind=kind)))
 
 
 class TheatreFilterSet(CuratedFilterSet):

@@ -77,6 +77,21 @@ def test_filters(get_json, quetta):
     assert slugs(get_json("/api/v1/attacks/", {"ordering": "date"})[1]) == ["undated", "quetta-2016", "colombo-2019"]
 
 
+def test_the_group_filter_lists_an_attack_once_and_reads_only_published_roles(client, get_json, quetta):
+    """The group's attacks are read as an array of ids: an attack it is named in twice is listed once, a role still
+    in draft names none, and the site's list, its CSV and the API agree."""
+    state = quetta.attributions.get(kind=AttributionKind.CLAIMED).group
+    AttributionFactory(attack=quetta, group=state, kind=AttributionKind.SUSPECTED, attributed_by="Officials")
+    AttributionFactory(attack=AttackFactory(slug="under-review"), group=state, publication_status=PublicationStatus.DRAFT)
+    AttributionFactory(attack=AttackFactory(slug="draft-attack", publication_status=PublicationStatus.DRAFT), group=state)
+    assert slugs(get_json("/api/v1/attacks/", {"group": "islamic-state"})[1]) == ["quetta-2016"]
+    assert slugs(get_json("/api/v1/attacks/", {"group": "islamic-state", "attribution_kind": "suspected"})[1]) == ["quetta-2016"]
+    page = client.get("/attacks/", {"group": "islamic-state"}).content.decode()
+    assert page.count('href="/attacks/quetta-2016/"') == 1 and "under-review" not in page and "draft-attack" not in page
+    rows = client.get("/api/v1/attacks.csv", {"group": "islamic-state"}).getvalue().decode().splitlines()
+    assert len(rows) == 2 and "quetta-2016" in rows[1]
+
+
 @pytest.mark.parametrize(
     ("query", "parameter"),
     [
