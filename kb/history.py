@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
 from simple_history.utils import get_history_model_for_model
+
+# A record's `updated_at` older than its history row by this much was not written by the save (`update_fields`).
+SAVED_JUST_NOW = datetime.timedelta(seconds=1)
 
 # Bookkeeping that changes on every save and says nothing about the record itself.
 UNTRACKED_FIELDS = frozenset({"id", "created_at", "updated_at"})
@@ -26,7 +30,9 @@ def dated_as_saved(sender, instance, history_instance, **kwargs) -> None:
     to the microsecond, and a version's address never falls between the two. An explicit `_history_date` (one moment
     for a cascade, a dated test) stands; a deletion keeps the moment it happened."""
     saved_at = getattr(instance, "updated_at", None)
-    if history_instance.history_type != "-" and saved_at is not None and not hasattr(instance, "_history_date"):
+    if history_instance.history_type == "-" or saved_at is None or hasattr(instance, "_history_date"):
+        return
+    if datetime.timedelta(0) <= history_instance.history_date - saved_at < SAVED_JUST_NOW:  # not a save that left it out
         history_instance.history_date = saved_at
 
 
