@@ -248,6 +248,7 @@ class Alias(CuratedModel):
             status_index("alias"),
             models.Index(fields=["group", "kind"], name="alias_group_kind_idx"),
             models.Index(fields=["group", "updated_at"], name="alias_group_updated_idx"),  # a profile's last update
+            models.Index(F("group"), Lower("name"), F("id"), name="alias_group_name_idx"),  # a group's first names, in order
             updated_index("alias", "group"),
             GinIndex(fields=["normalized_name"], opclasses=["gin_trgm_ops"], name="alias_search_key_trgm"),
         ]

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchRank, TrigramSimilarity
 from django.core.paginator import Page, Paginator
@@ -32,10 +33,9 @@ from django.db.models import (
     TextField,
     Value,
     When,
-    Window,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Greatest, Lower, RowNumber
+from django.db.models.functions import Greatest, Lower
 from django.db.models.query import ModelIterable
 from django.template.defaultfilters import pluralize
 from django_countries import countries
@@ -907,21 +907,22 @@ def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
             (group_id,) = read
             name, tier = best.pop(group_id, ("", 1))
             best = {group_id: (name, min(tier, 1)), **best}
-    found = Group.objects.public().only("name", "slug", "kind").in_bulk(best)  # kind: the badge beside the name
-    # A few of each group's other names, not all: a group may go by hundreds. Only what the results show is read, as
-    # names: no alias is built to be shown by its name alone.
-    first = Window(RowNumber(), partition_by=F("group_id"), order_by=(Lower("name").asc(), F("id").asc()))
-    aliases = Alias.objects.published().filter(group__in=list(best)).annotate(row=first).filter(row__lte=SEARCH_ALIASES_SHOWN + 1)
-    other_names: dict[int, list[str]] = defaultdict(list)
-    for group_id, name in aliases.order_by("group_id", "row").values_list("group_id", "name"):
-        other_names[group_id].append(name)
+    # With each group, a few of its other names, not all: a group may go by hundreds. Each group's first few are read
+    # from `alias_group_name_idx` in order and no further, as names: no alias is built to be shown by its name alone.
+    first_names = Alias.objects.published().filter(group=OuterRef("pk")).order_by(Lower("name"), "id").values("name")
+    found = (
+        Group.objects.public()
+        .only("name", "slug", "kind")  # kind: the badge beside the name
+        .annotate(other_names=ArraySubquery(first_names[: SEARCH_ALIASES_SHOWN + 1]))
+        .in_bulk(best)
+    )
     return [
         GroupMatch(
             found[group_id],
             "" if name == found[group_id].name else name,
             exact=tier == 0,
             approximate=tier == 3,
-            other_names=other_names[group_id],
+            other_names=found[group_id].other_names,
         )
         for group_id, (name, tier) in best.items()
     ]
