@@ -675,6 +675,8 @@ class Attack(CuratedModel):
             models.Index(ATTACK_DATE_SORT.desc(), F("id").desc(), name="attack_date_sort_idx"),
             models.Index(fields=["country"], name="attack_country_idx"),
             GinIndex(ATTACK_SEARCH_DOCUMENT, name="attack_search_document"),
+            # A group's public attacks by id, each with its date, read from the index alone (`groups.selectors.group_attacks`).
+            models.Index(fields=["id"], include=["date"], condition=Q(publication_status="published"), name="attack_published_date_idx"),
         ]
 
     def __str__(self) -> str:
@@ -786,9 +788,14 @@ class Attribution(CuratedModel):
         ]
         indexes = [
             status_index("attribution"),
+            # For a profile's last update: the newest change to what it shows.
             models.Index(fields=["group", "updated_at"], name="attribution_group_updated_idx"),
             updated_index("attribution", "group"),
-        ]  # for a profile's last update: the newest change to what it shows
+            # The attacks naming a group, read from the index alone (`kb.lookups.any_of`, for a profile and a filtered list).
+            models.Index(
+                fields=["group"], include=["attack"], condition=Q(publication_status="published"), name="attribution_group_attacks_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.attack}: {self.phrase} {self.group}"
