@@ -133,8 +133,9 @@ class NameLookup(Protocol):
     def groups_named(self, keys: Iterable[str]) -> dict[str, set[int]]:
         """The groups known by each key, exactly."""
 
-    def keys_of(self, group_ids: Iterable[int]) -> set[str]:
-        """Every key of every one of these groups."""
+    def compounds(self, group_ids: Iterable[int], rest: str) -> set[str]:
+        """`key + rest` for every key of these groups; or only those a known name's key is or starts with, the others
+        naming nothing (fewer to look up)."""
 
     def names_starting_with(self, prefixes: Iterable[str]) -> Iterable[tuple[str, int]]:
         """(key, group id) for names whose key starts with one of the prefixes: `COMPOUND_CANDIDATES` names or more."""
@@ -160,7 +161,7 @@ def read_compound(parts: Sequence[str], lookup: NameLookup) -> set[int]:
     if head is None:
         group_ids = _named_or_started({whole}, lookup)
     else:
-        group_ids = _named_or_started({key + heads[head] for key in lookup.keys_of(named[head])} - {whole}, lookup)
+        group_ids = _named_or_started(lookup.compounds(named[head], heads[head]) - {whole}, lookup)
     return group_ids if len(group_ids) <= COMPOUND_CANDIDATES else set()
 
 

@@ -875,7 +875,7 @@ def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
     aliases; the similar spellings are read only when the names that hold the key leave room for them.
 
     A query of several words that no name is exactly is read as the mention detector reads the same spelling in an
-    article (`read_compound`, up to three more queries): "ISIS-K" is ISKP, as another name of the Islamic State
+    article (`read_compound`, up to five more queries): "ISIS-K" is ISKP, as another name of the Islamic State
     with the same "K" ("IS-K") says, and the one group it names comes first.
     """
     parts = name_keys(query)
@@ -893,6 +893,9 @@ def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
     # enough keys that similar ones, thousands of candidates to rank, are read only if they are not. A longer query
     # is held by few keys: both are ranked at once, one statement rather than two.
     passes = (containing, similar & ~containing) if len(key) < SEARCH_SHORT_KEY else (containing | similar,)
+    if len(key) < 3:  # no trigram in it to find the keys that hold it: those that start with it first, from their index
+        starting = Q(key__startswith=key)
+        passes = (starting, containing & ~starting, similar & ~containing)
     ordered_keys = SearchKey.objects.annotate(**rank).order_by("tier", "-similarity", "key")
     ranked_keys = [ordered_keys.filter(found_by_key) for found_by_key in passes]  # querysets: read only when asked
     best: dict[int, tuple[str, int]] = {}  # group id → its best name and that name's tier
@@ -983,11 +986,19 @@ class _PublicNames:
             found.setdefault(key, set()).add(group_id)
         return found
 
-    def keys_of(self, group_ids: Iterable[int]) -> set[str]:
+    def compounds(self, group_ids: Iterable[int], rest: str) -> set[str]:
+        """`key + rest` for the keys of the groups' names. Groups of hundreds of names each give thousands, each then
+        looked up (35 ms for "Ansar al-Furqan in …" at a million aliases); a rest of three characters or more is held
+        by few search keys, which the trigram index finds, and only the names they begin with are kept. Every key a
+        name has is a search key, so no compound that names something is left out."""
         group_ids = list(group_ids)
         group_names, alias_names = self._names()
-        names = group_names.filter(pk__in=group_ids).union(alias_names.filter(group__in=group_ids))
-        return {key for key, _ in names}
+        keys = {key for key, _ in group_names.filter(pk__in=group_ids).union(alias_names.filter(group__in=group_ids))}
+        if len(keys) > COMPOUND_PROBES and len(rest) >= 3:
+            holding = list(SearchKey.objects.filter(key__contains=rest).values_list("key", flat=True)[: COMPOUND_KEYS_READ + 1])
+            if len(holding) <= COMPOUND_KEYS_READ:
+                keys &= {key[:at] for key in holding for at in _occurrences(key, rest)}
+        return {key + rest for key in keys}
 
     def names_starting_with(self, prefixes: Iterable[str]) -> list[tuple[str, int]]:
         return rows_by_keys(self._names(), "normalized_name", prefixes, starting=True, limit=COMPOUND_CANDIDATES + 1)
@@ -999,6 +1010,18 @@ class _PublicNames:
             Group.objects.public().order_by().values_list("normalized_name", "pk"),
             Alias.objects.public().order_by().values_list("normalized_name", "group_id"),
         )
+
+
+COMPOUND_PROBES = 200  # compounds of a group's names looked up as they are: more, and those no search key holds are left out
+COMPOUND_KEYS_READ = 1000  # search keys read that hold the rest of a compound: more, and every compound is looked up
+
+
+def _occurrences(text: str, part: str) -> Iterator[int]:
+    """Where `part` begins in `text`, overlapping occurrences included."""
+    at = text.find(part)
+    while at != -1:
+        yield at
+        at = text.find(part, at + 1)
 
 
 def _tier(*tiers: tuple[Q, int], default: int) -> Case:

@@ -118,8 +118,8 @@ class MentionIndex:
                 found[key] = {name.group_id for name in self.automaton.get(key)[1]}
         return found
 
-    def keys_of(self, group_ids: Iterable[int]) -> set[str]:
-        return set().union(*(self.keys_by_group.get(group_id, ()) for group_id in group_ids))
+    def compounds(self, group_ids: Iterable[int], rest: str) -> set[str]:
+        return {key + rest for group_id in group_ids for key in self.keys_by_group.get(group_id, ())}
 
     def names_starting_with(self, prefixes: Iterable[str]) -> Iterable[tuple[str, int]]:
         for prefix in prefixes:

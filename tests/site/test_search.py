@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from groups import selectors
 from groups.models import Alias, GroupSection, RoleKind, SearchKey, SectionTopic
 from groups.normalization import normalize_name
 from groups.selectors import search_groups, search_sections
@@ -372,3 +373,50 @@ def test_reading_a_compound_costs_the_same_statements_however_many_names_its_gro
     assert few_found[0] == many_found[0] == "Ansar Brigade Wa Diyala Branch"
     conditions = [statement.count("normalized_name") for statement in many]  # one OR'd LIKE a name, as it was, grows
     assert len(many) == len(few) and conditions == [statement.count("normalized_name") for statement in few]
+
+
+def test_a_compound_is_tried_only_with_the_names_of_its_group_that_a_key_holding_its_rest_starts_with(monkeypatch):
+    """The rest of "Ansar Front wa Diyala" after a name of Ansar Front is "wadiyala". Tried after each of a group's many
+    names, that is thousands of lookups (35 ms for a query at a million aliases): the search keys that hold the rest
+    say which names it may follow. The same compounds come out, less those that name nothing, and the same group is
+    found; a group of few names, a rest held by more keys than are read, or one too short for the trigram index, is
+    tried after every name as before."""
+    ansar = GroupFactory(name="Ansar Front")
+    GroupFactory(name="Ansar Brigade Wa Diyala Branch")  # starts with another name of the group, then the rest
+    GroupFactory(name="Liwa Wa Diyala")  # holds the rest after a name of another group
+    AliasFactory(group=ansar, name="Ansar Brigade")
+    AliasFactory.create_batch(40, group=ansar)
+    every = {normalize_name(name) + "wadiyala" for name in [ansar.name, *ansar.aliases.values_list("name", flat=True)]}
+    names = selectors._PublicNames()
+    assert names.compounds({ansar.pk}, "wadiyala") == every  # 42 names: each is tried
+    found = [match.group.name for match in search_groups("Ansar Front wa Diyala")]
+    assert found[0] == "Ansar Brigade Wa Diyala Branch"
+
+    monkeypatch.setattr(selectors, "COMPOUND_PROBES", 10)
+    assert names.compounds({ansar.pk}, "wadiyala") == {"ansarbrigadewadiyala"}
+    assert [match.group.name for match in search_groups("Ansar Front wa Diyala")] == found
+    assert names.compounds({ansar.pk}, "k") == {key.removesuffix("wadiyala") + "k" for key in every}  # too short
+    monkeypatch.setattr(selectors, "COMPOUND_KEYS_READ", 1)  # "wadiyala" is held by two keys
+    assert names.compounds({ansar.pk}, "wadiyala") == every
+
+
+def test_a_query_too_short_for_the_trigram_index_reads_the_keys_starting_with_it_first():
+    """ "QX" holds no trigram, so the trigram index cannot find the keys that hold it and every key was read (21 ms for
+    "F.I.E." at a million aliases). The keys that start with it rank first and their index finds them; those that only
+    hold it are read when these leave room, and the same groups come out in the same order."""
+    GroupFactory(name="Qx Front")
+    GroupFactory(name="Qx Brigade")
+    GroupFactory(name="Liwa Qx")
+
+    def searched(limit: int) -> tuple[list[str], list[str]]:
+        """The groups found, and the conditions the keys were read by."""
+        with CaptureQueriesContext(connection) as captured:
+            found = [match.group.name for match in search_groups("QX", limit=limit)]
+        keys = [query["sql"] for query in captured.captured_queries if 'FROM "groups_searchkey"' in query["sql"]]
+        return found, [sql.split(" WHERE ", 1)[1].split(" ORDER BY ", 1)[0] for sql in keys]
+
+    first, conditions = searched(2)
+    assert sorted(first) == ["Qx Brigade", "Qx Front"]
+    assert conditions == [""""groups_searchkey"."key"::text LIKE 'qx%'"""]
+    every, conditions = searched(50)
+    assert every == [*first, "Liwa Qx"] and len(conditions) == 3 and "LIKE '%qx%'" in conditions[1]
