@@ -858,6 +858,7 @@ class GroupMatch:
 SEARCH_CANDIDATE_NAMES = 500  # the best-ranked names read to find the best `limit` groups
 SEARCH_ALIASES_SHOWN = 8  # other names listed with each group found
 SEARCH_SHORT_KEY = 8  # characters of a search key below which many keys hold it
+TRIGRAM_LENGTH = 3  # characters of a key below which no trigram index finds the keys that hold it
 
 
 def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
@@ -892,10 +893,13 @@ def search_groups(query: str, *, limit: int = 50) -> list[GroupMatch]:
     # The keys that hold the query rank before those of a similar spelling only: a short query ("jau") is held by
     # enough keys that similar ones, thousands of candidates to rank, are read only if they are not. A longer query
     # is held by few keys: both are ranked at once, one statement rather than two.
-    passes = (containing, similar & ~containing) if len(key) < SEARCH_SHORT_KEY else (containing | similar,)
-    if len(key) < 3:  # no trigram in it to find the keys that hold it: those that start with it first, from their index
+    if len(key) < TRIGRAM_LENGTH:  # no trigram in it to find the keys that hold it: those that start with it first, from their index
         starting = Q(key__startswith=key)
         passes = (starting, containing & ~starting, similar & ~containing)
+    elif len(key) < SEARCH_SHORT_KEY:
+        passes = (containing, similar & ~containing)
+    else:
+        passes = (containing | similar,)
     ordered_keys = SearchKey.objects.annotate(**rank).order_by("tier", "-similarity", "key")
     ranked_keys = [ordered_keys.filter(found_by_key) for found_by_key in passes]  # querysets: read only when asked
     best: dict[int, tuple[str, int]] = {}  # group id → its best name and that name's tier
@@ -994,7 +998,7 @@ class _PublicNames:
         group_ids = list(group_ids)
         group_names, alias_names = self._names()
         keys = {key for key, _ in group_names.filter(pk__in=group_ids).union(alias_names.filter(group__in=group_ids))}
-        if len(keys) > COMPOUND_PROBES and len(rest) >= 3:
+        if len(keys) > COMPOUND_PROBES and len(rest) >= TRIGRAM_LENGTH:
             holding = list(SearchKey.objects.filter(key__contains=rest).values_list("key", flat=True)[: COMPOUND_KEYS_READ + 1])
             if len(holding) <= COMPOUND_KEYS_READ:
                 keys &= {key[:at] for key in holding for at in _occurrences(key, rest)}

@@ -5,7 +5,8 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    # Built without locking out writes: at GTD scale (hundreds of thousands of attacks and attributions) an index takes seconds to build.
+    # Built without locking out writes: at GTD scale (hundreds of thousands of attacks and attributions) an index
+    # takes seconds to build.
     atomic = False
 
     dependencies = [
