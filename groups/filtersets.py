@@ -10,6 +10,7 @@ from django_countries import countries
 
 from kb.filtersets import (
     CuratedFilterSet,
+    FixedChoices,
     NamedOrderingFilter,
     SearchTextFilter,
     SlugOrIdFilter,
@@ -43,7 +44,7 @@ from .models import (
 )
 from .normalization import normalize_name
 
-COUNTRY_CHOICES = [(country.code, country.name) for country in countries]
+COUNTRY_CHOICES = FixedChoices((country.code, country.name) for country in countries)
 
 
 def public_group_filter(**options) -> SlugOrIdFilter:

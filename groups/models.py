@@ -700,12 +700,7 @@ class Attack(CuratedModel):
 
     @property
     def place(self) -> str:
-        parts = [self.locality, self.district, self.province, self.country.name if self.country else ""]
-        named: list[str] = []
-        for part in parts:
-            if part and part not in named:  # a district named after its town (Mastung, Mastung) reads once
-                named.append(str(part))
-        return ", ".join(named)
+        return attack_place(self.locality, self.district, self.province, self.country.name if self.country else "")
 
     @property
     def killed_display(self) -> str:
@@ -739,6 +734,15 @@ class AttributionKind(models.TextChoices):
     SUSPECTED = "suspected", "Suspected"
     DISPUTED = "disputed", "Disputed"
     DENIED = "denied", "Denied by"
+
+
+def attack_place(locality: str, district: str, province: str, country_name: str) -> str:
+    """Where an attack happened, most precise first: "Mastung, Balochistan, Pakistan"."""
+    named: list[str] = []
+    for part in (locality, district, province, country_name):
+        if part and part not in named:  # a district named after its town (Mastung, Mastung) reads once
+            named.append(str(part))
+    return ", ".join(named)
 
 
 def attribution_phrase(kind: str, by: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import django_filters
 from django import forms
@@ -11,12 +11,28 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import F, Q
+from django.utils.choices import BaseChoiceIterator
 from django_filters.fields import BaseCSVField, IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from kb.models import as_id
 from kb.search import MAX_QUERY_LENGTH, search_text
+
+
+class FixedChoices(BaseChoiceIterator):
+    """Choices that never change (every country), for a filter. A form copies its fields, and Django's ChoiceField
+    deep-copies its choices with it: 250 countries, pair by pair, in each request that filters a list (0.4 ms of an
+    uncached page of attacks). These are shared instead, as the immutable tuple they are."""
+
+    def __init__(self, choices: Iterable[tuple[str, str]]):
+        self.choices = tuple(choices)
+
+    def __iter__(self):
+        return iter(self.choices)
+
+    def __deepcopy__(self, memo):
+        return self
 
 
 class SlugOrIdChoiceField(forms.ModelChoiceField):

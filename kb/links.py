@@ -27,4 +27,9 @@ def _path_template(view_name: str, kwarg: str, prefix: str, urlconf) -> str:
 def record_path(view_name: str, **kwargs) -> str:
     """reverse(view_name, kwargs={name: value}) for a view with one keyword argument, as a path."""
     ((kwarg, value),) = kwargs.items()
-    return _path_template(view_name, kwarg, get_script_prefix(), get_urlconf()).replace(STAND_IN, quote(str(value), safe=""))
+    return _path_template(view_name, kwarg, get_script_prefix(), get_urlconf()).replace(STAND_IN, quoted_key(value))
+
+
+def quoted_key(value) -> str:
+    """A record's key as a segment of its address."""
+    return quote(str(value), safe="")

@@ -6,14 +6,32 @@ records; detail serializers embed what a reader of the record needs, each fact w
 
 from __future__ import annotations
 
+import functools
+
+from django.utils import timezone
+from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from kb.api.fields import PageURLField, PartialDateField, RecordURLField
+from kb.api.fields import CountryCodeField, PageURLField, PartialDateField, RecordURLField, partial_date, record_urls
 from sources.api.serializers import CitationBriefSerializer
 from sources.markers import without_markers
 
-from ..models import Affiliation, Alias, Attack, Attribution, Designation, Group, GroupRole, GroupSection, Person, SizeEstimate, Theatre
+from ..models import (
+    Affiliation,
+    Alias,
+    Attack,
+    Attribution,
+    Designation,
+    Group,
+    GroupRole,
+    GroupSection,
+    Person,
+    SizeEstimate,
+    Theatre,
+    attack_place,
+    attribution_phrase,
+)
 from ..selectors import public_markers, relationships_of
 from ..theatres import theatre_groups
 
@@ -210,10 +228,85 @@ class AttributionSerializer(AttributionBriefSerializer, CitedSerializer):
         fields = ["id", "kind", "attributed_by", "statement", "group", "description", "citations"]
 
 
+class AttackRowsSerializer(serializers.ListSerializer):
+    """A page of attacks read as rows (`selectors.attack_rows`, `with_public_attributions`), each as `AttackListSerializer`
+    gives an attack: the same fields, values and order (tests/api/test_attacks.py holds them to it), without a model
+    instance per row, DRF's walk of 27 fields each, or an address reversed per record. Those were 15 of the 21 ms
+    of an uncached page of 100 attacks at GTD scale. Model instances, given instead of rows, are serialised as usual."""
+
+    def to_representation(self, data):
+        rows = list(data.all() if hasattr(data, "all") else data)
+        if not rows or not isinstance(rows[0], dict):
+            return super().to_representation(rows)
+        request = self.context.get("request")
+        attack_url, group_url = record_urls(request, "api:attack-detail", "slug"), record_urls(request, "api:group-detail", "slug")
+        page_url = record_urls(request, "groups:attack_detail", "key")
+        latitude, longitude = _attack_coordinate_fields()
+        updated = serializers.DateTimeField(default_timezone=timezone.get_current_timezone())  # as `updated_at`, once a page
+        country_names = {}
+
+        def place(row) -> str:
+            if (code := row["country"]) not in country_names:
+                country_names[code] = str(countries.name(code)) if code else ""
+            return attack_place(row["locality"], row["district"], row["province"], country_names[code])
+
+        def day(value):
+            return None if value is None else value.isoformat()
+
+        def decimal(field, value):
+            return None if value is None else field.to_representation(value)
+
+        def attribution(row) -> dict:
+            group = {"id": row["group_id"], "url": group_url(row["group__slug"]), "slug": row["group__slug"], "name": row["group__name"]}
+            statement = attribution_phrase(row["kind"], row["attributed_by"])
+            return {"id": row["id"], "kind": row["kind"], "attributed_by": row["attributed_by"], "statement": statement, "group": group}
+
+        return [
+            {
+                "id": row["id"],
+                "url": attack_url(row["slug"]),
+                "html_url": page_url(row["slug"]),
+                "slug": row["slug"],
+                "title": row["title"],
+                "date": partial_date(row["date"], row["date_precision"]),
+                "end_date": day(row["end_date"]),
+                "date_earliest": day(row["date_earliest"]),
+                "date_latest": day(row["date_latest"]),
+                "locality": row["locality"],
+                "district": row["district"],
+                "province": row["province"],
+                "country": row["country"],
+                "place": place(row),
+                "latitude": decimal(latitude, row["latitude"]),
+                "longitude": decimal(longitude, row["longitude"]),
+                "attack_type": row["attack_type"],
+                "target_type": row["target_type"],
+                "weapon_type": row["weapon_type"],
+                "suicide": row["suicide"],
+                "killed": row["killed"],
+                "killed_qualifier": row["killed_qualifier"],
+                "wounded": row["wounded"],
+                "wounded_qualifier": row["wounded_qualifier"],
+                "perpetrator_description": row["perpetrator_description"],
+                "attributions": [attribution(each) for each in row["attributions"]],
+                "updated_at": updated.to_representation(row["updated_at"]),
+            }
+            for row in rows
+        ]
+
+
+@functools.cache
+def _attack_coordinate_fields() -> tuple[serializers.Field, ...]:
+    """`AttackListSerializer`'s fields of latitude and longitude, for `AttackRowsSerializer` to format them as they do."""
+    fields = AttackListSerializer().fields
+    return fields["latitude"], fields["longitude"]
+
+
 class AttackListSerializer(serializers.ModelSerializer):
     url = RecordURLField(view_name="api:attack-detail", lookup_field="slug")
     html_url = PageURLField()
     date = PartialDateField("date")
+    country = CountryCodeField()
     place = serializers.CharField(read_only=True)
     attributions = AttributionBriefSerializer(source="public_attributions", many=True)
 
@@ -224,6 +317,7 @@ class AttackListSerializer(serializers.ModelSerializer):
             "province", "country", "place", "latitude", "longitude", "attack_type", "target_type", "weapon_type", "suicide",
             "killed", "killed_qualifier", "wounded", "wounded_qualifier", "perpetrator_description", "attributions", "updated_at",
         ]  # fmt: skip
+        list_serializer_class = AttackRowsSerializer
 
 
 class AttackSerializer(AttackListSerializer, CitedSerializer):
@@ -231,6 +325,7 @@ class AttackSerializer(AttackListSerializer, CitedSerializer):
 
     class Meta(AttackListSerializer.Meta):
         fields = [*AttackListSerializer.Meta.fields[:-1], "description", "citations", "created_at", "updated_at"]
+        list_serializer_class = serializers.ListSerializer
 
 
 class TheatreListSerializer(serializers.ModelSerializer):

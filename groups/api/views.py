@@ -83,7 +83,7 @@ class GroupSectionViewSet(ReadOnlyViewSet):
 class AttackViewSet(ReadOnlyViewSet):
     """Attacks, addressed by slug, with who carried them out according to whom; lists page by cursor."""
 
-    queryset = selectors.attacks_for_list()
+    queryset = selectors.public_attacks()
     detail_queryset = selectors.attacks_with_facts()
     serializer_class = serializers.AttackSerializer
     list_serializer_class = serializers.AttackListSerializer
@@ -100,6 +100,10 @@ class AttackViewSet(ReadOnlyViewSet):
     default_cursor_ordering = "-date"
     lookup_field = "slug"
     csv_export = exports.ATTACKS
+
+    def paginate_queryset(self, queryset):
+        """A page of rows, not of attacks: `serializers.AttackRowsSerializer` serialises them."""
+        return selectors.with_public_attributions(super().paginate_queryset(selectors.attack_rows(queryset)))
 
 
 class TheatreViewSet(ReadOnlyViewSet):

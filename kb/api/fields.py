@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kb.dates import DatePrecision, format_partial_date
-from kb.links import record_path
+from kb.links import STAND_IN, quoted_key, record_path
 
 
 def absolute(request, path: str) -> str:
@@ -17,6 +20,13 @@ def absolute(request, path: str) -> str:
     if origin is None:
         origin = request._kb_origin = request.build_absolute_uri("/").removesuffix("/")
     return origin + path
+
+
+def record_urls(request, view_name: str, kwarg: str) -> Callable[[object], str | None]:
+    """`RecordURLField`'s address for many records of one view: `record_urls(request, "api:group-detail", "slug")(slug)`,
+    the view reversed and the origin worked out once."""
+    before, after = absolute(request, record_path(view_name, **{kwarg: STAND_IN})).split(STAND_IN)
+    return lambda key: None if key in (None, "") else f"{before}{quoted_key(key)}{after}"
 
 
 class RecordURLField(serializers.HyperlinkedIdentityField):
@@ -40,6 +50,17 @@ class PartialDateSerializer(serializers.Serializer):
     display = serializers.CharField(help_text="As a reader says it: “Oct 2016”, “early 2017”.")
 
 
+class CountryCodeField(serializers.ChoiceField):
+    """A record's country (django-countries' CountryField) as its code, "" when the sources name none. DRF's own
+    ChoiceField hands a blank country back as the empty Country object, which no JSON can hold: a 500."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=countries, allow_blank=True, read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return value.code if value else ""
+
+
 @extend_schema_field(PartialDateSerializer(allow_null=True))
 class PartialDateField(serializers.Field):
     """Reads `<name>` and `<name>_precision` from the record; null when the sources give no date."""
@@ -54,10 +75,14 @@ class PartialDateField(serializers.Field):
     def to_representation(self, record):
         if self.of:
             record = getattr(record, self.of)
-        value, precision = getattr(record, self.date_name), getattr(record, f"{self.date_name}_precision")
-        if value is None or precision == DatePrecision.UNKNOWN:
-            return None
-        return {"date": value.isoformat(), "precision": precision, "display": format_partial_date(value, precision)}
+        return partial_date(getattr(record, self.date_name), getattr(record, f"{self.date_name}_precision"))
+
+
+def partial_date(value, precision: str) -> dict | None:
+    """A `PartialDateField`'s value for a date and its precision."""
+    if value is None or precision == DatePrecision.UNKNOWN:
+        return None
+    return {"date": value.isoformat(), "precision": precision, "display": format_partial_date(value, precision)}
 
 
 @extend_schema_field({"type": "string", "format": "uri"})

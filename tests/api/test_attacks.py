@@ -1,8 +1,16 @@
+import copy
 import datetime
+import json
+from decimal import Decimal
 
 import pytest
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
+from rest_framework.utils.encoders import JSONEncoder
 
-from groups.models import AttackType, AttributionKind
+from groups.api.serializers import AttackListSerializer
+from groups.models import Attack, AttackType, AttributionKind
+from groups.selectors import attacks_for_list
 from kb.dates import DatePrecision
 from kb.models import PublicationStatus
 from tests.factories import AttackFactory, AttributionFactory, CitationFactory, GroupFactory
@@ -97,6 +105,7 @@ def test_the_group_filter_lists_an_attack_once_and_reads_only_published_roles(cl
     [
         ({"date_after": "last week"}, "date_after"),
         ({"attribution_kind": "blamed"}, "attribution_kind"),
+        ({"country": "XX"}, "country"),
         ({"ordering": "killed"}, "ordering"),
     ],
 )
@@ -151,3 +160,67 @@ def test_query_counts_do_not_grow(client, quetta, django_assert_num_queries, ext
         assert client.get("/api/v1/attacks/").status_code == 200
     with django_assert_num_queries(5):  # data version, attack, its citations, attributions, their citations
         assert client.get("/api/v1/attacks/quetta-2016/").status_code == 200
+
+
+def test_a_page_of_rows_reads_as_each_of_its_attacks_does(get_json, quetta):
+    """The list serialises rows (`AttackRowsSerializer`), not attacks: every field of every attack, and their order,
+    must be what `AttackListSerializer` gives the attack itself, whatever it holds."""
+    AttackFactory(
+        title="Attaque à Mastung — « jour 1 »",
+        date=datetime.date(2017, 5, 12),
+        date_precision=DatePrecision.DAY,
+        end_date=datetime.date(2017, 5, 14),
+        locality="Mastung",
+        district="Mastung",  # named once in its place
+        province="Balochistan",
+        latitude=Decimal("-0.500000"),
+        longitude=Decimal("66.811230"),
+        suicide=True,
+        wounded=12,
+        wounded_qualifier="about",
+        perpetrator_description="Gunmen",
+    )
+    AttackFactory(country="", date=None, date_precision=DatePrecision.UNKNOWN, suicide=False, killed=0, killed_qualifier="exact")
+    ranged = AttackFactory(
+        country="AF",
+        date=datetime.date(1970, 1, 1),
+        date_precision=DatePrecision.YEAR,
+        date_earliest=datetime.date(1970, 5, 27),
+        date_latest=datetime.date(1970, 6, 5),
+    )
+    Attack.objects.filter(pk=ranged.pk).update(updated_at=datetime.datetime(2020, 1, 2, 3, 4, 5, tzinfo=datetime.UTC))  # no microseconds
+    state = GroupFactory(name="Tehrik-e-Taliban Pakistan (TTP)", slug="ttp")
+    for kind, by in [("suspected", "police"), ("disputed", ""), ("denied", "")]:
+        AttributionFactory(attack=ranged, group=state, kind=kind, attributed_by=by)
+    AttributionFactory(attack=ranged, kind=AttributionKind.CLAIMED, publication_status=PublicationStatus.DRAFT)
+    AttributionFactory(attack=ranged, group=GroupFactory(publication_status=PublicationStatus.DRAFT))
+
+    status, body = get_json("/api/v1/attacks/", {"page_size": 500})
+    request = Request(APIRequestFactory().get("/api/v1/attacks/"))
+    one_by_one = [AttackListSerializer(attack, context={"request": request}).data for attack in attacks_for_list()]
+    assert status == 200 and len(body["results"]) == 4
+    assert json.dumps(body["results"]) == json.dumps(json.loads(json.dumps(one_by_one, cls=JSONEncoder)))  # keys in order too
+    mastung, _quetta, ranged, undated = body["results"]
+    assert (mastung["place"], mastung["latitude"], mastung["end_date"]) == ("Mastung, Balochistan, Pakistan", "-0.500000", "2017-05-14")
+    assert (undated["country"], undated["place"], undated["date"], undated["suicide"]) == ("", "", None, False)
+    assert (ranged["date_earliest"], ranged["updated_at"]) == ("1970-05-27", "2020-01-02T03:04:05Z")
+    assert [a["statement"] for a in ranged["attributions"]] == ["Denied by", "Disputed:", "Suspected by police:"]  # no draft
+
+
+def test_an_attack_with_no_country_reads_with_an_empty_code(get_json):
+    """DRF's own choice field handed the empty Country to the JSON encoder: the attack's page in the API answered 500."""
+    AttackFactory(slug="somewhere", country="")
+    status, body = get_json("/api/v1/attacks/somewhere/")
+    assert status == 200 and (body["country"], body["place"]) == ("", "")
+
+
+def test_the_country_filters_choices_are_shared_by_each_requests_form_not_copied(get_json):
+    """A form deep-copies its fields' choices: 250 countries, pair by pair, each request. They never change, so each
+    request's form shares them, and still offers, checks and names every country."""
+    from groups.filtersets import COUNTRY_CHOICES, AttackFilterSet
+
+    assert copy.deepcopy(COUNTRY_CHOICES) is COUNTRY_CHOICES
+    field = AttackFilterSet(data={"country": "LK"}).form.fields["country"]
+    assert list(copy.deepcopy(field).choices) == list(field.choices)
+    assert ("LK", "Sri Lanka") in list(field.choices) and len(list(field.choices)) == len(COUNTRY_CHOICES.choices) + 1  # "Any country"
+    assert AttackFilterSet(data={"country": "LK"}).is_valid() and not AttackFilterSet(data={"country": "XX"}).is_valid()

@@ -194,6 +194,17 @@ def test_an_attribution_edit_reaches_the_lists_of_attacks_that_show_its_attack_o
     assert served_from_cache(client, "/api/v1/attacks/?q=market")[0]
 
 
+def test_a_groups_rename_reaches_the_lists_of_attacks_that_name_it_only(client, world, curator):
+    """The API's list reads its attacks and their groups as rows, not records, yet depends on each as if it loaded it."""
+    AttributionFactory(attack=AttackFactory(title="Checkpoint raid", slug="checkpoint-raid"), group=world["state"])
+    warm(client, ["/api/v1/attacks/?q=checkpoint", "/api/v1/attacks/?q=market"])
+    state = world["state"]
+    state.name = "Islamic State (IS)"
+    record_save(instance=state, user=curator, reason="As the article names it")  # bumps its record, not the list of attacks
+    assert_rebuilt_showing(client, ["/api/v1/attacks/?q=checkpoint"], "Islamic State (IS)")
+    assert served_from_cache(client, "/api/v1/attacks/?q=market")[0]
+
+
 def test_parts_read_for_a_lists_records_reach_it_when_they_are_written_without_a_signal(client, world):
     """A group with no alias loads none, yet its list learns of aliases written in bulk."""
     bare = GroupFactory(name="Bare Front", slug="bare-front", kind="faction")
