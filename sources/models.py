@@ -108,6 +108,14 @@ class Source(CuratedModel):
             # which no query reads by fingerprint; every source an import writes pays for each index.
             models.Index(fields=["text_hash"], name="source_text_hash_idx"),
             GinIndex(fields=["previous_slugs"], name="source_previous_slugs"),
+            # The lists' order (newest first, undated last) over published sources: a page of them read in order,
+            # not 100,000 sorted for each (50 ms at GTD scale).
+            models.Index(
+                F("published").desc(nulls_last=True),
+                F("id"),
+                condition=Q(publication_status="published"),
+                name="source_published_order_idx",
+            ),
         ]
 
     @classmethod

@@ -2,6 +2,8 @@ import datetime
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from kb.dates import DatePrecision
 from kb.models import PublicationStatus
@@ -98,3 +100,19 @@ def test_list_query_count_does_not_grow(client, django_assert_num_queries, sourc
         CitationFactory(source=SourceFactory())
     with django_assert_num_queries(3):  # data version, count, page with citation counts
         assert client.get("/sources/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/sources/", "/api/v1/sources/"])
+def test_the_lists_of_sources_read_a_page_in_order_from_an_index_not_every_source_sorted(client, path):
+    """Newest first, undated last, over 100,000 sources at GTD scale: sorted for each page, 50 ms; read in order from
+    `source_published_order_idx`, under 1. With sorting priced out, the page's query must still have a plan in order."""
+    SourceFactory.create_batch(3)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    (page,) = (sql for sql in (query["sql"] for query in captured.captured_queries) if "LIMIT" in sql and '"sources_source"."title"' in sql)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {page}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "source_published_order_idx" in plan and "Sort" not in plan, plan
