@@ -1140,7 +1140,7 @@ class SectionPreview:
 def section_preview(section: GroupSection) -> SectionPreview:
     """`section` as it stands (for an editor, the version awaiting review) drawn with every citation of its group its
     markers name, published or not. Four queries."""
-    of_group = Citation.objects.filter(Citation.of_group_q(section.group_id)).select_related("source")
+    of_group = Citation.objects.filter(any_of("pk", Citation.ids_of_group(section.group_id))).select_related("source")
     ids = marker_ids(section.text)
     cited = {citation.pk: citation for citation in of_group.filter(pk__in=ids)}
     public = set(Citation.objects.public().filter(pk__in=list(cited)).values_list("pk", flat=True)) if cited else set()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
+from django.db import connections, transaction
 from django.db.models import BigIntegerField, F, Lookup, QuerySet, Value
 
 
@@ -31,3 +34,23 @@ def any_of(field: str, values: QuerySet | list[int]) -> _AnyOf:
     if isinstance(values, QuerySet):
         return _AnyOf(F(field), ArraySubquery(values.order_by()))
     return _AnyOf(F(field), Value(list(values), output_field=ArrayField(BigIntegerField())))
+
+
+@contextlib.contextmanager
+def joined_as_written(using: str):
+    """`with joined_as_written(queryset.db): ...`: the queries inside join their tables in the order the ORM writes
+    them (`join_collapse_limit` 1, in a transaction of their own), rather than PostgreSQL weighing every order.
+
+    For a read whose joins only look up what each row points to, in a chain from the table it reads: a page of public
+    citations joins the twenty tables of the facts a citation may support (`Citation.public_q`), whose orders
+    PostgreSQL took 50 ms to weigh, for a plan of 1 ms that starts from the citations, as written."""
+    connection = connections[using]
+    with transaction.atomic(using=using):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('join_collapse_limit'), set_config('join_collapse_limit', '1', true)")
+            before = cursor.fetchone()[0]
+        yield
+        # Put back before leaving: inside an outer transaction, this one is a savepoint, which a setting outlives. On
+        # an error, rolling it back puts the setting back.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('join_collapse_limit', %s, true)", [before])

@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q
 
 from kb.filtersets import CuratedFilterSet, NamedOrderingFilter, SearchTextFilter, SlugOrIdFilter, YearFilter, public_record_filter
+from kb.lookups import any_of
 from kb.search import matching, query_words
 
 from .models import CITATION_SEARCH_DOCUMENT, CITATION_TARGETS, SOURCE_SEARCH_DOCUMENT, Citation, Source
@@ -59,10 +60,10 @@ class CitationFilterSet(CuratedFilterSet):
         fields = ["source", "group", "attack", "supports", "field", "q", "updated_since", "ordering"]
 
     def filter_group(self, queryset, name, value):
-        return queryset.filter(Citation.of_group_q(value))
+        return queryset.filter(any_of("pk", Citation.ids_of_group(value)))
 
     def filter_attack(self, queryset, name, value):
-        return queryset.filter(Q(attack=value) | Q(attribution__attack=value))
+        return queryset.filter(any_of("pk", Citation.ids_where(Q(attack=value), Q(attribution__attack=value))))
 
     def filter_supports(self, queryset, name, value):
         return queryset.filter(**{f"{value}__isnull": False})

@@ -13,7 +13,7 @@ from django.db.models import F, Q
 
 from kb.dates import choices_constraint, format_partial_date, partial_date_constraints, precision_field
 from kb.links import record_path
-from kb.models import CuratedModel, status_index
+from kb.models import CuratedModel, status_index, updated_index
 from kb.search import search_document
 
 from .slugs import first_free, slug_candidates
@@ -277,7 +277,12 @@ class Citation(CuratedModel):
             ),
             choices_constraint("credibility", InformationCredibility, model="citation", blank=True),
         ]
-        indexes = [status_index("citation"), GinIndex(CITATION_SEARCH_DOCUMENT, name="citation_search_document")]
+        indexes = [
+            status_index("citation"),
+            GinIndex(CITATION_SEARCH_DOCUMENT, name="citation_search_document"),
+            # The API's sync order (`?ordering=-updated`, `?updated_since=`): a page read in order, not 500,000 sorted.
+            updated_index("citation"),
+        ]
 
     def __str__(self) -> str:
         quote = self.quote if len(self.quote) <= 60 else self.quote[:59] + "…"
@@ -303,8 +308,22 @@ class Citation(CuratedModel):
 
     @classmethod
     def of_group_q(cls, group) -> Q:
-        """Citations of a group's facts (`group` a group or its id), by `GROUP_PATHS`."""
+        """Citations of a group's facts (`group` a group or its id), by `GROUP_PATHS`: for citations already narrowed
+        down (`pk__in=`); to find them among all, `ids_of_group`."""
         return reduce(or_, (Q(**{path: group}) for path in cls.GROUP_PATHS))
+
+    @classmethod
+    def ids_of_group(cls, group) -> models.QuerySet:
+        """The ids of the citations of a group's facts, as `of_group_q` has them, for `kb.lookups.any_of`: one lookup a
+        path, each served by the index of its own key. `of_group_q` alone, one OR across nine joins, is served by no
+        index: a page of a group's citations walked all 500,000 at GTD scale to find a few (2.5 s)."""
+        return cls.ids_where(*(Q(**{path: group}) for path in cls.GROUP_PATHS))
+
+    @classmethod
+    def ids_where(cls, *conditions: Q) -> models.QuerySet:
+        """The ids of the citations that meet any of `conditions`, one lookup each (`UNION ALL`: a citation supports one fact)."""
+        lookups = [cls.objects.order_by().filter(condition).values("pk") for condition in conditions]
+        return lookups[0].union(*lookups[1:], all=True)
 
     @classmethod
     def groups_cited(cls, citations: models.QuerySet) -> dict[int, set[int]]:

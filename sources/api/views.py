@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from kb.api.pagination import SyncCursorPagination
 from kb.api.views import ReadOnlyViewSet
+from kb.lookups import joined_as_written
 
 from ..filtersets import CitationFilterSet, SourceFilterSet
 from ..selectors import public_citations, public_sources
@@ -43,3 +44,7 @@ class CitationViewSet(ReadOnlyViewSet):
     pagination_class = SyncCursorPagination
     cursor_orderings = {"id": ("id",), "-id": ("-id",), "updated": ("updated_at", "id"), "-updated": ("-updated_at", "-id")}
     default_cursor_ordering = "id"
+
+    def paginate_queryset(self, queryset):
+        with joined_as_written(queryset.db):  # a page of citations, then what each points to
+            return super().paginate_queryset(queryset)

@@ -2,10 +2,13 @@ import datetime
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from groups.models import AffiliationKind, Alias
 from kb.models import PublicationStatus
 from kb.services import record_delete, record_save
+from sources.models import Citation
 from tests.dated import change_on, create_on, day, delete_on
 from tests.factories import (
     AffiliationFactory,
@@ -13,7 +16,11 @@ from tests.factories import (
     AttackFactory,
     AttributionFactory,
     CitationFactory,
+    DesignationFactory,
     GroupFactory,
+    GroupRoleFactory,
+    GroupSectionFactory,
+    SizeEstimateFactory,
     SourceFactory,
     user_in_role,
 )
@@ -78,14 +85,41 @@ def test_citations_name_the_fact_and_filter_by_group_attack_and_source(get_json)
     on_group = CitationFactory(group=state, source=source, quote=QUOTE)
     on_alias = CitationFactory(alias=AliasFactory(group=state), group=None, source=source, quote=QUOTE)
     on_attribution = CitationFactory(attribution=AttributionFactory(group=state, attack=attack), group=None, quote=QUOTE)
+    on_attack = CitationFactory(attack=attack, group=None, quote=QUOTE, field="killed")
     CitationFactory(group=state, source=SourceFactory(publication_status=DRAFT), quote=QUOTE)
     ids = lambda query: sorted(c["id"] for c in get_json("/api/v1/citations/", query)[1]["results"])  # noqa: E731
     assert ids({"group": "islamic-state"}) == sorted([on_group.pk, on_alias.pk, on_attribution.pk])
-    assert ids({"attack": "quetta"}) == [on_attribution.pk]
+    assert ids({"attack": "quetta"}) == sorted([on_attack.pk, on_attribution.pk])
     assert ids({"source": "afp"}) == sorted([on_group.pk, on_alias.pk])
     assert ids({"supports": "alias"}) == [on_alias.pk]
     body = get_json(f"/api/v1/citations/{on_alias.pk}/")[1]
     assert body["fact"] == {"type": "alias", "id": on_alias.alias_id} and body["source"]["slug"] == "afp"
+
+
+def test_a_groups_citations_are_those_of_every_fact_about_it_found_by_one_lookup_a_kind(client, get_json):
+    """`?group=` finds the citations of each kind of fact about the group (`Citation.GROUP_PATHS`) by its own indexed
+    key, and together they are what the one condition over all of them (`Citation.of_group_q`) gives. That condition,
+    an OR across nine joins, walked every citation at GTD scale to find a small group's few: 2.5 s."""
+    state, other = GroupFactory(slug="islamic-state"), GroupFactory(slug="other-front")
+    facts = [
+        {"group": state},
+        {"alias": AliasFactory(group=state)},
+        {"affiliation": AffiliationFactory(from_group=state, to_group=other)},
+        {"affiliation": AffiliationFactory(from_group=other, to_group=state)},
+        {"designation": DesignationFactory(group=state)},
+        {"attribution": AttributionFactory(group=state)},
+        {"group_role": GroupRoleFactory(group=state)},
+        {"size_estimate": SizeEstimateFactory(group=state)},
+        {"section": GroupSectionFactory(group=state)},
+    ]
+    cited = [CitationFactory(**{"group": None, **fact}, quote=QUOTE).pk for fact in facts]
+    CitationFactory(group=other, quote=QUOTE)
+    CitationFactory(alias=AliasFactory(group=state, publication_status=DRAFT), group=None, quote=QUOTE)
+    with CaptureQueriesContext(connection) as captured:
+        found = sorted(c["id"] for c in get_json("/api/v1/citations/", {"group": "islamic-state"})[1]["results"])
+    assert found == sorted(cited) == sorted(Citation.objects.public().filter(Citation.of_group_q(state)).values_list("pk", flat=True))
+    (page,) = (query["sql"] for query in captured.captured_queries if '"sources_citation"."quote"' in query["sql"])
+    assert page.count("UNION ALL") == len(Citation.GROUP_PATHS) - 1 and '"sources_citation"."id" = ANY(' in page
 
 
 @pytest.fixture
@@ -165,7 +199,9 @@ def _grow(records: int) -> None:
         ("/api/v1/aliases/", 4),  # data version, count, page with groups, citations with sources
         ("/api/v1/affiliations/", 4),
         ("/api/v1/sources/", 3),  # data version, count, page
-        ("/api/v1/citations/", 2),  # data version, one page by cursor with sources joined
+        # data version, one page by cursor with sources joined, in a transaction of its own that tells PostgreSQL to
+        # join as written (four statements more)
+        ("/api/v1/citations/", 6),
     ],
 )
 @pytest.mark.parametrize("records", [1, 12])

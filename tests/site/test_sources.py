@@ -107,12 +107,26 @@ def test_the_lists_of_sources_read_a_page_in_order_from_an_index_not_every_sourc
     """Newest first, undated last, over 100,000 sources at GTD scale: sorted for each page, 50 ms; read in order from
     `source_published_order_idx`, under 1. With sorting priced out, the page's query must still have a plan in order."""
     SourceFactory.create_batch(3)
+    plan = plan_of_page(client, path, {}, '"sources_source"."title"')
+    assert "source_published_order_idx" in plan and "Sort" not in plan, plan
+
+
+def test_the_sync_order_of_citations_reads_a_page_from_an_index_not_every_citation_sorted(client):
+    """`?ordering=-updated` over 500,000 citations at GTD scale: sorted for each page, 177 ms; from
+    `citation_updated_idx`, 22."""
+    CitationFactory.create_batch(3)
+    plan = plan_of_page(client, "/api/v1/citations/", {"ordering": "-updated"}, "sources_citation")
+    assert "citation_updated_idx" in plan and "Sort" not in plan, plan
+
+
+def plan_of_page(client, path, params, marker):
+    """The plan of the query reading the page (the one with LIMIT that names `marker`), with sorting and
+    sequential scans priced out, so that an index in the page's order is used if one exists."""
     with CaptureQueriesContext(connection) as captured:
-        assert client.get(path).status_code == 200
-    (page,) = (sql for sql in (query["sql"] for query in captured.captured_queries) if "LIMIT" in sql and '"sources_source"."title"' in sql)
+        assert client.get(path, params).status_code == 200
+    (page,) = (sql for sql in (query["sql"] for query in captured.captured_queries) if "LIMIT" in sql and marker in sql)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute(f"EXPLAIN {page}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "source_published_order_idx" in plan and "Sort" not in plan, plan
+        return "\n".join(row[0] for row in cursor.fetchall())
