@@ -18,7 +18,10 @@ What it measures (p50/p95 from sequential requests after a warm-up; each measure
   page of 100 attacks, uncached and cached, beside the same rows from one psycopg query + json.dumps in this
   process, and from Datasette serving them from SQLite; /search/; the profile of a group with 10 and with
   10,000 attacks. "Uncached" moves the data version on (kb/cache.py) before each request, outside the timed
-  part, so every request misses the public cache and takes the real miss path (build, then store).
+  part, so every request misses the public cache and takes the real miss path (build, then store); a profile
+  without a query string is then served from its prebuilt page (kb/prebuilt.py), which only a change to what it
+  shows makes stale. "Built from nothing" forgets the prebuilt pages too: what the first reader of a profile pays
+  when no write has rebuilt it.
 - In this process: `groups.selectors.search_groups` at the generated number of aliases and at 20 times as many
   (1M at full scale: synthetic aliases added by COPY in a transaction that is rolled back), each with and
   without the trigram indexes (dropped in a transaction, rolled back); the profile's query count.
@@ -251,6 +254,13 @@ def bump_data_version() -> None:
     bump_data_version()
 
 
+def forget_prebuilt_pages() -> None:
+    """No page prebuilt either (`kb.prebuilt`): what a reader pays for a profile nobody has built since it changed."""
+    from kb.prebuilt import forget_all
+
+    forget_all()
+
+
 # --- Through gunicorn ------------------------------------------------------------------------------------------------
 
 
@@ -298,6 +308,9 @@ def measure_pages(port: int, options: argparse.Namespace, figures: list[Figure],
             ratio_at_most(1.5),
         )
     )
+    for path in profiles:  # each profile prebuilt once (a page still cached from an earlier run built none)
+        bump_data_version()
+        client.fetch(path)
     fresh = sample(uncached(lambda i: profiles[i % len(profiles)]), count=count, budget=budget)
     figures.append(
         held_to(
@@ -305,10 +318,24 @@ def measure_pages(port: int, options: argparse.Namespace, figures: list[Figure],
             ratio_at_most(10),  # an uncached profile costs no more than ten trivial requests,
         )
     )
+
+    def built_from_nothing(i: int) -> float:
+        bump_data_version()
+        forget_prebuilt_pages()
+        return client.time(profiles[i % len(profiles)])
+
+    cold = sample(built_from_nothing, count=count, budget=budget)
+    cold_label = "profile p50, built from nothing (neither cached nor prebuilt)"
+    figures.append(Figure(cold_label, milliseconds(cold, 0.5), "ms", health_p50, "/healthz p50", samples=len(cold)))
     details["profiles"] = dict(zip(profiles, public_attack_counts(profiles), strict=True))
     attacks = statistics.median(details["profiles"].values())
     cached_p50, fresh_p50 = milliseconds(cached, 0.5), milliseconds(fresh, 0.5)
-    print(f"  profiles (median {attacks:g} attacks) p50 cached {cached_p50:.1f} ms, uncached {fresh_p50:.1f} ms", flush=True)
+    cold_p50 = milliseconds(cold, 0.5)
+    print(
+        f"  profiles (median {attacks:g} attacks) p50 cached {cached_p50:.1f} ms, uncached {fresh_p50:.1f} ms,"
+        f" built from nothing {cold_p50:.1f} ms",
+        flush=True,
+    )
 
     measure_attack_list(client, options, figures, details)
     measure_site_search(client, options, figures, details)
@@ -503,7 +530,7 @@ def profiles_of_sizes(sizes: tuple[int, ...]) -> Iterator[list[str]]:
             # As autovacuum would soon: the planner then knows the group has thousands of attributions, as it knows
             # of any real group's, and plans its profile for that (without, it plans for a few).
             cursor.execute("ANALYZE groups_attribution")
-        bump_data_version()
+        invalidate_scratch_profiles()
         yield slugs
     finally:
         remove_scratch_profiles()
@@ -517,7 +544,15 @@ def remove_scratch_profiles() -> None:
         cursor.execute(f"DELETE FROM groups_attribution WHERE group_id IN ({scratch})", [f"{SCRATCH_SLUG_PREFIX}%"])
         cursor.execute("DELETE FROM groups_group WHERE slug LIKE %s", [f"{SCRATCH_SLUG_PREFIX}%"])
         if cursor.rowcount:
-            bump_data_version()
+            invalidate_scratch_profiles()
+
+
+def invalidate_scratch_profiles() -> None:
+    """Rows written without signals: the pages of groups and attributions, cached or prebuilt, are stale."""
+    from groups.models import Attribution, Group
+    from kb.cache import invalidate_models
+
+    invalidate_models(Group, Attribution)
 
 
 def profile_query_count(slug: str) -> int:
@@ -526,6 +561,7 @@ def profile_query_count(slug: str) -> int:
     from django.test.utils import CaptureQueriesContext
 
     bump_data_version()
+    forget_prebuilt_pages()  # the queries of building it
     with CaptureQueriesContext(connection) as queries:
         response = Client(HTTP_HOST=HOST).get(f"/groups/{slug}/")
     if response.status_code != 200:
@@ -537,22 +573,36 @@ def measure_profile_growth(client: SequentialClient, options: argparse.Namespace
     small, large = PROFILE_SIZES
     with profiles_of_sizes(PROFILE_SIZES) as (small_slug, large_slug):
         queries = {slug: profile_query_count(slug) for slug in (small_slug, large_slug)}
-        p50 = {}
+        p50, cold_p50 = {}, {}
         for slug in (small_slug, large_slug):
 
             def run(i: int, path: str = f"/groups/{slug}/") -> float:
                 bump_data_version()
                 return client.time(path)
 
-            timings = sample(run, count=options.requests, budget=options.budget, warmup=1)
+            def cold(i: int, path: str = f"/groups/{slug}/") -> float:
+                bump_data_version()
+                forget_prebuilt_pages()
+                return client.time(path)
+
+            timings = sample(run, count=options.requests, budget=options.budget, warmup=1)  # the warm-up prebuilds it
             p50[slug] = (milliseconds(timings, 0.5), len(timings))
+            timings = sample(cold, count=options.requests, budget=options.budget, warmup=1)
+            cold_p50[slug] = (milliseconds(timings, 0.5), len(timings))
     not_more = Figure(f"profile queries, {large:,} attacks", queries[large_slug], "queries", queries[small_slug], f"{small} attacks")
     figures.append(held_to(not_more, ratio_at_most(1)))
-    (small_p50, _), (large_p50, large_samples) = p50[small_slug], p50[large_slug]
-    grown = Figure(f"profile p50 uncached, {large:,} attacks", large_p50, "ms", small_p50, f"{small} attacks", samples=large_samples)
-    figures.append(held_to(grown, ratio_at_most(1.5)))
-    details["profile_sizes"] = {"groups": [small_slug, large_slug], "queries": queries, "p50_ms": p50}
-    print(f"  profile {small} vs {large:,} attacks: {queries} queries, p50 {small_p50:.1f} vs {large_p50:.1f} ms", flush=True)
+    for label, measured in (("uncached", p50), ("built from nothing", cold_p50)):
+        (small_p50, _), (large_p50, large_samples) = measured[small_slug], measured[large_slug]
+        grown = Figure(f"profile p50 {label}, {large:,} attacks", large_p50, "ms", small_p50, f"{small} attacks", samples=large_samples)
+        figures.append(held_to(grown, ratio_at_most(1.5)))
+        print(f"  profile {small} vs {large:,} attacks, {label}: p50 {small_p50:.1f} vs {large_p50:.1f} ms", flush=True)
+    details["profile_sizes"] = {
+        "groups": [small_slug, large_slug],
+        "queries": queries,
+        "p50_ms": p50,
+        "built_from_nothing_p50_ms": cold_p50,
+    }
+    print(f"  profile {small} vs {large:,} attacks: {queries} queries", flush=True)
 
 
 # --- Alias search in process -----------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from kb.cache import cache_public_page, cache_record_page
 from kb.dates import parse_moment_key
 from kb.listing import filtered_list
+from kb.prebuilt import prebuilt_response
 from kb.search import MAX_QUERY_LENGTH, search_text
 from sources import selectors as source_selectors
 
@@ -43,6 +44,11 @@ def group_list(request):
 @require_GET
 @cache_record_page(params=PROFILE_PARAMETERS)
 def group_detail(request, slug):
+    """The profile; as most readers ask for it (no query string), prebuilt and refreshed on write (`kb.prebuilt`)."""
+    return prebuilt_response(request, lambda: _group_detail(request, slug))
+
+
+def _group_detail(request, slug):
     graph = GraphOptions.from_query(request.GET)
     try:
         sort, sort_error = selectors.attack_sort(request.GET.get("sort"))

@@ -10,7 +10,7 @@ class KbConfig(AppConfig):
         from simple_history.signals import pre_create_historical_record
 
         from .audit import require_user_and_reason
-        from .cache import record_written, remember_loaded
+        from .cache import cache_forgotten, record_written, remember_loaded, tags_bumped
         from .history import dated_as_saved
         from .models import curated_models
 
@@ -21,8 +21,14 @@ class KbConfig(AppConfig):
             post_init.connect(remember_loaded, sender=model, dispatch_uid=f"kb.cache.init.{model._meta.label}")
             post_save.connect(record_written, sender=model, dispatch_uid=f"kb.cache.save.{model._meta.label}")
             post_delete.connect(record_written, sender=model, dispatch_uid=f"kb.cache.delete.{model._meta.label}")
-        # A migration may rewrite data without signals: whatever was cached before it is stale.
+        # A migration may rewrite data without signals: whatever was cached or prebuilt before it is stale.
         post_migrate.connect(_after_migrate, dispatch_uid="kb.cache.migrate")
+        tags_bumped.connect(_refresh_prebuilt, dispatch_uid="kb.prebuilt.refresh")
+        # The code this process builds pages with, read now: files changed under it later are not what it runs.
+        from .prebuilt import code_version
+
+        code_version()
+        cache_forgotten.connect(_forget_prebuilt, dispatch_uid="kb.prebuilt.forget")
 
 
 def _after_migrate(sender, using="default", **kwargs):
@@ -30,5 +36,22 @@ def _after_migrate(sender, using="default", **kwargs):
 
     from .cache import bump_data_version
 
-    if sender.name == "kb" and "kb_cache_tag" in connections[using].introspection.table_names():
+    if sender.name != "kb":
+        return
+    tables = connections[using].introspection.table_names()
+    if "kb_cache_tag" in tables:
         bump_data_version()
+    if "kb_prebuilt_page" in tables:
+        _forget_prebuilt(sender)
+
+
+def _refresh_prebuilt(sender, tags, **kwargs):
+    from .prebuilt import refresh
+
+    refresh(tags)
+
+
+def _forget_prebuilt(sender, **kwargs):
+    from .prebuilt import forget_all
+
+    forget_all()

@@ -79,6 +79,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.query import ModelIterable
 from django.db.models.signals import post_delete
+from django.dispatch import Signal
 from django.http import HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.cache import set_response_etag
@@ -92,6 +93,9 @@ BUILD_WAIT_SECONDS = 5.0  # how long a request waits for another's build of the 
 BUILD_POLL_SECONDS = 0.05
 RECORDS_PER_MODEL = 500  # instances of one model an entry names one by one; above it, the model's list tag
 HEADER_LIMIT = 8000  # characters of Surrogate-Key / Cache-Tag (Fastly and Cloudflare accept 16 KB)
+
+tags_bumped = Signal()  # `tags`, once bumped for everyone: `kb.prebuilt` builds again the pages that show them
+cache_forgotten = Signal()  # after a restore: nothing kept before it is to be trusted
 
 
 def data_version() -> int:
@@ -159,17 +163,21 @@ def _with_any_record_tags(tags: Iterable[str]) -> set[str]:
 
 
 def bump_data_version(**kwargs) -> None:
-    """Everything cached is stale: for writes that cannot say what they touched (migrations, restores)."""
+    """Every cached page is stale: for changes that cannot say what they touched (migrations, review decisions). The
+    pages prebuilt in the database (`kb.prebuilt`) go with the records they show, not with this: a bulk write says
+    which models it wrote (`invalidate_models`)."""
     invalidate_tags([ALL])
 
 
 def forget_everything_cached() -> None:
     """After a restore: the versions came back with the data and may be older than the cached entries', so empty the
-    cache this machine sees and purge the CDN rather than trust them. The database is left as the archive holds it."""
+    cache this machine sees and purge the CDN rather than trust them, and forget the prebuilt pages. The database is
+    left as the archive holds it."""
     from .cache_purge import purge
 
     caches[CACHE_ALIAS].clear()
     purge([ALL])
+    cache_forgotten.send(sender=None)
 
 
 def invalidate_models(*models, records: Iterable[tuple[type, int]] = ()) -> None:
@@ -177,6 +185,21 @@ def invalidate_models(*models, records: Iterable[tuple[type, int]] = ()) -> None
     the pages of the records named (`(Group, 12)`), when the caller knows them."""
     tags = {tag for model in models for tag in (list_tag(model), all_records_tag(model), status_tag(model))}
     tags.update(tag for model, pk in records for tag in (record_tag(model, pk), row_tag(model, pk)))
+    invalidate_tags(tags)
+
+
+def invalidate_records(model, pks: Iterable[int]) -> None:
+    """For a bulk write of known records that sends no signals (a change set published in bulk): what a save of each
+    of them would bump, with what appears with it now that it is public. A few queries, whatever their number."""
+    pks = list(pks)
+    if not pks:
+        return
+    fields = _foreign_keys(model)
+    tags = {list_tag(model), status_tag(model)}
+    for pk, *pointed in model._base_manager.filter(pk__in=pks).values_list("pk", *(f.attname for f in fields)):
+        tags.update((record_tag(model, pk), row_tag(model, pk)))
+        tags |= _records_pointed_to(model, fields, pointed)
+    tags |= _shown_with(model, pks)
     invalidate_tags(tags)
 
 
@@ -217,13 +240,13 @@ def _shown_through_it(model) -> tuple[tuple[type, tuple[str, ...]], ...]:
     return tuple(found)
 
 
-def _shown_with(model, pk) -> set[str]:
+def _shown_with(model, pk: int | list[int]) -> set[str]:
     """What appears or vanishes with the record `model`/`pk` when it is published or unpublished: the records shown
     only through it, and through those in turn (a group's attributions, then their citations), each with the records
     it points to, which are the pages that show it (an attribution's attack, a relationship's other group, a
     citation's source), and their models' lists. One query a model and level."""
     tags: set[str] = set()
-    level: dict[type, set] = {model: {pk}}
+    level: dict[type, set] = {model: set(pk) if isinstance(pk, list) else {pk}}
     for _ in range(SHOWN_THROUGH_LEVELS):
         found: dict[type, set] = defaultdict(set)
         for parent, ids in level.items():
@@ -294,6 +317,7 @@ def _bump(tags: set[str]) -> None:
     from .cache_purge import purge
 
     purge(sorted(tags))
+    tags_bumped.send(sender=None, tags=tags)
 
 
 def _pointed_to(instance, fields) -> tuple:

@@ -2,6 +2,8 @@
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -255,3 +257,25 @@ class PendingChange(models.Model):
     @property
     def model(self):
         return self.content_type.model_class()
+
+
+class PrebuiltPage(models.Model):
+    """A public page built ahead of its readers and kept in the database (`kb.prebuilt`): derived from the curated
+    records, never edited, rebuilt when what it shows changes; not curated, so kept without history."""
+
+    address = models.TextField(primary_key=True, help_text="Scheme, host and path: the page's links are absolute.")
+    day = models.DateField(help_text="The day it was built for: a page's citation gives the day it was read.")
+    code = models.CharField(max_length=64, help_text="The release that built it: another release builds it again.")
+    snapshot = models.BigIntegerField(help_text="The data version read before it was built (kb.cache).")
+    tags = ArrayField(models.TextField(), help_text="The cache tags of what it shows; `all` left out.")
+    content = models.BinaryField()
+    content_type = models.CharField(max_length=100)
+    etag = models.CharField(max_length=100)
+    built_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "kb_prebuilt_page"
+        indexes = [GinIndex(fields=["tags"], name="prebuilt_page_tags_idx")]
+
+    def __str__(self):
+        return self.address

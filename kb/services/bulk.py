@@ -9,6 +9,8 @@ from typing import Any
 from django.db import connection, models
 from psycopg import sql
 
+from kb.cache import invalidate_records
+
 from .copy import array_cursor, copy_rows
 from .gate import can_publish, refuse_status_change, require_reason, require_user
 from .pending import queue_values
@@ -16,7 +18,8 @@ from .pending import queue_values
 # Bulk writes for imports. django-simple-history's bulk_create_with_history and bulk_update_with_history build a
 # model instance per record and per history row and insert them through the ORM, which costs far more than the
 # database's own work. These write the same rows with COPY and let PostgreSQL copy each written record into its
-# history table. They send no signals, like every bulk write: the caller calls `kb.cache.bump_data_version()`.
+# history table. They send no signals, like every bulk write: the caller says what they wrote with
+# `kb.cache.invalidate_models()` (a publication here says it itself), which stales cached and prebuilt pages alike.
 HISTORY_BOOKKEEPING = {"history_id", "history_date", "history_change_reason", "history_type", "history_user"}
 
 
@@ -147,6 +150,7 @@ def records_bulk_publish(*, model: type[models.Model], ids: models.QuerySet, use
             # that still count them as drafts would have the planner loop over them row by row.
             cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)).as_string(cursor.connection))
     _copy_into_history(model, published, history_type="~", user=user, reason=reason, moment=moment)
+    invalidate_records(model, published)  # the pages that show them, and those of what they point to
     return len(published)
 
 

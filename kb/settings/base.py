@@ -295,6 +295,13 @@ CACHE_INVALIDATION = os.environ.get("CACHE_INVALIDATION", "tags").strip() or "ta
 if CACHE_INVALIDATION not in ("tags", "global"):
     raise ImproperlyConfigured('CACHE_INVALIDATION must be "tags" or "global".')
 
+# Profiles prebuilt in the database and refreshed on write (kb/prebuilt.py): how many a write builds again at most
+# (the others wait for their next reader), and the release name that tells a page built by other code (by default,
+# a digest of the project's files).
+PREBUILT_PAGES = os.environ.get("PREBUILT_PAGES", "on").strip().lower() not in ("off", "0", "false", "no")
+PREBUILT_REFRESH_ON_WRITE = int(os.environ.get("PREBUILT_REFRESH_ON_WRITE", "10"))
+PREBUILT_PAGES_VERSION = os.environ.get("PREBUILT_PAGES_VERSION", "").strip()
+
 # After a write commits, the tags it bumped are purged at the CDN in front of the site (kb/cache_purge.py): "none",
 # "fastly" (FASTLY_SERVICE_ID, FASTLY_API_TOKEN), "cloudflare" (CLOUDFLARE_ZONE_ID, CLOUDFLARE_API_TOKEN) or "varnish"
 # (VARNISH_PURGE_URL, e.g. http://127.0.0.1:6081/, which must accept PURGE with an xkey header).

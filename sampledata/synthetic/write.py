@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from groups.models import Affiliation, Alias, Attack, Attribution, Group
 from kb.accounts import system_account
-from kb.cache import bump_data_version
+from kb.cache import invalidate_models
 from kb.models import CuratedModel
 from kb.services import records_bulk_create
 from sources.models import Citation, Source
@@ -100,7 +100,7 @@ def generate_dataset(
                                 (Attack, plan.attacks), (Attribution, plan.attributions)):  # fmt: skip
                 writer.write(model, rows)
             writer.write_articles(plan)
-            bump_data_version()  # bulk writes send no save signals: cached public pages must still go stale
+            invalidate_models(*WRITE_ORDER)  # bulk writes send no save signals: cached and prebuilt pages must still go stale
     analyze_began = time.perf_counter()
     with connection.cursor() as cursor:  # fresh statistics, so that the first queries on the new rows get good plans
         for model in WRITE_ORDER:
