@@ -8,6 +8,7 @@ record's key in its place. Keys are slugs and ids (validated when saved) and are
 from __future__ import annotations
 
 import functools
+import re
 from urllib.parse import quote
 
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -31,5 +32,9 @@ def record_path(view_name: str, **kwargs) -> str:
 
 
 def quoted_key(value) -> str:
-    """A record's key as a segment of its address."""
-    return quote(str(value), safe="")
+    """A record's key as a segment of its address. Most keys are slugs and ids, which quoting leaves as they are."""
+    value = str(value)
+    return value if _UNRESERVED(value) else quote(value, safe="")
+
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*\Z").match  # what `quote` never escapes

@@ -9,10 +9,10 @@ from __future__ import annotations
 import functools
 
 from django.utils import timezone
-from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kb.api.csv import country_name
 from kb.api.fields import CountryCodeField, PageURLField, PartialDateField, RecordURLField, partial_date, record_urls
 from sources.api.serializers import CitationBriefSerializer
 from sources.markers import without_markers
@@ -243,12 +243,9 @@ class AttackRowsSerializer(serializers.ListSerializer):
         page_url = record_urls(request, "groups:attack_detail", "key")
         latitude, longitude = _attack_coordinate_fields()
         updated = serializers.DateTimeField(default_timezone=timezone.get_current_timezone())  # as `updated_at`, once a page
-        country_names = {}
 
         def place(row) -> str:
-            if (code := row["country"]) not in country_names:
-                country_names[code] = str(countries.name(code)) if code else ""
-            return attack_place(row["locality"], row["district"], row["province"], country_names[code])
+            return attack_place(row["locality"], row["district"], row["province"], country_name(row["country"]))
 
         def day(value):
             return None if value is None else value.isoformat()

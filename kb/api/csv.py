@@ -41,7 +41,7 @@ def choice_label(model: type[Model], field_name: str) -> Callable[[dict], Any]:
 @functools.lru_cache(maxsize=512)
 def country_name(code: str) -> str:
     """A country's English name by its ISO code ("" for none), looked up once per code."""
-    return countries.name(code) if code else ""
+    return str(countries.name(code)) if code else ""
 
 
 @dataclass(frozen=True)

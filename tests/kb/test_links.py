@@ -1,9 +1,11 @@
 """kb.links.record_path: the address reverse() gives, built from one reversed template a view."""
 
+from urllib.parse import quote
+
 import pytest
 from django.urls import clear_script_prefix, reverse, set_script_prefix
 
-from kb.links import record_path
+from kb.links import quoted_key, record_path
 
 
 @pytest.mark.parametrize(
@@ -32,3 +34,10 @@ def test_the_script_prefix_is_followed():
 
 def test_a_key_cannot_leave_its_place():
     assert record_path("groups:group_detail", slug="../admin/?x=1") == "/groups/..%2Fadmin%2F%3Fx%3D1/"
+
+
+@pytest.mark.parametrize(
+    "key", ["islamic-state", "2016", 7, "a.b_c~d", "", "../admin/?x=1", "ansar al-furqan", "داعش", "tehrik-é", "a/b", "100%", "x\n"]
+)
+def test_a_key_is_quoted_as_urllib_quotes_it_whether_or_not_it_needs_it(key):
+    assert quoted_key(key) == quote(str(key), safe="")
