@@ -16,8 +16,8 @@
   count as those records' parts instead, so an alias edit reaches the lists showing its group, not every list. A
   page about one record (`cache_record_page`, the API's details, a group's STIX bundle) depends only on the records
   it loaded: a new or moved record reaches it through the foreign keys it points by (below).
-- `all`: everything. Every entry depends on it; `bump_data_version()` bumps it (after migrations; a restore empties
-  the cache instead).
+- `all`: everything. Every entry depends on it; `bump_data_version()` bumps it (after migrations and review
+  decisions; a restore empties the cache instead). Prebuilt pages (`kb.prebuilt`) keep every tag but this one.
 
 A read that finds records by their fields rather than by a key, on a record page (a theatre's map draws every group
 of its countries), says so with `depends_on_lists(Group)`; one that reads history rows, which load no instance, names
@@ -44,7 +44,8 @@ edit would empty every profile), which is why a record page depends on loaded re
 record page aggregates over without loading the rows (a profile's chart of attacks beyond the shown page) is seen
 when those rows' group changes, not when the rows alone do.
 Bulk writes, which send no signals, call `invalidate_models(...)` (their models' list and `:all` tags, and the
-records they name) or `bump_data_version()`.
+records they name), or `invalidate_records(model, ids)` for known records (what a save of each would bump). Not
+`bump_data_version()` alone: the pages prebuilt in the database (`kb.prebuilt`) do not depend on `all`.
 
 **Store.** `kb_cache_tag(tag, version)`, shared by every worker. A bump sets the tags' versions to one new value of
 the `kb_data_version` sequence, in one statement, after the transaction commits (at once outside one): inside a

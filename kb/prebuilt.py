@@ -22,6 +22,7 @@ written is neither read nor kept: it could show what is not committed.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import inspect
@@ -35,6 +36,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import DatabaseError, ProgrammingError, connection, connections, router, transaction
 from django.http import Http404, HttpResponse
+from django.http.request import split_domain_port
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import set_response_etag
@@ -138,8 +140,10 @@ def _keep(address: str, response, builder) -> None:
 
 
 def _store(address: str, snapshot: int, tags: list[str], response) -> None:
-    # On the primary (a replica is read-only), in a savepoint if a transaction is open, so that a failure spoils nothing.
-    with transaction.atomic(), connection.cursor() as cursor:
+    # On the primary (a replica is read-only); in a savepoint if a transaction is open, so that a failure spoils nothing
+    # (outside one, the statement is its own transaction).
+    in_savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    with in_savepoint, connection.cursor() as cursor:
         # A page built from older data than the one kept (two builds racing) does not replace it.
         cursor.execute(
             "INSERT INTO kb_prebuilt_page (address, day, code, snapshot, tags, content, content_type, etag, built_at) "
@@ -185,7 +189,7 @@ def rebuild(address: str) -> int:
     parts = urlsplit(address)
     try:
         match = resolve(parts.path)
-        view = inspect.unwrap(match.func)  # the view itself, within its decorators (a GET, the page cache)
+        view = inspect.unwrap(match.func)  # the view itself, without its decorators (GET only, the page cache)
         response = view(_request_for(parts), *match.args, **match.kwargs)
         status = response.status_code
     except (Http404, Resolver404):
@@ -200,22 +204,19 @@ def rebuild(address: str) -> int:
 
 
 def _request_for(parts) -> WSGIRequest:
-    """A reader's anonymous GET of the address, under its scheme and host."""
-    host = parts.netloc
-    name, _, port = host.rpartition(":") if host.rsplit(":", 1)[-1].isdigit() else (host, "", "")
+    """A reader's anonymous GET of the address, under its scheme and host (`request.scheme` falls back on the WSGI
+    scheme when no proxy header is sent)."""
+    domain, port = split_domain_port(parts.netloc)
     environ = {
         "REQUEST_METHOD": "GET",
         "PATH_INFO": parts.path,
         "QUERY_STRING": "",
-        "HTTP_HOST": host,
-        "SERVER_NAME": name or host,
+        "HTTP_HOST": parts.netloc,
+        "SERVER_NAME": domain or parts.netloc,
         "SERVER_PORT": port or ("443" if parts.scheme == "https" else "80"),
         "wsgi.url_scheme": parts.scheme,
         "wsgi.input": io.BytesIO(b""),
     }
-    if parts.scheme == "https" and settings.SECURE_PROXY_SSL_HEADER:
-        header, value = settings.SECURE_PROXY_SSL_HEADER
-        environ[header] = value
     request = WSGIRequest(environ)
     request.user = AnonymousUser()
     return request

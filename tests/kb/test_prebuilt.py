@@ -101,6 +101,17 @@ def test_an_edit_builds_again_at_its_commit_the_prebuilt_profiles_that_show_it(c
 
 
 @committed
+def test_a_page_rebuilt_on_write_keeps_the_scheme_host_and_port_it_was_asked_under(client, state, curator):
+    client.get(PROFILE, secure=True, headers={"host": "localhost:8443"})
+    address = "https://localhost:8443/groups/islamic-state/"
+    assert kept(address) is not None
+    state.name = "Islamic State of Iraq"
+    record_save(instance=state, user=curator, reason="Name as the article gives it")
+    page = bytes(kept(address).content).decode()
+    assert "Islamic State of Iraq" in page and address in page and "http://localhost" not in page
+
+
+@committed
 def test_the_refresh_on_write_builds_no_more_pages_than_set_and_the_rest_wait_for_their_readers(client, state, curator, settings):
     settings.PREBUILT_REFRESH_ON_WRITE = 1
     neighbour = GroupFactory(name="Other Front", slug="other-front")
