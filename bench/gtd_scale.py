@@ -261,6 +261,13 @@ def forget_prebuilt_pages() -> None:
     forget_all()
 
 
+def time_built_from_nothing(client, path: str) -> float:
+    """The time of `path` neither cached nor prebuilt (both made stale outside the timed part)."""
+    bump_data_version()
+    forget_prebuilt_pages()
+    return client.time(path)
+
+
 # --- Through gunicorn ------------------------------------------------------------------------------------------------
 
 
@@ -319,12 +326,7 @@ def measure_pages(port: int, options: argparse.Namespace, figures: list[Figure],
         )
     )
 
-    def built_from_nothing(i: int) -> float:
-        bump_data_version()
-        forget_prebuilt_pages()
-        return client.time(profiles[i % len(profiles)])
-
-    cold = sample(built_from_nothing, count=count, budget=budget)
+    cold = sample(lambda i: time_built_from_nothing(client, profiles[i % len(profiles)]), count=count, budget=budget)
     cold_label = "profile p50, built from nothing (neither cached nor prebuilt)"
     figures.append(Figure(cold_label, milliseconds(cold, 0.5), "ms", health_p50, "/healthz p50", samples=len(cold)))
     details["profiles"] = dict(zip(profiles, public_attack_counts(profiles), strict=True))
@@ -581,9 +583,7 @@ def measure_profile_growth(client: SequentialClient, options: argparse.Namespace
                 return client.time(path)
 
             def cold(i: int, path: str = f"/groups/{slug}/") -> float:
-                bump_data_version()
-                forget_prebuilt_pages()
-                return client.time(path)
+                return time_built_from_nothing(client, path)
 
             timings = sample(run, count=options.requests, budget=options.budget, warmup=1)  # the warm-up prebuilds it
             p50[slug] = (milliseconds(timings, 0.5), len(timings))

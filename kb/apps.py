@@ -23,12 +23,13 @@ class KbConfig(AppConfig):
             post_delete.connect(record_written, sender=model, dispatch_uid=f"kb.cache.delete.{model._meta.label}")
         # A migration may rewrite data without signals: whatever was cached or prebuilt before it is stale.
         post_migrate.connect(_after_migrate, dispatch_uid="kb.cache.migrate")
+        # Prebuilt pages: built again after the writes that change them, forgotten after a restore.
         tags_bumped.connect(_refresh_prebuilt, dispatch_uid="kb.prebuilt.refresh")
+        cache_forgotten.connect(_forget_prebuilt, dispatch_uid="kb.prebuilt.forget")
         # The code this process builds pages with, read now: files changed under it later are not what it runs.
         from .prebuilt import code_version
 
         code_version()
-        cache_forgotten.connect(_forget_prebuilt, dispatch_uid="kb.prebuilt.forget")
 
 
 def _after_migrate(sender, using="default", **kwargs):

@@ -198,8 +198,7 @@ def invalidate_records(model, pks: Iterable[int]) -> None:
     fields = _foreign_keys(model)
     tags = {list_tag(model), status_tag(model)}
     for pk, *pointed in model._base_manager.filter(pk__in=pks).values_list("pk", *(f.attname for f in fields)):
-        tags.update((record_tag(model, pk), row_tag(model, pk)))
-        tags |= _records_pointed_to(model, fields, pointed)
+        tags |= _record_and_pointed_to(model, fields, pk, pointed)
     tags |= _shown_with(model, pks)
     invalidate_tags(tags)
 
@@ -216,7 +215,7 @@ def record_written(sender, instance, **kwargs) -> None:
     tags |= _records_pointed_to(sender, fields, before) | _records_pointed_to(sender, fields, now)
     changed = instance.__dict__.get("_cache_status") != instance.__dict__.get("publication_status")
     if changed and instance.pk is not None and not kwargs.get("created"):  # nothing is shown through a new record yet
-        tags.update(_shown_with(sender, instance.pk))
+        tags.update(_shown_with(sender, (instance.pk,)))
     if changed or before != now or kwargs.get("created") or kwargs.get("signal") is post_delete:
         tags.add(status_tag(sender))
     instance.__dict__["_cache_status"] = instance.__dict__.get("publication_status")  # a second save starts from here
@@ -241,13 +240,13 @@ def _shown_through_it(model) -> tuple[tuple[type, tuple[str, ...]], ...]:
     return tuple(found)
 
 
-def _shown_with(model, pk: int | list[int]) -> set[str]:
-    """What appears or vanishes with the record `model`/`pk` when it is published or unpublished: the records shown
+def _shown_with(model, pks: Iterable[int]) -> set[str]:
+    """What appears or vanishes with the records `model`/`pks` when they are published or unpublished: the records shown
     only through it, and through those in turn (a group's attributions, then their citations), each with the records
     it points to, which are the pages that show it (an attribution's attack, a relationship's other group, a
     citation's source), and their models' lists. One query a model and level."""
     tags: set[str] = set()
-    level: dict[type, set] = {model: set(pk) if isinstance(pk, list) else {pk}}
+    level: dict[type, set] = {model: set(pks)}
     for _ in range(SHOWN_THROUGH_LEVELS):
         found: dict[type, set] = defaultdict(set)
         for parent, ids in level.items():
@@ -256,8 +255,7 @@ def _shown_with(model, pk: int | list[int]) -> set[str]:
                 condition = functools.reduce(operator.or_, (Q(**{f"{name}__in": ids}) for name in names))
                 for part, *pointed in other._base_manager.filter(condition).values_list("pk", *(f.attname for f in fields)):
                     found[other].add(part)
-                    tags.update((record_tag(other, part), row_tag(other, part)))
-                    tags |= _records_pointed_to(other, fields, pointed)
+                    tags |= _record_and_pointed_to(other, fields, part, pointed)
         if not found:
             break
         tags.update(tag for other in found for tag in (list_tag(other), status_tag(other)))
@@ -324,6 +322,12 @@ def _bump(tags: set[str]) -> None:
 def _pointed_to(instance, fields) -> tuple:
     """The values of `fields`, foreign keys of `instance`, as it stands."""
     return tuple(instance.__dict__.get(field.attname) for field in fields)
+
+
+def _record_and_pointed_to(model, fields, pk, values) -> set[str]:
+    """The tags of the record `model`/`pk` (its record and its row) and of the records its foreign keys `fields`, at
+    `values`, point to."""
+    return {record_tag(model, pk), row_tag(model, pk), *_records_pointed_to(model, fields, values)}
 
 
 def _records_pointed_to(model, fields, values) -> set[str]:
@@ -574,6 +578,14 @@ def depends_on_records(records: Iterable[tuple[type, int]]) -> None:
             collector.records[model].add(pk)
 
 
+def depends_on_tags(tags: Iterable[str]) -> None:
+    """For a part of the response kept with its own tags (a cached value, a prebuilt page): the response being built
+    depends on them too."""
+    collector = _collector.get()
+    if collector is not None:
+        collector.extra.update(tags)
+
+
 class collecting:
     """`with collecting() as collector:` notes what the code inside loads and reads; a collection inside another one
     (a cached value built for a page) hands what it found on to the outer one, whose response depends on it too."""
@@ -642,10 +654,8 @@ def cached_value(name: str, build):
     pages need often, costly to compute, the same for every visitor. A page built with it depends on what it does."""
     key = f"value:{hashlib.sha256(name.encode()).hexdigest()}"
     entry = cache_get(key)
-    collector = _collector.get()
     if entry is not None:
-        if collector is not None:
-            collector.extra.update(entry.tags)
+        depends_on_tags(entry.tags)
         return entry.value[0]
     with building(record_page=True) as builder:
         value = build()
@@ -766,17 +776,25 @@ def cached_response(key: str, build, *, record_page: bool = False) -> HttpRespon
         with building(record_page=record_page) as builder:
             response = build()
             response["X-Cache"] = "MISS"
-            if response.status_code == 200 and not response.streaming and not response.has_header("Set-Cookie"):
-                if hasattr(response, "render") and not response.is_rendered:
-                    response.render()
-                if not response.has_header("ETag"):
-                    set_response_etag(response)
+            if ready_to_keep(response):
                 builder.store(key, (response.content, response["Content-Type"], response["ETag"]))
                 tag_headers(response, builder.tags)
     finally:
         if locked:
             caches[CACHE_ALIAS].delete(_lock_key(key))
     return response
+
+
+def ready_to_keep(response) -> bool:
+    """Whether a response may be kept for every visitor (a plain 200, not streamed, setting no cookie), rendered and
+    given its ETag if so."""
+    if response.status_code != 200 or response.streaming or response.has_header("Set-Cookie"):
+        return False
+    if hasattr(response, "render") and not response.is_rendered:
+        response.render()
+    if not response.has_header("ETag"):
+        set_response_etag(response)
+    return True
 
 
 def _lock_key(key: str) -> str:

@@ -39,7 +39,6 @@ from django.http import Http404, HttpResponse
 from django.http.request import split_domain_port
 from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.utils.cache import set_response_etag
 from psycopg.errors import UndefinedTable
 
 from . import cache as kb_cache
@@ -94,9 +93,7 @@ def prebuilt_response(request, build) -> HttpResponse:
     kept = _read(address)
     if kept is not None:
         content, content_type, etag, tags = kept
-        collector = kb_cache._collector.get()
-        if collector is not None:
-            collector.extra.update(tags)
+        kb_cache.depends_on_tags(tags)
         response = HttpResponse(content, content_type=content_type)
         response["ETag"] = etag
         response["X-Prebuilt"] = "HIT"
@@ -125,12 +122,8 @@ def _read(address: str):
 
 
 def _keep(address: str, response, builder) -> None:
-    if response.status_code != 200 or response.streaming or response.has_header("Set-Cookie") or _writing():
+    if _writing() or not kb_cache.ready_to_keep(response):
         return
-    if hasattr(response, "render") and not response.is_rendered:
-        response.render()
-    if not response.has_header("ETag"):
-        set_response_etag(response)
     builder.finish()
     tags = sorted(builder.tags - {kb_cache.ALL})
     try:
