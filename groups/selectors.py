@@ -24,6 +24,7 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
+    JSONField,
     Model,
     OuterRef,
     Prefetch,
@@ -35,14 +36,21 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Greatest, Lower
+from django.db.models.functions import Greatest, JSONObject, Lower
 from django.db.models.query import ModelIterable
 from django.template.defaultfilters import pluralize
 from django_countries import countries
 
-from kb.cache import depends_on_lists, depends_on_records, parts_of_loaded_records, reading_parts_of_loaded_records, showing_rows_of
+from kb.cache import (
+    PartsOfRow,
+    depends_on_lists,
+    depends_on_records,
+    parts_of_loaded_records,
+    reading_parts_of_loaded_records,
+    showing_rows_of,
+)
 from kb.history import history_rows
-from kb.lookups import any_of
+from kb.lookups import any_of, written_once
 from kb.models import PublicationStatus
 from kb.search import SnippetPart, matching, query_words, rows_by_keys, snippet, words_query
 from sources.markers import Run, marker_ids, paragraphs, without_markers
@@ -788,29 +796,29 @@ ATTACK_ROW_FIELDS = (
     "province", "country", "latitude", "longitude", "attack_type", "target_type", "weapon_type", "suicide", "killed",
     "killed_qualifier", "wounded", "wounded_qualifier", "perpetrator_description", "updated_at", "date_sort",
 )  # fmt: skip
-ATTRIBUTION_ROW_FIELDS = ("attack_id", "id", "kind", "attributed_by", "group_id", "group__slug", "group__name")
+ATTRIBUTION_ROW_FIELDS = ("id", "kind", "attributed_by", "group_id", "group__slug", "group__name")
 
 
 def attack_rows(attacks: QuerySet[Attack]) -> QuerySet:
-    """`attacks` (of `public_attacks()`, filtered) as dicts of `ATTACK_ROW_FIELDS`, to page and then complete with
-    `with_public_attributions`."""
-    return attacks.values(*ATTACK_ROW_FIELDS)
+    """`attacks` (of `public_attacks()`, filtered) as dicts of `ATTACK_ROW_FIELDS` and `roles`: the attack's public
+    attributions, as dicts of `ATTRIBUTION_ROW_FIELDS` in their order on the attack's page, read by the same query
+    (`kb.cache.PartsOfRow`). A page of them goes through `shown` before it is shown."""
+    return attacks.values(*ATTACK_ROW_FIELDS, **_attributions_of_row())
 
 
-def with_public_attributions(rows: list[dict]) -> list[dict]:
-    """Rows of `attack_rows`, each given `attributions`: the attack's public attributions as dicts of
-    `ATTRIBUTION_ROW_FIELDS`, in their order on the attack's page. One query for all of them.
+@functools.cache
+def _attributions_of_row() -> dict:
+    attributions = Attribution.objects.public().filter(attack=OuterRef("pk")).order_by()
+    ordering = {f"part_order_{index}": F(field) for index, field in enumerate(("kind", "group__name", "id"))}
+    parts = attributions.values(part=JSONObject(**{field: F(field) for field in ATTRIBUTION_ROW_FIELDS}), **ordering)
+    template = f"(SELECT COALESCE(JSONB_AGG(part ORDER BY {', '.join(ordering)}), '[]') FROM (%(subquery)s) AS parts)"
+    return written_once(Attack, roles=PartsOfRow(parts, template=template, output_field=JSONField()))
 
-    The response being built depends on these attacks and groups as if it had loaded them (`depends_on_records`), and
-    on the attributions through the attacks they point to, as `attacks_for_list` has it."""
-    by_attack: dict[int, list[dict]] = {row["id"]: [] for row in rows}
-    with reading_parts_of_loaded_records(covered=Attribution):
-        attributions = list(Attribution.objects.public().filter(any_of("attack", list(by_attack))).values(*ATTRIBUTION_ROW_FIELDS))
-    for attribution in attributions:
-        by_attack[attribution["attack_id"]].append(attribution)
-    depends_on_records([*((Attack, pk) for pk in by_attack), *((Group, row["group_id"]) for row in attributions)])
-    for row in rows:
-        row["attributions"] = by_attack[row["id"]]
+
+def shown(rows: list[dict]) -> list[dict]:
+    """A page of `attack_rows`: the response being built shows these attacks and their attributions' groups as much as
+    if it had loaded them (`depends_on_records`), and depends on the attributions through the attacks they point to."""
+    depends_on_records([*((Attack, row["id"]) for row in rows), *((Group, role["group_id"]) for row in rows for role in row["roles"])])
     return rows
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
+import functools
 from collections.abc import Callable, Iterable
 
 import django_filters
@@ -180,10 +182,39 @@ def updated_since_filter(field_name: str = "updated_at") -> django_filters.IsoDa
     )
 
 
+class DeclaredFilters(dict):
+    """A FilterSet's declared filters, which each of its instances deep-copies, copied without the form field a filter
+    keeps once it has built it (for the schema, or to know which parameters it reads): that was copied whole, widget
+    and choices, in every request that read a list. Each instance builds its own fields, as before."""
+
+    def __deepcopy__(self, memo):
+        for declared in self.values():
+            if "_field" in declared.__dict__:
+                memo[id(declared.__dict__["_field"])] = _UNBUILT  # copied as a marker, then left out
+        copied = type(self)((name, copy.deepcopy(declared, memo)) for name, declared in self.items())
+        for filter_ in copied.values():
+            if filter_.__dict__.get("_field") is _UNBUILT:
+                del filter_.__dict__["_field"]
+        return copied
+
+
+_UNBUILT = object()
+
+
 class CuratedFilterSet(django_filters.FilterSet):
     """Every list can be asked for what changed since a moment: `?updated_since=2026-11-01T00:00:00Z`."""
 
     updated_since = updated_since_filter()
+
+    @classmethod
+    def get_filters(cls):
+        """The filters, each list of choices given as `FixedChoices`: shared by each request's filters and form, where
+        they were copied pair by pair, twice (a filter set copies its filters, a form its fields), a list a request."""
+        filters = super().get_filters()
+        for filter_ in filters.values():
+            if isinstance(filter_.extra.get("choices"), list | tuple):
+                filter_.extra["choices"] = FixedChoices(filter_.extra["choices"])
+        return DeclaredFilters(filters)
 
 
 YEARS = (1800, 2200)
@@ -199,6 +230,7 @@ class YearFilter(django_filters.NumberFilter):
         super().__init__(min_value=YEARS[0], max_value=YEARS[1], **kwargs)
 
 
+@functools.cache
 def query_parameters(filterset_class: type[django_filters.FilterSet]) -> frozenset[str]:
     """The query parameters a FilterSet reads: each filter's name, or the names its widget reads when it has several
     (a range: `<name>_min`, `<name>_max`), as the form takes them from the query string."""

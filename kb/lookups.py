@@ -1,4 +1,5 @@
-"""Query conditions the apps share, where the ORM's own spelling leads PostgreSQL to a poor plan."""
+"""Query conditions the apps share, where the ORM's own spelling leads PostgreSQL to a poor plan, and expressions
+whose SQL the ORM is slow to write."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import contextlib
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
-from django.db import connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import BigIntegerField, F, Lookup, QuerySet, Value
+from django.db.models.expressions import RawSQL
 
 
 class _AnyOf(Lookup):
@@ -54,3 +56,12 @@ def joined_as_written(using: str):
         # an error, rolling it back puts the setting back.
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('join_collapse_limit', %s, true)", [before])
+
+
+def written_once(model, **columns) -> dict[str, RawSQL]:
+    """`columns`, expressions over `model`'s table (subqueries included), as the SQL the ORM writes for them, to keep
+    and annotate queries of that table with: `queryset.values(**written_once(Attack, roles=...))`. For a long
+    expression the ORM takes longer to write than PostgreSQL to run, the same in every request."""
+    query = model._base_manager.values(**columns).query
+    compiler = query.get_compiler(DEFAULT_DB_ALIAS)
+    return {name: RawSQL(*compiler.compile(query.annotations[name]), output_field=columns[name].output_field) for name in columns}

@@ -103,7 +103,7 @@ class AttackViewSet(ReadOnlyViewSet):
 
     def paginate_queryset(self, queryset):
         """A page of rows, not of attacks: `serializers.AttackRowsSerializer` serialises them."""
-        return selectors.with_public_attributions(super().paginate_queryset(selectors.attack_rows(queryset)))
+        return selectors.shown(super().paginate_queryset(selectors.attack_rows(queryset)))
 
 
 class TheatreViewSet(ReadOnlyViewSet):

@@ -6,7 +6,6 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
@@ -17,6 +16,7 @@ from kb.throttling import ExportThrottle
 
 from .csv import CsvExport, CSVRenderer, csv_response
 from .pagination import positive_int_parameter
+from .renderers import JSONRenderer
 from .routers import ApiRouter, RootLink
 
 

@@ -156,7 +156,7 @@ def test_query_counts_do_not_grow(client, quetta, django_assert_num_queries, ext
         attack = AttackFactory(date=datetime.date(2016, 1, 1), date_precision=DatePrecision.YEAR)
         CitationFactory(attribution=AttributionFactory(attack=attack), group=None, quote=QUOTE)
         CitationFactory(attribution=AttributionFactory(attack=quetta), group=None, quote=QUOTE)
-    with django_assert_num_queries(3):  # data version, page, attributions with groups
+    with django_assert_num_queries(2):  # data version, the page with its attributions and their groups
         assert client.get("/api/v1/attacks/").status_code == 200
     with django_assert_num_queries(5):  # data version, attack, its citations, attributions, their citations
         assert client.get("/api/v1/attacks/quetta-2016/").status_code == 200
@@ -205,6 +205,56 @@ def test_a_page_of_rows_reads_as_each_of_its_attacks_does(get_json, quetta):
     assert (undated["country"], undated["place"], undated["date"], undated["suicide"]) == ("", "", None, False)
     assert (ranged["date_earliest"], ranged["updated_at"]) == ("1970-05-27", "2020-01-02T03:04:05Z")
     assert [a["statement"] for a in ranged["attributions"]] == ["Denied by", "Disputed:", "Suspected by police:"]  # no draft
+
+
+def as_the_serializer_writes_them() -> list[dict]:
+    request = Request(APIRequestFactory().get("/api/v1/attacks/"))
+    one_by_one = [AttackListSerializer(attack, context={"request": request}).data for attack in attacks_for_list()]
+    return json.loads(json.dumps(one_by_one, cls=JSONEncoder))
+
+
+@pytest.mark.parametrize("precision", [value for value in DatePrecision if value != DatePrecision.UNKNOWN])
+def test_every_precision_of_a_date_reads_as_the_serializer_writes_it(get_json, precision):
+    day, month = {DatePrecision.DAY: (4, 3), DatePrecision.MONTH: (1, 3)}.get(precision, (1, 1))
+    AttackFactory(date=datetime.date(2016, month, day), date_precision=precision)
+    AttackFactory(date=datetime.date(1999, month, day), date_precision=precision, date_earliest=datetime.date(1999, 1, 1))
+    status, body = get_json("/api/v1/attacks/")
+    assert status == 200 and body["results"] == as_the_serializer_writes_them()
+    assert body["results"][0]["date"]["display"] in {"4 Mar 2016", "Mar 2016", "early 2016", "mid-2016", "late 2016", "2016"}
+
+
+def test_what_the_database_writes_is_what_the_serializer_writes_whatever_the_text(get_json):
+    """The list's JSON comes from PostgreSQL (`groups.api.documents`): quotes, backslashes, control characters,
+    scripts, keys that must be percent-encoded, every kind of attribution, a country the code list does not know,
+    microseconds or none, each read as `AttackListSerializer` writes it."""
+    odd = GroupFactory(slug="front café/1", name='The "Front" \\ of\nthe\tEast — جبهة')
+    for number, (kind, by) in enumerate([(kind, by) for kind in AttributionKind for by in ("", "the ministry's {spokesman}")]):
+        attack = AttackFactory(
+            slug=f"attaque-{number}" if number % 3 else f"attaque à {number}",
+            title=f'Title with "quotes", \\ a backslash, a bell \x07 and \u2028 — {number}',
+            locality=["Quetta", "", "Mastung"][number % 3],
+            district=["Quetta", "Mastung", ""][number % 3],
+            province="" if number % 2 else "Balochistan",
+            country=["PK", "", "XK", "ZZ"][number % 4],
+            latitude=None if number % 2 else Decimal("0.000000") if number == 0 else Decimal(f"-{number}.012345"),
+            longitude=None if number % 2 else Decimal("179.999999"),
+            suicide=[None, True, False][number % 3],
+            killed=None if number % 2 else number,
+            killed_qualifier="" if number % 2 else "exact",
+            wounded=number if number % 2 else None,
+            wounded_qualifier="about" if number % 2 else "",
+        )
+        AttributionFactory(attack=attack, group=odd, kind=kind, attributed_by=by)
+        if number % 4 == 0:
+            AttributionFactory(attack=attack, kind=AttributionKind.CLAIMED)
+        if number % 2:
+            Attack.objects.filter(pk=attack.pk).update(updated_at=datetime.datetime(2021, 5, 6, 7, 8, 9, tzinfo=datetime.UTC))
+    status, body = get_json("/api/v1/attacks/", {"page_size": 50})
+    assert status == 200 and len(body["results"]) == 2 * len(AttributionKind)
+    assert json.dumps(body["results"]) == json.dumps(as_the_serializer_writes_them())  # keys in their order too
+    assert {attack["url"].rsplit("/", 2)[1] for attack in body["results"]} >= {"attaque%20%C3%A0%200", "attaque-1"}
+    group_urls = {attribution["group"]["url"] for attack in body["results"] for attribution in attack["attributions"]}
+    assert "http://testserver/api/v1/groups/front%20caf%C3%A9%2F1/" in group_urls
 
 
 def test_an_attack_with_no_country_reads_with_an_empty_code(get_json):
