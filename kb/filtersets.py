@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.choices import BaseChoiceIterator
 from django_filters.fields import BaseCSVField, IsoDateTimeField
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -244,3 +245,16 @@ def query_parameters(filterset_class: type[django_filters.FilterSet]) -> frozens
         else:
             names.add(name)
     return frozenset(names)
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend for the API, which reads a list asked for with none of its FilterSet's parameters as the
+    site does (`kb.listing.filtered_list`, an unbound FilterSet): as it is, rather than after building and validating a
+    form of a dozen empty fields to learn that it filters nothing (0.5 ms of an uncached page of attacks). Every
+    FilterSet's filters leave a list as it is when not given (tests/kb/test_filtersets.py)."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and query_parameters(filterset_class).isdisjoint(request.query_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)

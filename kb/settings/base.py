@@ -204,7 +204,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["kb.api.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["kb.filtersets.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "kb.api.pagination.NumberedPagination",
     "DEFAULT_SCHEMA_CLASS": "kb.api.schema.KnowledgeBaseSchema",
     # Counted in the shared `throttle` cache (kb/throttling.py); CSV exports count against both rates.

@@ -4,6 +4,7 @@ import copy
 
 import django_filters
 import pytest
+from django.http import QueryDict
 
 import groups.filtersets
 import sources.filtersets
@@ -40,3 +41,28 @@ def test_choices_are_shared_and_built_fields_not_copied(filterset):
             assert isinstance(choices, FixedChoices) and copy.deepcopy(choices) is choices, name
             assert list(instance.form.fields[name].choices)[-len(choices.choices) :] == list(choices.choices), name
     assert instance.is_valid() and list(instance.form.fields) == list(filterset.base_filters)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("filterset", filterset_classes(), ids=lambda filterset: filterset.__name__)
+def test_with_none_of_its_parameters_a_filterset_leaves_the_list_as_it_is(filterset):
+    """What lets the API skip a FilterSet when a request gives none of its parameters (`kb.filtersets.FilterBackend`),
+    as the site does: bound to nothing, it filters and sorts nothing."""
+    queryset = filterset._meta.model.objects.public()
+    bound = filterset(data=QueryDict(), queryset=queryset)
+    assert bound.is_valid(), bound.errors
+    assert str(bound.qs.query) == str(queryset.query) == str(filterset(None, queryset=queryset).qs.query)
+
+
+@pytest.mark.django_db
+def test_the_api_builds_no_filterset_for_a_list_asked_for_without_filters(client, monkeypatch):
+    from groups.filtersets import AttackFilterSet
+
+    built = []
+    monkeypatch.setattr(AttackFilterSet, "__init__", lambda self, *args, **kwargs: built.append(kwargs) or original(self, *args, **kwargs))
+    original = django_filters.FilterSet.__init__
+    assert client.get("/api/v1/attacks/").status_code == 200 and built == []
+    assert client.get("/api/v1/attacks/", {"page_size": 5}).status_code == 200 and built == []  # paging is no filter
+    assert client.get("/api/v1/attacks/", {"country": "PK"}).status_code == 200 and len(built) == 1
+    assert client.get("/api/v1/attacks/", {"country": "XX"}).status_code == 400 and len(built) == 2
+    assert client.get("/api/v1/attacks/", {"colour": "red"}).status_code == 400 and len(built) == 2  # refused before
