@@ -809,7 +809,8 @@ def attack_rows(attacks: QuerySet[Attack]) -> QuerySet:
 @functools.cache
 def _attributions_of_row() -> dict:
     attributions = Attribution.objects.public().filter(attack=OuterRef("pk")).order_by()
-    ordering = {f"part_order_{index}": F(field) for index, field in enumerate(("kind", "group__name", "id"))}
+    within_attack = [field for field in Attribution._meta.ordering if field != "attack"]  # as on the attack's page
+    ordering = {f"part_order_{index}": F(field) for index, field in enumerate(within_attack)}
     parts = attributions.values(part=JSONObject(**{field: F(field) for field in ATTRIBUTION_ROW_FIELDS}), **ordering)
     template = f"(SELECT COALESCE(JSONB_AGG(part ORDER BY {', '.join(ordering)}), '[]') FROM (%(subquery)s) AS parts)"
     return written_once(Attack, roles=PartsOfRow(parts, template=template, output_field=JSONField()))
