@@ -149,10 +149,9 @@ AFFILIATIONS = CsvExport(
 
 
 def _attack_rows(attacks: QuerySet[Attack]) -> QuerySet:
-    # The attack is public (the outer query): of the attribution's public_q, its own status and its group's are left.
     attributions = (
-        Attribution.objects.published()
-        .filter(Group.public_q("group__"), attack=OuterRef("pk"))
+        Attribution.objects.public(within="attack")  # the outer query's attacks are public
+        .filter(attack=OuterRef("pk"))
         .order_by("kind", "group__name", "id")
         .values(json=JSONObject(kind="kind", by="attributed_by", group="group__name"))
     )

@@ -6,11 +6,12 @@ class KbConfig(AppConfig):
     verbose_name = "Knowledge base"
 
     def ready(self):
+        from django.core.signals import request_finished, request_started
         from django.db.models.signals import post_delete, post_init, post_migrate, post_save, pre_delete, pre_save
         from simple_history.signals import pre_create_historical_record
 
         from .audit import require_user_and_reason
-        from .cache import cache_forgotten, record_written, remember_loaded, tags_bumped
+        from .cache import cache_forgotten, record_written, remember_loaded, request_began, run_after_response, tags_bumped
         from .history import dated_as_saved
         from .models import curated_models
 
@@ -21,6 +22,9 @@ class KbConfig(AppConfig):
             post_init.connect(remember_loaded, sender=model, dispatch_uid=f"kb.cache.init.{model._meta.label}")
             post_save.connect(record_written, sender=model, dispatch_uid=f"kb.cache.save.{model._meta.label}")
             post_delete.connect(record_written, sender=model, dispatch_uid=f"kb.cache.delete.{model._meta.label}")
+        # A page kept in the cache is written once its response is sent (`kb.cache.after_response`).
+        request_started.connect(request_began, dispatch_uid="kb.cache.request_began")
+        request_finished.connect(run_after_response, dispatch_uid="kb.cache.after_response")
         # A migration may rewrite data without signals: whatever was cached or prebuilt before it is stale.
         post_migrate.connect(_after_migrate, dispatch_uid="kb.cache.migrate")
         # Prebuilt pages: built again after the writes that change them, forgotten after a restore.

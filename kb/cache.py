@@ -51,9 +51,10 @@ records they name), or `invalidate_records(model, ids)` for known records (what 
 the `kb_data_version` sequence, in one statement, after the transaction commits (at once outside one): inside a
 transaction a write draws a value at once but keeps its tags on the connection, so it holds no row lock while an
 import runs. An entry keeps its tags and the sequence's value read before it was built (its snapshot); a hit reads
-its tags' versions in one query and is served only if none is past the snapshot. The race (a reader reads the data
-before a commit and the versions after it) cannot keep a stale entry: the bump at commit draws a value past any
-snapshot taken before the data it changed was read. The writing connection sees its own uncommitted change, so it
+its tags' versions in one query (outside a transaction, only whether any moved: one row) and is served only if none
+is past the snapshot. A miss is written to the cache once its response has gone (`after_response`). The race (a
+reader reads the data before a commit and the versions after it) cannot keep a stale entry: the bump at commit draws
+a value past any snapshot taken before the data it changed was read. The writing connection sees its own uncommitted change, so it
 counts its tags at the values drawn at once; an entry it builds then also needs those values in the table (its
 `floor`), so nobody else is served it before the commit, nor ever after a rollback.
 
@@ -68,6 +69,7 @@ import contextlib
 import contextvars
 import functools
 import hashlib
+import logging
 import operator
 import re
 import time
@@ -83,15 +85,18 @@ from django.db.models.signals import post_delete
 from django.dispatch import Signal
 from django.http import HttpResponse, QueryDict
 from django.utils import timezone
-from django.utils.cache import set_response_etag
+from django.utils.cache import quote_etag
 
 from .throttling import page_throttle
+
+logger = logging.getLogger(__name__)
 
 CACHE_ALIAS = "public"
 ALL = "all"
 BUILD_LOCK_SECONDS = 30  # how long a build holds its key's lock at most (a worker that dies mid-build frees it then)
 BUILD_WAIT_SECONDS = 5.0  # how long a request waits for another's build of the same key before building it too
-BUILD_POLL_SECONDS = 0.05
+BUILD_POLL_SECONDS = 0.05  # how long a waiting request sleeps between looks at the lock, at most
+BUILD_FIRST_POLL_SECONDS = 0.002  # and at first, doubling: a build about to be kept (`after_response`) is not waited on
 RECORDS_PER_MODEL = 500  # instances of one model an entry names one by one; above it, the model's list tag
 HEADER_LIMIT = 8000  # characters of Surrogate-Key / Cache-Tag (Fastly and Cloudflare accept 16 KB)
 
@@ -658,6 +663,17 @@ def tag_versions(tags: Iterable[str]) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
+def tags_moved_since(tags: Iterable[str], version: int) -> bool:
+    """Whether any of these tags was bumped past `version`: one row back rather than hundreds. (Asked together with
+    the data version, in one query, it cost the hits that need only the version more than it saved the others.)"""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT FROM kb_cache_tag WHERE tag = ANY(string_to_array(%s, ' ')) AND version > %s)",
+            [" ".join(tags), version],
+        )
+        return cursor.fetchone()[0]
+
+
 def cache_key(request, *parts: str) -> str:
     """The scheme and host are part of the key: pages and API answers hold absolute links (a citation's address, the
     API's `url`s), so one asked for under another allowed host must not be served to this one. The query string is
@@ -704,31 +720,45 @@ class Entry:
 def cache_get(key: str) -> Entry | None:
     """The entry under `key` if none of its tags has moved since it was built: one query, or two when anything was
     written since."""
+    return _lookup(key)[0]
+
+
+def _lookup(key: str) -> tuple[Entry | None, int | None]:
+    """`cache_get(key)`, and the data version read to know (None if there was no entry to check): a build that
+    follows a stale entry takes it as its snapshot rather than reading it again."""
     entry = caches[CACHE_ALIAS].get(key)
     if not isinstance(entry, Entry) or not hasattr(entry, "surrogate_keys"):  # (an entry kept by an earlier release)
-        return None
+        return None, None
     if _global():
-        return entry if data_version() == entry.snapshot else None
-    if not entry.floor and data_version() <= entry.snapshot:
-        # No version was handed out since it was built, so no tag can have moved: a small query rather than the
-        # entry's hundreds of tags (while nobody writes, most hits).
-        return entry
+        version = data_version()
+        return (entry if version == entry.snapshot else None), version
+    version = None
+    if not entry.floor:
+        version = data_version()
+        if version <= entry.snapshot:
+            # No version was handed out since it was built, so no tag can have moved: a small query rather than the
+            # entry's hundreds of tags (while nobody writes, most hits).
+            return entry, version
+        if not connection.in_atomic_block:  # whether any tag moved, not each one's version
+            return (None if tags_moved_since(entry.tags, entry.snapshot) else entry), version
     versions = tag_versions(entry.tags)
     if connection.in_atomic_block:
         own = _own_versions()
         versions.update({tag: max(versions.get(tag, 0), own[tag]) for tag in entry.tags if tag in own})
-    return entry if entry.valid(versions) else None
+    return (entry if entry.valid(versions) else None), version
 
 
 class building:
     """`with building() as build: value = ...; build.store(key, value)`: notes what the value depends on, and stores
     it only if nothing it read changed while it was built."""
 
-    def __init__(self, *, record_page: bool = False):
+    def __init__(self, *, record_page: bool = False, snapshot: int | None = None):
         self.record_page = record_page
+        self.snapshot = snapshot  # the data version, if read already before the build: older is only more cautious
 
     def __enter__(self):
-        self.snapshot = data_version()  # before the data is read
+        if self.snapshot is None:
+            self.snapshot = data_version()  # before the data is read
         self.collecting = collecting()
         self.collector = self.collecting.__enter__()
         self.done = False
@@ -748,11 +778,16 @@ class building:
 
     def store(self, key: str, value) -> None:
         """Kept with the tags and the version read before the build: valid while no tag moves past it."""
+        caches[CACHE_ALIAS].set(key, self.entry(value))
+
+    def entry(self, value) -> Entry:
+        """`value` as it is to be stored: with the tags, the version read before the build, and the versions of the
+        builder's own uncommitted writes (read now, while its transaction is open)."""
         self.finish()
         tags = sorted(self.tags)
         own = _own_versions() if connection.in_atomic_block else {}
         floor = {tag: own[tag] for tag in tags if tag in own}
-        caches[CACHE_ALIAS].set(key, Entry(value, tags, self.snapshot, floor))
+        return Entry(value, tags, self.snapshot, floor)
 
 
 def surrogate_keys(tags: Iterable[str]) -> str:
@@ -782,11 +817,11 @@ def cached_response(key: str, build, *, record_page: bool = False) -> HttpRespon
 
     The ETag is stored with the body: a hit answers without hashing the page again (ConditionalGetMiddleware
     only computes one when the response has none), and a stale entry is never served, so never answers 304."""
-    entry, locked = cache_get(key), None
+    (entry, version), locked = _lookup(key), None
     if entry is None:
         locked = build_lock(key)
         if locked is False:  # another request is building this page: its result, if it comes in time
-            entry = wait_for_build(key)
+            entry, version = wait_for_build(key), None
     if entry is not None:
         content, content_type, etag = entry.value
         response = HttpResponse(content, content_type=content_type)
@@ -794,17 +829,63 @@ def cached_response(key: str, build, *, record_page: bool = False) -> HttpRespon
         response["X-Cache"] = "HIT"
         tag_headers(response, entry)
         return response
+    entry = None
     try:
-        with building(record_page=record_page) as builder:
+        with building(record_page=record_page, snapshot=version) as builder:
             response = build()
             response["X-Cache"] = "MISS"
             if ready_to_keep(response):
-                builder.store(key, (response.content, response["Content-Type"], response["ETag"]))
-                tag_headers(response, builder.tags)
-    finally:
+                entry = builder.entry((response.content, response["Content-Type"], response["ETag"]))
+                tag_headers(response, entry)
+    except BaseException:
         if locked:
             caches[CACHE_ALIAS].delete(_lock_key(key))
+        raise
+    # Written once the response is sent: its reader does not wait for the cache. Those waiting on the lock do.
+    after_response(functools.partial(_keep, key, entry, locked))
     return response
+
+
+def _keep(key: str, entry: Entry | None, locked: bool | None) -> None:
+    cache = caches[CACHE_ALIAS]
+    try:
+        if entry is not None:
+            cache.set(key, entry)
+    finally:
+        if locked:
+            cache.delete(_lock_key(key))
+
+
+# Work left for after the response: a list while a request is being served (from `request_started` to the close of
+# its response, `request_finished`), None outside one.
+_after_response: contextvars.ContextVar[list | None] = contextvars.ContextVar("kb_cache_after_response", default=None)
+
+
+def after_response(job) -> None:
+    """`job()` once the response being served is sent, when the server closes it (`request_finished`); at once outside
+    a request (a command, a view called directly). A failure is logged: the response has gone."""
+    jobs = _after_response.get()
+    if jobs is None:
+        job()
+    else:
+        jobs.append(job)
+
+
+def request_began(**kwargs) -> None:
+    """`request_started` receiver. Work left by a request whose response was never closed is done now, not lost."""
+    run_after_response()
+    _after_response.set([])
+
+
+def run_after_response(**kwargs) -> None:
+    """`request_finished` receiver: the work `after_response` left for this response, in the order it was left."""
+    jobs = _after_response.get()
+    _after_response.set(None)
+    for job in jobs or ():
+        try:
+            job()
+        except Exception:
+            logger.exception("Work left for after a response failed.")
 
 
 def ready_to_keep(response) -> bool:
@@ -815,8 +896,14 @@ def ready_to_keep(response) -> bool:
     if hasattr(response, "render") and not response.is_rendered:
         response.render()
     if not response.has_header("ETag"):
-        set_response_etag(response)
+        response["ETag"] = content_etag(response.content)
     return True
+
+
+def content_etag(content: bytes) -> str:
+    """A strong ETag of the body, by SHA-1 where Django's ConditionalGetMiddleware takes MD5: 50 µs rather than 120
+    for a page of 110 KB, as unlikely to give two bodies one tag. (Stored with the page: a hit does not hash it.)"""
+    return quote_etag(hashlib.sha1(content, usedforsecurity=False).hexdigest())
 
 
 def _lock_key(key: str) -> str:
@@ -837,9 +924,10 @@ def wait_for_build(key: str) -> Entry | None:
     """The entry another request is building under `key`, once its lock is gone; None if it kept nothing (an error,
     a page not to keep) or took longer than BUILD_WAIT_SECONDS: then this request builds the page itself."""
     cache = caches[CACHE_ALIAS]
-    deadline = time.monotonic() + BUILD_WAIT_SECONDS
+    deadline, pause = time.monotonic() + BUILD_WAIT_SECONDS, BUILD_FIRST_POLL_SECONDS
     while time.monotonic() < deadline:
-        time.sleep(BUILD_POLL_SECONDS)
+        time.sleep(pause)
+        pause = min(2 * pause, BUILD_POLL_SECONDS)
         if not cache.has_key(_lock_key(key)):
             return cache_get(key)
     return None

@@ -30,9 +30,13 @@ class CuratedQuerySet(models.QuerySet):
         """Records whose own status is published (their parents may still be drafts)."""
         return self.filter(publication_status=PublicationStatus.PUBLISHED)
 
-    def public(self):
-        """What the public faces may show: published, and so is every record it is shown through."""
-        return self.filter(self.model.public_q())
+    def public(self, *, within: str = ""):
+        """What the public faces may show: published, and so is every record it is shown through.
+
+        `within`, one of those (a foreign key in `PUBLISHED_WITH`), for records read as parts of one already known
+        public, by a query that picks that one itself (an attack's attributions under a list of public attacks): its
+        condition, a join, is left out."""
+        return self.filter(self.model.public_q(within=within) if within else self.model.public_q())
 
     def get_by_slug_or_id(self, key: str):
         """The record whose slug is `key`, or else whose earlier slug it is (a model that keeps them in `previous_slugs`:
@@ -88,11 +92,16 @@ class CuratedModel(models.Model):
         abstract = True
 
     @classmethod
-    def public_q(cls, prefix: str = "") -> Q:
-        """The condition for a public record, for this model or (with `prefix`, e.g. "alias__") through a relation."""
+    def public_q(cls, prefix: str = "", *, within: str = "") -> Q:
+        """The condition for a public record, for this model or (with `prefix`, e.g. "alias__") through a relation;
+        `within`: as `CuratedQuerySet.public`."""
+        if within and within not in cls.PUBLISHED_WITH:
+            shown_through = ", ".join(cls.PUBLISHED_WITH) or "nothing"
+            raise ValueError(f"{cls.__name__} is not shown through {within!r}: it is shown through {shown_through}.")
         condition = Q(**{f"{prefix}publication_status": PublicationStatus.PUBLISHED})
         for name in cls.PUBLISHED_WITH:
-            condition &= cls._meta.get_field(name).related_model.public_q(f"{prefix}{name}__")
+            if name != within:
+                condition &= cls._meta.get_field(name).related_model.public_q(f"{prefix}{name}__")
         return condition
 
     @classmethod

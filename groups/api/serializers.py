@@ -13,7 +13,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kb.api.csv import country_name
-from kb.api.fields import CountryCodeField, PageURLField, PartialDateField, RecordURLField, partial_date, record_urls
+from kb.api.fields import (
+    CountryCodeField,
+    PageURLField,
+    PartialDateField,
+    RecordURLField,
+    column_decimals,
+    partial_date,
+    record_urls,
+    utc_datetimes,
+)
 from sources.api.serializers import CitationBriefSerializer
 from sources.markers import without_markers
 
@@ -241,17 +250,14 @@ class AttackRowsSerializer(serializers.ListSerializer):
         request = self.context.get("request")
         attack_url, group_url = record_urls(request, "api:attack-detail", "slug"), record_urls(request, "api:group-detail", "slug")
         page_url = record_urls(request, "groups:attack_detail", "key")
-        latitude, longitude = _attack_coordinate_fields()
-        updated = serializers.DateTimeField(default_timezone=timezone.get_current_timezone())  # as `updated_at`, once a page
+        latitude, longitude = (column_decimals(field) for field in _attack_coordinate_fields())
+        updated = utc_datetimes(serializers.DateTimeField(default_timezone=timezone.get_current_timezone()))  # as `updated_at`
 
         def place(row) -> str:
             return attack_place(row["locality"], row["district"], row["province"], country_name(row["country"]))
 
         def day(value):
             return None if value is None else value.isoformat()
-
-        def decimal(field, value):
-            return None if value is None else field.to_representation(value)
 
         def attribution(row) -> dict:
             group = {"id": row["group_id"], "url": group_url(row["group__slug"]), "slug": row["group__slug"], "name": row["group__name"]}
@@ -274,8 +280,8 @@ class AttackRowsSerializer(serializers.ListSerializer):
                 "province": row["province"],
                 "country": row["country"],
                 "place": place(row),
-                "latitude": decimal(latitude, row["latitude"]),
-                "longitude": decimal(longitude, row["longitude"]),
+                "latitude": latitude(row["latitude"]),
+                "longitude": longitude(row["longitude"]),
                 "attack_type": row["attack_type"],
                 "target_type": row["target_type"],
                 "weapon_type": row["weapon_type"],
@@ -286,7 +292,7 @@ class AttackRowsSerializer(serializers.ListSerializer):
                 "wounded_qualifier": row["wounded_qualifier"],
                 "perpetrator_description": row["perpetrator_description"],
                 "attributions": [attribution(each) for each in row["roles"]],
-                "updated_at": updated.to_representation(row["updated_at"]),
+                "updated_at": updated(row["updated_at"]),
             }
             for row in rows
         ]

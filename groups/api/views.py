@@ -101,9 +101,15 @@ class AttackViewSet(ReadOnlyViewSet):
     lookup_field = "slug"
     csv_export = exports.ATTACKS
 
+    def get_queryset(self):
+        """The list reads rows, not attacks (`selectors.public_attack_rows`): `serializers.AttackRowsSerializer`
+        serialises them."""
+        if self.action == "list":
+            return selectors.public_attack_rows()
+        return super().get_queryset()
+
     def paginate_queryset(self, queryset):
-        """A page of rows, not of attacks: `serializers.AttackRowsSerializer` serialises them."""
-        return selectors.shown(super().paginate_queryset(selectors.attack_rows(queryset)))
+        return selectors.shown(super().paginate_queryset(queryset))
 
 
 class TheatreViewSet(ReadOnlyViewSet):

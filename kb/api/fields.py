@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
+from decimal import Decimal
 
 from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from kb.dates import DatePrecision, format_partial_date
 from kb.links import STAND_IN, quoted_key, record_path
@@ -27,6 +30,45 @@ def record_urls(request, view_name: str, kwarg: str) -> Callable[[object], str |
     the view reversed and the origin worked out once."""
     before, after = absolute(request, record_path(view_name, **{kwarg: STAND_IN})).split(STAND_IN)
     return lambda key: None if key in (None, "") else f"{before}{quoted_key(key)}{after}"
+
+
+def column_decimals(field: serializers.DecimalField) -> Callable[[Decimal | None], str | None]:
+    """`field.to_representation` for many values read from the column it serializes, None kept as None. A value
+    already at the field's decimal places (each one of such a column) is written as it is, which is what DRF's
+    quantize gives, without a copy of the decimal context and a power of ten for each; any other goes through DRF."""
+    places, digits = field.decimal_places, field.max_digits
+    as_string = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+    if places is None or field.localize or not as_string:
+        return lambda value: None if value is None else field.to_representation(value)
+
+    def represent(value):
+        if value is None:
+            return None
+        if isinstance(value, Decimal) and value.is_finite():
+            _, figures, exponent = value.as_tuple()
+            if exponent == -places and (digits is None or len(figures) <= digits):
+                return f"{value:f}"
+        return field.to_representation(value)
+
+    return represent
+
+
+def utc_datetimes(field: serializers.DateTimeField) -> Callable[[datetime.datetime | None], str | None]:
+    """`field.to_representation` for many datetimes read from the database, None kept as None. When the field writes
+    ISO 8601 in UTC, a value the database gave in UTC is written by `isoformat` alone ("+00:00" as "Z", as DRF
+    does), without DRF's conversion to the field's zone for each; any other goes through DRF."""
+    zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+    output = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    in_utc = zone is datetime.UTC or getattr(zone, "key", None) in ("UTC", "Etc/UTC")
+    if not (in_utc and isinstance(output, str) and output.lower() == ISO_8601):
+        return lambda value: None if value is None else field.to_representation(value)
+
+    def represent(value):
+        if isinstance(value, datetime.datetime) and value.tzinfo is datetime.UTC:
+            return value.isoformat()[:-6] + "Z"
+        return None if value is None else field.to_representation(value)
+
+    return represent
 
 
 class RecordURLField(serializers.HyperlinkedIdentityField):

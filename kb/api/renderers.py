@@ -29,8 +29,9 @@ class JSONRenderer(renderers.JSONRenderer):
             except orjson.JSONEncodeError:
                 pass
             else:
-                for character, escaped in LINE_SEPARATORS:
-                    content = content.replace(character, escaped)
+                if b"\xe2" in content:  # their first byte: one quick look, rather than two searches of a whole page
+                    for character, escaped in LINE_SEPARATORS:
+                        content = content.replace(character, escaped)
                 return content
         return super().render(data, accepted_media_type, renderer_context)
 

@@ -73,6 +73,23 @@ def test_when_the_build_it_waited_for_keeps_nothing_a_request_builds_the_page_it
         released.join()
 
 
+def test_a_waiting_request_looks_again_soon_then_less_often(monkeypatch):
+    """A build's entry is written just after its response has gone: a request that came in meanwhile looks again
+    within milliseconds rather than sleeping a whole poll, and less often the longer the build takes."""
+    assert build_lock(KEY) is True  # another worker's build
+    pauses = []
+
+    def sleep(seconds):
+        pauses.append(seconds)
+        if len(pauses) == 8:
+            caches["public"].delete(kb_cache._lock_key(KEY))  # built and kept, at last
+
+    monkeypatch.setattr(kb_cache.time, "sleep", sleep)
+    monkeypatch.setattr(kb_cache, "BUILD_WAIT_SECONDS", 3600)
+    assert kb_cache.wait_for_build(KEY) is None  # it kept nothing: the request builds the page itself
+    assert pauses == [0.002, 0.004, 0.008, 0.016, 0.032, 0.05, 0.05, 0.05]
+
+
 def test_a_failed_build_releases_its_lock():
     def failing():
         raise RuntimeError("the view failed")

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from groups.models import Alias
 from kb.cache import bump_data_version, data_version
@@ -57,6 +58,26 @@ def test_a_hit_reads_its_tags_only_once_anything_was_written_since(client, curat
     alias.name = "Daish"
     record_save(instance=alias, user=curator, reason="Spelling in the article")
     assert "Daish" in client.get("/groups/islamic-state/").content.decode()  # a tag moved: built again
+
+
+@committed
+def test_a_stale_page_is_known_stale_by_one_row_and_built_again_from_the_version_then_read(client, curator):
+    """Outside a transaction, whether any of a page's hundreds of tags moved is one row back, not one per tag; and
+    the build that follows takes the data version read to know as its snapshot rather than reading it again."""
+    group = GroupFactory(name="Islamic State", slug="islamic-state")
+    assert client.get("/api/v1/groups/")["X-Cache"] == "MISS"
+    group.name = "Islamic State (IS)"
+    record_save(instance=group, user=curator, reason="The name the article gives")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/groups/")
+    assert response["X-Cache"] == "MISS" and "Islamic State (IS)" in response.content.decode()
+    statements = [query["sql"] for query in queries]
+    assert sum("kb_data_version" in sql for sql in statements) == 1
+    (check,) = (sql for sql in statements if "kb_cache_tag" in sql)
+    assert check.startswith("SELECT EXISTS")
+    assert client.get("/api/v1/groups/")["X-Cache"] == "HIT"  # kept, and valid, with that snapshot
+    SourceFactory(title="An unrelated report")
+    assert client.get("/api/v1/groups/")["X-Cache"] == "HIT"  # versions moved, none of its tags
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -32,3 +32,10 @@ def test_partial_dates_render_with_their_precision(value, precision, expected):
 )
 def test_periods_read_as_a_researcher_would_say_them(start, end, expected):
     assert format_period(*start, *end) == expected
+
+
+def test_every_month_is_written_as_strftime_writes_it():
+    for month in range(1, 13):
+        value = datetime.date(2016, month, 26)
+        assert format_partial_date(value, DatePrecision.DAY) == f"26 {value:%b %Y}"
+        assert format_partial_date(value, DatePrecision.MONTH) == f"{value:%b %Y}"

@@ -46,6 +46,22 @@ def test_an_attribution_needs_its_attack_and_group_public():
     assert list(Attribution.objects.public()) == [shown]
 
 
+def test_parts_read_within_a_public_record_leave_its_condition_to_the_query_that_picks_it():
+    shown = AttributionFactory()
+    AttributionFactory(attack=shown.attack, group=GroupFactory(publication_status=DRAFT))
+    AttributionFactory(attack=shown.attack, publication_status=DRAFT)
+    of_a_draft = AttributionFactory(attack__publication_status=DRAFT)
+    within = Attribution.objects.public(within="attack")
+    assert list(within.filter(attack=shown.attack)) == list(Attribution.objects.public()) == [shown]
+    assert list(within.filter(attack=of_a_draft.attack)) == [of_a_draft]  # the attack is the caller's to choose
+    unordered = str(within.order_by().query)  # (the model's order reads the attack's date)
+    assert "groups_attack" not in unordered and "groups_group" in unordered  # a join the fewer
+    with pytest.raises(ValueError, match="Attribution is not shown through 'source': it is shown through attack, group"):
+        Attribution.objects.public(within="source")
+    with pytest.raises(ValueError, match="shown through nothing"):
+        Group.objects.public(within="group")
+
+
 def test_a_citation_needs_its_source_and_the_fact_it_supports_public():
     shown = CitationFactory()
     CitationFactory(publication_status=DRAFT)

@@ -163,3 +163,21 @@ def test_the_file_cache_keeps_entries_uncompressed_and_reads_django_s_as_misses(
 
     FileBasedCache(str(tmp_path), {}).set("page", page, 60)
     assert cache.get("page") is None and cache.get("page", "default") == "default"
+
+
+def test_the_file_cache_replaces_an_entry_and_leaves_nothing_behind_a_failed_write(tmp_path):
+    """A new entry replaces the old one without renaming over it (ext4 flushes a file renamed over another); a write
+    that fails keeps the old entry and leaves no file of its own."""
+    cache = FileCache(str(tmp_path), {})
+    cache.set("page", "first", 60)
+    cache.set("page", "second", 60)
+    assert cache.get("page") == "second" and len(os.listdir(tmp_path)) == 1
+
+    class Unpicklable:
+        def __reduce__(self):
+            raise TypeError("cannot be kept")
+
+    with pytest.raises(TypeError):
+        cache.set("page", Unpicklable(), 60)
+    assert cache.get("page") == "second" and len(os.listdir(tmp_path)) == 1
+    assert cache.count("requests", 60) == 1 and cache.count("requests", 60) == 2
