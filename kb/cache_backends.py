@@ -92,17 +92,23 @@ class FileCache(FileBasedCache):
             super()._cull()
 
     def count(self, key: str, timeout: int) -> int:
+        """Under the folder's lock: a live counter is rewritten in place, keeping its first count's expiry (one small
+        file read and written, no new file moved in); an expired or unreadable one starts again at 1."""
         self._createdir()
         with open(os.path.join(self._dir, self.LOCK_NAME), "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
-            now = time.time()
-            expires = self.get(f"{key}:expires")
-            value = (self.get(key) or 0) + 1 if expires is not None else 1
-            if expires is None:  # a later count keeps the first one's expiry
-                expires = now + timeout
-                self.set(f"{key}:expires", expires, timeout)
-            self.set(key, value, max(1, round(expires - now)))
-            return value
+            try:
+                with open(self._key_to_file(key), "r+b") as file:
+                    expires, value = pickle.load(file), pickle.load(file) + 1
+                    if expires is None or expires >= time.time():
+                        file.seek(0)
+                        file.write(pickle.dumps(expires, self.pickle_protocol) + pickle.dumps(value, self.pickle_protocol))
+                        file.truncate()
+                        return value
+            except (FileNotFoundError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+                pass
+            self.set(key, 1, timeout)
+            return 1
 
     def acquire(self, key: str, timeout: int) -> bool:
         self._createdir()

@@ -248,8 +248,8 @@ class AttackRowsSerializer(serializers.ListSerializer):
         if not rows or not isinstance(rows[0], dict):
             return super().to_representation(rows)
         request = self.context.get("request")
-        attack_url, group_url = record_urls(request, "api:attack-detail", "slug"), record_urls(request, "api:group-detail", "slug")
-        page_url = record_urls(request, "groups:attack_detail", "key")
+        attack_url, page_url = record_urls(request, "api:attack-detail", "slug"), record_urls(request, "groups:attack_detail", "key")
+        group_url = functools.cache(record_urls(request, "api:group-detail", "slug"))  # a page names a few groups often
         latitude, longitude = (column_decimals(field) for field in _attack_coordinate_fields())
         updated = utc_datetimes(serializers.DateTimeField(default_timezone=timezone.get_current_timezone()))  # as `updated_at`
 

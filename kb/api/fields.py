@@ -45,9 +45,11 @@ def column_decimals(field: serializers.DecimalField) -> Callable[[Decimal | None
         if value is None:
             return None
         if isinstance(value, Decimal) and value.is_finite():
-            _, figures, exponent = value.as_tuple()
-            if exponent == -places and (digits is None or len(figures) <= digits):
-                return f"{value:f}"
+            # As written, its places are those after the point; its figures at most as many as written, sign aside.
+            text = f"{value:f}"
+            point = text.find(".")
+            if point > 0 and len(text) - point - 1 == places and (digits is None or len(text) - 1 - (text[0] == "-") <= digits):
+                return text
         return field.to_representation(value)
 
     return represent

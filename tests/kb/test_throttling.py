@@ -86,6 +86,19 @@ def test_the_file_store_keeps_a_counters_first_expiry(tmp_path, monkeypatch):
     assert cache.count("k", 10) == 1
 
 
+def test_the_file_store_counts_in_place_in_one_file(tmp_path):
+    """A count reads and rewrites one small file, rather than writing two entries and moving them in."""
+    cache = FileCache(str(tmp_path), {})
+    assert cache.count("k", 60) == 1
+    (counter,) = (path for path in tmp_path.iterdir() if path.name != FileCache.LOCK_NAME)
+    first = counter.stat().st_ino
+    assert [cache.count("k", 60) for _ in range(3)] == [2, 3, 4]
+    assert counter.stat().st_ino == first and sorted(tmp_path.iterdir()) == sorted([counter, tmp_path / FileCache.LOCK_NAME])
+    assert cache.get("k") == 4  # as any entry: the throttles read the previous window's count so
+    counter.write_bytes(b"not a counter")
+    assert cache.count("k", 60) == 1  # unreadable: counted afresh
+
+
 def test_the_file_cache_looks_at_its_folder_once_every_so_many_writes(tmp_path, monkeypatch):
     cache = FileCache(str(tmp_path), {"OPTIONS": {"MAX_ENTRIES": 5, "CULL_FREQUENCY": 2, "CULL_EVERY": 10}})
     listings = []
