@@ -25,6 +25,7 @@ from .filtersets import (
     TheatreFilterSet,
 )
 from .models import (
+    ATTRIBUTION_ORDER_WITHIN_ATTACK,
     Affiliation,
     Alias,
     Attack,
@@ -152,7 +153,7 @@ def _attack_rows(attacks: QuerySet[Attack]) -> QuerySet:
     attributions = (
         Attribution.objects.public(within="attack")  # the outer query's attacks are public
         .filter(attack=OuterRef("pk"))
-        .order_by("kind", "group__name", "id")
+        .order_by(*ATTRIBUTION_ORDER_WITHIN_ATTACK)
         .values(json=JSONObject(kind="kind", by="attributed_by", group="group__name"))
     )
     return attacks.annotate(attributed=ArraySubquery(attributions)).values(

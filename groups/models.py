@@ -759,6 +759,10 @@ def attribution_phrase(kind: str, by: str) -> str:
     return "Denied by"
 
 
+# An attack's attributions in the order its page, the API and the exports give them (the model's order, after the attack).
+ATTRIBUTION_ORDER_WITHIN_ATTACK = ("kind", "group__name", "id")
+
+
 class Attribution(CuratedModel):
     """A statement that a group carried out an attack: its claim, an authority's attribution, a suspicion."""
 
@@ -780,7 +784,7 @@ class Attribution(CuratedModel):
     class Meta:
         verbose_name = "attribution"
         verbose_name_plural = "attributions"
-        ordering = ["attack", "kind", "group__name", "id"]
+        ordering = ["attack", *ATTRIBUTION_ORDER_WITHIN_ATTACK]
         permissions = [("publish_attribution", "Can publish or unpublish attributions")]
         constraints = [
             models.UniqueConstraint(

@@ -64,6 +64,7 @@ from .figures.maps import AttackMap, MapPoint, attack_map, locator_map
 from .models import (
     ATTACK_DATE_SORT,
     ATTACK_SEARCH_DOCUMENT,
+    ATTRIBUTION_ORDER_WITHIN_ATTACK,
     SECTION_SEARCH_DOCUMENT,
     Affiliation,
     Alias,
@@ -821,8 +822,7 @@ def _public_attack_rows() -> QuerySet:  # never evaluated itself: its copies are
 @functools.cache
 def _attributions_of_row() -> dict:
     attributions = Attribution.objects.public(within="attack").filter(attack=OuterRef("pk")).order_by()
-    within_attack = [field for field in Attribution._meta.ordering if field != "attack"]  # as on the attack's page
-    ordering = {f"part_order_{index}": F(field) for index, field in enumerate(within_attack)}
+    ordering = {f"part_order_{index}": F(field) for index, field in enumerate(ATTRIBUTION_ORDER_WITHIN_ATTACK)}
     parts = attributions.values(part=JSONObject(**{field: F(field) for field in ATTRIBUTION_ROW_FIELDS}), **ordering)
     template = f"(SELECT COALESCE(JSONB_AGG(part ORDER BY {', '.join(ordering)}), '[]') FROM (%(subquery)s) AS parts)"
     return written_once(Attack, roles=PartsOfRow(parts, template=template, output_field=JSONField()))

@@ -54,8 +54,8 @@ import runs. An entry keeps its tags and the sequence's value read before it was
 its tags' versions in one query (outside a transaction, only whether any moved: one row) and is served only if none
 is past the snapshot. A miss is written to the cache once its response has gone (`after_response`). The race (a
 reader reads the data before a commit and the versions after it) cannot keep a stale entry: the bump at commit draws
-a value past any snapshot taken before the data it changed was read. The writing connection sees its own uncommitted change, so it
-counts its tags at the values drawn at once; an entry it builds then also needs those values in the table (its
+a value past any snapshot taken before the data it changed was read. The writing connection sees its own uncommitted
+change, so it counts its tags at the values drawn at once; an entry it builds then also needs those values in the table (its
 `floor`), so nobody else is served it before the commit, nor ever after a rollback.
 
 **Outside.** Public responses carry the tags in `Surrogate-Key` (Fastly, Varnish xkey) and `Cache-Tag`
@@ -829,7 +829,6 @@ def cached_response(key: str, build, *, record_page: bool = False) -> HttpRespon
         response["X-Cache"] = "HIT"
         tag_headers(response, entry)
         return response
-    entry = None
     try:
         with building(record_page=record_page, snapshot=version) as builder:
             response = build()
@@ -838,15 +837,15 @@ def cached_response(key: str, build, *, record_page: bool = False) -> HttpRespon
                 entry = builder.entry((response.content, response["Content-Type"], response["ETag"]))
                 tag_headers(response, entry)
     except BaseException:
-        if locked:
-            caches[CACHE_ALIAS].delete(_lock_key(key))
+        _keep_and_unlock(key, None, locked)
         raise
     # Written once the response is sent: its reader does not wait for the cache. Those waiting on the lock do.
-    after_response(functools.partial(_keep, key, entry, locked))
+    after_response(functools.partial(_keep_and_unlock, key, entry, locked))
     return response
 
 
-def _keep(key: str, entry: Entry | None, locked: bool | None) -> None:
+def _keep_and_unlock(key: str, entry: Entry | None, locked: bool | None) -> None:
+    """`entry` (if any) kept under `key`, then the build's lock (if this request took it) released."""
     cache = caches[CACHE_ALIAS]
     try:
         if entry is not None:

@@ -53,8 +53,8 @@ class FileCache(FileBasedCache):
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         """As Django's backend, written to a file of its own and moved in place, but into a name the old entry no
-        longer holds: ext4 flushes a file renamed over another to disk at once (`auto_da_alloc`), 110 µs a write,
-        a third of a request's counting by the throttles. A reader between the two steps finds no entry: a miss."""
+        longer holds: ext4 flushes a file renamed over another to disk at once (`auto_da_alloc`), 110 µs a write. A
+        reader between the two steps finds no entry: a miss."""
         self._createdir()  # the folder may have been removed
         name = self._key_to_file(key, version)
         self._cull()

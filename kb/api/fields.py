@@ -38,19 +38,18 @@ def column_decimals(field: serializers.DecimalField) -> Callable[[Decimal | None
     quantize gives, without a copy of the decimal context and a power of ten for each; any other goes through DRF."""
     places, digits = field.decimal_places, field.max_digits
     as_string = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+    as_drf_writes = _as_drf_writes(field)
     if places is None or field.localize or not as_string:
-        return lambda value: None if value is None else field.to_representation(value)
+        return as_drf_writes
 
     def represent(value):
-        if value is None:
-            return None
         if isinstance(value, Decimal) and value.is_finite():
             # As written, its places are those after the point; its figures at most as many as written, sign aside.
             text = f"{value:f}"
             point = text.find(".")
             if point > 0 and len(text) - point - 1 == places and (digits is None or len(text) - 1 - (text[0] == "-") <= digits):
                 return text
-        return field.to_representation(value)
+        return as_drf_writes(value)
 
     return represent
 
@@ -62,15 +61,21 @@ def utc_datetimes(field: serializers.DateTimeField) -> Callable[[datetime.dateti
     zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
     output = getattr(field, "format", api_settings.DATETIME_FORMAT)
     in_utc = zone is datetime.UTC or getattr(zone, "key", None) in ("UTC", "Etc/UTC")
+    as_drf_writes = _as_drf_writes(field)
     if not (in_utc and isinstance(output, str) and output.lower() == ISO_8601):
-        return lambda value: None if value is None else field.to_representation(value)
+        return as_drf_writes
 
     def represent(value):
         if isinstance(value, datetime.datetime) and value.tzinfo is datetime.UTC:
             return value.isoformat()[:-6] + "Z"
-        return None if value is None else field.to_representation(value)
+        return as_drf_writes(value)
 
     return represent
+
+
+def _as_drf_writes(field: serializers.Field) -> Callable:
+    """`field.to_representation`, None kept as None (DRF skips the field for it)."""
+    return lambda value: None if value is None else field.to_representation(value)
 
 
 class RecordURLField(serializers.HyperlinkedIdentityField):
