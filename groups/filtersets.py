@@ -22,8 +22,6 @@ from kb.lookups import any_of
 from kb.search import matching, query_words
 
 from .models import (
-    ATTACK_SEARCH_DOCUMENT,
-    SECTION_SEARCH_DOCUMENT,
     Affiliation,
     AffiliationKind,
     Alias,
@@ -213,7 +211,7 @@ class GroupSectionFilterSet(CuratedFilterSet):
         fields = ["q", "group", "topic", "updated_since", "ordering"]
 
     def filter_q(self, queryset, name, value):
-        return matching(queryset, SECTION_SEARCH_DOCUMENT, query_words(value))
+        return matching(queryset, query_words(value))
 
 
 class AttackFilterSet(CuratedFilterSet):
@@ -249,7 +247,7 @@ class AttackFilterSet(CuratedFilterSet):
         ]  # fmt: skip
 
     def filter_q(self, queryset, name, value):
-        return matching(queryset, ATTACK_SEARCH_DOCUMENT, query_words(value))
+        return matching(queryset, query_words(value))
 
     def filter_attribution(self, queryset, name, value):
         """`group` and `attribution_kind` apply to the same attribution: `group=islamic-state&attribution_kind=claimed`."""

@@ -27,7 +27,7 @@ from kb.dates import (
 )
 from kb.links import record_path
 from kb.models import AuditedModel, CuratedModel, status_index, updated_index
-from kb.search import search_document
+from kb.search import search_document_field
 from sources.markers import MARKER, marker_ids, marker_problems
 from sources.models import Citation
 
@@ -578,9 +578,6 @@ def _count_with_qualifier(model: str, count: str) -> list[models.CheckConstraint
 UNDATED_SORTS_AS = datetime.date(1, 1, 1)
 ATTACK_DATE_SORT = Coalesce("date", Value(UNDATED_SORTS_AS))
 
-# What the `q` filter and the site search look through (kb.search), indexed.
-ATTACK_SEARCH_DOCUMENT = search_document("title", "locality", "district", "province", "description")
-
 
 class Attack(CuratedModel):
     """A violent event the sources report, coded with GTD's vocabularies; who did it lives in attributions."""
@@ -628,6 +625,9 @@ class Attack(CuratedModel):
         "generic perpetrator labels). Not an attribution to any group.",
     )
 
+    # What the `q` filter and the site search look through (kb.search), indexed.
+    search_document = search_document_field("title", "locality", "district", "province", "description")
+
     class Meta:
         verbose_name = "attack"
         verbose_name_plural = "attacks"
@@ -674,7 +674,7 @@ class Attack(CuratedModel):
             models.Index(fields=["date", "id"], name="attack_date_idx"),
             models.Index(ATTACK_DATE_SORT.desc(), F("id").desc(), name="attack_date_sort_idx"),
             models.Index(fields=["country"], name="attack_country_idx"),
-            GinIndex(ATTACK_SEARCH_DOCUMENT, name="attack_search_document"),
+            GinIndex(fields=["search_document"], name="attack_search_document"),
             # A group's public attacks by id, each with its date, read from the index alone (`groups.selectors.group_attacks`).
             models.Index(fields=["id"], include=["date"], condition=Q(publication_status="published"), name="attack_published_date_idx"),
         ]
@@ -1206,8 +1206,9 @@ class SectionTopic(models.TextChoices):
 
 # What the site search looks through in a profile section (kb.search), indexed: its heading and its text without the
 # citation markers, whose "cite" and numbers are no words of the prose.
-SECTION_SEARCH_DOCUMENT = search_document(
-    "heading", Func(F("text"), Value(MARKER.pattern), Value(" "), Value("g"), function="regexp_replace", output_field=TextField())
+SECTION_SEARCH_WORDS = (
+    "heading",
+    Func(F("text"), Value(MARKER.pattern), Value(" "), Value("g"), function="regexp_replace", output_field=TextField()),
 )
 
 
@@ -1241,6 +1242,8 @@ class GroupSection(CuratedModel):
         "designations, people, size estimates and attacks."
     )
 
+    search_document = search_document_field(*SECTION_SEARCH_WORDS)  # what the site search looks through, indexed
+
     class Meta:
         verbose_name = "profile section"
         verbose_name_plural = "profile sections"
@@ -1263,7 +1266,7 @@ class GroupSection(CuratedModel):
             status_index("groupsection"),
             models.Index(fields=["group", "updated_at"], name="groupsection_group_updated_idx"),  # a profile's last update
             updated_index("groupsection", "group"),
-            GinIndex(SECTION_SEARCH_DOCUMENT, name="groupsection_search_document"),
+            GinIndex(fields=["search_document"], name="groupsection_search_document"),
         ]
 
     def __str__(self) -> str:

@@ -63,9 +63,7 @@ from .figures.graphs import EDGE_FAMILIES, FAMILY_OF_KIND, EdgeFamily, GraphOpti
 from .figures.maps import AttackMap, MapPoint, attack_map, locator_map
 from .models import (
     ATTACK_DATE_SORT,
-    ATTACK_SEARCH_DOCUMENT,
     ATTRIBUTION_ORDER_WITHIN_ATTACK,
-    SECTION_SEARCH_DOCUMENT,
     Affiliation,
     Alias,
     AliasKind,
@@ -1107,7 +1105,7 @@ class SectionMatch:
 
 def search_sections(query: str, *, limit: int = 20) -> list[SectionMatch]:
     """The public profile sections with every word of `query` (or the beginning of it) in their heading or text, the
-    best ranked first (`ts_rank`), each with its group. One query, through the GIN index of `SECTION_SEARCH_DOCUMENT`.
+    best ranked first (`ts_rank`), each with its group. One query, through the GIN index of its `search_document`.
 
     Only what readers see is searched: published sections of public groups, as published (an edit awaiting review is
     a `PendingChange`, not the row), and their words without the citation markers."""
@@ -1116,7 +1114,7 @@ def search_sections(query: str, *, limit: int = 20) -> list[SectionMatch]:
     if ranked_by is None:
         return []
     sections = GroupSection.objects.public().select_related("group").only("topic", "heading", "text", "group__name", "group__slug")
-    found = matching(sections, SECTION_SEARCH_DOCUMENT, words).annotate(rank=SearchRank(F("search_document"), ranked_by))
+    found = matching(sections, words).annotate(rank=SearchRank(F("search_document"), ranked_by))
     return [
         SectionMatch(section, snippet(without_markers(section.text, keeping=set()), words))
         for section in found.order_by("-rank", Lower("group__name"), "id")[:limit]
@@ -1133,7 +1131,7 @@ def search_attacks(query: str, *, limit: int = 20) -> list[Attack]:
         code = countries.by_name(text)
         return Q(country=code) if code else Q(pk__in=[])
 
-    return list(matching(attacks_for_list(), ATTACK_SEARCH_DOCUMENT, words, also=in_country, or_=in_country(query.strip()))[:limit])
+    return list(matching(attacks_for_list(), words, also=in_country, or_=in_country(query.strip()))[:limit])
 
 
 # --- Editors' preview (the admin; drafts included) ---------------------------------------------------------------

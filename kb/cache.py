@@ -147,7 +147,7 @@ def parts_tag(model, part_model, pk) -> str:
     return f"{model._meta.label_lower}.{part_model._meta.model_name}:{pk}"
 
 
-def _names_records(tag: str) -> bool:
+def names_records(tag: str) -> bool:
     """`groups.group:12`, `groups.group.row:12`, `groups.group.alias:12`; not `groups.group`, `groups.group:all`,
     `groups.group:any` or `all`."""
     return ":" in tag and not tag.endswith((":all", ":any"))
@@ -155,7 +155,7 @@ def _names_records(tag: str) -> bool:
 
 def _names_one_record(tag: str) -> bool:
     """`groups.group:12`, but not its row's or its parts' tags (`groups.group.row:12`), always bumped with it."""
-    return _names_records(tag) and tag.partition(":")[0].count(".") == 1
+    return names_records(tag) and tag.partition(":")[0].count(".") == 1
 
 
 def _with_any_record_tags(tags: Iterable[str]) -> set[str]:
@@ -280,7 +280,7 @@ def invalidate_tags(tags: Iterable[str]) -> None:
     if not registered and not connection.savepoint_ids:
         # The first write of this transaction at its outer level: what is left is a rolled-back transaction's.
         connection._kb_cache_own_versions = {}
-    _own_versions().update(dict.fromkeys(tags, _next_version()))
+    own_versions().update(dict.fromkeys(tags, _next_version()))
     if not registered:
         # Read from the connection's own list rather than a flag, so that a rolled-back savepoint, which drops
         # the callbacks registered inside it, lets the next write register one again. The tags stay with the
@@ -288,7 +288,7 @@ def invalidate_tags(tags: Iterable[str]) -> None:
         transaction.on_commit(_flush_at_commit, robust=True)  # the data is committed by then: a failure is logged, not raised
 
 
-def _own_versions() -> dict[str, int]:
+def own_versions() -> dict[str, int]:
     """The tags this connection's transaction wrote to, at the versions it sees them until it commits."""
     own = getattr(connection, "_kb_cache_own_versions", None)
     if own is None:
@@ -303,7 +303,7 @@ def _next_version() -> int:
 
 
 def _flush_at_commit() -> None:
-    tags = set(_own_versions())
+    tags = set(own_versions())
     connection._kb_cache_own_versions = {}
     _bump(tags)
 
@@ -650,7 +650,8 @@ def _merge(outer: _Collector, inner: _Collector) -> None:
     outer.extra |= inner.extra
 
 
-def _global() -> bool:
+def invalidation_is_global() -> bool:
+    """`CACHE_INVALIDATION = "global"`: any write makes every page stale (the `all` tag), kept to compare with tags."""
     return getattr(settings, "CACHE_INVALIDATION", "tags") == "global"
 
 
@@ -729,7 +730,7 @@ def _lookup(key: str) -> tuple[Entry | None, int | None]:
     entry = caches[CACHE_ALIAS].get(key)
     if not isinstance(entry, Entry) or not hasattr(entry, "surrogate_keys"):  # (an entry kept by an earlier release)
         return None, None
-    if _global():
+    if invalidation_is_global():
         version = data_version()
         return (entry if version == entry.snapshot else None), version
     version = None
@@ -743,7 +744,7 @@ def _lookup(key: str) -> tuple[Entry | None, int | None]:
             return (None if tags_moved_since(entry.tags, entry.snapshot) else entry), version
     versions = tag_versions(entry.tags)
     if connection.in_atomic_block:
-        own = _own_versions()
+        own = own_versions()
         versions.update({tag: max(versions.get(tag, 0), own[tag]) for tag in entry.tags if tag in own})
     return (entry if entry.valid(versions) else None), version
 
@@ -774,7 +775,7 @@ class building:
 
     @property
     def tags(self) -> set[str]:
-        return {ALL} if _global() else self.collector.tags(record_page=self.record_page)
+        return {ALL} if invalidation_is_global() else self.collector.tags(record_page=self.record_page)
 
     def store(self, key: str, value) -> None:
         """Kept with the tags and the version read before the build: valid while no tag moves past it."""
@@ -785,7 +786,7 @@ class building:
         builder's own uncommitted writes (read now, while its transaction is open)."""
         self.finish()
         tags = sorted(self.tags)
-        own = _own_versions() if connection.in_atomic_block else {}
+        own = own_versions() if connection.in_atomic_block else {}
         floor = {tag: own[tag] for tag in tags if tag in own}
         return Entry(value, tags, self.snapshot, floor)
 
@@ -793,11 +794,11 @@ class building:
 def surrogate_keys(tags: Iterable[str]) -> str:
     """The tags a CDN can purge a response by, as `Surrogate-Key` writes them: the model-wide ones first, so that a
     long list cut short at HEADER_LIMIT still purges the response too often rather than too rarely."""
-    ordered = sorted(tags, key=lambda tag: (_names_records(tag), tag))
+    ordered = sorted(tags, key=lambda tag: (names_records(tag), tag))
     kept, length = [], 0
     for tag in ordered:
         if length + len(tag) + 1 > HEADER_LIMIT:
-            if _names_records(tag):
+            if names_records(tag):
                 break
         kept.append(tag)
         length += len(tag) + 1

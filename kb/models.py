@@ -36,7 +36,7 @@ class CuratedQuerySet(models.QuerySet):
         `within`, one of those (a foreign key in `PUBLISHED_WITH`), for records read as parts of one already known
         public, by a query that picks that one itself (an attack's attributions under a list of public attacks): its
         condition, a join, is left out."""
-        return self.filter(self.model.public_q(within=within) if within else self.model.public_q())
+        return self.filter(self.model.public_q(within=within))
 
     def get_by_slug_or_id(self, key: str):
         """The record whose slug is `key`, or else whose earlier slug it is (a model that keeps them in `previous_slugs`:
@@ -67,6 +67,15 @@ def updated_index(model_name: str, link: str = "id", name: str = "") -> models.I
     return models.Index(fields=["updated_at", link], name=name or f"{model_name}_updated_idx")
 
 
+class CuratedHistory(HistoricalRecords):
+    """django-simple-history's records, without the columns PostgreSQL computes from the others (a `GeneratedField`,
+    such as a `search_document`): derived, never edited, they would only weigh on the history tables. Left out this
+    way rather than as `excluded_fields`, which would make each historical instance read them from the live row."""
+
+    def fields_included(self, model):
+        return [field for field in super().fields_included(model) if not field.generated]
+
+
 class CuratedModel(models.Model):
     """A record editors curate: drafts stay off the public faces, every change is kept."""
 
@@ -80,7 +89,7 @@ class CuratedModel(models.Model):
     created_at = models.DateTimeField("created", auto_now_add=True)
     updated_at = models.DateTimeField("last updated", auto_now=True)
 
-    history = HistoricalRecords(inherit=True)
+    history = CuratedHistory(inherit=True)
     objects = CuratedQuerySet.as_manager()
 
     # Foreign keys to the records this one is shown through: a published alias of a draft group stays hidden.
@@ -95,9 +104,7 @@ class CuratedModel(models.Model):
     def public_q(cls, prefix: str = "", *, within: str = "") -> Q:
         """The condition for a public record, for this model or (with `prefix`, e.g. "alias__") through a relation;
         `within`: as `CuratedQuerySet.public`."""
-        if within and within not in cls.PUBLISHED_WITH:
-            shown_through = ", ".join(cls.PUBLISHED_WITH) or "nothing"
-            raise ValueError(f"{cls.__name__} is not shown through {within!r}: it is shown through {shown_through}.")
+        cls._check_shown_through(within)
         condition = Q(**{f"{prefix}publication_status": PublicationStatus.PUBLISHED})
         for name in cls.PUBLISHED_WITH:
             if name != within:
@@ -108,6 +115,12 @@ class CuratedModel(models.Model):
     def shown_through(cls) -> tuple[str, ...]:
         """The foreign keys to the records this one is public only with, as `public_q` reads them."""
         return cls.PUBLISHED_WITH
+
+    @classmethod
+    def _check_shown_through(cls, within: str) -> None:
+        if within and within not in cls.shown_through():
+            shown_through = ", ".join(cls.shown_through()) or "nothing"
+            raise ValueError(f"{cls.__name__} is not shown through {within!r}: it is shown through {shown_through}.")
 
     @property
     def is_published(self) -> bool:
@@ -125,7 +138,7 @@ class AuditedModel(models.Model):
     created_at = models.DateTimeField("created", auto_now_add=True)
     updated_at = models.DateTimeField("last updated", auto_now=True)
 
-    history = HistoricalRecords(inherit=True)
+    history = CuratedHistory(inherit=True)
 
     class Meta:
         abstract = True

@@ -68,12 +68,12 @@ def code_version() -> str:
 
 
 def enabled() -> bool:
-    return settings.PREBUILT_PAGES and not kb_cache._global()
+    return settings.PREBUILT_PAGES and not kb_cache.invalidation_is_global()
 
 
 def _writing() -> bool:
     """Whether this connection's open transaction has written: then what it reads is not what others read."""
-    return connection.in_atomic_block and bool(kb_cache._own_versions())
+    return connection.in_atomic_block and bool(kb_cache.own_versions())
 
 
 def _today():
@@ -156,7 +156,7 @@ def refresh(tags: set[str]) -> None:
     """After a write committed and bumped `tags`: build again the prebuilt pages of today that show a record it
     named, newest first, at most `PREBUILT_REFRESH_ON_WRITE` of them; the others wait for their next reader."""
     limit = settings.PREBUILT_REFRESH_ON_WRITE
-    named = sorted(tag for tag in tags if kb_cache._names_records(tag))
+    named = sorted(tag for tag in tags if kb_cache.names_records(tag))
     if not named or limit <= 0 or not enabled() or connection.in_atomic_block:
         return
     try:

@@ -9,7 +9,7 @@ from kb.filtersets import CuratedFilterSet, NamedOrderingFilter, SearchTextFilte
 from kb.lookups import any_of
 from kb.search import matching, query_words
 
-from .models import CITATION_SEARCH_DOCUMENT, CITATION_TARGETS, SOURCE_SEARCH_DOCUMENT, Citation, Source
+from .models import CITATION_TARGETS, Citation, Source
 
 
 class SourceFilterSet(CuratedFilterSet):
@@ -32,7 +32,7 @@ class SourceFilterSet(CuratedFilterSet):
         fields = ["q", "outlet", "year", "published_after", "published_before", "updated_since", "ordering"]
 
     def filter_q(self, queryset, name, value):
-        return matching(queryset, SOURCE_SEARCH_DOCUMENT, query_words(value))
+        return matching(queryset, query_words(value))
 
 
 class CitationFilterSet(CuratedFilterSet):
@@ -69,4 +69,4 @@ class CitationFilterSet(CuratedFilterSet):
         return queryset.filter(**{f"{value}__isnull": False})
 
     def filter_q(self, queryset, name, value):
-        return matching(queryset, CITATION_SEARCH_DOCUMENT, query_words(value))
+        return matching(queryset, query_words(value))

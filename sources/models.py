@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from kb.dates import choices_constraint, format_partial_date, partial_date_constraints, precision_field
 from kb.links import record_path
 from kb.models import CuratedModel, status_index, updated_index
-from kb.search import search_document
+from kb.search import search_document_field
 
 from .slugs import first_free, slug_candidates
 from .text import canonicalize_url, check_quote, text_fingerprint
@@ -40,11 +40,6 @@ class InformationCredibility(models.TextChoices):
     DOUBTFUL = "4", "4 – doubtful"
     IMPROBABLE = "5", "5 – improbable"
     CANNOT_BE_JUDGED = "6", "6 – truth cannot be judged"
-
-
-# What the `q` filters and the site search look through (kb.search), indexed.
-SOURCE_SEARCH_DOCUMENT = search_document("title", "outlet")
-CITATION_SEARCH_DOCUMENT = search_document("quote")
 
 
 class Source(CuratedModel):
@@ -81,6 +76,9 @@ class Source(CuratedModel):
     accessed = models.DateField("accessed on", null=True, blank=True)
     reliability = models.CharField(max_length=1, choices=SourceReliability.choices, blank=True)
 
+    # What the `q` filters and the site search look through (kb.search), indexed.
+    search_document = search_document_field("title", "outlet")
+
     class Meta:
         verbose_name = "source"
         verbose_name_plural = "sources"
@@ -103,7 +101,7 @@ class Source(CuratedModel):
         ]
         indexes = [
             status_index("source"),
-            GinIndex(SOURCE_SEARCH_DOCUMENT, name="source_search_document"),
+            GinIndex(fields=["search_document"], name="source_search_document"),
             # Equality only (the same article recorded twice): no pattern index, and none in the history table,
             # which no query reads by fingerprint; every source an import writes pays for each index.
             models.Index(fields=["text_hash"], name="source_text_hash_idx"),
@@ -258,6 +256,8 @@ class Citation(CuratedModel):
         "groups.GroupSection", on_delete=models.CASCADE, null=True, blank=True, related_name="citations", verbose_name="profile section"
     )
 
+    search_document = search_document_field("quote")  # what the `q` filter looks through (kb.search), indexed
+
     class Meta:
         verbose_name = "citation"
         verbose_name_plural = "citations"
@@ -279,7 +279,7 @@ class Citation(CuratedModel):
         ]
         indexes = [
             status_index("citation"),
-            GinIndex(CITATION_SEARCH_DOCUMENT, name="citation_search_document"),
+            GinIndex(fields=["search_document"], name="citation_search_document"),
             # The API's sync order (`?ordering=-updated`, `?updated_since=`): a page read in order, not 500,000 sorted.
             updated_index("citation"),
         ]
@@ -289,10 +289,16 @@ class Citation(CuratedModel):
         return f"“{quote}” ({self.source})"
 
     @classmethod
-    def public_q(cls, prefix: str = "") -> Q:
-        """Published, from a published source, and supporting a fact that is itself public."""
-        target_is_public = reduce(or_, (cls._meta.get_field(name).related_model.public_q(f"{prefix}{name}__") for name in CITATION_TARGETS))
-        return super().public_q(prefix) & Source.public_q(f"{prefix}source__") & target_is_public
+    def public_q(cls, prefix: str = "", *, within: str = "") -> Q:
+        """Published, from a published source, and supporting a fact that is itself public. `within` (as
+        `CuratedQuerySet.public`): "source", or the kind of fact, for citations read under one already known public."""
+        cls._check_shown_through(within)
+        condition = super().public_q(prefix)
+        if within != "source":
+            condition &= Source.public_q(f"{prefix}source__")
+        if within not in CITATION_TARGETS:
+            condition &= reduce(or_, (cls._meta.get_field(name).related_model.public_q(f"{prefix}{name}__") for name in CITATION_TARGETS))
+        return condition
 
     @classmethod
     def shown_through(cls) -> tuple[str, ...]:

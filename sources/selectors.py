@@ -11,7 +11,7 @@ from kb.cache import parts_of_loaded_records, publication_only
 from kb.models import curated_models
 from kb.search import matching, query_words
 
-from .models import SOURCE_SEARCH_DOCUMENT, Citation, Source
+from .models import Citation, Source
 from .references import field_label
 from .text import canonicalize_url, fold_text, text_fingerprint
 
@@ -147,7 +147,7 @@ def search_sources(query: str, *, limit: int = 20) -> list[Source]:
     words = query_words(query)
     if not words:
         return []
-    return list(matching(public_sources(), SOURCE_SEARCH_DOCUMENT, words)[:limit])
+    return list(matching(public_sources(), words)[:limit])
 
 
 # --- Intake: what editors see when a source comes in (the admin; drafts included) -----------------------

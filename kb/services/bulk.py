@@ -42,7 +42,7 @@ def records_bulk_create(
     defaults = {
         field.column: field.get_default()
         for field in model._meta.concrete_fields
-        if not field.primary_key and field.column not in columns and field.name not in ("created_at", "updated_at")
+        if not field.primary_key and not field.generated and field.column not in columns and field.name not in ("created_at", "updated_at")
     }
     constant = (*defaults.values(), moment, moment)
     with connection.cursor() as cursor:

@@ -73,6 +73,25 @@ def test_a_citation_needs_its_source_and_the_fact_it_supports_public():
     assert set(Citation.objects.public()) == {shown, shown_alias}
 
 
+def test_citations_read_within_a_public_source_or_fact_leave_its_condition_out():
+    source = SourceFactory()
+    of_group = CitationFactory(source=source)
+    of_alias = CitationFactory(source=source, group=None, alias=AliasFactory())
+    CitationFactory(source=source, group=GroupFactory(publication_status=DRAFT))
+    CitationFactory(source=source, publication_status=DRAFT)
+    of_a_draft_source = CitationFactory(source=SourceFactory(publication_status=DRAFT))
+
+    within_source = Citation.objects.public(within="source")
+    assert set(within_source.filter(source=source)) == set(Citation.objects.public()) == {of_group, of_alias}
+    assert list(within_source.filter(source=of_a_draft_source.source)) == [of_a_draft_source]  # the caller's to choose
+    assert "sources_source" not in str(within_source.order_by().query)  # (the model's order reads the source's date)
+    within_group = Citation.objects.public(within="group").filter(group=of_group.group)
+    assert list(within_group) == [of_group]
+    assert "groups_alias" not in str(within_group.order_by().query)  # no other kind of fact is asked about
+    with pytest.raises(ValueError, match="Citation is not shown through 'person': it is shown through source, group, alias"):
+        Citation.objects.public(within="person")
+
+
 @pytest.mark.parametrize("key", ["99999999999999999999999", "²", " 12 ", "-1"])
 def test_a_key_that_cannot_be_an_id_is_only_a_slug(key):
     from groups.models import Attack
