@@ -740,6 +740,29 @@ def test_a_group_bundle_is_built_once_per_version_of_the_data(demo, client, djan
     assert b"New alias" in b"".join(client.get(url).streaming_content)
 
 
+def test_a_group_bundle_does_not_wait_for_the_statistics_of_an_import(db):
+    """After an import, until autovacuum has analysed the tables, PostgreSQL plans from the statistics of empty
+    tables. The bundle's queries used to nest their parts as IN subqueries, and one then ran for minutes (nested
+    loops of filters) for a group among the demo's and 30 more; now each part is read by an array of ids. The
+    timeout only stops a runaway statement: each takes milliseconds."""
+
+    def analyse():  # in the test's transaction, which is all the server's statistics then know of
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT string_agg(format('%I', tablename), ', ') FROM pg_tables WHERE schemaname = 'public'")
+            cursor.execute(f"ANALYZE {cursor.fetchone()[0]}")
+
+    analyse()  # the tables still empty
+    load_demo_data()
+    add_connected_groups(30)
+    group = Group.objects.get(slug="islamic-state")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = '10s'")
+    planned_blind = export(group)
+    analyse()
+    assert planned_blind == export(group)
+    assert intrusion_set(planned_blind, "Islamic State") and by_type(planned_blind, "report")
+
+
 def test_a_source_keeps_its_report_id_when_its_address_changes(db):
     source = SourceFactory(slug="first-address", title="An article")
     CitationFactory(source=source, group=GroupFactory())
