@@ -113,6 +113,10 @@ class Group(CuratedModel):
             status_index("group"),
             GinIndex(fields=["normalized_name"], opclasses=["gin_trgm_ops"], name="group_search_key_trgm"),
             updated_index("group"),  # the groups changed last (`groups.selectors.recently_updated_groups`)
+            # The lists of what belongs to groups, in their groups' order by name (affiliations, roles, size estimates,
+            # designations, sections): a first page read group by group in this order, not every row joined and
+            # sorted (`/api/v1/affiliations/` at GTD scale: 32 → 1 ms for its page's statement).
+            models.Index(fields=["name", "id"], name="group_name_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
