@@ -385,7 +385,7 @@ def _scope(group: Group | None) -> _Scope:
     # Each part of the neighbourhood is read by the ids of the part it hangs on, as an array computed once
     # (`any_of`: `= ANY(ARRAY(...))`), looked up in an index. Written as nested IN subqueries, the plan depended on the
     # planner's estimates: with the statistics of empty tables (before autovacuum has analysed an import), it chose
-    # nested loops of filters, and the bundle of a group among 40 took minutes.
+    # nested loops of filters, and the bundle of a group among 43 (the demo's and 30 more) took minutes.
     affiliations = Affiliation.objects.public().filter(Q(from_group=group) | Q(to_group=group))
     attacks = Attack.objects.public().filter(any_of("pk", Attribution.objects.public().filter(group=group).values("attack")))
     attributions = Attribution.objects.public().filter(any_of("attack", attacks.values("pk")))

@@ -55,8 +55,8 @@ its tags' versions in one query (outside a transaction, only whether any moved: 
 is past the snapshot. A miss is written to the cache once its response has gone (`after_response`). The race (a
 reader reads the data before a commit and the versions after it) cannot keep a stale entry: the bump at commit draws
 a value past any snapshot taken before the data it changed was read. The writing connection sees its own uncommitted
-change, so it counts its tags at the values drawn at once; an entry it builds then also needs those values in the table (its
-`floor`), so nobody else is served it before the commit, nor ever after a rollback.
+change, so it counts its tags at the values drawn at once; an entry it builds then also needs those values in the
+table (its `floor`), so nobody else is served it before the commit, nor ever after a rollback.
 
 **Outside.** Public responses carry the tags in `Surrogate-Key` (Fastly, Varnish xkey) and `Cache-Tag`
 (Cloudflare), and `kb.cache_purge` sends the bumped tags to the CDN chosen by `CACHE_PURGE_BACKEND` after commit.

@@ -33,9 +33,9 @@ class CuratedQuerySet(models.QuerySet):
     def public(self, *, within: str = ""):
         """What the public faces may show: published, and so is every record it is shown through.
 
-        `within`, one of those (a foreign key in `PUBLISHED_WITH`), for records read as parts of one already known
-        public, by a query that picks that one itself (an attack's attributions under a list of public attacks): its
-        condition, a join, is left out."""
+        `within`, one of those (`shown_through`: a foreign key in `PUBLISHED_WITH`, or for a citation its source or
+        fact), for records read as parts of one already known public, by a query that picks that one itself (an
+        attack's attributions under a list of public attacks): its condition, a join, is left out."""
         return self.filter(self.model.public_q(within=within))
 
     def get_by_slug_or_id(self, key: str):
