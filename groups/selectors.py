@@ -24,7 +24,6 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
-    JSONField,
     Model,
     OuterRef,
     Prefetch,
@@ -50,7 +49,7 @@ from kb.cache import (
     showing_rows_of,
 )
 from kb.history import history_rows
-from kb.lookups import any_of, written_once
+from kb.lookups import ParsedJSONField, any_of, written_once
 from kb.models import PublicationStatus
 from kb.search import SnippetPart, matching, query_words, rows_by_keys, snippet, words_query
 from sources.markers import Run, marker_ids, paragraphs, without_markers
@@ -823,7 +822,7 @@ def _attributions_of_row() -> dict:
     ordering = {f"part_order_{index}": F(field) for index, field in enumerate(ATTRIBUTION_ORDER_WITHIN_ATTACK)}
     parts = attributions.values(part=JSONObject(**{field: F(field) for field in ATTRIBUTION_ROW_FIELDS}), **ordering)
     template = f"(SELECT COALESCE(JSONB_AGG(part ORDER BY {', '.join(ordering)}), '[]') FROM (%(subquery)s) AS parts)"
-    return written_once(Attack, roles=PartsOfRow(parts, template=template, output_field=JSONField()))
+    return written_once(Attack, roles=PartsOfRow(parts, template=template, output_field=ParsedJSONField()))
 
 
 def shown(rows: list[dict]) -> list[dict]:

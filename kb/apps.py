@@ -7,6 +7,7 @@ class KbConfig(AppConfig):
 
     def ready(self):
         from django.core.signals import request_finished, request_started
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_delete, post_init, post_migrate, post_save, pre_delete, pre_save
         from simple_history.signals import pre_create_historical_record
 
@@ -14,7 +15,9 @@ class KbConfig(AppConfig):
         from .cache import cache_forgotten, record_written, remember_loaded, request_began, run_after_response, tags_bumped
         from .history import dated_as_saved
         from .models import curated_models
+        from .operations.database import read_timestamps_in_c
 
+        connection_created.connect(read_timestamps_in_c, dispatch_uid="kb.database.timestamps")
         pre_save.connect(require_user_and_reason, dispatch_uid="kb.audit.save")
         pre_delete.connect(require_user_and_reason, dispatch_uid="kb.audit.delete")
         pre_create_historical_record.connect(dated_as_saved, dispatch_uid="kb.history.dated_as_saved")

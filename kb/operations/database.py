@@ -8,6 +8,7 @@ running, so later commands reuse it; `make db-stop` stops it.
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 from pathlib import Path
@@ -25,6 +26,43 @@ EMBEDDED_DATABASE_NAME = "kb"
 #   0.45, not the default 0.3: one wrong or missing letter in a name still scores 0.6 or more, and
 #   the trigram index then hands a search a few hundred near names to rank instead of thousands.
 SESSION_OPTIONS = "-c random_page_cost=1.1 -c pg_trgm.similarity_threshold=0.45"
+
+
+def read_timestamps_in_c(sender, connection, **kwargs) -> None:
+    """`connection_created` receiver: the connection reads `timestamptz` values with psycopg's compiled loader.
+
+    Django (5.2) gives each connection a loader that subclasses psycopg's pure-Python one, to put the connection's
+    time zone on each value (Django ticket #36960; psycopg's compiled loaders cannot be subclassed): 4 µs a value,
+    0.4 ms of a page of 100 attacks at GTD scale. This one calls the compiled loader, then puts on the time zone as
+    Django's does; it carries the same `timezone`, so that Django's cursors keep it rather than register theirs."""
+    if connection.vendor != "postgresql" or not hasattr(connection.connection, "adapters"):  # psycopg 2
+        return
+    loader = _compiled_timestamptz_loader(connection.timezone)
+    if loader is not None:
+        connection.connection.adapters.register_loader("timestamptz", loader)
+
+
+@functools.cache
+def _compiled_timestamptz_loader(zone):
+    import psycopg
+    from psycopg.adapt import Loader
+    from psycopg.types.datetime import TimestamptzLoader
+
+    compiled = psycopg.adapters.get_loader(psycopg.postgres.types["timestamptz"].oid, psycopg.pq.Format.TEXT)
+    if compiled is None or compiled is TimestamptzLoader:  # psycopg without its C extension: Django's loader as it is
+        return None
+
+    class CompiledTimestamptzLoader(Loader):
+        timezone = zone
+
+        def __init__(self, oid, context=None):
+            super().__init__(oid, context)
+            self._load = compiled(oid, context).load
+
+        def load(self, data):
+            return self._load(data).replace(tzinfo=self.timezone)
+
+    return CompiledTimestamptzLoader
 
 
 def database_settings(base_dir: Path, *, allow_embedded: bool = True) -> dict:

@@ -2,9 +2,10 @@
 
 import pytest
 from django.db import DatabaseError, connection
+from django.db.models.expressions import RawSQL
 
 from groups.models import Attack
-from kb.lookups import any_of, joined_as_written
+from kb.lookups import ParsedJSONField, any_of, joined_as_written
 from tests.factories import AttackFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,3 +33,11 @@ def test_any_of_a_list_of_ids_is_one_array_parameter():
     queryset = Attack.objects.filter(any_of("pk", [kept.pk, kept.pk + other.pk + 1]))
     sql, params = queryset.query.sql_with_params()
     assert list(queryset) == [kept] and '"groups_attack"."id" = ANY(%s::bigint[])' in sql and [kept.pk, kept.pk + other.pk + 1] in params
+
+
+def test_json_built_by_a_query_is_read_as_json():
+    attack = AttackFactory()
+    sql = """jsonb_build_object('id', "groups_attack"."id", 'parts', jsonb_build_array('é', NULL, 1.5))"""
+    values = Attack.objects.filter(pk=attack.pk).values_list(RawSQL(sql, [], output_field=ParsedJSONField()), flat=True)
+    assert list(values) == [{"id": attack.pk, "parts": ["é", None, 1.5]}]
+    assert ParsedJSONField().from_db_value(None, None, connection) is None
