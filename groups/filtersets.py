@@ -11,6 +11,7 @@ from django_countries import countries
 from kb.filtersets import (
     CuratedFilterSet,
     FixedChoices,
+    ManyOptionsSelect,
     NamedOrderingFilter,
     SearchTextFilter,
     SlugOrIdFilter,
@@ -45,6 +46,11 @@ from .normalization import normalize_name
 COUNTRY_CHOICES = FixedChoices((country.code, country.name) for country in countries)
 
 
+def country_filter(**options) -> django_filters.ChoiceFilter:
+    """One country of all, by its code (`?country=PK`)."""
+    return django_filters.ChoiceFilter(choices=COUNTRY_CHOICES, empty_label="Any country", widget=ManyOptionsSelect, **options)
+
+
 def public_group_filter(**options) -> SlugOrIdFilter:
     """A published group, by slug, id or a name only it goes by: `?related_to=islamic-state`, `=7` or `=Daesh`."""
     return public_record_filter(Group, to_field_name="slug", **options)
@@ -60,9 +66,7 @@ class GroupFilterSet(CuratedFilterSet):
     )
     status = django_filters.ChoiceFilter(choices=GroupStatus.choices, empty_label="Any status")
     kind = django_filters.ChoiceFilter(choices=GroupKind.choices, empty_label="Any kind")
-    country = django_filters.ChoiceFilter(
-        choices=COUNTRY_CHOICES, method="filter_country", label="Country of operation", empty_label="Any country"
-    )
+    country = country_filter(method="filter_country", label="Country of operation")
     related_to = public_group_filter(method="filter_related_to", label="Related to")
     relationship = django_filters.ChoiceFilter(
         choices=AffiliationKind.choices,
@@ -228,7 +232,7 @@ class AttackFilterSet(CuratedFilterSet):
         empty_label="Any attribution",
         help_text="With “group”: how that group is named (claimed, attributed…).",
     )
-    country = django_filters.ChoiceFilter(choices=COUNTRY_CHOICES, empty_label="Any country")
+    country = country_filter()
     year = YearFilter(field_name="date", lookup_expr="year", label="Year")
     date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte", label="From date", help_text="YYYY-MM-DD")
     date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte", label="To date", help_text="YYYY-MM-DD")
@@ -261,9 +265,7 @@ class AttackFilterSet(CuratedFilterSet):
 
 
 class TheatreFilterSet(CuratedFilterSet):
-    country = django_filters.ChoiceFilter(
-        choices=COUNTRY_CHOICES, method="filter_country", label="Country covered", empty_label="Any country"
-    )
+    country = country_filter(method="filter_country", label="Country covered")
 
     class Meta:
         model = Theatre
