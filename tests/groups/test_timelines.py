@@ -2,8 +2,11 @@
 
 import datetime
 import itertools
+import re
+from types import SimpleNamespace
 
 import pytest
+from django.template.loader import render_to_string
 
 from groups.figures.graphs import ALLEGIANCE, COOPERATION, RIVALRY, STRUCTURE
 from groups.figures.timelines import (
@@ -262,3 +265,13 @@ def test_a_link_leads_to_its_reference_and_says_which():
     assert link.href == "#ref-3" and link.title.endswith("; reference 3")
     (uncited,) = timeline([IS, ISKP], [link_pledge]).links
     assert uncited.href == "/groups/g2/"  # without a reference, the profile of its first group
+
+
+def test_the_figures_are_written_as_svg_reads_them_whatever_the_locale(settings):
+    """Where numbers are grouped for readers ("1,950"), the drawing's coordinates and years are still written plain."""
+    settings.USE_THOUSAND_SEPARATOR, settings.NUMBER_GROUPING = True, 3
+    drawn = timeline([TTP, ISKP, IS, TALIBAN], start=1950, end=2024)
+    html = render_to_string("groups/includes/theatre_timeline.html", {"timeline": drawn, "theatre": SimpleNamespace(name="Af-Pak")})
+    svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert f'width="{drawn.width}"' in svg and ">1950</text>" in svg and "Af-Pak, 1950–2024" in svg
+    assert not re.search(r'="-?\d+,\d', svg), "no number in an attribute is grouped"
