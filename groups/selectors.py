@@ -6,6 +6,7 @@ attacks or citations a group has: related rows come in by `Prefetch`, never row 
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import functools
 from collections import Counter, defaultdict
@@ -551,8 +552,7 @@ def group_attacks(group: Group, page_number: int | str | None, sort: str | None 
     sort = sort or DEFAULT_ATTACK_SORT
     ordered = list(attacks.order_by(*ATTACK_SORTS[sort].order_by).values_list("pk", "date"))
     page = Paginator([pk for pk, _ in ordered], PROFILE_ATTACKS_PER_PAGE).get_page(page_number)
-    dated = [(date, pk) for pk, date in ordered if date is not None]
-    ends = [min(dated)[1], max(dated)[1]] if dated else []  # the earliest and the latest: first and last day, then by id
+    ends = _earliest_and_latest(ordered, sort)
     roles = Attribution.objects.published().filter(group=group).prefetch_related(prefetch_public_citations()).order_by("kind", "id")
     listed = public_attacks().prefetch_related(
         prefetch_public_citations(), Prefetch("attributions", queryset=roles, to_attr="profile_roles")
@@ -564,6 +564,18 @@ def group_attacks(group: Group, page_number: int | str | None, sort: str | None 
             attribution.group = group
     first, last = (found[ends[0]], found[ends[1]]) if ends else (None, None)
     return GroupAttacks(page=page, timeline=attack_timeline(date for _, date in ordered), sort=sort, first=first, last=last)
+
+
+def _earliest_and_latest(ordered: list[tuple[int, datetime.date | None]], sort: str) -> list[int]:
+    """The ids of the earliest and the latest dated attacks of `ordered` ((id, date) pairs in `sort`'s order): first
+    day, then lowest id; last day, then highest id. [] when none is dated. In date order, either way, the undated
+    come last and these are the ends of the dated run; in any other order they are looked for among all."""
+    if sort in ("-date", "date"):
+        dated = bisect.bisect_left(ordered, True, key=lambda row: row[1] is None)  # how many are dated
+        ends = [ordered[0][0], ordered[dated - 1][0]] if dated else []
+        return ends[::-1] if sort == "-date" else ends
+    dated = [(date, pk) for pk, date in ordered if date is not None]
+    return [min(dated)[1], max(dated)[1]] if dated else []
 
 
 def attacks_of_attributions(attributions: list[Attribution], page_number: int | str | None, sort: str | None = None) -> GroupAttacks:

@@ -6,6 +6,7 @@ import datetime
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 
 BAR_WIDTH = 28
 BAR_GAP = 8
@@ -41,7 +42,8 @@ class AttackTimeline:
 def attack_timeline(dates: Iterable[datetime.date | None]) -> AttackTimeline | None:
     """One bar per year from the first attack to the last (empty years included); None when there are no attacks."""
     dates = list(dates)
-    return year_timeline(Counter(date.year for date in dates if date is not None), undated=sum(1 for date in dates if date is None))
+    known = [date for date in dates if date is not None]
+    return year_timeline(Counter(map(attrgetter("year"), known)), undated=len(dates) - len(known))
 
 
 def year_timeline(per_year: Counter[int], *, undated: int) -> AttackTimeline | None:

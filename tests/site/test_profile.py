@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from groups.models import Affiliation, AffiliationKind, AliasKind, AttributionKind, CountQualifier, RoleKind, SectionTopic
 from groups.revisions import profile_revisions
-from groups.selectors import load_roles_size_estimates_and_sections
+from groups.selectors import ATTACK_SORTS, load_roles_size_estimates_and_sections
 from kb.dates import DatePrecision, moment_key
 from kb.models import PublicationStatus
 from tests.factories import (
@@ -543,6 +543,18 @@ def test_the_infobox_names_the_first_and_latest_attacks_recorded(client, busy_gr
     latest = box.split("Latest attack recorded", 1)[1].split("</dd>", 1)[0]
     assert 'href="/attacks/attack-2000/"' in first and "2000" in first
     assert 'href="/attacks/same-day-2020/"' in latest  # not the draft of 2021, which is not public
+
+
+@pytest.mark.parametrize("sort", list(ATTACK_SORTS))
+def test_the_first_and_latest_attacks_do_not_depend_on_the_tables_sort(client, busy_group, sort):
+    """In date order they are read off the ends of the dated attacks, in any other order looked for among all."""
+    for year in (2000, 2020):
+        attack = AttackFactory(slug=f"same-day-{year}", date=datetime.date(year, 3, 1), date_precision=DatePrecision.DAY)
+        AttributionFactory(attack=attack, group=busy_group)
+    box = infobox(client.get(profile_url(busy_group), {"sort": sort}).content.decode())
+    first = box.split("First attack recorded", 1)[1].split("</dd>", 1)[0]
+    latest = box.split("Latest attack recorded", 1)[1].split("</dd>", 1)[0]
+    assert 'href="/attacks/attack-2000/"' in first and 'href="/attacks/same-day-2020/"' in latest
 
 
 def test_the_chart_covers_every_attack_and_the_map_the_page(client, busy_group):
