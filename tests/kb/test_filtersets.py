@@ -6,6 +6,7 @@ import django_filters
 import pytest
 from django import forms
 from django.http import QueryDict
+from django.utils.safestring import mark_safe
 
 import groups.filtersets
 import sources.filtersets
@@ -93,11 +94,11 @@ def test_a_select_of_every_country_is_written_as_djangos_templates_write_it(filt
 
 
 def test_the_fast_select_writes_attributes_and_labels_as_django_does_and_leaves_groups_of_options_to_it():
-    choices = [("", "Any"), ("a&b", 'Say "a" & <b>'), (1, "One"), (None, "None")]
+    choices = [("", "Any"), ("a&b", 'Say "a" & <b>'), (1, "One"), (None, "None"), (mark_safe("x&amp;y"), mark_safe("<em>X</em> &amp; Y"))]
     widget = ManyOptionsSelect(
         attrs={"class": "wide", "required": True, "disabled": False, "data-x": "<&>", "aria-describedby": None}, choices=choices
     )
-    for value in ("a&b", 1, None, "nothing of these"):
+    for value in ("a&b", 1, None, "x&amp;y", "nothing of these"):
         assert widget.render("pick", value, {"id": "id_pick"}) == select_as_django_writes_it(widget, "pick", value, {"id": "id_pick"})
     grouped = ManyOptionsSelect(choices=[("Asia", [("AF", "Afghanistan")]), ("Europe", [("FR", "France")])])
     assert grouped.render("country", "FR") == select_as_django_writes_it(grouped, "country", "FR")
