@@ -568,12 +568,13 @@ def group_attacks(group: Group, page_number: int | str | None, sort: str | None 
 
 def _earliest_and_latest(ordered: list[tuple[int, datetime.date | None]], sort: str) -> list[int]:
     """The ids of the earliest and the latest dated attacks of `ordered` ((id, date) pairs in `sort`'s order): first
-    day, then lowest id; last day, then highest id. [] when none is dated. In date order, either way, the undated
-    come last and these are the ends of the dated run; in any other order they are looked for among all."""
-    if sort in ("-date", "date"):
+    day, then lowest id; last day, then highest id. [] when none is dated. In a sort by date (either way, undated
+    last, then by id the same way) these are the ends of the dated run; in any other they are looked for among all."""
+    first = ATTACK_SORTS[sort].order_by[0]
+    if getattr(first, "expression", None) == F("date"):
         dated = bisect.bisect_left(ordered, True, key=lambda row: row[1] is None)  # how many are dated
         ends = [ordered[0][0], ordered[dated - 1][0]] if dated else []
-        return ends[::-1] if sort == "-date" else ends
+        return ends[::-1] if first.descending else ends
     dated = [(date, pk) for pk, date in ordered if date is not None]
     return [min(dated)[1], max(dated)[1]] if dated else []
 
