@@ -79,7 +79,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.db.models.query import ModelIterable
 from django.db.models.signals import post_delete
 from django.dispatch import Signal
@@ -386,16 +386,11 @@ class _Collector:
         self.extra: set[str] = set()  # tags of cached values used in the build (`cached_value`)
 
     def __call__(self, execute, sql, params, many, context):
-        names, parts = set(_table_names().findall(sql)), set()
-        if PARTS_BEGIN in sql:  # subqueries of each row's parts (`PartsOfRow`): their tables are read as parts
-            outside = _PARTS.sub("", sql)
-            names, parts = set(_table_names().findall(outside)), names
+        names = set(_table_names().findall(sql))
         if self.status_of:
-            self.status_tables.update((names | parts) & self.status_of.keys())
+            self.status_tables.update(names & self.status_of.keys())
             names -= self.status_of.keys()
-            parts -= self.status_of.keys()
         (self.related_tables if self.reading_related else self.tables).update(names)
-        self.related_tables.update(parts - names)
         return execute(sql, params, many, context)
 
     def _row_tags(self, model, pk) -> tuple[str, ...]:
@@ -486,23 +481,6 @@ def _reading(counts: dict, keys: list):
             counts[key] -= 1
             if not counts[key]:
                 del counts[key]
-
-
-PARTS_BEGIN, PARTS_END = "/* parts of the row */ ", " /* end of parts */"
-_PARTS = re.compile(re.escape(PARTS_BEGIN) + ".*?" + re.escape(PARTS_END), re.DOTALL)
-
-
-class PartsOfRow(Subquery):
-    """A subquery in a list's query that reads parts of each row it lists (an attack's attributions, with their
-    groups), by a foreign key from the part to the row, as `reading_parts_of_loaded_records` reads them in a query of
-    their own: the response depends on those parts through the records listed and the records the builder names
-    (`depends_on_records`), and on their models' `:all` tags, not on their lists. The tables the rest of the query
-    reads, to filter or sort what it lists, are lists it depends on as ever. Its SQL is marked with comments for the
-    query wrapper to tell the two apart."""
-
-    def as_sql(self, compiler, connection, *args, **kwargs):
-        sql, params = super().as_sql(compiler, connection, *args, **kwargs)
-        return f"{PARTS_BEGIN}{sql}{PARTS_END}", params
 
 
 class _ReadWithin(ModelIterable):

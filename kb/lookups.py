@@ -1,16 +1,16 @@
-"""Query conditions the apps share, where the ORM's own spelling leads PostgreSQL to a poor plan, and expressions
-whose SQL the ORM is slow to write or whose values it is slow to read."""
+"""Query conditions the apps share, where the ORM's own spelling leads PostgreSQL to a poor plan, and statements
+whose SQL the ORM is slower to write than PostgreSQL to run."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
+from collections.abc import Callable
 
-import orjson
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import BigIntegerField, F, JSONField, Lookup, QuerySet, Value
-from django.db.models.expressions import RawSQL
+from django.db import connections, transaction
+from django.db.models import BigIntegerField, F, Lookup, QuerySet, Value
 
 
 class _AnyOf(Lookup):
@@ -59,18 +59,28 @@ def joined_as_written(using: str):
             cursor.execute("SELECT set_config('join_collapse_limit', %s, true)", [before])
 
 
-def written_once(model, **columns) -> dict[str, RawSQL]:
-    """`columns`, expressions over `model`'s table (subqueries included), as the SQL the ORM writes for them, to keep
-    and annotate queries of that table with: `queryset.values(**written_once(Attack, roles=...))`. For a long
-    expression the ORM takes longer to write than PostgreSQL to run, the same in every request."""
-    query = model._base_manager.values(**columns).query
-    compiler = query.get_compiler(DEFAULT_DB_ALIAS)
-    return {name: RawSQL(*compiler.compile(query.annotations[name]), output_field=columns[name].output_field) for name in columns}
+# Stands for the ids a statement written once (`written_once_for_ids`) is run with: a value no key takes.
+_IDS = [-(2**63)]
 
 
-class ParsedJSONField(JSONField):
-    """The output field of an expression that builds JSON in the query (a row's parts), read by orjson: JSONField reads
-    with `json.loads`, several times slower, which a page of 100 attacks paid once a row."""
+def written_once_for_ids(build: Callable[[list[int]], QuerySet]) -> Callable[[list[int]], tuple[str, list]]:
+    """`statement = written_once_for_ids(lambda ids: queryset.filter(any_of("attack_id", ids)))`, then
+    `cursor.execute(*statement(ids))`: the SQL the ORM writes for `build(ids)`, written on the first call and kept, its
+    array of ids replaced on each. For a query run for every page, whose SQL the ORM takes longer to write than
+    PostgreSQL to run (a page of 100 attacks' attributions: 0.7 ms to write, 0.3 ms to run). `build` must put the ids
+    in its query once, as `any_of` does (one array parameter); its rows are read as the database gives them, without
+    the fields' conversions, so for columns that need none."""
 
-    def from_db_value(self, value, expression, connection):
-        return None if value is None else orjson.loads(value)
+    @functools.cache
+    def written() -> tuple[str, list, int]:
+        sql, params = build(_IDS).query.sql_with_params()
+        at = [index for index, param in enumerate(params) if param == _IDS]
+        if len(at) != 1:
+            raise ValueError(f"The query names its ids {len(at)} times, not once as one array parameter (any_of).")
+        return sql, list(params), at[0]
+
+    def statement(ids: list[int]) -> tuple[str, list]:
+        sql, params, at = written()
+        return sql, [*params[:at], list(ids), *params[at + 1 :]]
+
+    return statement

@@ -156,8 +156,11 @@ def test_query_counts_do_not_grow(client, quetta, django_assert_num_queries, ext
         attack = AttackFactory(date=datetime.date(2016, 1, 1), date_precision=DatePrecision.YEAR)
         CitationFactory(attribution=AttributionFactory(attack=attack), group=None, quote=QUOTE)
         CitationFactory(attribution=AttributionFactory(attack=quetta), group=None, quote=QUOTE)
-    with django_assert_num_queries(2):  # data version, the page with its attributions and their groups
+    with django_assert_num_queries(3):  # data version, the page, its attributions with their groups
         assert client.get("/api/v1/attacks/").status_code == 200
+    with django_assert_num_queries(2):  # an empty page: no attributions to read
+        response = client.get("/api/v1/attacks/?country=FR")
+        assert response.status_code == 200 and response.json()["results"] == []
     with django_assert_num_queries(5):  # data version, attack, its citations, attributions, their citations
         assert client.get("/api/v1/attacks/quetta-2016/").status_code == 200
 

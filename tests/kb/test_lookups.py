@@ -2,10 +2,9 @@
 
 import pytest
 from django.db import DatabaseError, connection
-from django.db.models.expressions import RawSQL
 
 from groups.models import Attack
-from kb.lookups import ParsedJSONField, any_of, joined_as_written
+from kb.lookups import any_of, joined_as_written, written_once_for_ids
 from tests.factories import AttackFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,9 +34,32 @@ def test_any_of_a_list_of_ids_is_one_array_parameter():
     assert list(queryset) == [kept] and '"groups_attack"."id" = ANY(%s::bigint[])' in sql and [kept.pk, kept.pk + other.pk + 1] in params
 
 
-def test_json_built_by_a_query_is_read_as_json():
-    attack = AttackFactory()
-    sql = """jsonb_build_object('id', "groups_attack"."id", 'parts', jsonb_build_array('é', NULL, 1.5))"""
-    values = Attack.objects.filter(pk=attack.pk).values_list(RawSQL(sql, [], output_field=ParsedJSONField()), flat=True)
-    assert list(values) == [{"id": attack.pk, "parts": ["é", None, 1.5]}]
-    assert ParsedJSONField().from_db_value(None, None, connection) is None
+def test_a_statement_written_once_is_run_with_the_ids_given_each_time():
+    first, second, third = AttackFactory(), AttackFactory(), AttackFactory()
+    built = []
+
+    def build(ids):
+        built.append(ids)
+        return Attack.objects.filter(any_of("pk", ids), publication_status="published").order_by("pk").values_list("pk")
+
+    statement = written_once_for_ids(build)
+    with connection.cursor() as cursor:
+        read = []
+        for ids in ([first.pk, third.pk], [second.pk], []):
+            cursor.execute(*statement(ids))
+            read.append([pk for (pk,) in cursor.fetchall()])
+    assert read == [[first.pk, third.pk], [second.pk], []]
+    assert len(built) == 1  # the ORM wrote it once; the other parameters kept
+    assert statement([first.pk])[1] == [[first.pk], "published"]
+
+
+@pytest.mark.parametrize("names_ids", [0, 2])
+def test_a_statement_written_once_must_name_its_ids_once(names_ids):
+    def build(ids):
+        queryset = Attack.objects.all()
+        for _ in range(names_ids):
+            queryset = queryset.filter(any_of("pk", ids))
+        return queryset
+
+    with pytest.raises(ValueError, match=f"names its ids {names_ids} times"):
+        written_once_for_ids(build)([1])
