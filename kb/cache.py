@@ -78,7 +78,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.query import ModelIterable
 from django.db.models.signals import post_delete
@@ -599,12 +599,15 @@ class collecting:
         self.outer = _collector.get()
         self.collector = _Collector()
         self.token = _collector.set(self.collector)
-        self.wrapper = connection.execute_wrapper(self.collector)
-        self.wrapper.__enter__()
+        # Every database the build may read: public reads go to the replica when there is one (kb/db_router.py).
+        self.wrappers = [connections[alias].execute_wrapper(self.collector) for alias in connections]
+        for wrapper in self.wrappers:
+            wrapper.__enter__()
         return self.collector
 
     def __exit__(self, *exc):
-        self.wrapper.__exit__(*exc)
+        for wrapper in reversed(self.wrappers):
+            wrapper.__exit__(*exc)
         try:
             _collector.reset(self.token)
         except ValueError:  # a streamed response finished in another context

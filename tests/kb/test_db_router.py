@@ -266,3 +266,16 @@ def test_database_replica_url_adds_a_replica_alias_mirrored_in_tests_and_its_abs
     assert "REPLICA_PIN_SECONDS must be a whole number" in _databases(REPLICA_PIN_SECONDS="soon")
     # The suite has none: its tests write inside transactions a second connection would not see.
     assert set(_databases(DJANGO_SETTINGS_MODULE="kb.settings.test", DATABASE_REPLICA_URL="postgres://r@db-replica/kb")) == {"default"}
+
+
+@with_replica
+@pytest.mark.parametrize("path", ["/api/v1/groups/", "/groups/"])
+def test_a_list_read_on_the_replica_is_built_again_when_a_record_joins_it(client, state, replica, path):
+    """A list depends on the tables its SQL reads (`kb.cache`), seen by a query wrapper: on the replica's connection
+    as well as the primary's, or a list built from the replica never shows a record added after it was cached."""
+    status, primary, read = page_queries(client, path)
+    assert status == 200 and mentions_groups(read) and not mentions_groups(primary)
+    assert "groups.group" in client.get(path)["Surrogate-Key"].split()  # its list tag; the second answer a hit
+    GroupFactory(name="Another Front", slug="another-front")
+    again = client.get(path)
+    assert again["X-Cache"] == "MISS" and "another-front" in again.content.decode()
