@@ -3,6 +3,7 @@ writes the other shows once replicated, public reads run on the replica, a stopp
 and the throttles count a client's requests on both servers together."""
 
 import itertools
+import random
 import time
 import uuid
 
@@ -48,15 +49,20 @@ def uncached_pages(cluster, client: str) -> list[tuple[str, int]]:
     return statuses
 
 
-def edit_summary(cluster) -> str:
-    """A new summary for the profile, written through the groups service with a user and a reason on node A's
-    settings, replica and all (a command writes to the primary). Returns the summary."""
-    marker = f"Scale-out check {uuid.uuid4().hex}"
+def save_group(cluster, slug: str, values: dict) -> None:
+    """`values` saved on the group through the groups service, with a user and a reason, on node A's settings,
+    replica and all (a command writes to the primary)."""
     code = (
         "from groups.services import group_upsert; from sampledata.demo_data import importer_account; "
-        f"group_upsert(slug='islamic-state', values={{'summary': {marker!r}}}, user=importer_account(), reason='Scale-out test')"
+        f"group_upsert(slug={slug!r}, values={values!r}, user=importer_account(), reason='Scale-out test')"
     )
     cluster.manage("shell", "-c", code, node=cluster.nodes[0])
+
+
+def edit_summary(cluster) -> str:
+    """A new summary for the profile (`save_group`). Returns the summary."""
+    marker = f"Scale-out check {uuid.uuid4().hex}"
+    save_group(cluster, "islamic-state", {"summary": marker})
     return marker
 
 
@@ -84,6 +90,26 @@ def test_an_edit_written_through_node_a_is_shown_by_node_b_once_replicated(clust
     with capsys.disabled():
         print(f"\n  scale-out: an edit was replayed on the replica within {replayed * 1000:.0f} ms of its commit", end="")
         print(f" and on node B's public page within {lag * 1000:.0f} ms")
+
+
+def test_a_group_renamed_through_node_a_joins_the_lists_node_b_cached_from_the_replica(cluster):
+    """A list built from the replica depends on the tables its SQL read there, as one built from the primary does:
+    a search that found nothing, cached, is built again once a group renamed to match it is replicated."""
+    node_b = cluster.nodes[1]
+    client = new_client()
+    word = "".join(random.choice("bcdfghjklmnpqrstvwz") for _ in range(12))
+    name = f"Lashkar-e-Jhangvi {word.title()}"
+    paths = [f"/api/v1/groups/?q={word}", f"/groups/?q={word}"]
+    for path in paths:
+        assert node_b.get(path, client=client)[0] == 200  # cached, finding nothing
+        assert name.encode() not in node_b.get(path, client=client)[1]
+    save_group(cluster, "lashkar-e-jhangvi", {"name": name})
+    try:
+        cluster.wait_until_replayed()
+        for path in paths:
+            assert wait_for(lambda path=path: name.encode() in node_b.get(path, client=client)[1]), path
+    finally:
+        save_group(cluster, "lashkar-e-jhangvi", {"name": "Lashkar-e-Jhangvi"})
 
 
 def test_a_replica_behind_the_primary_is_not_read_so_no_page_is_cached_old(cluster):
