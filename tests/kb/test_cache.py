@@ -80,6 +80,32 @@ def test_a_stale_page_is_known_stale_by_one_row_and_built_again_from_the_version
     assert client.get("/api/v1/groups/")["X-Cache"] == "HIT"  # versions moved, none of its tags
 
 
+@committed
+def test_once_the_process_has_seen_a_write_a_hit_built_before_it_asks_the_version_and_its_tags_in_one_query(
+    client, curator, django_assert_num_queries
+):
+    """While editors work, most hits are of entries built before the last write: the process that has read a newer
+    version asks for it and whether any of the entry's tags moved in one query, not two. Right or stale as before."""
+    group = GroupFactory(name="Islamic State", slug="islamic-state")
+    first = client.get("/api/v1/groups/")
+    SourceFactory(title="An unrelated report")  # a write elsewhere
+    assert data_version() > 0  # this process reads the new version (any request would)
+    with django_assert_num_queries(1) as queries:  # the version and whether any tag moved
+        again = client.get("/api/v1/groups/")
+    assert again["X-Cache"] == "HIT" and again.content == first.content
+    assert "kb_data_version" in queries.captured_queries[0]["sql"] and "kb_cache_tag" in queries.captured_queries[0]["sql"]
+    with django_assert_num_queries(1):  # built after every write seen: the version alone
+        assert client.get("/api/v1/groups/")["X-Cache"] == "HIT"
+    group.name = "Islamic State (IS)"
+    record_save(instance=group, user=curator, reason="The name the article gives")
+    data_version()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/groups/")
+    assert response["X-Cache"] == "MISS" and "Islamic State (IS)" in response.content.decode()  # a tag moved
+    assert sum("kb_data_version" in query["sql"] for query in queries.captured_queries) == 1  # also the build's snapshot
+    assert client.get("/api/v1/groups/")["X-Cache"] == "HIT"
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_a_cached_page_still_answers_304_to_its_etag(client, state, path):
     etag = client.get(path)["ETag"]
