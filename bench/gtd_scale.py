@@ -179,6 +179,26 @@ def refuse_other_databases() -> None:
         )
 
 
+def page_timing_options(description: str, *, runs: int, runs_help: str) -> argparse.Namespace:
+    """The command line of the in-process page timings (`uncached_pages.py`, `cached_hits.py`): `--runs` and pages."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=runs, help=runs_help)
+    parser.add_argument("paths", nargs="*", help="Pages to time instead of the usual list.")
+    return parser.parse_args()
+
+
+def django_on_bench_database() -> None:
+    """Django set up in this process on the full-scale bench database (`make bench` builds it), with the production
+    settings made safe for loopback (`server_environment`) and the test client's host allowed."""
+    refuse_other_databases()
+    os.environ["EMBEDDED_POSTGRES_DIR"] = str(bench_data_dir(1.0))
+    cache_dir = str(bench_data_dir(1.0).with_name("bench-cache"))
+    os.environ.update(server_environment(database_url(), ALLOWED_HOSTS="testserver", PUBLIC_CACHE_DIR=cache_dir))
+    import django
+
+    django.setup()
+
+
 def manage(*arguments: str, env: dict[str, str], log=None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", *arguments],

@@ -11,8 +11,6 @@ profiles are left to `gtd_scale.py`, which measures them both ways.
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
 import sys
 import time
@@ -20,8 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gtd_scale import bench_data_dir, refuse_other_databases  # noqa: E402
-from server import database_url, server_environment  # noqa: E402
+from gtd_scale import django_on_bench_database, page_timing_options  # noqa: E402
 
 PAGES = (
     "/",
@@ -47,18 +44,8 @@ PAGES = (
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=9, help="Timed requests of each page (default 9), after one untimed.")
-    parser.add_argument("paths", nargs="*", help="Pages to time instead of the usual list.")
-    options = parser.parse_args()
-    refuse_other_databases()
-    os.environ["EMBEDDED_POSTGRES_DIR"] = str(bench_data_dir(1.0))
-    os.environ.update(
-        server_environment(database_url(), ALLOWED_HOSTS="testserver", PUBLIC_CACHE_DIR=str(bench_data_dir(1.0).with_name("bench-cache")))
-    )
-    import django
-
-    django.setup()
+    options = page_timing_options(__doc__, runs=9, runs_help="Timed requests of each page (default 9), after one untimed.")
+    django_on_bench_database()
     from django.test import Client
 
     from kb.cache import bump_data_version
