@@ -652,13 +652,14 @@ def tag_versions(tags: Iterable[str]) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
+# Whether any of the tags (one string, split by the server) was bumped past a version: one row back, not hundreds.
+_TAGS_MOVED = "EXISTS (SELECT FROM kb_cache_tag WHERE tag = ANY(string_to_array(%s, ' ')) AND version > %s)"
+
+
 def tags_moved_since(tags: Iterable[str], version: int) -> bool:
     """Whether any of these tags was bumped past `version`: one row back rather than hundreds."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT EXISTS (SELECT FROM kb_cache_tag WHERE tag = ANY(string_to_array(%s, ' ')) AND version > %s)",
-            [" ".join(tags), version],
-        )
+        cursor.execute(f"SELECT {_TAGS_MOVED}", [" ".join(tags), version])
         return cursor.fetchone()[0]
 
 
@@ -669,8 +670,7 @@ def version_and_tags_moved_since(tags: Iterable[str], version: int) -> tuple[int
     global _version_seen
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT CASE WHEN is_called THEN last_value ELSE 0 END, is_called AND last_value > %s AND EXISTS "
-            "(SELECT FROM kb_cache_tag WHERE tag = ANY(string_to_array(%s, ' ')) AND version > %s) FROM kb_data_version",
+            f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END, is_called AND last_value > %s AND {_TAGS_MOVED} FROM kb_data_version",
             [version, " ".join(tags), version],
         )
         current, moved = cursor.fetchone()
@@ -737,12 +737,12 @@ def _lookup(key: str) -> tuple[Entry | None, int | None]:
         version = data_version()
         return (entry if version == entry.snapshot else None), version
     version = None
-    if not entry.floor and not connection.in_atomic_block and _version_seen > entry.snapshot:
-        # Written since it was built, as far as this process knows (while editors work, most hits): the version and
-        # whether any of its tags moved, in one query.
-        version, moved = version_and_tags_moved_since(entry.tags, entry.snapshot)
-        return (None if moved else entry), version
     if not entry.floor:
+        if _version_seen > entry.snapshot and not connection.in_atomic_block:
+            # Written since it was built, as far as this process knows (while editors work, most hits): the version
+            # and whether any of its tags moved, in one query.
+            version, moved = version_and_tags_moved_since(entry.tags, entry.snapshot)
+            return (None if moved else entry), version
         version = data_version()
         if version <= entry.snapshot:
             # No version was handed out since it was built, so no tag can have moved: a small query rather than the
