@@ -393,6 +393,11 @@ class _Collector:
         self.extra: set[str] = set()  # tags of cached values used in the build (`cached_value`)
 
     def __call__(self, execute, sql, params, many, context):
+        current = _collector.get()
+        if current is not None and current is not self:
+            # A collection inside this one (a prebuilt page, a cached value) notes the query in its own terms (a part
+            # of its loaded records, a publication check) and hands it on when done (`_merge`).
+            return execute(sql, params, many, context)
         names = set(_table_names().findall(sql))
         if self.status_of:
             self.status_tables.update(names & self.status_of.keys())

@@ -1,5 +1,6 @@
-"""Public pages built ahead of their readers: a group's profile, as most readers ask for it, kept in the database
-(`kb.models.PrebuiltPage`) and rebuilt when what it shows changes.
+"""Public pages built ahead of their readers: a group's profile, and the first page of the API's lists that tools poll
+(`kb.api.views.ReadOnlyViewSet.prebuilt_list`: attacks, groups), as most readers ask for them, kept in the database
+(`kb.models.PrebuiltPage`) and rebuilt when what they show changes.
 
 The page cache (`kb.cache`) keeps a page until a record it shows changes; then the next reader builds it again, at
 the full cost of the page (for a profile, about fifty times a trivial request). A prebuilt page is that page, built
@@ -11,9 +12,9 @@ once and kept under the same cache tags, with three differences:
 - **Kept through a cache emptied.** It lives in PostgreSQL, shared by every app server and read from the replica:
   a new server, a Redis restart or `bump_data_version()` (the `all` tag) leaves it valid. A restore or a migration
   deletes every prebuilt page, and a page built by another release of the code is never served (`code_version`).
-- **One page per address.** Only the page without query parameters (`/groups/al-qaeda/`, not `?page=2`) is
-  prebuilt, for the scheme and host it was asked under (its links are absolute), and for the day it was built (its
-  citation gives the day the page was read).
+- **One page per address.** Only the page without query parameters (`/groups/al-qaeda/`, not `?page=2`; the API's
+  default JSON, not `?cursor=` nor an `indent` asked for) is prebuilt, for the scheme and host it was asked under (its
+  links are absolute), and for the day it was built (a profile's citation gives the day the page was read).
 
 A prebuilt page is served only if none of its tags has moved past the data version read before it was built, the
 check of `kb.cache.Entry.valid` made inside the one query that reads it. A page built inside a transaction that has
@@ -23,6 +24,7 @@ written is neither read nor kept: it could show what is not committed.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import hashlib
 import inspect
@@ -67,6 +69,14 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
+# True while `rebuild` builds a page for no reader: the API's views then leave the page cache aside.
+_rebuilding: contextvars.ContextVar[bool] = contextvars.ContextVar("kb_prebuilt_rebuilding", default=False)
+
+
+def rebuilding() -> bool:
+    return _rebuilding.get()
+
+
 def enabled() -> bool:
     return settings.PREBUILT_PAGES and not kb_cache.invalidation_is_global()
 
@@ -84,9 +94,10 @@ def address_of(request) -> str:
     return request.build_absolute_uri(request.path)
 
 
-def prebuilt_response(request, build) -> HttpResponse:
+def prebuilt_response(request, build, *, record_page: bool = True) -> HttpResponse:
     """The page for `request` (a GET without query parameters): its prebuilt page if valid, or `build()`'s, kept
-    as the prebuilt page when it is a plain 200. The tags of a page served so go to the response cached around it."""
+    as the prebuilt page when it is a plain 200. The tags of a page served so go to the response cached around it.
+    A list (`record_page=False`) depends on its models' lists too, so that a record joining it makes it stale."""
     if not enabled() or request.GET or _writing():
         return build()
     address = address_of(request)
@@ -98,7 +109,7 @@ def prebuilt_response(request, build) -> HttpResponse:
         response["ETag"] = etag
         response["X-Prebuilt"] = "HIT"
         return response
-    with kb_cache.building(record_page=True) as builder:
+    with kb_cache.building(record_page=record_page) as builder:
         response = build()
         _keep(address, response, builder)
     return response
@@ -122,13 +133,19 @@ def _read(address: str):
 
 
 def _keep(address: str, response, builder) -> None:
+    """Kept once the response has gone (`kb_cache.after_response`), as the page cache's entry is: writing a page of
+    100 KB takes PostgreSQL about 3 ms its reader need not wait for."""
     if _writing() or not kb_cache.ready_to_keep(response):
         return
     builder.finish()
     tags = sorted(builder.tags - {kb_cache.ALL})
+    kb_cache.after_response(functools.partial(_store_logged, address, builder.snapshot, tags, response))
+
+
+def _store_logged(address: str, snapshot: int, tags: list[str], response) -> None:
     try:
-        _store(address, builder.snapshot, tags, response)
-    except DatabaseError:  # the reader still gets the page; the next one builds it again
+        _store(address, snapshot, tags, response)
+    except DatabaseError:  # the reader had the page; the next one builds it again
         logger.exception("Could not keep the prebuilt page %s.", address)
 
 
@@ -180,9 +197,15 @@ def rebuild(address: str) -> int:
     is no longer there (a group unpublished) loses its prebuilt page. Errors are logged, not raised: the write that
     asked for it is committed, and the page's next reader builds it."""
     parts = urlsplit(address)
+    token = _rebuilding.set(True)
     try:
         match = resolve(parts.path)
-        view = inspect.unwrap(match.func)  # the view itself, without its decorators (GET only, the page cache)
+        if hasattr(match.func, "cls"):
+            # An API view (DRF's `as_view`): called whole, for its content negotiation and rendering; it leaves the
+            # page cache aside itself (`rebuilding()`). Its throttle counts no one: the request has no client address.
+            view = match.func
+        else:
+            view = inspect.unwrap(match.func)  # the view itself, without its decorators (GET only, the page cache)
         response = view(_request_for(parts), *match.args, **match.kwargs)
         status = response.status_code
     except (Http404, Resolver404):
@@ -190,6 +213,8 @@ def rebuild(address: str) -> int:
     except Exception:  # noqa: BLE001 (any error of a page's build; logged with its traceback)
         logger.exception("Could not build the prebuilt page %s again.", address)
         return 500
+    finally:
+        _rebuilding.reset(token)
     if status != 200:
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM kb_prebuilt_page WHERE address = %s", [address])

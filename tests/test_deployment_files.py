@@ -120,9 +120,9 @@ def test_the_image_ships_the_data_the_app_reads_at_run_time():
     assert not any(fnmatch(path, pattern) for pattern in ignored for path in parents)
 
 
-def test_the_profiles_are_prebuilt_once_after_the_migrations_for_the_sites_origin():
+def test_the_pages_are_prebuilt_once_after_the_migrations_for_the_sites_origin():
     prebuild = compose()["services"]["prebuild"]
-    assert prebuild["command"][:3] == ["python", "manage.py", "prebuild_profiles"]
+    assert prebuild["command"][:3] == ["python", "manage.py", "prebuild_pages"]
     assert prebuild["command"][-1] == "${SITE_ORIGIN:?set SITE_ORIGIN in .env}"
     assert prebuild["depends_on"] == {"migrate": {"condition": "service_completed_successfully"}}
     assert prebuild["restart"] == "no"

@@ -30,6 +30,7 @@ class GroupViewSet(ReadOnlyViewSet):
     filterset_class = GroupFilterSet
     lookup_field = "slug"
     csv_export = exports.GROUPS
+    prebuilt_list = True
 
     def get_object(self):
         return selectors.load_group_facts(super().get_object())
@@ -100,6 +101,7 @@ class AttackViewSet(ReadOnlyViewSet):
     default_cursor_ordering = "-date"
     lookup_field = "slug"
     csv_export = exports.ATTACKS
+    prebuilt_list = True
 
     def get_queryset(self):
         """The list reads rows, not attacks (`selectors.public_attack_rows`): `serializers.AttackRowsSerializer`

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
@@ -10,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from kb import prebuilt
 from kb.cache import cache_key, cached_response
 from kb.filtersets import query_parameters
 from kb.throttling import ExportThrottle
@@ -25,12 +28,15 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 
     Lists may use a lighter serializer (`list_serializer_class`) and queryset than details
     (`detail_queryset`); `csv_export` (its columns, from the app's `exports.py`) makes `<prefix>.csv` (and
-    `?format=csv` on the list) stream the filtered list.
+    `?format=csv` on the list) stream the filtered list. With `prebuilt_list`, the list's first page as tools poll it
+    (no query string, the default JSON) is also prebuilt in the database and refreshed on write (`kb.prebuilt`), as a
+    profile is: after an edit, its next reader does not build it.
     """
 
     list_serializer_class: type[serializers.Serializer] | None = None
     detail_queryset = None
     csv_export: CsvExport | None = None
+    prebuilt_list = False
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -94,6 +100,10 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
             response = self.finalize_response(request, build())
             return response.render()
 
+        if self.prebuilt_list and self.action == "list" and request.accepted_media_type == JSONRenderer.media_type:
+            rendered = functools.partial(prebuilt.prebuilt_response, request, rendered, record_page=False)
+            if prebuilt.rebuilding():  # the page is built for its prebuilt copy; the page cache's next reader gets it
+                return rendered()
         key = cache_key(request, "api", request.accepted_media_type)
         return cached_response(key, rendered, record_page=self.action == "retrieve")
 

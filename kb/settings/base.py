@@ -295,7 +295,7 @@ CACHE_INVALIDATION = os.environ.get("CACHE_INVALIDATION", "tags").strip() or "ta
 if CACHE_INVALIDATION not in ("tags", "global"):
     raise ImproperlyConfigured('CACHE_INVALIDATION must be "tags" or "global".')
 
-# Profiles prebuilt in the database and refreshed on write (kb/prebuilt.py): how many a write builds again at most
+# Profiles and API lists prebuilt in the database and refreshed on write (kb/prebuilt.py): how many a write builds again at most
 # (the others wait for their next reader), and the release name that tells a page built by other code (by default,
 # a digest of the project's files).
 PREBUILT_PAGES = os.environ.get("PREBUILT_PAGES", "on").strip().lower() not in ("off", "0", "false", "no")

@@ -1,4 +1,4 @@
-"""Prebuilt profiles (`kb.prebuilt`): built once, kept in the database under the cache tags of what they show, served
+"""Prebuilt profiles and API lists (`kb.prebuilt`): built once, kept in the database under the cache tags of what they show, served
 when the page cache has nothing valid, rebuilt by the write that changes them; never served stale, for another host,
 day or release, nor built from a transaction's uncommitted writes.
 
@@ -14,9 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from groups import views
-from groups.models import Alias, Group
+from groups.models import Alias, Attack, Group
 from kb import cache as kb_cache
-from kb import prebuilt
+from kb import prebuilt, throttling
 from kb.models import ChangeSet, PrebuiltPage, PublicationStatus
 from kb.services import change_set_approve, record_save
 from sources.models import Citation, Source
@@ -244,15 +244,21 @@ def test_a_change_set_published_in_bulk_reaches_the_prebuilt_profile_it_adds_to(
 
 
 @committed
-def test_the_command_prebuilds_every_public_profile_that_has_none_valid(state):
+def test_the_command_prebuilds_every_public_profile_and_the_api_lists_that_have_none_valid(state):
     GroupFactory(name="Other Front", slug="other-front")
     GroupFactory(name="Hidden Front", slug="hidden-front", publication_status=PublicationStatus.DRAFT)
     out = io.StringIO()
-    call_command("prebuild_profiles", "http://testserver", "--no-progress", stdout=out)
-    assert "2 of 2 profiles prebuilt for http://testserver." in out.getvalue()
-    assert set(PrebuiltPage.objects.values_list("address", flat=True)) == {ADDRESS, "http://testserver/groups/other-front/"}
+    call_command("prebuild_pages", "http://testserver", "--no-progress", stdout=out)
+    assert "4 of 4 pages prebuilt for http://testserver: 2 profiles and the API's first page of 2 lists." in out.getvalue()
+    assert set(PrebuiltPage.objects.values_list("address", flat=True)) == {
+        ADDRESS,
+        "http://testserver/groups/other-front/",
+        ATTACKS_ADDRESS,
+        "http://testserver/api/v1/groups/",
+    }
+    assert "Market bombing" in bytes(kept(ATTACKS_ADDRESS).content).decode()
     built = dict(PrebuiltPage.objects.values_list("address", "built_at"))
-    call_command("prebuild_profiles", "http://testserver", "--no-progress", stdout=io.StringIO())
+    call_command("prebuild_pages", "http://testserver", "--no-progress", stdout=io.StringIO())
     assert dict(PrebuiltPage.objects.values_list("address", "built_at")) == built  # valid: not built again
 
 
@@ -268,4 +274,138 @@ def test_the_command_prebuilds_every_public_profile_that_has_none_valid(state):
 )
 def test_the_command_refuses_an_address_readers_could_not_ask_for(origin, message):
     with pytest.raises(CommandError, match=message):
-        call_command("prebuild_profiles", origin, "--no-progress")
+        call_command("prebuild_pages", origin, "--no-progress")
+
+
+# --- The API's first page of attacks and of groups: what tools poll ---------------------------------------------------
+
+ATTACKS = "/api/v1/attacks/"
+ATTACKS_ADDRESS = "http://testserver/api/v1/attacks/"
+
+
+def edit(instance, user, **fields):
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    return record_save(instance=instance, user=user, reason="As the article gives it")
+
+
+@committed
+def test_the_apis_first_page_of_attacks_is_prebuilt_and_served_without_reading_the_records(client, state):
+    first, sql = get(client, ATTACKS)
+    assert first.status_code == 200 and reads_curated_tables(sql) and "X-Prebuilt" not in first
+    page = kept(ATTACKS_ADDRESS)
+    assert bytes(page.content) == first.content and page.etag == first["ETag"] and page.content_type == "application/json"
+    attack = Attack.objects.get()
+    assert f"groups.attack:{attack.pk}" in page.tags and kb_cache.ALL not in page.tags
+
+    kb_cache.bump_data_version()
+    again, sql = get(client, ATTACKS)
+    assert again["X-Cache"] == "MISS" and again["X-Prebuilt"] == "HIT" and again["Content-Type"] == "application/json"
+    assert again.content == first.content and again["ETag"] == first["ETag"] and again.json() == first.json()
+    assert not reads_curated_tables(sql), sql
+    assert set(again["Surrogate-Key"].split(" ")) >= set(page.tags)
+    assert client.get(ATTACKS)["X-Cache"] == "HIT"
+
+
+@committed
+def test_an_edit_of_a_listed_attack_or_of_its_group_builds_the_apis_prebuilt_lists_again_at_its_commit(client, state, curator):
+    for path in (ATTACKS, "/api/v1/groups/"):
+        assert client.get(path).status_code == 200
+    edit(Attack.objects.get(), curator, title="Market bombing in the old city")
+    assert "Market bombing in the old city" in bytes(kept(ATTACKS_ADDRESS).content).decode()  # before any reader
+
+    edit(state, curator, name="Islamic State of Iraq")
+    assert "Islamic State of Iraq" in bytes(kept(ATTACKS_ADDRESS).content).decode()  # its attributions name the group
+    assert "Islamic State of Iraq" in bytes(kept("http://testserver/api/v1/groups/").content).decode()
+    response, sql = get(client, ATTACKS)
+    assert response["X-Prebuilt"] == "HIT" and not reads_curated_tables(sql)
+    titles = [(row["title"], [a["group"]["name"] for a in row["attributions"]]) for row in response.json()["results"]]
+    assert titles == [("Market bombing in the old city", ["Islamic State of Iraq"])]
+
+
+@committed
+def test_an_attack_unpublished_leaves_the_prebuilt_list_at_the_commit(client, state, curator):
+    client.get(ATTACKS)
+    edit(Attack.objects.get(), curator, publication_status=PublicationStatus.DRAFT)
+    assert "Market bombing" not in bytes(kept(ATTACKS_ADDRESS).content).decode()
+    assert client.get(ATTACKS).json()["results"] == []
+
+
+@committed
+def test_an_attack_joining_the_list_makes_its_prebuilt_page_stale_for_its_next_reader_to_build(client, state):
+    client.get(ATTACKS)
+    AttackFactory(title="Checkpoint attack", slug="checkpoint-attack")  # a new record: the list's tag, no record it shows
+    assert "Checkpoint attack" not in bytes(kept(ATTACKS_ADDRESS).content).decode()  # not built again by the write
+    response, sql = get(client, ATTACKS)
+    assert "X-Prebuilt" not in response and reads_curated_tables(sql) and "Checkpoint attack" in response.content.decode()
+    assert "Checkpoint attack" in bytes(kept(ATTACKS_ADDRESS).content).decode()  # its reader built it again
+
+
+@committed
+@pytest.mark.parametrize(
+    ("query", "headers"),
+    [
+        ({"ordering": "date"}, {}),
+        ({"format": "json"}, {}),
+        ({}, {"accept": "application/json; indent=4"}),
+    ],
+    ids=["a parameter", "a format asked for", "an indent asked for"],
+)
+def test_only_the_first_page_in_the_default_json_is_prebuilt_or_served_prebuilt(client, state, query, headers):
+    other = client.get(ATTACKS, query, headers=headers)
+    assert other.status_code == 200 and not PrebuiltPage.objects.exists()
+    client.get(ATTACKS)
+    kb_cache.bump_data_version()
+    again = client.get(ATTACKS, query, headers=headers)
+    assert "X-Prebuilt" not in again and again.content == other.content
+    assert PrebuiltPage.objects.filter(address=ATTACKS_ADDRESS).count() == 1
+
+
+@committed
+def test_the_csv_list_is_neither_prebuilt_nor_served_the_prebuilt_json(client, state):
+    client.get(ATTACKS)
+    kb_cache.bump_data_version()
+    for response in (client.get(ATTACKS, headers={"accept": "text/csv"}), client.get("/api/v1/attacks.csv")):
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv") and "X-Prebuilt" not in response
+    assert list(PrebuiltPage.objects.values_list("address", flat=True)) == [ATTACKS_ADDRESS]
+
+
+@committed
+def test_a_list_built_again_after_a_write_is_counted_by_no_clients_throttle(client, state, curator, monkeypatch):
+    """The refresh is the writer's, for no reader: were it counted, a throttle would refuse it at its rate, and the
+    refused page would lose its prebuilt copy."""
+    monkeypatch.setattr(throttling.ApiThrottle, "THROTTLE_RATES", {"anon": "1/minute", "export": "1/minute"})
+    assert client.get(ATTACKS).status_code == 200
+    for title in ("Market bombing in the old city", "Market bombing near the old city", "Bombing of the market"):
+        edit(Attack.objects.get(), curator, title=title)
+        assert title in bytes(kept(ATTACKS_ADDRESS).content).decode()
+    assert client.get(ATTACKS).status_code == 429  # the client's own requests are still counted
+
+
+@committed
+def test_the_page_cached_around_a_prebuilt_list_depends_on_what_the_list_shows_and_no_more(client, state, curator):
+    """The prebuilt page is built inside the cached one: the queries it makes are noted by its own collection, which
+    knows its attributions for parts of the attacks listed, and handed on as such; not as reads of every group."""
+    first = client.get(ATTACKS)
+    assert first["X-Cache"] == "MISS" and kept(ATTACKS_ADDRESS) is not None
+    assert set(first["Surrogate-Key"].split(" ")) == {kb_cache.ALL, *kept(ATTACKS_ADDRESS).tags}
+    GroupFactory(name="Other Front", slug="other-front")  # in no attribution of the page
+    assert client.get(ATTACKS)["X-Cache"] == "HIT"
+    edit(state, curator, name="Islamic State of Iraq")  # named by the page's attribution
+    again = client.get(ATTACKS)
+    assert again["X-Cache"] == "MISS" and "Islamic State of Iraq" in again.content.decode()
+
+
+@committed
+def test_a_page_built_is_kept_prebuilt_once_its_response_has_gone(state):
+    """Writing a prebuilt page (100 KB for the API's page of attacks) is not its reader's wait: it is done once the
+    response is sent and closed, as the page cache's entry is."""
+    from tests.kb.test_after_response import send, served
+
+    with served() as handler:
+        for path, address in ((PROFILE, ADDRESS), (ATTACKS, ATTACKS_ADDRESS)):
+            response, body, status = send(handler, path)
+            assert status.startswith("200") and b"Market bombing" in body
+            assert kept(address) is None  # sent, not yet kept
+            response.close()  # what the server does once the body has gone
+            assert bytes(kept(address).content) == body

@@ -4,16 +4,21 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.http.request import split_domain_port, validate_host
+from django.urls import reverse
 from tqdm import tqdm
 
 from groups.models import Group
 from kb.prebuilt import enabled, rebuild
 
+# The API's lists whose first page is prebuilt (`ReadOnlyViewSet.prebuilt_list`), by URL name.
+PREBUILT_LISTS = ("api:attack-list", "api:group-list")
+
 
 class Command(BaseCommand):
     help = (
-        "Build the prebuilt profile (kb.prebuilt) of every public group that has none valid, for the site's address: "
-        "after a deploy or a migration, so that readers do not each build one."
+        "Build the prebuilt pages (kb.prebuilt) that have none valid, for the site's address: every public group's "
+        "profile and the first page of the API's lists of attacks and groups. After a deploy or a migration, so that "
+        "readers do not each build one."
     )
 
     def add_arguments(self, parser):
@@ -29,11 +34,14 @@ class Command(BaseCommand):
         if not enabled():
             raise CommandError("Prebuilt pages are off (PREBUILT_PAGES, or CACHE_INVALIDATION = 'global').")
         base = f"{parts.scheme}://{parts.netloc}"
-        slugs = list(Group.objects.public().order_by("slug").values_list("slug", flat=True))
+        slugs = Group.objects.public().order_by("slug").values_list("slug", flat=True)
+        paths = [reverse(name) for name in PREBUILT_LISTS] + [reverse("groups:group_detail", args=[slug]) for slug in slugs]
         failed = []
-        for slug in tqdm(slugs, unit="profile", disable=no_progress or not sys.stderr.isatty()):
-            if rebuild(f"{base}/groups/{slug}/") != 200:
-                failed.append(slug)
-        self.stdout.write(f"{len(slugs) - len(failed)} of {len(slugs)} profiles prebuilt for {base}.")
+        for path in tqdm(paths, unit="page", disable=no_progress or not sys.stderr.isatty()):
+            if rebuild(base + path) != 200:
+                failed.append(path)
+        profiles, lists = len(paths) - len(PREBUILT_LISTS), len(PREBUILT_LISTS)
+        built = f"{len(paths) - len(failed)} of {len(paths)} pages prebuilt for {base}"
+        self.stdout.write(f"{built}: {profiles} profiles and the API's first page of {lists} lists.")
         if failed:
-            raise CommandError(f"Could not build {len(failed)} profile(s), logged: {', '.join(failed[:10])}")
+            raise CommandError(f"Could not build {len(failed)} page(s), logged: {', '.join(failed[:10])}")
