@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchRank, TrigramSimilarity
 from django.core.paginator import Page, Paginator
 from django.db import connections, router
@@ -23,7 +22,6 @@ from django.db.models import (
     DateTimeField,
     Exists,
     F,
-    Func,
     IntegerField,
     Model,
     OuterRef,
@@ -31,7 +29,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    TextField,
     Value,
     When,
 )
@@ -51,7 +48,7 @@ from kb.cache import (
 from kb.history import history_rows
 from kb.lookups import any_of, written_once_for_ids
 from kb.models import PublicationStatus
-from kb.search import SnippetPart, matching, query_words, rows_by_keys, snippet, words_query
+from kb.search import KeyProbe, SnippetPart, matching, query_words, snippet, words_query
 from sources.markers import Run, marker_ids, paragraphs, without_markers
 from sources.models import Citation
 from sources.references import Note, Reference, References, SourceReferences, by_source
@@ -1041,17 +1038,20 @@ def _first_few_then_more(keys: list[str], first: int = 25) -> Iterator[list[str]
 
 def _public_names_by_rank(keys: list[str], count: int) -> list[tuple[int, str, str]]:
     """(group id, name, its key) of the first `count` public group names and aliases with these keys, in the keys'
-    order, then by the group's name."""
-    ranked = {
-        "position": Func(
-            Value(keys, output_field=ArrayField(TextField())), F("normalized_name"), function="array_position", output_field=IntegerField()
-        )
-    }
-    group_names = Group.objects.public().filter(normalized_name__in=keys).annotate(group_id=F("pk"), sort_name=Lower("name"), **ranked)
-    alias_names = Alias.objects.public().filter(normalized_name__in=keys).annotate(sort_name=Lower("group__name"), **ranked)
-    columns = ("group_id", "name", "normalized_name", "position", "sort_name")
-    names = group_names.order_by().values_list(*columns).union(alias_names.order_by().values_list(*columns), all=True)
-    return [row[:3] for row in names.order_by("position", "sort_name", "group_id")[:count]]
+    order, then by the group's name, then by name (a group's spellings of one key, "Harkat-e Abbas" and
+    "Harrkat-e-Abbas", always in the same order)."""
+    return [row[:3] for row in _names_in_rank_order(keys, limit=count)]
+
+
+def _names_to_rank() -> tuple[QuerySet, QuerySet]:
+    """(group id, name, search key, group's name in lower case) of the public group names and of the public aliases."""
+    group_names = Group.objects.public().annotate(group_id=F("pk"), sort_name=Lower("name"))
+    alias_names = Alias.objects.public().annotate(sort_name=Lower("group__name"))
+    columns = ("group_id", "name", "normalized_name", "sort_name")
+    return tuple(queryset.order_by().values_list(*columns) for queryset in (group_names, alias_names))
+
+
+_names_in_rank_order = KeyProbe(_names_to_rank, "normalized_name", then=("sort_name", "group_id", "name"))
 
 
 class _PublicNames:
@@ -1060,7 +1060,7 @@ class _PublicNames:
 
     def groups_named(self, keys: Iterable[str]) -> dict[str, set[int]]:
         found: dict[str, set[int]] = {}
-        for key, group_id in rows_by_keys(self._names(), "normalized_name", keys):
+        for key, group_id in _names_with_keys(keys):
             found.setdefault(key, set()).add(group_id)
         return found
 
@@ -1079,7 +1079,7 @@ class _PublicNames:
         return {key + rest for key in keys}
 
     def names_starting_with(self, prefixes: Iterable[str]) -> list[tuple[str, int]]:
-        return rows_by_keys(self._names(), "normalized_name", prefixes, starting=True, limit=COMPOUND_CANDIDATES + 1)
+        return _names_starting_with(prefixes)
 
     @staticmethod
     def _names() -> tuple[QuerySet, QuerySet]:
@@ -1088,6 +1088,10 @@ class _PublicNames:
             Group.objects.public().order_by().values_list("normalized_name", "pk"),
             Alias.objects.public().order_by().values_list("normalized_name", "group_id"),
         )
+
+
+_names_with_keys = KeyProbe(_PublicNames._names, "normalized_name")
+_names_starting_with = KeyProbe(_PublicNames._names, "normalized_name", starting=True, limit=COMPOUND_CANDIDATES + 1)
 
 
 COMPOUND_PROBES = 200  # compounds of a group's names looked up as they are: more, and those no search key holds are left out

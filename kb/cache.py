@@ -21,8 +21,9 @@
 
 A read that finds records by their fields rather than by a key, on a record page (a theatre's map draws every group
 of its countries), says so with `depends_on_lists(Group)`; one that reads history rows, which load no instance, names
-the records they are of with `depends_on_records`. A value cached for pages (`cached_value`) hands its tags on to the
-page built with it.
+the records they are of with `depends_on_records`. A value cached for pages (`cached_value`), or a prebuilt page built
+inside a cached one, hands its tags on to the page built with it; while it is built, its own collection alone notes
+the queries it makes, in its own terms (a part of its loaded records is not a read of a whole table).
 
 **Keys.** An entry's key is its address, scheme and host included (pages hold absolute links), with the query
 parameters in the order of their names; a site page first drops the parameters its view does not read

@@ -11,6 +11,7 @@ finds "Quetta".
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import connections
+from django.db import connections, router
 from django.db.models import BooleanField, Expression, F, Func, GeneratedField, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 
@@ -179,29 +180,63 @@ class _StartsWithProbeKey(Func):
     output_field = BooleanField()
 
 
-def rows_by_keys(querysets: Sequence[QuerySet], field: str, keys: Iterable[str], *, starting: bool = False, limit: int | None = None):
-    """The rows of `querysets` (`values_list` querysets of one shape) whose text `field` is one of `keys`, or
-    (`starting`) starts with one, in no particular order; at most `limit` rows a key, and `limit` in all.
+class KeyProbe:
+    """`names = KeyProbe(lambda: (groups, aliases), "normalized_name")`, then `names(keys)`: the rows of the querysets
+    (`values_list` querysets of one shape) whose text `field` is one of `keys`, or (`starting`) starts with one.
+
+    Unordered (`then=None`), the rows come in no particular order, at most `limit` a key and `limit` in all. With
+    `then` (names of the querysets' columns), the keys are taken as distinct and in rank order: the first `limit` rows
+    (given on each call) in the order of their keys, then by those columns.
 
     One statement: a LATERAL join over the keys, passed as one array, so each key is one probe of the field's index,
     however many keys there are. An IN list or an OR of LIKEs of thousands of keys (every name of a group with
-    thousands of aliases, followed by the rest of a query) costs the planner more than reading the rows.
+    thousands of aliases, followed by the rest of a query) costs the planner more than reading the rows; an IN list
+    of 400 ranked keys, sorted by `array_position` over them, took 9 ms to plan and run where the probes take 2. Its
+    SQL is written by the ORM on the first call and kept: a name search sends up to eight, and writing one took about
+    as long as running it. The database is chosen on each call (`router.db_for_read`: a public read on the replica).
     """
-    keys = sorted(set(keys))
-    if not keys:
-        return []
-    parts, params = [], [keys]
-    for queryset in querysets:
-        condition = _StartsWithProbeKey(F(field)) if starting else Q(**{field: _PROBE_KEY})
-        probe = queryset.filter(condition)
-        if limit is not None:
-            probe = probe[:limit]
-        sql, part_params = probe.query.sql_with_params()
-        parts.append(f"({sql})")
-        params.extend(part_params)
-    statement = f"SELECT found.* FROM unnest(%s::text[]) AS probe(key) CROSS JOIN LATERAL ({' UNION ALL '.join(parts)}) AS found"
-    if limit is not None:
-        statement += f" LIMIT {int(limit)}"
-    with connections[querysets[0].db].cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.fetchall()
+
+    def __init__(
+        self,
+        querysets: Callable[[], Sequence[QuerySet]],
+        field: str,
+        *,
+        starting: bool = False,
+        limit: int | None = None,
+        then: Sequence[str] | None = None,
+    ):
+        self.querysets, self.field, self.starting, self.limit, self.then = querysets, field, starting, limit, then
+
+    @functools.cached_property
+    def _written(self) -> tuple[str, list, type]:
+        querysets = self.querysets()
+        condition = _StartsWithProbeKey(F(self.field)) if self.starting else Q(**{self.field: _PROBE_KEY})
+        parts, params = [], []
+        for queryset in querysets:
+            probe = queryset.filter(condition)
+            if self.limit is not None and self.then is None:
+                probe = probe[: self.limit]
+            sql, probe_params = probe.query.sql_with_params()
+            parts.append(f"({sql})")
+            params.extend(probe_params)
+        if self.then is None:
+            over, tail = "unnest(%s::text[]) AS probe(key)", "" if self.limit is None else f" LIMIT {int(self.limit)}"
+        else:
+            order = ", ".join(f'found."{column}"' for column in self.then)
+            over, tail = "unnest(%s::text[]) WITH ORDINALITY AS probe(key, position)", f" ORDER BY probe.position, {order} LIMIT %s"
+        statement = f"SELECT found.* FROM {over} CROSS JOIN LATERAL ({' UNION ALL '.join(parts)}) AS found{tail}"
+        return statement, params, querysets[0].model
+
+    def __call__(self, keys: Iterable[str], *, limit: int | None = None) -> list[tuple]:
+        if self.then is None:
+            keys, tail = sorted(set(keys)), []
+        else:
+            if limit is None:
+                raise TypeError("A probe of ranked keys reads its first `limit` rows: give it.")
+            keys, tail = list(keys), [limit]
+        if not keys:
+            return []
+        statement, params, model = self._written
+        with connections[router.db_for_read(model)].cursor() as cursor:
+            cursor.execute(statement, [keys, *params, *tail])
+            return cursor.fetchall()

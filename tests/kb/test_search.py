@@ -10,7 +10,7 @@ from django.utils import timezone
 from groups.filtersets import AttackFilterSet, GroupSectionFilterSet
 from groups.models import Attack, GroupSection
 from kb.dates import DatePrecision
-from kb.search import MAX_QUERY_LENGTH, SNIPPET_WORDS, SnippetPart, matching, search_text, snippet
+from kb.search import MAX_QUERY_LENGTH, SNIPPET_WORDS, KeyProbe, SnippetPart, matching, search_text, snippet
 from kb.services import record_save, records_bulk_create, records_bulk_update
 from sources.filtersets import CitationFilterSet, SourceFilterSet
 from sources.models import Citation, Source
@@ -205,3 +205,32 @@ def test_a_long_text_is_cut_round_the_first_word_found_with_an_ellipsis_where_it
     opening = "".join(part.text for part in snippet(" ".join(words), ["absent"]))
     assert opening.startswith("w0 w1 ") and opening.endswith(" …")  # found elsewhere (its heading): the opening
     assert snippet("", ["x"]) == []
+
+
+def test_a_key_probe_is_written_once_and_read_with_any_keys():
+    """`KeyProbe`: the querysets' SQL is written on the first call and kept; each call gives its own keys (one array),
+    and a ranked probe its own limit."""
+    dawn, reuters = SourceFactory(slug="dawn-report"), SourceFactory(slug="reuters-report")
+    written = []
+
+    def sources():
+        written.append(True)
+        return (Source.objects.order_by().values_list("slug", "id"),)
+
+    by_slug = KeyProbe(sources, "slug")
+    assert by_slug(["dawn-report"]) == [("dawn-report", dawn.pk)]
+    assert sorted(by_slug(["reuters-report", "dawn-report", "dawn-report", "unknown"])) == [
+        ("dawn-report", dawn.pk),
+        ("reuters-report", reuters.pk),
+    ]
+    assert by_slug([]) == [] and len(written) == 1
+
+    ranked = KeyProbe(sources, "slug", then=("id",))
+    assert ranked(["reuters-report", "unknown", "dawn-report"], limit=5) == [("reuters-report", reuters.pk), ("dawn-report", dawn.pk)]
+    assert ranked(["reuters-report", "dawn-report"], limit=1) == [("reuters-report", reuters.pk)]
+    with pytest.raises(TypeError, match="limit"):
+        ranked(["dawn-report"])
+
+    starting = KeyProbe(sources, "slug", starting=True, limit=1)
+    assert starting(["dawn", "reuters"]) in ([("dawn-report", dawn.pk)], [("reuters-report", reuters.pk)])
+    assert len(written) == 3  # once each probe
