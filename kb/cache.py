@@ -826,12 +826,29 @@ def tag_headers(response, tags: Entry | Iterable[str]) -> None:
     response["Cache-Tag"] = keys.replace(" ", ",")
 
 
+# True inside `bypassed()`: the page cache neither reads nor keeps anything.
+_bypassed: contextvars.ContextVar[bool] = contextvars.ContextVar("kb_cache_bypassed", default=False)
+
+
+@contextlib.contextmanager
+def bypassed():
+    """`with bypassed(): view(request)`: the view's page built without the page cache around it, for no reader (a
+    prebuilt page built again after a write, `kb.prebuilt.rebuild`: the cache's next reader is served it)."""
+    token = _bypassed.set(True)
+    try:
+        yield
+    finally:
+        _bypassed.reset(token)
+
+
 def cached_response(key: str, build, *, record_page: bool = False) -> HttpResponse:
     """The response cached under `key`, or `build()`'s, kept when it is a plain 200. `X-Cache` says which (HIT or
     MISS), for operators and load tests to count.
 
     The ETag is stored with the body: a hit answers without hashing the page again (ConditionalGetMiddleware
     only computes one when the response has none), and a stale entry is never served, so never answers 304."""
+    if _bypassed.get():
+        return build()
     (entry, version), locked = _lookup(key), None
     if entry is None:
         locked = build_lock(key)

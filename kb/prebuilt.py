@@ -24,10 +24,8 @@ written is neither read nor kept: it could show what is not committed.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import functools
 import hashlib
-import inspect
 import io
 import logging
 from pathlib import Path
@@ -67,14 +65,6 @@ def code_version() -> str:
             if path.suffix in CODE_SUFFIXES and "__pycache__" not in path.parts and path.is_file():
                 digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
-
-
-# True while `rebuild` builds a page for no reader: the API's views then leave the page cache aside.
-_rebuilding: contextvars.ContextVar[bool] = contextvars.ContextVar("kb_prebuilt_rebuilding", default=False)
-
-
-def rebuilding() -> bool:
-    return _rebuilding.get()
 
 
 def enabled() -> bool:
@@ -193,28 +183,22 @@ def refresh(tags: set[str]) -> None:
 
 def rebuild(address: str) -> int:
     """Build the page at `address` as its readers ask for it, unless its prebuilt page is valid: its status code. The
-    view is called without the page cache around it, whose next reader is served the new prebuilt page. A page that
-    is no longer there (a group unpublished) loses its prebuilt page. Errors are logged, not raised: the write that
-    asked for it is committed, and the page's next reader builds it."""
+    view is called with the page cache bypassed (`kb.cache.bypassed`), whose next reader is served the new prebuilt
+    page. A page that is no longer there (a group unpublished) loses its prebuilt page. Errors are logged, not raised:
+    the write that asked for it is committed, and the page's next reader builds it."""
     parts = urlsplit(address)
-    token = _rebuilding.set(True)
     try:
         match = resolve(parts.path)
-        if hasattr(match.func, "cls"):
-            # An API view (DRF's `as_view`): called whole, for its content negotiation and rendering; it leaves the
-            # page cache aside itself (`rebuilding()`). Its throttle counts no one: the request has no client address.
-            view = match.func
-        else:
-            view = inspect.unwrap(match.func)  # the view itself, without its decorators (GET only, the page cache)
-        response = view(_request_for(parts), *match.args, **match.kwargs)
+        # The view as routed (an API view through its content negotiation and rendering), the page cache around it
+        # stepping aside; no throttle counts the request, which has no client address.
+        with kb_cache.bypassed():
+            response = match.func(_request_for(parts), *match.args, **match.kwargs)
         status = response.status_code
     except (Http404, Resolver404):
         status = 404
     except Exception:  # noqa: BLE001 (any error of a page's build; logged with its traceback)
         logger.exception("Could not build the prebuilt page %s again.", address)
         return 500
-    finally:
-        _rebuilding.reset(token)
     if status != 200:
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM kb_prebuilt_page WHERE address = %s", [address])

@@ -102,8 +102,6 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 
         if self.prebuilt_list and self.action == "list" and request.accepted_media_type == JSONRenderer.media_type:
             rendered = functools.partial(prebuilt.prebuilt_response, request, rendered, record_page=False)
-            if prebuilt.rebuilding():  # the page is built for its prebuilt copy; the page cache's next reader gets it
-                return rendered()
         key = cache_key(request, "api", request.accepted_media_type)
         return cached_response(key, rendered, record_page=self.action == "retrieve")
 

@@ -409,3 +409,15 @@ def test_a_page_built_is_kept_prebuilt_once_its_response_has_gone(state):
             assert kept(address) is None  # sent, not yet kept
             response.close()  # what the server does once the body has gone
             assert bytes(kept(address).content) == body
+
+
+@committed
+@pytest.mark.parametrize(("path", "address"), [(PROFILE, ADDRESS), (ATTACKS, ATTACKS_ADDRESS)], ids=["a profile", "an API list"])
+def test_a_rebuild_builds_the_page_past_a_valid_page_cache_entry(client, state, path, address):
+    """The page cache steps aside for a rebuild (`kb.cache.bypassed`): its valid entry would answer the view without
+    building anything, and the prebuilt page, forgotten, would not come back."""
+    assert client.get(path)["X-Cache"] == "MISS"
+    prebuilt.forget_all()  # as a migration does; the page cache's entry stays valid
+    assert client.get(path)["X-Cache"] == "HIT" and kept(address) is None
+    assert prebuilt.rebuild(address) == 200
+    assert bytes(kept(address).content) == client.get(path).content
