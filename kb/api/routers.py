@@ -43,5 +43,13 @@ class ApiRouter(SimpleRouter):
         """The list route of every registered viewset, named by its prefix."""
         return [RootLink(prefix, self.routes[0].name.format(basename=basename)) for prefix, _viewset, basename in self.registry]
 
+    def prebuilt_list_names(self) -> list[str]:
+        """The URL names of the list routes whose first page is prebuilt (`ReadOnlyViewSet.prebuilt_list`)."""
+        return [
+            self.routes[0].name.format(basename=basename)
+            for _prefix, viewset, basename in self.registry
+            if getattr(viewset, "prebuilt_list", False)
+        ]
+
     def view_links(self) -> list[RootLink]:
         return [link for _route, _view, link in self.views]

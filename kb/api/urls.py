@@ -12,12 +12,13 @@ app_name = "api"
 
 # Each app's API by dotted path (kb imports no app); its module's `router` routes its endpoints, and the root lists them.
 APP_APIS = [include("groups.api.urls"), include("sources.api.urls"), include("interop.api.urls")]
+ROUTERS = [urlconf.router for urlconf, _app_name, _namespace in APP_APIS]
 
 urlpatterns = [
     path(
         "",
         views.ApiRootView.as_view(
-            routers=[urlconf.router for urlconf, _app_name, _namespace in APP_APIS],
+            routers=ROUTERS,
             own_links=[RootLink("schema", "schema"), RootLink("docs", "docs")],
         ),
         name="root",

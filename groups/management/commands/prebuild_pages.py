@@ -8,10 +8,8 @@ from django.urls import reverse
 from tqdm import tqdm
 
 from groups.models import Group
+from kb.api.urls import ROUTERS
 from kb.prebuilt import enabled, rebuild
-
-# The API's lists whose first page is prebuilt (`ReadOnlyViewSet.prebuilt_list`), by URL name.
-PREBUILT_LISTS = ("api:attack-list", "api:group-list")
 
 
 class Command(BaseCommand):
@@ -35,13 +33,13 @@ class Command(BaseCommand):
             raise CommandError("Prebuilt pages are off (PREBUILT_PAGES, or CACHE_INVALIDATION = 'global').")
         base = f"{parts.scheme}://{parts.netloc}"
         slugs = Group.objects.public().order_by("slug").values_list("slug", flat=True)
-        paths = [reverse(name) for name in PREBUILT_LISTS] + [reverse("groups:group_detail", args=[slug]) for slug in slugs]
+        lists = [reverse(f"api:{name}") for router in ROUTERS for name in router.prebuilt_list_names()]
+        paths = lists + [reverse("groups:group_detail", args=[slug]) for slug in slugs]
         failed = []
         for path in tqdm(paths, unit="page", disable=no_progress or not sys.stderr.isatty()):
             if rebuild(base + path) != 200:
                 failed.append(path)
-        profiles, lists = len(paths) - len(PREBUILT_LISTS), len(PREBUILT_LISTS)
         built = f"{len(paths) - len(failed)} of {len(paths)} pages prebuilt for {base}"
-        self.stdout.write(f"{built}: {profiles} profiles and the API's first page of {lists} lists.")
+        self.stdout.write(f"{built}: {len(paths) - len(lists)} profiles and the API's first page of {len(lists)} lists.")
         if failed:
             raise CommandError(f"Could not build {len(failed)} page(s), logged: {', '.join(failed[:10])}")
